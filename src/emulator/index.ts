@@ -1,0 +1,3 @@
+export { startEmulator, type Emulator, type EmulatorOptions } from './server.js';
+export { parseEmulatorConfig, type EmulatorConfig, type EmulatorConfigInput } from './config.js';
+export { DEFAULT_SEED, seedSchema, type Seed } from './seed.js';

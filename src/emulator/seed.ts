@@ -1,0 +1,89 @@
+import { z } from 'zod';
+
+/**
+ * Seed data of the emulated instance: what a real Marketo instance already holds and syncMObjects
+ * refers to (programs, tag and channel values, companies) plus the custom lead fields it knows.
+ */
+export const seedSchema = z.strictObject({
+  programs: z
+    .array(
+      z.strictObject({
+        id: z.number().int().positive(),
+        name: z.string().min(1),
+        /** Current tags by type, e.g. `{ "Channel": "Webinar" }`. */
+        tags: z.record(z.string(), z.string()).default({}),
+        costs: z
+          .array(
+            z.strictObject({
+              id: z.number().int().positive(),
+              month: z.string(),
+              amount: z.number(),
+              note: z.string().optional(),
+            }),
+          )
+          .default([]),
+      }),
+    )
+    .default([]),
+  /** Allowed values per tag type; `Channel` is the one every instance has. */
+  tags: z.record(z.string(), z.array(z.string())).default({}),
+  companies: z
+    .array(
+      z.strictObject({
+        id: z.number().int().positive(),
+        name: z.string(),
+        externalKey: z.strictObject({ name: z.string(), value: z.string() }).optional(),
+      }),
+    )
+    .default([]),
+  /** Custom lead fields known besides the standard ones. */
+  customLeadFields: z.array(z.string().min(1)).default([]),
+});
+
+/** Seed data as stored; see {@link seedSchema}. */
+export type Seed = z.output<typeof seedSchema>;
+
+/**
+ * The default seed, so that samples and demos work with nothing configured. Program ids 1001–1004 and
+ * company ids 5001–5003 are documented in docs/emulator.md.
+ */
+export const DEFAULT_SEED: Seed = Object.freeze({
+  programs: [
+    { id: 1001, name: 'Webinar: Marketing Ops 2026', tags: { Channel: 'Webinar' }, costs: [] },
+    { id: 1002, name: 'Newsletter November', tags: { Channel: 'Email Send' }, costs: [] },
+    { id: 1003, name: 'Tradeshow Berlin', tags: { Channel: 'Tradeshow' }, costs: [] },
+    { id: 1004, name: 'Paid Search Q4', tags: { Channel: 'Paid Search' }, costs: [] },
+  ],
+  tags: {
+    Channel: ['Webinar', 'Email Send', 'Tradeshow', 'Paid Search', 'Content Syndication', 'Online Advertising'],
+    Region: ['EMEA', 'AMER', 'APAC'],
+  },
+  companies: [
+    { id: 5001, name: 'Acme Corp', externalKey: { name: 'crmAccountId', value: 'ACME-001' } },
+    { id: 5002, name: 'Globex', externalKey: { name: 'crmAccountId', value: 'GLOBEX-002' } },
+    { id: 5003, name: 'Initech', externalKey: { name: 'crmAccountId', value: 'INITECH-003' } },
+  ],
+  customLeadFields: ['crmContactId', 'lifecycleStage', 'productInterest', 'leadScoreCustom', 'lastEventAt'],
+}) as Seed;
+
+/** Marketo's standard lead fields that the emulator accepts without configuration. */
+export const STANDARD_LEAD_FIELDS: readonly string[] = [
+  'Email', 'FirstName', 'LastName', 'MiddleName', 'Salutation', 'Title', 'Company', 'Phone', 'MobilePhone',
+  'MainPhone', 'Fax', 'Website', 'Address', 'City', 'State', 'PostalCode', 'Country', 'Industry',
+  'NumberOfEmployees', 'AnnualRevenue', 'LeadSource', 'LeadStatus', 'LeadScore', 'Rating', 'Unsubscribed',
+  'UnsubscribedReason', 'DoNotCall', 'DoNotCallReason', 'DateofBirth', 'Department', 'SICCode',
+  'BillingStreet', 'BillingCity', 'BillingState', 'BillingPostalCode', 'BillingCountry', 'AnonymousIP',
+  'InferredCompany', 'InferredCountry', 'LeadRole', 'Priority', 'Urgency', 'RelativeScore',
+];
+
+/** Opportunity attributes Marketo documents. */
+export const OPPORTUNITY_FIELDS: readonly string[] = [
+  'Amount', 'CloseDate', 'Description', 'ExpectedRevenue', 'ExternalCreatedDate', 'Fiscal', 'FiscalQuarter',
+  'FiscalYear', 'ForecastCategoryName', 'IsClosed', 'IsWon', 'LastActivityDate', 'LeadSource', 'Name',
+  'NextStep', 'Probability', 'Quantity', 'Stage', 'Type',
+];
+
+/** OpportunityPersonRole attributes Marketo documents. */
+export const OPPORTUNITY_ROLE_FIELDS: readonly string[] = [
+  'OpportunityId', 'PersonId', 'Role', 'ExternalCreatedDate', 'IsPrimary',
+];

@@ -1,0 +1,159 @@
+import pRetry from 'p-retry';
+import { buildSyncMObjects, buildSyncMultipleLeads, soapAction, wrapEnvelope, type PreparedRequest } from './envelope.js';
+import { HttpStatusError, MarketoFault, ResponseFormatError, SoapError, TransportError } from './faults.js';
+import { parseFault, parseSyncMObjects, parseSyncMultipleLeads } from './response.js';
+import { signRequest, w3cTimestamp } from './signature.js';
+import { HttpTransport, type TransportOptions } from './transport.js';
+import type { LeadRecord, LeadSyncResult, MObject, MObjSyncResult, SyncOperation } from './types.js';
+
+/** How to reach and authenticate against one Marketo instance's SOAP endpoint. */
+export interface SoapClientOptions extends TransportOptions {
+  /** e.g. `https://123-ABC-456.mktoapi.com/soap/mktows/2_3`; the WSDL's own soap:address is never used. */
+  endpoint: string;
+  /** `mktowsUserId`. */
+  userId: string;
+  /** The encryption key; it signs requests and is never logged, sent, or put in an error. */
+  encryptionKey: string;
+  /**
+   * Extra attempts, inside one call, after a transport blip (reset, timeout, 5xx, truncated answer).
+   * API-level retries belong to the caller, so that every real call passes its rate limiter.
+   * @defaultValue 2
+   */
+  transportRetries?: number;
+  /**
+   * Extra attempts after fault 20016 (Request Expired), each signed afresh and sent at once.
+   * @defaultValue 2
+   */
+  resignRetries?: number;
+  /**
+   * Shortest wait before a transport retry; doubles each time, with jitter.
+   * @defaultValue 100
+   */
+  retryMinDelayMs?: number;
+  /** The clock used for `requestTimestamp`; tests move it. */
+  now?: () => Date;
+}
+
+/** What one HTTP attempt did; handed to {@link SoapClientOptions}'s observers such as metrics. */
+export interface AttemptReport {
+  operation: PreparedRequest['operation'];
+  recordCount: number;
+  durationMs: number;
+  /** Undefined on success. */
+  error?: SoapError;
+}
+
+/**
+ * A client for the two mktows operations mktsync needs. Every HTTP attempt is signed afresh just before
+ * it is sent; every answer yields exactly one result per record or throws a {@link SoapError}.
+ */
+export class MarketoSoapClient {
+  readonly #transport: HttpTransport;
+  readonly #userId: string;
+  readonly #key: string;
+  readonly #transportRetries: number;
+  readonly #resignRetries: number;
+  readonly #retryMinDelayMs: number;
+  readonly #now: () => Date;
+  readonly #observers: ((report: AttemptReport) => void)[] = [];
+  /** The endpoint, safe to show (it holds no secret). */
+  readonly endpoint: string;
+
+  constructor(options: SoapClientOptions) {
+    if (!options.userId) throw new TypeError('userId is required (MARKETO_USER_ID)');
+    if (!options.encryptionKey) throw new TypeError('encryptionKey is required (MARKETO_ENCRYPTION_KEY)');
+    this.endpoint = options.endpoint;
+    this.#transport = new HttpTransport(options.endpoint, options);
+    this.#userId = options.userId;
+    this.#key = options.encryptionKey;
+    this.#transportRetries = options.transportRetries ?? 2;
+    this.#resignRetries = options.resignRetries ?? 2;
+    this.#retryMinDelayMs = options.retryMinDelayMs ?? 100;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  /** Calls `observer` after every HTTP attempt. */
+  onAttempt(observer: (report: AttemptReport) => void): void {
+    this.#observers.push(observer);
+  }
+
+  /** Upserts up to 300 leads; `dedupEnabled` is left out of the request when undefined (Marketo: true). */
+  async syncMultipleLeads(records: readonly LeadRecord[], options: { dedupEnabled?: boolean } = {}): Promise<LeadSyncResult[]> {
+    const prepared = buildSyncMultipleLeads(records, options.dedupEnabled);
+    return parseSyncMultipleLeads(await this.send(prepared), prepared.recordCount);
+  }
+
+  /** Inserts, updates or upserts up to 100 objects with one operation. */
+  async syncMObjects(objects: readonly MObject[], operation: SyncOperation): Promise<MObjSyncResult[]> {
+    const prepared = buildSyncMObjects(objects, operation);
+    return parseSyncMObjects(await this.send(prepared), prepared.recordCount);
+  }
+
+  /**
+   * Sends a prepared request and returns the body of its HTTP 200 answer. Faults and failures throw; a
+   * transport blip is retried here a bounded number of times, and 20016 is re-signed and sent again.
+   */
+  async send(prepared: PreparedRequest): Promise<string> {
+    return pRetry(() => this.#sendResigning(prepared), {
+      retries: this.#transportRetries,
+      minTimeout: this.#retryMinDelayMs,
+      factor: 2,
+      randomize: true,
+      shouldRetry: ({ error }) =>
+        error instanceof TransportError ||
+        error instanceof ResponseFormatError ||
+        (error instanceof HttpStatusError && error.category === 'transient'),
+    });
+  }
+
+  async #sendResigning(prepared: PreparedRequest): Promise<string> {
+    for (let resign = 0; ; resign++) {
+      try {
+        return await this.#attempt(prepared);
+      } catch (error) {
+        if (!(error instanceof MarketoFault && error.category === 're-sign') || resign >= this.#resignRetries) throw error;
+      }
+    }
+  }
+
+  async #attempt(prepared: PreparedRequest): Promise<string> {
+    const requestTimestamp = w3cTimestamp(this.#now());
+    const envelope = wrapEnvelope(
+      { mktowsUserId: this.#userId, requestTimestamp, requestSignature: signRequest(this.#key, requestTimestamp, this.#userId) },
+      prepared,
+    );
+    const started = performance.now();
+    let error: SoapError | undefined;
+    try {
+      const answer = await this.#transport.post(envelope, {
+        'Content-Type': 'text/xml; charset=utf-8',
+        SOAPAction: soapAction(prepared.operation),
+      });
+      if (answer.status === 200) return answer.body;
+      // Marketo answers faults with HTTP 500; anything else without a fault is an HTTP-level failure.
+      let fault: MarketoFault | undefined;
+      try {
+        fault = parseFault(answer.body);
+      } catch {
+        fault = undefined;
+      }
+      throw fault ?? new HttpStatusError(answer.status);
+    } catch (caught) {
+      error = caught instanceof SoapError ? caught : new TransportError(String(caught));
+      throw error;
+    } finally {
+      const report: AttemptReport = {
+        operation: prepared.operation,
+        recordCount: prepared.recordCount,
+        durationMs: performance.now() - started,
+      };
+      if (error) report.error = error;
+      for (const observer of this.#observers) observer(report);
+    }
+  }
+
+  /** Closes idle connections. */
+  close(): void {
+    this.#transport.close();
+  }
+}
