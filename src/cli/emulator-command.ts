@@ -1,0 +1,86 @@
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { startEmulator, type EmulatorOptions } from '../emulator/index.js';
+import { createLogger } from '../log.js';
+import { waitForShutdown } from './signals.js';
+import { UsageError } from './usage-error.js';
+
+/** Demo credentials used when none are given, so that a first try needs no setup. */
+export const DEMO_USER_ID = 'mktsync_demo_user';
+export const DEMO_ENCRYPTION_KEY = 'mktsync-demo-encryption-key';
+
+export const EMULATOR_HELP = `mktsync emulator: run the Marketo SOAP emulator
+
+Options:
+  --port P               TCP port (default 8081; 0 picks a free one)
+  --host H               interface to listen on (default 127.0.0.1)
+  --user-id ID           mktowsUserId it accepts (default ${DEMO_USER_ID}, or MARKETO_USER_ID)
+  --encryption-key KEY   key it checks signatures with (default: the demo key, or MARKETO_ENCRYPTION_KEY)
+  --seed FILE            seed data JSON: programs, tags, companies, customLeadFields
+  --config FILE          emulator configuration JSON (limits, modes, faults); see docs/emulator.md
+  --latency MODE         none (default) or marketo (log-normal, median 250 ms, p99 1500 ms)
+  --no-limits            switch off the rate, concurrency and daily quota limits
+`;
+
+async function readJson(path: string, flag: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`${flag} ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${flag} ${path}: not valid JSON (${(error as Error).message})`);
+  }
+}
+
+/** Realistic SOAP latency for demos and latency benchmarks. */
+export const MARKETO_LIKE_LATENCY = { medianMs: 250, p99Ms: 1500 } as const;
+
+export async function emulatorCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string', default: '8081' },
+      host: { type: 'string', default: '127.0.0.1' },
+      'user-id': { type: 'string' },
+      'encryption-key': { type: 'string' },
+      seed: { type: 'string' },
+      config: { type: 'string' },
+      latency: { type: 'string', default: 'none' },
+      'no-limits': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(EMULATOR_HELP);
+    return 0;
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0–65535, got ${values.port}`);
+  if (!['none', 'marketo'].includes(values.latency)) throw new UsageError(`--latency must be none or marketo, got ${values.latency}`);
+  const fileConfig = values.config ? ((await readJson(values.config, '--config')) as Record<string, unknown>) : {};
+  const options: EmulatorOptions = {
+    ...fileConfig,
+    port,
+    host: values.host,
+    userId: values['user-id'] ?? env.MARKETO_USER_ID ?? DEMO_USER_ID,
+    encryptionKey: values['encryption-key'] ?? env.MARKETO_ENCRYPTION_KEY ?? DEMO_ENCRYPTION_KEY,
+  };
+  if (values.seed) options.seed = (await readJson(values.seed, '--seed')) as EmulatorOptions['seed'];
+  if (values.latency === 'marketo') options.faults = { ...(options.faults ?? {}), latency: MARKETO_LIKE_LATENCY };
+  if (values['no-limits']) options.limits = { rateCalls: null, concurrency: null, dailyQuota: null };
+  const log = createLogger('emulator');
+  const emulator = await startEmulator(options);
+  log.info('Marketo SOAP emulator listening', {
+    endpoint: emulator.endpoint,
+    wsdl: `${emulator.endpoint}?WSDL`,
+    userId: emulator.config().userId,
+    demoKey: emulator.config().encryptionKey === DEMO_ENCRYPTION_KEY,
+  });
+  await waitForShutdown(log);
+  await emulator.close();
+  return 0;
+}

@@ -1,0 +1,42 @@
+import { ConfigError } from '../config.js';
+import { EmulatorConfigError } from '../emulator/config.js';
+import { emulatorCommand } from './emulator-command.js';
+import { sendCommand } from './send-command.js';
+import { UsageError } from './usage-error.js';
+
+const HELP = `mktsync: queue-backed batch sync of leads and objects to Marketo (SOAP)
+
+Commands:
+  emulator   run the built-in Marketo SOAP emulator
+  send       send one batch of leads or objects straight to Marketo (debugging)
+
+Run 'mktsync <command> --help' for a command's options.
+`;
+
+const COMMANDS: Record<string, (argv: string[], env: NodeJS.ProcessEnv) => Promise<number>> = {
+  emulator: emulatorCommand,
+  send: sendCommand,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(HELP);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) throw new UsageError(`unknown command '${name}'. Commands: ${Object.keys(COMMANDS).join(', ')}`);
+  return command(rest, process.env);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    const known = error instanceof UsageError || error instanceof ConfigError || error instanceof EmulatorConfigError;
+    const argError = (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    process.stderr.write(`mktsync: ${known || argError ? (error as Error).message : (error as Error).stack}\n`);
+    process.exitCode = known || argError ? 2 : 1;
+  },
+);

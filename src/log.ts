@@ -1,0 +1,31 @@
+/**
+ * Structured logs: one JSON object per line on stdout, as log collectors expect. Only what callers put
+ * in `fields` is written, and callers never put secrets there.
+ */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+/** A JSON-lines logger writing to `stream` (stdout by default). */
+export function createLogger(component: string, level: LogLevel = 'info', stream: NodeJS.WritableStream = process.stdout): Logger {
+  const write = (at: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
+    if (ORDER[at] < ORDER[level]) return;
+    stream.write(`${JSON.stringify({ time: new Date().toISOString(), level: at, component, msg, ...fields })}\n`);
+  };
+  return {
+    debug: (msg, fields) => write('debug', msg, fields),
+    info: (msg, fields) => write('info', msg, fields),
+    warn: (msg, fields) => write('warn', msg, fields),
+    error: (msg, fields) => write('error', msg, fields),
+  };
+}
+
+/** A logger that writes nothing, for library use and tests. */
+export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import { FOREIGN_SYS_TYPES, type Attrib, type LeadRecord, type MObject } from '../soap/types.js';
+
+/**
+ * The JSON form of leads and Marketo objects that users write (NDJSON files, HTTP bodies, the library),
+ * validated with messages that name the field, and turned into the SOAP types.
+ */
+
+const INT_MAX = 2_147_483_647;
+// eslint-disable-next-line no-control-regex
+const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+
+/** Text that XML 1.0 can carry; anything else is refused here, before it is accepted. */
+export const xmlString = z
+  .string()
+  .refine((s) => !NOT_XML.test(s), 'contains a control character that XML 1.0 cannot carry')
+  .refine((s) => s.isWellFormed(), 'contains a lone UTF-16 surrogate (not valid Unicode)');
+
+const marketoId = z.number().int().positive().max(INT_MAX);
+
+/** An attribute value: numbers and booleans are sent as text, null clears the field. */
+export const attributeValue = z.union([xmlString, z.number().refine(Number.isFinite, 'must be a finite number'), z.boolean(), z.null()]);
+export type AttributeValue = z.infer<typeof attributeValue>;
+
+const attributeName = xmlString.pipe(z.string().min(1, 'attribute names cannot be empty'));
+
+export const externalKeySchema = z.strictObject({ name: attributeName, value: xmlString });
+
+/** A lead as users write it. */
+export const leadRecordSchema = z
+  .strictObject({
+    Id: marketoId.optional(),
+    Email: xmlString.pipe(z.string().min(1, 'cannot be empty')).optional(),
+    ForeignSysPersonId: xmlString.pipe(z.string().min(1, 'cannot be empty')).optional(),
+    ForeignSysType: z.enum(FOREIGN_SYS_TYPES).optional(),
+    attributes: z.record(attributeName, attributeValue).default({}),
+  })
+  .superRefine((lead, ctx) => {
+    if (lead.Id === undefined && lead.Email === undefined && lead.ForeignSysPersonId === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'needs at least one key: Id, Email or ForeignSysPersonId' });
+    }
+    if (lead.ForeignSysPersonId !== undefined && lead.ForeignSysType === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['ForeignSysType'], message: 'is required with ForeignSysPersonId' });
+    }
+    if (lead.ForeignSysType !== undefined && lead.ForeignSysPersonId === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['ForeignSysPersonId'], message: 'is required with ForeignSysType' });
+    }
+  });
+export type LeadInput = z.infer<typeof leadRecordSchema>;
+
+export const MOBJECT_TYPES = ['Program', 'Opportunity', 'OpportunityPersonRole'] as const;
+
+/** A Marketo object as users write it. */
+export const mobjectRecordSchema = z.strictObject({
+  type: z.enum(MOBJECT_TYPES),
+  id: marketoId.optional(),
+  externalKey: externalKeySchema.optional(),
+  attributes: z.record(attributeName, attributeValue).optional(),
+  typeAttributes: z
+    .array(z.strictObject({ attrType: z.enum(['Cost', 'Tag']), attributes: z.record(attributeName, attributeValue) }))
+    .optional(),
+  associations: z
+    .array(
+      z
+        .strictObject({ mObjType: attributeName, id: marketoId.optional(), externalKey: externalKeySchema.optional() })
+        .refine((a) => a.id !== undefined || a.externalKey !== undefined, 'needs an id or externalKey'),
+    )
+    .optional(),
+});
+export type MObjectInput = z.infer<typeof mobjectRecordSchema>;
+
+/** The text Marketo receives for a value. */
+export function attributeText(value: AttributeValue): string {
+  return value === null ? '' : String(value);
+}
+
+function attribs(values: Record<string, AttributeValue>): Attrib[] {
+  return Object.entries(values).map(([name, value]) => ({ name, value: attributeText(value) }));
+}
+
+/** A validated lead as a SOAP LeadRecord. */
+export function toLeadRecord(lead: LeadInput): LeadRecord {
+  const record: LeadRecord = {};
+  if (lead.Id !== undefined) record.Id = lead.Id;
+  if (lead.Email !== undefined) record.Email = lead.Email;
+  if (lead.ForeignSysPersonId !== undefined) record.ForeignSysPersonId = lead.ForeignSysPersonId;
+  if (lead.ForeignSysType !== undefined) record.ForeignSysType = lead.ForeignSysType;
+  record.attributes = attribs(lead.attributes);
+  return record;
+}
+
+/** A validated object as a SOAP MObject. */
+export function toMObject(input: MObjectInput): MObject {
+  const object: MObject = { type: input.type };
+  if (input.id !== undefined) object.id = input.id;
+  if (input.externalKey !== undefined) object.externalKey = input.externalKey;
+  if (input.attributes !== undefined) object.attributes = attribs(input.attributes);
+  if (input.typeAttributes !== undefined) {
+    object.typeAttributes = input.typeAttributes.map((t) => ({ attrType: t.attrType, attributes: attribs(t.attributes) }));
+  }
+  if (input.associations !== undefined) {
+    object.associations = input.associations.map((a) => {
+      const association: NonNullable<MObject['associations']>[number] = { mObjType: a.mObjType };
+      if (a.id !== undefined) association.id = a.id;
+      if (a.externalKey !== undefined) association.externalKey = a.externalKey;
+      return association;
+    });
+  }
+  return object;
+}
+
+/** One problem with one input item: where it is and why it was refused. */
+export interface InputProblem {
+  /** 1-based line of a file, or 0-based index of an array. */
+  at: number;
+  /** Dotted path of the field, or `(record)` for the record as a whole. */
+  field: string;
+  reason: string;
+}
+
+/** Problems of a zod error, one per issue, each naming its field. */
+export function problemsOf(error: z.ZodError, at: number): InputProblem[] {
+  return error.issues.map((issue) => ({
+    at,
+    field: issue.path.length > 0 ? issue.path.map(String).join('.') : '(record)',
+    reason: issue.message,
+  }));
+}
