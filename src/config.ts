@@ -23,14 +23,18 @@ export interface MarketoSettings {
 }
 
 const endpointSchema = z
-  .url({ protocol: /^https?$/, message: 'must be an http(s) URL such as https://123-ABC-456.mktoapi.com/soap/mktows/2_3' })
+  .url({
+    protocol: /^https?$/,
+    message: 'must be an http(s) URL such as https://123-ABC-456.mktoapi.com/soap/mktows/2_3',
+  })
   .optional();
 
 /** Reads the Marketo settings; all three are optional here, {@link requireMarketo} insists. */
 export function readMarketoSettings(env: Env): MarketoSettings {
   const endpoint = env.MARKETO_SOAP_ENDPOINT?.trim() || undefined;
   const parsed = endpointSchema.safeParse(endpoint);
-  if (!parsed.success) throw new ConfigError(`MARKETO_SOAP_ENDPOINT ${parsed.error.issues[0]?.message ?? 'is invalid'}`);
+  if (!parsed.success)
+    throw new ConfigError(`MARKETO_SOAP_ENDPOINT ${parsed.error.issues[0]?.message ?? 'is invalid'}`);
   const settings: MarketoSettings = {};
   if (endpoint) settings.endpoint = endpoint;
   const userId = env.MARKETO_USER_ID?.trim();

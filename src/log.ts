@@ -14,10 +14,16 @@ export interface Logger {
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 /** A JSON-lines logger writing to `stream` (stdout by default). */
-export function createLogger(component: string, level: LogLevel = 'info', stream: NodeJS.WritableStream = process.stdout): Logger {
+export function createLogger(
+  component: string,
+  level: LogLevel = 'info',
+  stream: NodeJS.WritableStream = process.stdout,
+): Logger {
   const write = (at: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
     if (ORDER[at] < ORDER[level]) return;
-    stream.write(`${JSON.stringify({ time: new Date().toISOString(), level: at, component, msg, ...fields })}\n`);
+    stream.write(
+      `${JSON.stringify({ time: new Date().toISOString(), level: at, component, msg, ...fields })}\n`,
+    );
   };
   return {
     debug: (msg, fields) => write('debug', msg, fields),

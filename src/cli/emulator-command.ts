@@ -27,7 +27,9 @@ async function readJson(path: string, flag: string): Promise<unknown> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new UsageError(`${flag} ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new UsageError(
+      `${flag} ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
   try {
     return JSON.parse(text);
@@ -59,9 +61,13 @@ export async function emulatorCommand(argv: string[], env: NodeJS.ProcessEnv): P
     return 0;
   }
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0–65535, got ${values.port}`);
-  if (!['none', 'marketo'].includes(values.latency)) throw new UsageError(`--latency must be none or marketo, got ${values.latency}`);
-  const fileConfig = values.config ? ((await readJson(values.config, '--config')) as Record<string, unknown>) : {};
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port must be 0–65535, got ${values.port}`);
+  if (!['none', 'marketo'].includes(values.latency))
+    throw new UsageError(`--latency must be none or marketo, got ${values.latency}`);
+  const fileConfig = values.config
+    ? ((await readJson(values.config, '--config')) as Record<string, unknown>)
+    : {};
   const options: EmulatorOptions = {
     ...fileConfig,
     port,
@@ -70,7 +76,8 @@ export async function emulatorCommand(argv: string[], env: NodeJS.ProcessEnv): P
     encryptionKey: values['encryption-key'] ?? env.MARKETO_ENCRYPTION_KEY ?? DEMO_ENCRYPTION_KEY,
   };
   if (values.seed) options.seed = (await readJson(values.seed, '--seed')) as EmulatorOptions['seed'];
-  if (values.latency === 'marketo') options.faults = { ...(options.faults ?? {}), latency: MARKETO_LIKE_LATENCY };
+  if (values.latency === 'marketo')
+    options.faults = { ...(options.faults ?? {}), latency: MARKETO_LIKE_LATENCY };
   if (values['no-limits']) options.limits = { rateCalls: null, concurrency: null, dailyQuota: null };
   const log = createLogger('emulator');
   const emulator = await startEmulator(options);

@@ -25,7 +25,8 @@ async function main(argv: string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   const command = COMMANDS[name];
-  if (!command) throw new UsageError(`unknown command '${name}'. Commands: ${Object.keys(COMMANDS).join(', ')}`);
+  if (!command)
+    throw new UsageError(`unknown command '${name}'. Commands: ${Object.keys(COMMANDS).join(', ')}`);
   return command(rest, process.env);
 }
 
@@ -34,9 +35,12 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    const known = error instanceof UsageError || error instanceof ConfigError || error instanceof EmulatorConfigError;
+    const known =
+      error instanceof UsageError || error instanceof ConfigError || error instanceof EmulatorConfigError;
     const argError = (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-    process.stderr.write(`mktsync: ${known || argError ? (error as Error).message : (error as Error).stack}\n`);
+    process.stderr.write(
+      `mktsync: ${known || argError ? (error as Error).message : (error as Error).stack}\n`,
+    );
     process.exitCode = known || argError ? 2 : 1;
   },
 );

@@ -46,11 +46,14 @@ export async function sendCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
   }
   const [kind, file] = positionals;
   if ((kind !== 'leads' && kind !== 'mobjects') || file === undefined || positionals.length > 2) {
-    throw new UsageError('usage: mktsync send leads FILE [--dedup true|false] | mktsync send mobjects FILE --operation OP');
+    throw new UsageError(
+      'usage: mktsync send leads FILE [--dedup true|false] | mktsync send mobjects FILE --operation OP',
+    );
   }
   let dedupEnabled: boolean | undefined;
   if (values.dedup !== undefined) {
-    if (values.dedup !== 'true' && values.dedup !== 'false') throw new UsageError(`--dedup must be true or false, got ${values.dedup}`);
+    if (values.dedup !== 'true' && values.dedup !== 'false')
+      throw new UsageError(`--dedup must be true or false, got ${values.dedup}`);
     if (kind !== 'leads') throw new UsageError('--dedup applies to leads only');
     dedupEnabled = values.dedup === 'true';
   }
@@ -103,12 +106,18 @@ export async function sendCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
   try {
     const results =
       kind === 'leads'
-        ? (await client.syncMultipleLeads(leads, dedupEnabled === undefined ? {} : { dedupEnabled })).map((r) => ({
+        ? (await client.syncMultipleLeads(leads, dedupEnabled === undefined ? {} : { dedupEnabled })).map(
+            (r) => ({
+              status: r.status,
+              id: r.leadId,
+              error: r.error ?? null,
+            }),
+          )
+        : (await client.syncMObjects(objects, operation!)).map((r) => ({
             status: r.status,
-            id: r.leadId,
+            id: r.id,
             error: r.error ?? null,
-          }))
-        : (await client.syncMObjects(objects, operation!)).map((r) => ({ status: r.status, id: r.id, error: r.error ?? null }));
+          }));
     results.forEach((r, i) => process.stdout.write(`${JSON.stringify({ line: lines[i], ...r })}\n`));
     return 0;
   } catch (error) {

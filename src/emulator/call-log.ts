@@ -26,7 +26,14 @@ export class CallLog {
   constructor(private capacity: () => number) {}
 
   start(operation: string): CallLogEntry {
-    const entry: CallLogEntry = { seq: ++this.#seq, operation, recordCount: 0, status: 'pending', startedAt: Date.now(), records: [] };
+    const entry: CallLogEntry = {
+      seq: ++this.#seq,
+      operation,
+      recordCount: 0,
+      status: 'pending',
+      startedAt: Date.now(),
+      records: [],
+    };
     this.#entries.push(entry);
     const over = this.#entries.length - this.capacity();
     if (over > 0) this.#entries.splice(0, over);

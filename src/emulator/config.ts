@@ -53,7 +53,10 @@ export const faultsSchema = z.strictObject({
   resetRate: rate.default(0),
   /** The next `calls` calls are answered with the throttle fault `code`. */
   throttleBurst: z
-    .strictObject({ calls: z.number().int().min(0), code: z.union([z.literal(20023), z.literal(20024)]).default(20023) })
+    .strictObject({
+      calls: z.number().int().min(0),
+      code: z.union([z.literal(20023), z.literal(20024)]).default(20023),
+    })
     .nullable()
     .default(null),
   recordRules: z.array(recordRuleSchema).default([]),
@@ -64,7 +67,12 @@ export const emulatorConfigSchema = z.strictObject({
   userId: z.string().min(1),
   encryptionKey: z.string().min(1),
   /** Largest accepted |now - requestTimestamp|, else fault 20016; null accepts any time. */
-  timestampWindowMs: z.number().int().positive().nullable().default(15 * 60_000),
+  timestampWindowMs: z
+    .number()
+    .int()
+    .positive()
+    .nullable()
+    .default(15 * 60_000),
   limits: z
     .strictObject({
       /** Calls per rate window, else 20023. */

@@ -55,7 +55,8 @@ function leadMatches(rule: RecordRule, lead: ReceivedLead): boolean {
   if (m.foreignSysPersonId !== undefined && lead.ForeignSysPersonId !== m.foreignSysPersonId) return false;
   if (m.attribute !== undefined) {
     const { name, value } = m.attribute;
-    if (!lead.attributes.some((a) => a.name === name && (value === undefined || a.value === value))) return false;
+    if (!lead.attributes.some((a) => a.name === name && (value === undefined || a.value === value)))
+      return false;
   }
   return true;
 }
@@ -68,7 +69,8 @@ function mobjectMatches(rule: RecordRule, object: ReceivedMObject): boolean {
   if (m.externalKeyValue !== undefined && object.externalKey?.value !== m.externalKeyValue) return false;
   if (m.attribute !== undefined) {
     const { name, value } = m.attribute;
-    if (!object.attributes.some((a) => a.name === name && (value === undefined || a.value === value))) return false;
+    if (!object.attributes.some((a) => a.name === name && (value === undefined || a.value === value)))
+      return false;
   }
   return true;
 }
@@ -93,11 +95,16 @@ export function applyRecordRules(
     if (rule.times !== undefined && rule.times <= 0) continue;
     let fired = false;
     records.forEach((record, index) => {
-      const hit = isLead ? leadMatches(rule, record as ReceivedLead) : mobjectMatches(rule, record as ReceivedMObject);
+      const hit = isLead
+        ? leadMatches(rule, record as ReceivedLead)
+        : mobjectMatches(rule, record as ReceivedMObject);
       if (!hit) return;
       fired = true;
       if (rule.effect === 'fault') {
-        verdict.fault ??= { code: rule.code ?? 20105, detail: rule.message ?? 'injected fault for a matching record' };
+        verdict.fault ??= {
+          code: rule.code ?? 20105,
+          detail: rule.message ?? 'injected fault for a matching record',
+        };
       } else if (!verdict.failures.has(index)) {
         const code = rule.code ?? 20106;
         verdict.failures.set(index, recordError(code, rule.message ?? 'Lead sync failed (injected)'));

@@ -56,14 +56,21 @@ export class LeadStore {
 
   /** Applies one syncMultipleLeads call; throws {@link EmulatorFault} for whole-call faults before changing anything. */
   sync(records: readonly ReceivedLead[], context: LeadSyncContext): LeadSyncResult[] {
-    const unknownByRecord = records.map((r) => r.attributes.filter((a) => !context.knownFields.has(a.name)).map((a) => a.name));
+    const unknownByRecord = records.map((r) =>
+      r.attributes.filter((a) => !context.knownFields.has(a.name)).map((a) => a.name),
+    );
     if (context.config.unknownAttribute === 'fault') {
       const unknown = [...new Set(unknownByRecord.flat())];
-      if (unknown.length > 0) throw new EmulatorFault(20105, `unknown fields for import: ${unknown.join(', ')}`);
+      if (unknown.length > 0)
+        throw new EmulatorFault(20105, `unknown fields for import: ${unknown.join(', ')}`);
     }
     if (context.config.unknownElements === 'fault') {
       const unknown = [...new Set(records.flatMap((r) => r.unknownElements))];
-      if (unknown.length > 0) throw new EmulatorFault(20012, `Request not understood: unexpected element ${unknown.join(', ')} in leadRecord`);
+      if (unknown.length > 0)
+        throw new EmulatorFault(
+          20012,
+          `Request not understood: unexpected element ${unknown.join(', ')} in leadRecord`,
+        );
     }
     const seenInCall = new Set<string>();
     return records.map((record, index) => {
@@ -71,25 +78,38 @@ export class LeadStore {
       if (injected !== undefined) return { leadId: 0, status: 'FAILED', error: injected };
       const unknown = unknownByRecord[index]!;
       if (unknown.length > 0) {
-        return { leadId: 0, status: 'FAILED', error: recordError(20105, `unknown fields for import: ${unknown.join(', ')}`) };
+        return {
+          leadId: 0,
+          status: 'FAILED',
+          error: recordError(20105, `unknown fields for import: ${unknown.join(', ')}`),
+        };
       }
       return this.#syncOne(record, context, seenInCall);
     });
   }
 
   #syncOne(record: ReceivedLead, context: LeadSyncContext, seenInCall: Set<string>): LeadSyncResult {
-    const failed = (code: number, text: string): LeadSyncResult => ({ leadId: 0, status: 'FAILED', error: recordError(code, text) });
+    const failed = (code: number, text: string): LeadSyncResult => ({
+      leadId: 0,
+      status: 'FAILED',
+      error: recordError(code, text),
+    });
     if (record.Id === undefined && record.Email === undefined && record.ForeignSysPersonId === undefined) {
       return failed(20101, 'Lead key required: one of Id, Email, ForeignSysPersonId');
     }
-    if (record.Id !== undefined && Number.isNaN(record.Id)) return failed(20102, 'Lead key bad: Id is not an integer');
+    if (record.Id !== undefined && Number.isNaN(record.Id))
+      return failed(20102, 'Lead key bad: Id is not an integer');
     if (record.ForeignSysPersonId !== undefined) {
-      if (record.ForeignSysType === undefined) return failed(20109, 'ForeignSysType is required with ForeignSysPersonId');
+      if (record.ForeignSysType === undefined)
+        return failed(20109, 'ForeignSysType is required with ForeignSysPersonId');
       if (!FOREIGN_SYS_TYPES.includes(record.ForeignSysType as never)) {
         return failed(20110, `Bad parameter: ForeignSysType ${record.ForeignSysType}`);
       }
     }
-    const foreignKey = record.ForeignSysPersonId !== undefined ? `${record.ForeignSysType}:${record.ForeignSysPersonId}` : undefined;
+    const foreignKey =
+      record.ForeignSysPersonId !== undefined
+        ? `${record.ForeignSysType}:${record.ForeignSysPersonId}`
+        : undefined;
     const emailKey = record.Email?.toLowerCase();
 
     let lead: EmulatedLead | undefined;
@@ -98,7 +118,8 @@ export class LeadStore {
       if (!lead) return failed(20103, `Lead not found: Id ${record.Id}`);
     } else {
       const duplicateMode =
-        context.config.duplicateKeys === 'duplicate' && seenInCall.has(foreignKey ?? `email:${emailKey ?? ''}`);
+        context.config.duplicateKeys === 'duplicate' &&
+        seenInCall.has(foreignKey ?? `email:${emailKey ?? ''}`);
       if (!duplicateMode) {
         if (foreignKey !== undefined) lead = this.#byIdOf(this.#byForeign.get(foreignKey));
         if (!lead && emailKey !== undefined && context.dedupEnabled) lead = this.#latestByEmail(emailKey);
@@ -122,7 +143,8 @@ export class LeadStore {
   /** Sets the lower-precedence keys and attributes; Email changes only through the attribute list. */
   #apply(lead: EmulatedLead, record: ReceivedLead, foreignKey: string | undefined): void {
     if (foreignKey !== undefined && record.ForeignSysPersonId !== undefined) {
-      if (lead.ForeignSysPersonId !== undefined) this.#byForeign.delete(`${lead.ForeignSysType}:${lead.ForeignSysPersonId}`);
+      if (lead.ForeignSysPersonId !== undefined)
+        this.#byForeign.delete(`${lead.ForeignSysType}:${lead.ForeignSysPersonId}`);
       lead.ForeignSysPersonId = record.ForeignSysPersonId;
       lead.ForeignSysType = record.ForeignSysType;
       this.#byForeign.set(foreignKey, lead.id);

@@ -14,7 +14,9 @@ export class Limits {
   constructor(private config: () => EmulatorConfig) {}
 
   /** Admits a call or names the fault code that refuses it. */
-  admit(now: number = Date.now()): { ok: true; release: () => void } | { ok: false; code: number; detail: string } {
+  admit(
+    now: number = Date.now(),
+  ): { ok: true; release: () => void } | { ok: false; code: number; detail: string } {
     const limits = this.config().limits;
     const day = this.#dayOf(now, limits.quotaTimeZone);
     if (day !== this.#quotaDay) {
@@ -29,10 +31,18 @@ export class Limits {
     while (drop < this.#recent.length && this.#recent[drop]! <= windowStart) drop++;
     if (drop > 0) this.#recent = this.#recent.slice(drop);
     if (limits.rateCalls !== null && this.#recent.length >= limits.rateCalls) {
-      return { ok: false, code: 20023, detail: `Rate limit exceeded: ${limits.rateCalls} calls per ${limits.rateWindowMs / 1000} s` };
+      return {
+        ok: false,
+        code: 20023,
+        detail: `Rate limit exceeded: ${limits.rateCalls} calls per ${limits.rateWindowMs / 1000} s`,
+      };
     }
     if (limits.concurrency !== null && this.#active >= limits.concurrency) {
-      return { ok: false, code: 20024, detail: `Concurrency limit exceeded: ${limits.concurrency} calls at once` };
+      return {
+        ok: false,
+        code: 20024,
+        detail: `Concurrency limit exceeded: ${limits.concurrency} calls at once`,
+      };
     }
     this.#recent.push(now);
     this.#quotaUsed++;
@@ -64,6 +74,11 @@ export class Limits {
   }
 
   #dayOf(now: number, timeZone: string): string {
-    return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+    return new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+    }).format(now);
   }
 }

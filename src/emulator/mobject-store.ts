@@ -61,7 +61,10 @@ function attribMap(list: readonly Attrib[]): Map<string, string> {
 export class MObjectStore {
   readonly #programs = new Map<number, EmulatedProgram>();
   readonly #companies = new Map<number, EmulatedCompany>();
-  readonly #objects = { Opportunity: new Map<number, EmulatedObject>(), OpportunityPersonRole: new Map<number, EmulatedObject>() };
+  readonly #objects = {
+    Opportunity: new Map<number, EmulatedObject>(),
+    OpportunityPersonRole: new Map<number, EmulatedObject>(),
+  };
   /** `type|name=value` → id. */
   readonly #byExternalKey = new Map<string, number>();
   #tagValues: Record<string, string[]> = {};
@@ -73,12 +76,15 @@ export class MObjectStore {
   /** Replaces programs, tag values and companies with `seed`; opportunities and roles stay. */
   loadSeed(seed: Seed): void {
     this.#programs.clear();
-    for (const p of seed.programs) this.#programs.set(p.id, structuredClone({ ...p, costs: p.costs.map((c) => ({ ...c })) }));
-    for (const p of seed.programs) for (const c of p.costs) this.#nextCostId = Math.max(this.#nextCostId, c.id + 1);
+    for (const p of seed.programs)
+      this.#programs.set(p.id, structuredClone({ ...p, costs: p.costs.map((c) => ({ ...c })) }));
+    for (const p of seed.programs)
+      for (const c of p.costs) this.#nextCostId = Math.max(this.#nextCostId, c.id + 1);
     this.#companies.clear();
     for (const c of seed.companies) {
       this.#companies.set(c.id, structuredClone(c));
-      if (c.externalKey) this.#byExternalKey.set(`Company|${c.externalKey.name}=${c.externalKey.value}`, c.id);
+      if (c.externalKey)
+        this.#byExternalKey.set(`Company|${c.externalKey.name}=${c.externalKey.value}`, c.id);
     }
     this.#tagValues = structuredClone(seed.tags);
   }
@@ -86,7 +92,8 @@ export class MObjectStore {
   clearObjects(): void {
     this.#objects.Opportunity.clear();
     this.#objects.OpportunityPersonRole.clear();
-    for (const key of [...this.#byExternalKey.keys()]) if (!key.startsWith('Company|')) this.#byExternalKey.delete(key);
+    for (const key of [...this.#byExternalKey.keys()])
+      if (!key.startsWith('Company|')) this.#byExternalKey.delete(key);
     this.#nextObjectId = 2_000_001;
   }
 
@@ -99,7 +106,11 @@ export class MObjectStore {
   }
 
   /** Applies one syncMObjects call: one status per object, in order. */
-  sync(objects: readonly ReceivedMObject[], operation: SyncOperation, injectedFailures: ReadonlyMap<number, string>): MObjSyncResult[] {
+  sync(
+    objects: readonly ReceivedMObject[],
+    operation: SyncOperation,
+    injectedFailures: ReadonlyMap<number, string>,
+  ): MObjSyncResult[] {
     return objects.map((object, index) => {
       const injected = injectedFailures.get(index);
       const base: MObjSyncResult = { id: object.id ?? 0, status: 'FAILED' };
@@ -115,7 +126,8 @@ export class MObjectStore {
   }
 
   #syncOne(object: ReceivedMObject, operation: SyncOperation): Pick<MObjSyncResult, 'id' | 'status'> {
-    if (object.id !== undefined && Number.isNaN(object.id)) throw new ObjectFailure(20110, 'id is not an integer');
+    if (object.id !== undefined && Number.isNaN(object.id))
+      throw new ObjectFailure(20110, 'id is not an integer');
     switch (object.type) {
       case 'Program':
         return this.#syncProgram(object, operation);
@@ -128,7 +140,8 @@ export class MObjectStore {
   }
 
   #syncProgram(object: ReceivedMObject, operation: SyncOperation): Pick<MObjSyncResult, 'id' | 'status'> {
-    if (operation !== 'UPDATE') throw new ObjectFailure(20110, `Program supports UPDATE only, not ${operation}`);
+    if (operation !== 'UPDATE')
+      throw new ObjectFailure(20110, `Program supports UPDATE only, not ${operation}`);
     if (object.id === undefined) throw new ObjectFailure(20109, 'Program id is required');
     const program = this.#programs.get(object.id);
     if (!program) return { id: object.id, status: 'SKIPPED' };
@@ -140,10 +153,12 @@ export class MObjectStore {
       if (entry.attrType === 'Cost') {
         const month = a.get('Month');
         const amountText = a.get('Amount');
-        if (month === undefined || amountText === undefined) throw new ObjectFailure(20109, 'Cost needs Month and Amount');
+        if (month === undefined || amountText === undefined)
+          throw new ObjectFailure(20109, 'Cost needs Month and Amount');
         if (!MONTH.test(month)) throw new ObjectFailure(20110, `Cost Month must be YYYY-MM, got ${month}`);
         const amount = Number(amountText);
-        if (amountText.trim() === '' || !Number.isFinite(amount)) throw new ObjectFailure(20110, `Cost Amount is not a number: ${amountText}`);
+        if (amountText.trim() === '' || !Number.isFinite(amount))
+          throw new ObjectFailure(20110, `Cost Amount is not a number: ${amountText}`);
         const idText = a.get('Id');
         const id = idText === undefined ? 0 : Number(idText);
         if (idText !== undefined && (!Number.isInteger(id) || !program.costs.some((c) => c.id === id))) {
@@ -156,10 +171,12 @@ export class MObjectStore {
       } else if (entry.attrType === 'Tag') {
         const type = a.get('Type');
         const value = a.get('Value');
-        if (type === undefined || value === undefined) throw new ObjectFailure(20109, 'Tag needs Type and Value');
+        if (type === undefined || value === undefined)
+          throw new ObjectFailure(20109, 'Tag needs Type and Value');
         const allowed = this.#tagValues[type];
         if (!allowed) throw new ObjectFailure(20110, `Tag type ${type} does not exist`);
-        if (!allowed.includes(value)) throw new ObjectFailure(20110, `Tag value ${value} does not exist for type ${type}`);
+        if (!allowed.includes(value))
+          throw new ObjectFailure(20110, `Tag value ${value} does not exist for type ${type}`);
         tags.push([type, value]);
       } else {
         throw new ObjectFailure(20110, `Unsupported typeAttrib attrType: ${entry.attrType}`);
@@ -194,7 +211,8 @@ export class MObjectStore {
   ): Pick<MObjSyncResult, 'id' | 'status'> {
     const fields = type === 'Opportunity' ? OPPORTUNITY_FIELDS : OPPORTUNITY_ROLE_FIELDS;
     const unknown = object.attributes.filter((a) => !fields.includes(a.name)).map((a) => a.name);
-    if (unknown.length > 0) throw new ObjectFailure(20110, `Unknown ${type} attribute: ${unknown.join(', ')}`);
+    if (unknown.length > 0)
+      throw new ObjectFailure(20110, `Unknown ${type} attribute: ${unknown.join(', ')}`);
     if (object.typeAttributes.length > 0) throw new ObjectFailure(20110, `${type} takes no typeAttribList`);
     if (operation !== 'INSERT' && object.id === undefined && object.externalKey === undefined) {
       throw new ObjectFailure(20109, `${operation} needs an id or externalKey`);
@@ -227,7 +245,14 @@ export class MObjectStore {
       existing.updatedAt = now;
       return { id: existing.id, status: 'UPDATED' };
     }
-    const created: EmulatedObject = { id: this.#nextObjectId++, type, attributes, associations, createdAt: now, updatedAt: now };
+    const created: EmulatedObject = {
+      id: this.#nextObjectId++,
+      type,
+      attributes,
+      associations,
+      createdAt: now,
+      updatedAt: now,
+    };
     if (object.externalKey) {
       created.externalKey = object.externalKey;
       this.#byExternalKey.set(`${type}|${object.externalKey.name}=${object.externalKey.value}`, created.id);
@@ -252,7 +277,8 @@ export class MObjectStore {
     }
     const key = association.externalKey;
     let id = association.id;
-    if (id === undefined && key) id = this.#byExternalKey.get(`${association.mObjType}|${key.name}=${key.value}`);
+    if (id === undefined && key)
+      id = this.#byExternalKey.get(`${association.mObjType}|${key.name}=${key.value}`);
     const exists =
       id !== undefined &&
       (association.mObjType === 'Company'
@@ -261,7 +287,8 @@ export class MObjectStore {
           ? this.leads.get(id) !== undefined
           : this.#objects.Opportunity.has(id));
     if (!exists) {
-      const what = association.id !== undefined ? `id ${association.id}` : key ? `${key.name}=${key.value}` : 'no key';
+      const what =
+        association.id !== undefined ? `id ${association.id}` : key ? `${key.name}=${key.value}` : 'no key';
       throw new ObjectFailure(20110, `Associated ${association.mObjType} not found (${what})`);
     }
     return id!;
@@ -269,13 +296,18 @@ export class MObjectStore {
 
   /** A role's OpportunityId and PersonId, from attributes or associations, must name existing objects. */
   #checkRole(attributes: Record<string, string>, associations: Record<string, number>): void {
-    const opportunityId = attributes.OpportunityId ?? (associations.Opportunity !== undefined ? String(associations.Opportunity) : undefined);
-    const personId = attributes.PersonId ?? (associations.Lead !== undefined ? String(associations.Lead) : undefined);
+    const opportunityId =
+      attributes.OpportunityId ??
+      (associations.Opportunity !== undefined ? String(associations.Opportunity) : undefined);
+    const personId =
+      attributes.PersonId ?? (associations.Lead !== undefined ? String(associations.Lead) : undefined);
     if (opportunityId === undefined || personId === undefined) {
       throw new ObjectFailure(20109, 'OpportunityPersonRole needs OpportunityId and PersonId');
     }
-    if (!this.#objects.Opportunity.has(Number(opportunityId))) throw new ObjectFailure(20110, `Opportunity ${opportunityId} not found`);
-    if (this.leads.get(Number(personId)) === undefined) throw new ObjectFailure(20110, `Person (lead) ${personId} not found`);
+    if (!this.#objects.Opportunity.has(Number(opportunityId)))
+      throw new ObjectFailure(20110, `Opportunity ${opportunityId} not found`);
+    if (this.leads.get(Number(personId)) === undefined)
+      throw new ObjectFailure(20110, `Person (lead) ${personId} not found`);
     attributes.OpportunityId = opportunityId;
     attributes.PersonId = personId;
   }

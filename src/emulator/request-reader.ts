@@ -1,7 +1,15 @@
 import { SYNC_OPERATIONS, type Attrib, type Operation, type SyncOperation } from '../soap/types.js';
-import { child, children, isElement, parseXml, textOf, XmlParseError, type XmlNode, type XmlValue } from '../soap/xml-parse.js';
+import {
+  child,
+  children,
+  isElement,
+  parseXml,
+  textOf,
+  XmlParseError,
+  type XmlNode,
+  type XmlValue,
+} from '../soap/xml-parse.js';
 import { EmulatorFault } from './fault.js';
-
 
 /**
  * Reads a SOAP request as Marketo would: the authentication header, the operation from the body's
@@ -38,7 +46,12 @@ export interface ReceivedAuth {
 
 export type ReceivedRequest =
   | { operation: 'syncMultipleLeads'; auth: ReceivedAuth; leads: ReceivedLead[]; dedupEnabled: boolean }
-  | { operation: 'syncMObjects'; auth: ReceivedAuth; mobjects: ReceivedMObject[]; mobjectOperation: SyncOperation };
+  | {
+      operation: 'syncMObjects';
+      auth: ReceivedAuth;
+      mobjects: ReceivedMObject[];
+      mobjectOperation: SyncOperation;
+    };
 
 const LEAD_ELEMENTS = new Set(['Id', 'Email', 'ForeignSysPersonId', 'ForeignSysType', 'leadAttributeList']);
 const PARAMS_OPERATIONS: Record<string, Operation> = {
@@ -97,7 +110,9 @@ function readMObject(node: XmlValue): ReceivedMObject {
       attributes: attribs(child(t, 'attrList')),
     })),
     associations: children(child(node, 'associationList'), 'mObjAssociation').map((a) => {
-      const association: ReceivedMObject['associations'][number] = { mObjType: textOf(child(a, 'mObjType')) ?? '' };
+      const association: ReceivedMObject['associations'][number] = {
+        mObjType: textOf(child(a, 'mObjType')) ?? '',
+      };
       const id = optionalInt(child(a, 'id'));
       if (id !== undefined) association.id = id;
       const key = attrib(child(a, 'externalKey'));
@@ -118,7 +133,8 @@ export function readRequest(xml: string): ReceivedRequest {
   try {
     doc = parseXml(xml);
   } catch (error) {
-    if (error instanceof XmlParseError) throw new EmulatorFault(20012, `Request not understood: ${error.message}`);
+    if (error instanceof XmlParseError)
+      throw new EmulatorFault(20012, `Request not understood: ${error.message}`);
     throw error;
   }
   const envelope = child(doc, 'Envelope');
@@ -158,5 +174,10 @@ export function readRequest(xml: string): ReceivedRequest {
   }
   const list = child(params, 'mObjectList');
   if (list === undefined) throw new EmulatorFault(20017, 'Invalid request: mObjectList is required');
-  return { operation, auth, mobjects: children(list, 'mObject').map(readMObject), mobjectOperation: op as SyncOperation };
+  return {
+    operation,
+    auth,
+    mobjects: children(list, 'mObject').map(readMObject),
+    mobjectOperation: op as SyncOperation,
+  };
 }

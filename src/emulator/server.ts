@@ -82,12 +82,18 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
 
 function sendJson(res: http.ServerResponse, status: number, value: unknown): void {
   const body = JSON.stringify(value);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+  });
   res.end(body);
 }
 
 function sendXml(res: http.ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { 'Content-Type': 'text/xml; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+  res.writeHead(status, {
+    'Content-Type': 'text/xml; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+  });
   res.end(body);
 }
 
@@ -136,11 +142,18 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const checkAuth = (auth: ReceivedAuth): void => {
     const { mktowsUserId, requestSignature, requestTimestamp } = auth;
     if (mktowsUserId === undefined || requestSignature === undefined || requestTimestamp === undefined) {
-      throw new EmulatorFault(20014, 'Authentication failed: AuthenticationHeader with mktowsUserId, requestSignature and requestTimestamp is required');
+      throw new EmulatorFault(
+        20014,
+        'Authentication failed: AuthenticationHeader with mktowsUserId, requestSignature and requestTimestamp is required',
+      );
     }
     const expected = Buffer.from(signRequest(config.encryptionKey, requestTimestamp, config.userId));
     const given = Buffer.from(requestSignature.toLowerCase());
-    if (mktowsUserId !== config.userId || expected.length !== given.length || !timingSafeEqual(expected, given)) {
+    if (
+      mktowsUserId !== config.userId ||
+      expected.length !== given.length ||
+      !timingSafeEqual(expected, given)
+    ) {
       throw new EmulatorFault(20014, 'Authentication failed');
     }
     if (config.timestampWindowMs !== null) {
@@ -154,7 +167,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const execute = (request: ReceivedRequest): string => {
     if (request.operation === 'syncMultipleLeads') {
       if (request.leads.length > config.batch.maxLeads && config.batch.oversizeLeads === 'fault') {
-        throw new EmulatorFault(20110, `Bad parameter: ${request.leads.length} leads, at most ${config.batch.maxLeads} per call`);
+        throw new EmulatorFault(
+          20110,
+          `Bad parameter: ${request.leads.length} leads, at most ${config.batch.maxLeads} per call`,
+        );
       }
       const verdict = applyRecordRules(config.faults.recordRules, request.leads, true);
       if (verdict.fault) throw new EmulatorFault(verdict.fault.code, verdict.fault.detail);
@@ -167,7 +183,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       return renderLeadResults(results);
     }
     if (request.mobjects.length > config.batch.maxMObjects && config.batch.oversizeMObjects === 'fault') {
-      throw new EmulatorFault(20110, `Bad parameter: ${request.mobjects.length} objects, at most ${config.batch.maxMObjects} per call`);
+      throw new EmulatorFault(
+        20110,
+        `Bad parameter: ${request.mobjects.length} objects, at most ${config.batch.maxMObjects} per call`,
+      );
     }
     const verdict = applyRecordRules(config.faults.recordRules, request.mobjects, false);
     if (verdict.fault) throw new EmulatorFault(verdict.fault.code, verdict.fault.detail);
@@ -193,14 +212,19 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       raw = await readBody(req, MAX_SOAP_BYTES);
     } catch (error) {
       calls.finish(entry, 'rejected');
-      if (error instanceof BodyTooLarge) sendXml(res, 500, renderFault(20012, `Request not understood: ${error.message}`));
+      if (error instanceof BodyTooLarge)
+        sendXml(res, 500, renderFault(20012, `Request not understood: ${error.message}`));
       else req.socket.destroy();
       return;
     }
     if (typeof mischief === 'number') {
       calls.finish(entry, `http-${mischief}`);
       res.writeHead(mischief, { 'Content-Type': 'text/html' });
-      res.end(mischief === 502 ? '<html><body>502 Bad Gateway</body></html>' : '<html><body>503 Service Unavailable</body></html>');
+      res.end(
+        mischief === 502
+          ? '<html><body>502 Bad Gateway</body></html>'
+          : '<html><body>503 Service Unavailable</body></html>',
+      );
       return;
     }
     let release: (() => void) | undefined;
@@ -230,7 +254,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       const admission = limits.admit();
       if (!admission.ok) throw new EmulatorFault(admission.code, admission.detail);
       release = admission.release;
-      const max = request.operation === 'syncMultipleLeads' ? config.batch.maxLeads : config.batch.maxMObjects;
+      const max =
+        request.operation === 'syncMultipleLeads' ? config.batch.maxLeads : config.batch.maxMObjects;
       const oversize = Math.max(0, entry.recordCount - max) * config.batch.oversizeLatencyMsPerRecord;
       const latency = drawLatency(config.faults.latency, random) + oversize;
       if (latency > 0) await sleep(latency);
@@ -249,7 +274,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     }
   };
 
-  const handleAdmin = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> => {
+  const handleAdmin = async (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    url: URL,
+  ): Promise<void> => {
     const route = `${req.method} ${url.pathname.replace(/\/$/, '')}`;
     switch (route) {
       case 'GET /_emulator/leads':
@@ -258,13 +287,16 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         const type = url.searchParams.get('type') ?? '';
         const list = mobjects.list(type);
         if (!list) {
-          return sendJson(res, 400, { error: `type: must be Program, Opportunity, OpportunityPersonRole or Company, got ${JSON.stringify(type)}` });
+          return sendJson(res, 400, {
+            error: `type: must be Program, Opportunity, OpportunityPersonRole or Company, got ${JSON.stringify(type)}`,
+          });
         }
         return sendJson(res, 200, list);
       }
       case 'GET /_emulator/calls': {
         const since = Number(url.searchParams.get('since') ?? '0');
-        if (!Number.isInteger(since) || since < 0) return sendJson(res, 400, { error: 'since: must be a whole number' });
+        if (!Number.isInteger(since) || since < 0)
+          return sendJson(res, 400, { error: 'since: must be a whole number' });
         return sendJson(res, 200, calls.since(since));
       }
       case 'GET /_emulator/stats':
@@ -279,7 +311,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         try {
           patch = JSON.parse((await readBody(req, MAX_JSON_BYTES)).toString('utf8'));
         } catch (error) {
-          return sendJson(res, 400, { error: `body: ${error instanceof BodyTooLarge ? error.message : 'not valid JSON'}` });
+          return sendJson(res, 400, {
+            error: `body: ${error instanceof BodyTooLarge ? error.message : 'not valid JSON'}`,
+          });
         }
         try {
           return sendJson(res, 200, redacted(configure(patch)));
@@ -298,14 +332,20 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     const soap = SOAP_PATH.exec(url.pathname);
     const run = async (): Promise<void> => {
       if (soap && req.method === 'POST') return handleSoap(req, res);
-      if (soap && req.method === 'GET' && [...url.searchParams.keys()].some((k) => k.toLowerCase() === 'wsdl')) {
+      if (
+        soap &&
+        req.method === 'GET' &&
+        [...url.searchParams.keys()].some((k) => k.toLowerCase() === 'wsdl')
+      ) {
         const hostHeader = req.headers.host ?? '';
         const origin = SAFE_HOST.test(hostHeader) ? `http://${hostHeader}` : emulatorUrl;
         return sendXml(res, 200, renderWsdl(`${origin}${url.pathname}`));
       }
       if (url.pathname.startsWith('/_emulator/')) return handleAdmin(req, res, url);
       if (url.pathname === '/healthz') return sendJson(res, 200, { ok: true });
-      return sendJson(res, 404, { error: `no route ${req.method} ${url.pathname}; SOAP is served at POST /soap/mktows/<version>` });
+      return sendJson(res, 404, {
+        error: `no route ${req.method} ${url.pathname}; SOAP is served at POST /soap/mktows/<version>`,
+      });
     };
     run().catch((error: unknown) => {
       if (!res.headersSent) sendJson(res, 500, { error: `emulator error: ${(error as Error).message}` });
@@ -319,7 +359,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     server.listen(port, host, () => resolve());
   });
   const address = server.address() as AddressInfo;
-  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address === '0.0.0.0' ? '127.0.0.1' : address.address;
+  const shownHost =
+    address.family === 'IPv6'
+      ? `[${address.address}]`
+      : address.address === '0.0.0.0'
+        ? '127.0.0.1'
+        : address.address;
   const emulatorUrl = `http://${shownHost}:${address.port}`;
 
   return {

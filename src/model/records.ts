@@ -19,7 +19,12 @@ export const xmlString = z
 const marketoId = z.number().int().positive().max(INT_MAX);
 
 /** An attribute value: numbers and booleans are sent as text, null clears the field. */
-export const attributeValue = z.union([xmlString, z.number().refine(Number.isFinite, 'must be a finite number'), z.boolean(), z.null()]);
+export const attributeValue = z.union([
+  xmlString,
+  z.number().refine(Number.isFinite, 'must be a finite number'),
+  z.boolean(),
+  z.null(),
+]);
 export type AttributeValue = z.infer<typeof attributeValue>;
 
 const attributeName = xmlString.pipe(z.string().min(1, 'attribute names cannot be empty'));
@@ -40,10 +45,18 @@ export const leadRecordSchema = z
       ctx.addIssue({ code: 'custom', message: 'needs at least one key: Id, Email or ForeignSysPersonId' });
     }
     if (lead.ForeignSysPersonId !== undefined && lead.ForeignSysType === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['ForeignSysType'], message: 'is required with ForeignSysPersonId' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ForeignSysType'],
+        message: 'is required with ForeignSysPersonId',
+      });
     }
     if (lead.ForeignSysType !== undefined && lead.ForeignSysPersonId === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['ForeignSysPersonId'], message: 'is required with ForeignSysType' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ForeignSysPersonId'],
+        message: 'is required with ForeignSysType',
+      });
     }
   });
 export type LeadInput = z.infer<typeof leadRecordSchema>;
@@ -57,12 +70,21 @@ export const mobjectRecordSchema = z.strictObject({
   externalKey: externalKeySchema.optional(),
   attributes: z.record(attributeName, attributeValue).optional(),
   typeAttributes: z
-    .array(z.strictObject({ attrType: z.enum(['Cost', 'Tag']), attributes: z.record(attributeName, attributeValue) }))
+    .array(
+      z.strictObject({
+        attrType: z.enum(['Cost', 'Tag']),
+        attributes: z.record(attributeName, attributeValue),
+      }),
+    )
     .optional(),
   associations: z
     .array(
       z
-        .strictObject({ mObjType: attributeName, id: marketoId.optional(), externalKey: externalKeySchema.optional() })
+        .strictObject({
+          mObjType: attributeName,
+          id: marketoId.optional(),
+          externalKey: externalKeySchema.optional(),
+        })
         .refine((a) => a.id !== undefined || a.externalKey !== undefined, 'needs an id or externalKey'),
     )
     .optional(),
@@ -96,7 +118,10 @@ export function toMObject(input: MObjectInput): MObject {
   if (input.externalKey !== undefined) object.externalKey = input.externalKey;
   if (input.attributes !== undefined) object.attributes = attribs(input.attributes);
   if (input.typeAttributes !== undefined) {
-    object.typeAttributes = input.typeAttributes.map((t) => ({ attrType: t.attrType, attributes: attribs(t.attributes) }));
+    object.typeAttributes = input.typeAttributes.map((t) => ({
+      attrType: t.attrType,
+      attributes: attribs(t.attributes),
+    }));
   }
   if (input.associations !== undefined) {
     object.associations = input.associations.map((a) => {

@@ -1,5 +1,11 @@
 import pRetry from 'p-retry';
-import { buildSyncMObjects, buildSyncMultipleLeads, soapAction, wrapEnvelope, type PreparedRequest } from './envelope.js';
+import {
+  buildSyncMObjects,
+  buildSyncMultipleLeads,
+  soapAction,
+  wrapEnvelope,
+  type PreparedRequest,
+} from './envelope.js';
 import { HttpStatusError, MarketoFault, ResponseFormatError, SoapError, TransportError } from './faults.js';
 import { parseFault, parseSyncMObjects, parseSyncMultipleLeads } from './response.js';
 import { signRequest, w3cTimestamp } from './signature.js';
@@ -78,7 +84,10 @@ export class MarketoSoapClient {
   }
 
   /** Upserts up to 300 leads; `dedupEnabled` is left out of the request when undefined (Marketo: true). */
-  async syncMultipleLeads(records: readonly LeadRecord[], options: { dedupEnabled?: boolean } = {}): Promise<LeadSyncResult[]> {
+  async syncMultipleLeads(
+    records: readonly LeadRecord[],
+    options: { dedupEnabled?: boolean } = {},
+  ): Promise<LeadSyncResult[]> {
     const prepared = buildSyncMultipleLeads(records, options.dedupEnabled);
     return parseSyncMultipleLeads(await this.send(prepared), prepared.recordCount);
   }
@@ -111,7 +120,8 @@ export class MarketoSoapClient {
       try {
         return await this.#attempt(prepared);
       } catch (error) {
-        if (!(error instanceof MarketoFault && error.category === 're-sign') || resign >= this.#resignRetries) throw error;
+        if (!(error instanceof MarketoFault && error.category === 're-sign') || resign >= this.#resignRetries)
+          throw error;
       }
     }
   }
@@ -119,7 +129,11 @@ export class MarketoSoapClient {
   async #attempt(prepared: PreparedRequest): Promise<string> {
     const requestTimestamp = w3cTimestamp(this.#now());
     const envelope = wrapEnvelope(
-      { mktowsUserId: this.#userId, requestTimestamp, requestSignature: signRequest(this.#key, requestTimestamp, this.#userId) },
+      {
+        mktowsUserId: this.#userId,
+        requestTimestamp,
+        requestSignature: signRequest(this.#key, requestTimestamp, this.#userId),
+      },
       prepared,
     );
     const started = performance.now();

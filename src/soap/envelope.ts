@@ -55,7 +55,10 @@ function serialize(root: XMLBuilder): string {
 }
 
 /** Builds `ns1:paramsSyncMultipleLeads`; `dedupEnabled` is written only when given (absent means true). */
-export function buildSyncMultipleLeads(records: readonly LeadRecord[], dedupEnabled?: boolean): PreparedRequest {
+export function buildSyncMultipleLeads(
+  records: readonly LeadRecord[],
+  dedupEnabled?: boolean,
+): PreparedRequest {
   const params = create().ele(MKTOWS_NS, 'ns1:paramsSyncMultipleLeads');
   const list = params.ele('leadRecordList');
   records.forEach((record, i) => {
@@ -94,7 +97,10 @@ export function buildSyncMultipleLeads(records: readonly LeadRecord[], dedupEnab
 /** Builds `ns1:paramsSyncMObjects` with one operation for the whole call. */
 export function buildSyncMObjects(objects: readonly MObject[], operation: SyncOperation): PreparedRequest {
   if (!SYNC_OPERATIONS.includes(operation)) {
-    throw new XmlTextError('operation', `must be one of ${SYNC_OPERATIONS.join(', ')}, got ${String(operation)}`);
+    throw new XmlTextError(
+      'operation',
+      `must be one of ${SYNC_OPERATIONS.join(', ')}, got ${String(operation)}`,
+    );
   }
   const params = create().ele(MKTOWS_NS, 'ns1:paramsSyncMObjects');
   const list = params.ele('mObjectList');
@@ -103,7 +109,8 @@ export function buildSyncMObjects(objects: readonly MObject[], operation: SyncOp
     const node = list.ele('mObject');
     text(node, 'type', object.type, `${at}.type`, i);
     if (object.id !== undefined) int(node, 'id', object.id, `${at}.id`, i);
-    if (object.externalKey !== undefined) attrib(node, 'externalKey', object.externalKey, `${at}.externalKey`, i);
+    if (object.externalKey !== undefined)
+      attrib(node, 'externalKey', object.externalKey, `${at}.externalKey`, i);
     if (object.createdAt !== undefined) text(node, 'createdAt', object.createdAt, `${at}.createdAt`, i);
     if (object.updatedAt !== undefined) text(node, 'updatedAt', object.updatedAt, `${at}.updatedAt`, i);
     if (object.attributes !== undefined) {

@@ -103,7 +103,8 @@ export class MarketoFault extends SoapError {
   // Marketo repeats the code in both texts ("20014 - Authentication failed", "Authentication failed (20014)").
   static #describe(code: number | undefined, faultString: string, detail: string | undefined): string {
     const plainDetail = detail?.replace(/\s*\(\d+\)\s*$/, '').trim();
-    if (!plainDetail || faultString.endsWith(plainDetail)) return faultString || `Marketo fault ${code ?? ''}`.trim();
+    if (!plainDetail || faultString.endsWith(plainDetail))
+      return faultString || `Marketo fault ${code ?? ''}`.trim();
     return `${faultString}: ${plainDetail}`;
   }
 }

@@ -9,7 +9,16 @@ import {
   type Operation,
 } from './types.js';
 import { MarketoFault, ResponseFormatError, ResultCountMismatchError } from './faults.js';
-import { child, children, isElement, parseXml, textOf, XmlParseError, type XmlNode, type XmlValue } from './xml-parse.js';
+import {
+  child,
+  children,
+  isElement,
+  parseXml,
+  textOf,
+  XmlParseError,
+  type XmlNode,
+  type XmlValue,
+} from './xml-parse.js';
 
 /**
  * Turns Marketo's answers into typed results: exactly one result per record sent, in request order, or
@@ -26,7 +35,8 @@ function body(xml: string): XmlNode {
     throw error;
   }
   const bodyNode = child(child(doc, 'Envelope'), 'Body');
-  if (!isElement(bodyNode)) throw new ResponseFormatError("Marketo's answer is not a SOAP envelope with a Body");
+  if (!isElement(bodyNode))
+    throw new ResponseFormatError("Marketo's answer is not a SOAP envelope with a Body");
   return bodyNode;
 }
 
@@ -56,21 +66,27 @@ function successResult(xml: string, operation: Operation): XmlValue {
   const success = bodyNode[`success${operation[0]!.toUpperCase()}${operation.slice(1)}`];
   const result = child(success, 'result');
   if (!isElement(result)) {
-    throw new ResponseFormatError(`Marketo's answer has no success${operation.slice(0, 1).toUpperCase()}${operation.slice(1)}/result`);
+    throw new ResponseFormatError(
+      `Marketo's answer has no success${operation.slice(0, 1).toUpperCase()}${operation.slice(1)}/result`,
+    );
   }
   return result;
 }
 
 function int(value: string | undefined, where: string): number {
   if (value === undefined || !/^-?\d+$/.test(value.trim())) {
-    throw new ResponseFormatError(`Marketo's answer has no integer at ${where} (got ${JSON.stringify(value)})`);
+    throw new ResponseFormatError(
+      `Marketo's answer has no integer at ${where} (got ${JSON.stringify(value)})`,
+    );
   }
   return Number(value);
 }
 
 function oneOf<T extends string>(allowed: readonly T[], value: string | undefined, where: string): T {
   if (value === undefined || !allowed.includes(value as T)) {
-    throw new ResponseFormatError(`Marketo's answer has an unknown status at ${where}: ${JSON.stringify(value)}`);
+    throw new ResponseFormatError(
+      `Marketo's answer has an unknown status at ${where}: ${JSON.stringify(value)}`,
+    );
   }
   return value as T;
 }
@@ -111,7 +127,10 @@ export function parseSyncMObjects(xml: string, expected: number): MObjSyncResult
     };
     const key = child(s, 'externalKey');
     if (key !== undefined) {
-      const externalKey: Attrib = { name: textOf(child(key, 'name')) ?? '', value: textOf(child(key, 'value')) ?? '' };
+      const externalKey: Attrib = {
+        name: textOf(child(key, 'name')) ?? '',
+        value: textOf(child(key, 'value')) ?? '',
+      };
       result.externalKey = externalKey;
     }
     const error = textOf(child(s, 'error'));

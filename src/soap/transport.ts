@@ -48,7 +48,8 @@ export class HttpTransport {
       throw new TypeError(`endpoint must be an http or https URL, got ${this.#url.protocol}`);
     }
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 16 };
-    this.#agent = this.#url.protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+    this.#agent =
+      this.#url.protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
     this.#responseTimeoutMs = options.responseTimeoutMs ?? 60_000;
     this.#maxResponseBytes = options.maxResponseBytes ?? 8 * 1024 * 1024;
@@ -87,7 +88,9 @@ export class HttpTransport {
           socket.once('close', () => clearTimeout(connectTimer));
         }
       });
-      req.on('error', (error) => fail(new TransportError(`HTTP request failed: ${error.message}`, undefined, { cause: error })));
+      req.on('error', (error) =>
+        fail(new TransportError(`HTTP request failed: ${error.message}`, undefined, { cause: error })),
+      );
       req.on('response', (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
@@ -100,7 +103,11 @@ export class HttpTransport {
           chunks.push(chunk);
         });
         res.on('error', (error) =>
-          fail(new TransportError(`reading the answer failed: ${error.message}`, res.statusCode, { cause: error })),
+          fail(
+            new TransportError(`reading the answer failed: ${error.message}`, res.statusCode, {
+              cause: error,
+            }),
+          ),
         );
         res.on('aborted', () => fail(new TransportError('the answer was cut off', res.statusCode)));
         res.on('end', () => {

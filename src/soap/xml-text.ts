@@ -46,5 +46,7 @@ export function escapeCarriageReturns(xml: string): string {
 
 /** Escapes text for element content; used where XML is written by template for speed (the emulator). */
 export function escapeXmlText(value: string): string {
-  return value.replace(/[&<>\r]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&#xD;'));
+  return value.replace(/[&<>\r]/g, (c) =>
+    c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&#xD;',
+  );
 }

@@ -16,11 +16,20 @@ export async function startFixture(
   options: Partial<EmulatorOptions> = {},
   clientOptions: Partial<SoapClientOptions> = {},
 ): Promise<EmulatorFixture> {
-  const credentials = { userId: `test_${randomBytes(4).toString('hex')}`, encryptionKey: randomBytes(16).toString('hex') };
+  const credentials = {
+    userId: `test_${randomBytes(4).toString('hex')}`,
+    encryptionKey: randomBytes(16).toString('hex'),
+  };
   const emulator = await startEmulator({ ...credentials, ...options });
   const clients: MarketoSoapClient[] = [];
   const newClient = (extra: Partial<SoapClientOptions> = {}): MarketoSoapClient => {
-    const client = new MarketoSoapClient({ endpoint: emulator.endpoint, ...credentials, retryMinDelayMs: 5, ...clientOptions, ...extra });
+    const client = new MarketoSoapClient({
+      endpoint: emulator.endpoint,
+      ...credentials,
+      retryMinDelayMs: 5,
+      ...clientOptions,
+      ...extra,
+    });
     clients.push(client);
     return client;
   };
@@ -38,10 +47,16 @@ export async function startFixture(
 }
 
 /** Posts a raw SOAP body to the emulator, for requests the client would never build. */
-export async function postRaw(endpoint: string, body: string | Uint8Array): Promise<{ status: number; text: string }> {
+export async function postRaw(
+  endpoint: string,
+  body: string | Uint8Array,
+): Promise<{ status: number; text: string }> {
   const response = await fetch(endpoint, {
     method: 'POST',
-    headers: { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: '"http://www.marketo.com/mktows/syncMultipleLeads"' },
+    headers: {
+      'Content-Type': 'text/xml; charset=utf-8',
+      SOAPAction: '"http://www.marketo.com/mktows/syncMultipleLeads"',
+    },
     body,
   });
   return { status: response.status, text: await response.text() };

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { buildSyncMObjects, buildSyncMultipleLeads, soapAction, wrapEnvelope } from '../../src/soap/envelope.js';
+import {
+  buildSyncMObjects,
+  buildSyncMultipleLeads,
+  soapAction,
+  wrapEnvelope,
+} from '../../src/soap/envelope.js';
 import type { LeadRecord, MObject, SyncOperation } from '../../src/soap/types.js';
 import { XmlTextError } from '../../src/soap/xml-text.js';
 import { child, children, parseXml, textOf } from '../../src/soap/xml-parse.js';
@@ -13,8 +18,16 @@ const HEADER = {
 
 const LEAD_CASES: [string, LeadRecord[], boolean | undefined][] = [
   ['Id only', [{ Id: 42 }], undefined],
-  ['Email with attributes, dedup on', [{ Email: 'a@example.com', attributes: [{ name: 'Company', value: 'Acme' }] }], true],
-  ['ForeignSysPersonId with type, dedup off', [{ ForeignSysPersonId: 'crm-1', ForeignSysType: 'SFDC' }], false],
+  [
+    'Email with attributes, dedup on',
+    [{ Email: 'a@example.com', attributes: [{ name: 'Company', value: 'Acme' }] }],
+    true,
+  ],
+  [
+    'ForeignSysPersonId with type, dedup off',
+    [{ ForeignSysPersonId: 'crm-1', ForeignSysType: 'SFDC' }],
+    false,
+  ],
   [
     'every LeadRecord element, attrType included',
     [
@@ -33,7 +46,11 @@ const LEAD_CASES: [string, LeadRecord[], boolean | undefined][] = [
   ],
   ['an empty attribute list', [{ Email: 'e@example.com', attributes: [] }], undefined],
   ['no records', [], undefined],
-  ['several records', [{ Id: 1 }, { Email: 'b@example.com' }, { ForeignSysPersonId: 'c', ForeignSysType: 'CUSTOM' }], undefined],
+  [
+    'several records',
+    [{ Id: 1 }, { Email: 'b@example.com' }, { ForeignSysPersonId: 'c', ForeignSysType: 'CUSTOM' }],
+    undefined,
+  ],
 ];
 
 const MOBJECT_CASES: [string, MObject[], SyncOperation][] = [
@@ -53,7 +70,13 @@ const MOBJECT_CASES: [string, MObject[], SyncOperation][] = [
               { name: 'Note', value: 'booth' },
             ],
           },
-          { attrType: 'Tag', attributes: [{ name: 'Type', value: 'Channel' }, { name: 'Value', value: 'Webinar' }] },
+          {
+            attrType: 'Tag',
+            attributes: [
+              { name: 'Type', value: 'Channel' },
+              { name: 'Value', value: 'Webinar' },
+            ],
+          },
         ],
       },
     ],
@@ -80,19 +103,33 @@ const MOBJECT_CASES: [string, MObject[], SyncOperation][] = [
   ],
   [
     'OpportunityPersonRole insert',
-    [{ type: 'OpportunityPersonRole', attributes: [{ name: 'OpportunityId', value: '7' }, { name: 'PersonId', value: '9' }] }],
+    [
+      {
+        type: 'OpportunityPersonRole',
+        attributes: [
+          { name: 'OpportunityId', value: '7' },
+          { name: 'PersonId', value: '9' },
+        ],
+      },
+    ],
     'INSERT',
   ],
 ];
 
 describe('request bodies', () => {
-  it.each(LEAD_CASES)('syncMultipleLeads with %s validates against the published schema', (_name, records, dedup) => {
-    expect(validateAgainstSchema(buildSyncMultipleLeads(records, dedup).bodyXml)).toBe('');
-  });
+  it.each(LEAD_CASES)(
+    'syncMultipleLeads with %s validates against the published schema',
+    (_name, records, dedup) => {
+      expect(validateAgainstSchema(buildSyncMultipleLeads(records, dedup).bodyXml)).toBe('');
+    },
+  );
 
-  it.each(MOBJECT_CASES)('syncMObjects with %s validates against the published schema', (_name, objects, operation) => {
-    expect(validateAgainstSchema(buildSyncMObjects(objects, operation).bodyXml)).toBe('');
-  });
+  it.each(MOBJECT_CASES)(
+    'syncMObjects with %s validates against the published schema',
+    (_name, objects, operation) => {
+      expect(validateAgainstSchema(buildSyncMObjects(objects, operation).bodyXml)).toBe('');
+    },
+  );
 
   it('the schema check can fail: a wrong element order is refused', () => {
     const wrong =
@@ -145,14 +182,28 @@ describe('request bodies', () => {
 });
 
 describe('text values', () => {
-  const tricky = ['a & b', '<tag>', '"quoted" \'single\'', 'Zoë Ünïcødé 日本 😀', '  padded  ', 'line\nbreak\ttab', 'cr\r\nlf', ']]>'];
+  const tricky = [
+    'a & b',
+    '<tag>',
+    '"quoted" \'single\'',
+    'Zoë Ünïcødé 日本 😀',
+    '  padded  ',
+    'line\nbreak\ttab',
+    'cr\r\nlf',
+    ']]>',
+  ];
 
   it.each(tricky)('round-trips %j exactly', (value) => {
     const request = buildSyncMultipleLeads([{ Email: value, attributes: [{ name: 'Notes', value }] }]);
     const parsed = parseXml(request.bodyXml);
-    const record = children(child(child(parsed, 'paramsSyncMultipleLeads'), 'leadRecordList'), 'leadRecord')[0];
+    const record = children(
+      child(child(parsed, 'paramsSyncMultipleLeads'), 'leadRecordList'),
+      'leadRecord',
+    )[0];
     expect(textOf(child(record, 'Email'))).toBe(value);
-    expect(textOf(child(children(child(record, 'leadAttributeList'), 'attribute')[0], 'attrValue'))).toBe(value);
+    expect(textOf(child(children(child(record, 'leadAttributeList'), 'attribute')[0], 'attrValue'))).toBe(
+      value,
+    );
   });
 
   it.each([
@@ -161,20 +212,31 @@ describe('text values', () => {
     ['U+FFFF', 'x\uFFFF', /U\+FFFF/],
   ])('refuses %s, naming the field', (_what, value, reason) => {
     const attempt = (): unknown =>
-      buildSyncMultipleLeads([{ Email: 'ok@example.com' }, { Email: 'b@example.com', attributes: [{ name: 'Notes', value }] }]);
+      buildSyncMultipleLeads([
+        { Email: 'ok@example.com' },
+        { Email: 'b@example.com', attributes: [{ name: 'Notes', value }] },
+      ]);
     expect(attempt).toThrow(XmlTextError);
     expect(attempt).toThrow(/^leadRecord\[1\]\.leadAttributeList\.attribute\[0\]\.attrValue: /);
     expect(attempt).toThrow(reason);
   });
 
   it('refuses a record without a key and a ForeignSysPersonId without its type', () => {
-    expect(() => buildSyncMultipleLeads([{ attributes: [] }])).toThrow(/leadRecord\[0\]: needs at least one of Id, Email/);
-    expect(() => buildSyncMultipleLeads([{ ForeignSysPersonId: 'x' }])).toThrow(/leadRecord\[0\]\.ForeignSysType: is required/);
+    expect(() => buildSyncMultipleLeads([{ attributes: [] }])).toThrow(
+      /leadRecord\[0\]: needs at least one of Id, Email/,
+    );
+    expect(() => buildSyncMultipleLeads([{ ForeignSysPersonId: 'x' }])).toThrow(
+      /leadRecord\[0\]\.ForeignSysType: is required/,
+    );
   });
 
   it('refuses ids that are not 32-bit integers and unknown operations', () => {
-    expect(() => buildSyncMultipleLeads([{ Id: 2 ** 31 }])).toThrow(/leadRecord\[0\]\.Id: must be a 32-bit integer/);
+    expect(() => buildSyncMultipleLeads([{ Id: 2 ** 31 }])).toThrow(
+      /leadRecord\[0\]\.Id: must be a 32-bit integer/,
+    );
     expect(() => buildSyncMObjects([{ type: 'Opportunity', id: 1.5 }], 'UPSERT')).toThrow(/mObject\[0\]\.id/);
-    expect(() => buildSyncMObjects([], 'DELETE' as SyncOperation)).toThrow(/operation: must be one of INSERT, UPDATE, UPSERT/);
+    expect(() => buildSyncMObjects([], 'DELETE' as SyncOperation)).toThrow(
+      /operation: must be one of INSERT, UPDATE, UPSERT/,
+    );
   });
 });

@@ -32,10 +32,20 @@ describe('categorizeFaultCode', () => {
 
 describe('MarketoFault', () => {
   it('carries the code, category and a message without repeating Marketo', () => {
-    const fault = new MarketoFault(20105, 'SOAP-ENV:Client', '20105 - Lead Attribute Bad', 'unknown fields for import: pants (20105)');
+    const fault = new MarketoFault(
+      20105,
+      'SOAP-ENV:Client',
+      '20105 - Lead Attribute Bad',
+      'unknown fields for import: pants (20105)',
+    );
     expect(fault.category).toBe('invalid-record');
     expect(fault.message).toBe('20105 - Lead Attribute Bad: unknown fields for import: pants');
-    const auth = new MarketoFault(20014, 'SOAP-ENV:Client', '20014 - Authentication failed', 'Authentication failed (20014)');
+    const auth = new MarketoFault(
+      20014,
+      'SOAP-ENV:Client',
+      '20014 - Authentication failed',
+      'Authentication failed (20014)',
+    );
     expect(auth.message).toBe('20014 - Authentication failed');
   });
 });

@@ -66,8 +66,15 @@ describe('parseSyncMultipleLeads', () => {
   });
 
   it('keeps the error text of a FAILED record', () => {
-    const xml = LEADS_ANSWER.replace('<status>UPDATED</status>\n            <error xsi:nil="true" />', '<status>FAILED</status><error>20103 - Lead not found</error>');
-    expect(parseSyncMultipleLeads(xml, 2)[0]).toEqual({ leadId: 1090240, status: 'FAILED', error: '20103 - Lead not found' });
+    const xml = LEADS_ANSWER.replace(
+      '<status>UPDATED</status>\n            <error xsi:nil="true" />',
+      '<status>FAILED</status><error>20103 - Lead not found</error>',
+    );
+    expect(parseSyncMultipleLeads(xml, 2)[0]).toEqual({
+      leadId: 1090240,
+      status: 'FAILED',
+      error: '20103 - Lead not found',
+    });
   });
 
   it('treats a count mismatch as an indeterminate error, never success', () => {
@@ -110,7 +117,9 @@ describe('parseSyncMObjects', () => {
       '<status>UPDATED</status>',
       '<externalKey><name>crmId</name><value>O-1</value></externalKey><status>FAILED</status><error>bad &amp; worse</error>',
     );
-    expect(parseSyncMObjects(xml, 1)).toEqual([{ id: 1970, status: 'FAILED', externalKey: { name: 'crmId', value: 'O-1' }, error: 'bad & worse' }]);
+    expect(parseSyncMObjects(xml, 1)).toEqual([
+      { id: 1970, status: 'FAILED', externalKey: { name: 'crmId', value: 'O-1' }, error: 'bad & worse' },
+    ]);
   });
 
   it('checks the count', () => {

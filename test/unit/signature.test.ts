@@ -16,7 +16,9 @@ describe('signRequest', () => {
   });
 
   it('changes with the key', () => {
-    expect(signRequest('other', '2013-08-01T18:22:30-07:00', USER)).not.toBe('b5e21953ae9f1b263e644da5eccce9ff33802513');
+    expect(signRequest('other', '2013-08-01T18:22:30-07:00', USER)).not.toBe(
+      'b5e21953ae9f1b263e644da5eccce9ff33802513',
+    );
   });
 });
 
