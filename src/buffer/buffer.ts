@@ -1,0 +1,248 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis, Cluster, Result } from 'ioredis';
+import { bufferKeys, type BufferKeys } from './keys.js';
+import { CLAIM, ENQUEUE, PAUSE, REDRIVE, RENEW, SETTLE, SWEEP, TAKE_TOKEN } from './scripts.js';
+import {
+  BATCH_GROUPS,
+  type BatchEntry,
+  type BatchGroup,
+  type ClaimedBatch,
+  type DeadLetter,
+  type Outcome,
+  type StoredChange,
+} from './types.js';
+
+type RedisLike = Redis | Cluster;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    mktEnqueue(seqKey: string, ...args: (string | number)[]): Result<string[], Context>;
+    mktClaim(seqKey: string, ...args: (string | number)[]): Result<string[], Context>;
+    mktTakeToken(seqKey: string, ...args: (string | number)[]): Result<number, Context>;
+    mktSettle(seqKey: string, ...args: (string | number)[]): Result<string, Context>;
+    mktRenew(seqKey: string, ...args: (string | number)[]): Result<number, Context>;
+    mktSweep(seqKey: string, ...args: (string | number)[]): Result<number, Context>;
+    mktPause(seqKey: string, ...args: (string | number)[]): Result<number, Context>;
+    mktRedrive(seqKey: string, ...args: (string | number)[]): Result<string[], Context>;
+  }
+}
+
+const SCRIPTS = {
+  mktEnqueue: ENQUEUE,
+  mktClaim: CLAIM,
+  mktTakeToken: TAKE_TOKEN,
+  mktSettle: SETTLE,
+  mktRenew: RENEW,
+  mktSweep: SWEEP,
+  mktPause: PAUSE,
+  mktRedrive: REDRIVE,
+} as const;
+
+/** One change for {@link RedisBuffer.enqueue}: its record key (ending in `#` to never merge), group and data. */
+export interface BufferedChange {
+  key: string;
+  group: BatchGroup;
+  data: StoredChange;
+}
+
+/** The gates a claim passes: shared by every worker through Redis. */
+export interface ClaimLimits {
+  maxBatch: number;
+  lingerMs: number;
+  /** Calls in flight at once across all workers; 0 = off. */
+  maxConcurrent: number;
+  /** Calls per `rateWindowMs` across all workers; 0 = off. */
+  rateMax: number;
+  rateWindowMs: number;
+  leaseMs: number;
+  /** Send what is there without waiting for a full batch or the linger time. */
+  flush?: boolean;
+}
+
+/** Why a claim got no batch, and until when (epoch ms) that holds, when known. */
+export interface ClaimRefusal {
+  reason: 'paused' | 'stopped' | 'busy' | 'rate' | 'linger' | 'idle';
+  until?: number;
+  detail?: string;
+}
+
+/** What {@link RedisBuffer.settle} does with one record of a batch. */
+export type SettleAction =
+  | { key: string; action: 'done'; outcome: Outcome }
+  | { key: string; action: 'retry'; score: number; burn: boolean }
+  | { key: string; action: 'dead'; outcome: Outcome; dead: Omit<DeadLetter, 'entry' | 'group'> };
+
+/** Point-in-time view of the buffer, for metrics, progress and tests. */
+export interface BufferStats {
+  waiting: Record<BatchGroup, number>;
+  waitingTotal: number;
+  inFlight: number;
+  activeCalls: number;
+  deadLetters: number;
+  /** Epoch ms of the oldest waiting change, or null. */
+  oldestWaitingAt: number | null;
+  counters: Record<string, number>;
+  pausedUntil: number | null;
+  stopped: string | null;
+}
+
+// cjson writes an empty array as {}; lists in a snapshot are read back as arrays.
+function normalize(entry: BatchEntry): BatchEntry {
+  const data = entry.data as unknown as Record<string, unknown>;
+  for (const list of ['typeAttributes', 'associations']) {
+    if (data[list] !== undefined && !Array.isArray(data[list])) data[list] = Object.values(data[list] as object);
+  }
+  for (const t of (data.typeAttributes as { attributes: unknown }[] | undefined) ?? []) {
+    if (Array.isArray(t.attributes)) t.attributes = {};
+  }
+  if (Array.isArray(data.attributes)) data.attributes = {};
+  return entry;
+}
+
+/**
+ * The coalescing buffer in Redis: changes merge per record until a batch claims them; a claimed batch
+ * is settled record by record or recovered by the sweeper after a crash.
+ */
+export class RedisBuffer {
+  readonly keys: BufferKeys;
+
+  constructor(
+    readonly redis: RedisLike,
+    prefix: string,
+  ) {
+    this.keys = bufferKeys(prefix);
+    for (const [name, lua] of Object.entries(SCRIPTS)) {
+      if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: 1, lua });
+    }
+  }
+
+  /** Accepts changes in order, atomically; returns each change's final record key and sequence number. */
+  async enqueue(changes: readonly BufferedChange[], now = Date.now()): Promise<{ key: string; seq: number }[]> {
+    if (changes.length === 0) return [];
+    const args: (string | number)[] = [this.keys.base, now];
+    for (const c of changes) args.push(c.key, c.group, JSON.stringify(c.data));
+    const flat = await this.redis.mktEnqueue(this.keys.seq, ...args);
+    const out: { key: string; seq: number }[] = [];
+    for (let i = 0; i < flat.length; i += 2) out.push({ key: flat[i]!, seq: Number(flat[i + 1]) });
+    return out;
+  }
+
+  /** Claims a batch of `group` if the gates allow one now. */
+  async claim(group: BatchGroup, limits: ClaimLimits, now = Date.now()): Promise<ClaimedBatch | ClaimRefusal> {
+    const id = randomUUID();
+    const reply = await this.redis.mktClaim(
+      this.keys.seq,
+      this.keys.base,
+      group,
+      now,
+      limits.maxBatch,
+      limits.lingerMs,
+      limits.maxConcurrent,
+      limits.rateMax,
+      limits.rateWindowMs,
+      limits.leaseMs,
+      id,
+      limits.flush ? 1 : 0,
+    );
+    if (reply[0] === 'batch') {
+      const entries = (JSON.parse(reply[2]!) as BatchEntry[] | Record<string, never>) as BatchEntry[];
+      return { id, group, entries: (Array.isArray(entries) ? entries : []).map(normalize) };
+    }
+    const reason = reply[0] as ClaimRefusal['reason'];
+    if (reason === 'stopped') return { reason, detail: reply[1] };
+    const until = Number(reply[1]);
+    return until > 0 ? { reason, until } : { reason };
+  }
+
+  /** Takes a rate token for one more call inside a claimed batch; 0 when taken, else ms to wait. */
+  async takeToken(limits: Pick<ClaimLimits, 'rateMax' | 'rateWindowMs'>, member: string, now = Date.now()): Promise<number> {
+    return this.redis.mktTakeToken(this.keys.seq, this.keys.base, now, limits.rateMax, limits.rateWindowMs, member);
+  }
+
+  /** Settles a batch; false when it was lost (its lease expired and its records were put back). */
+  async settle(batchId: string, actions: readonly SettleAction[], retentionSec: number, streamMaxLen: number, now = Date.now()): Promise<boolean> {
+    const reply = await this.redis.mktSettle(this.keys.seq, this.keys.base, batchId, now, retentionSec, streamMaxLen, JSON.stringify(actions));
+    return reply === 'ok';
+  }
+
+  /** Extends a batch's lease; false when the batch is gone. */
+  async renew(batchId: string, leaseMs: number, now = Date.now()): Promise<boolean> {
+    return (await this.redis.mktRenew(this.keys.seq, this.keys.base, batchId, now, leaseMs)) === 1;
+  }
+
+  /** Recovers batches whose lease expired; returns how many. */
+  async sweep(now = Date.now(), limit = 100): Promise<number> {
+    return this.redis.mktSweep(this.keys.seq, this.keys.base, now, limit);
+  }
+
+  /** Pauses every worker until `untilMs` (a longer pause already set stays). */
+  async pauseUntil(untilMs: number): Promise<number> {
+    return this.redis.mktPause(this.keys.seq, this.keys.base, Math.ceil(untilMs));
+  }
+
+  /** Stops sending for `ms` (authentication failing), with a reason readiness reports. */
+  async stopSending(reason: string, ms: number): Promise<void> {
+    await this.redis.set(this.keys.stop, reason, 'PX', ms);
+  }
+
+  async resumeSending(): Promise<void> {
+    await this.redis.del(this.keys.stop);
+  }
+
+  /** The latest outcome of a record, or null. */
+  async getOutcome(key: string): Promise<Outcome | null> {
+    const raw = await this.redis.get(this.keys.outcome(key));
+    return raw === null ? null : (JSON.parse(raw) as Outcome);
+  }
+
+  /** Dead letters, oldest first. */
+  async deadLetters(limit = 1000): Promise<DeadLetter[]> {
+    const keys = await this.redis.zrange(this.keys.dlqIndex, 0, limit - 1);
+    if (keys.length === 0) return [];
+    const raws = await this.redis.hmget(this.keys.dlq, ...keys);
+    return raws
+      .map((raw, i) => (raw === null ? null : ({ key: keys[i]!, ...(JSON.parse(raw) as Omit<DeadLetter, 'key'>) } as DeadLetter)))
+      .filter((d): d is DeadLetter => d !== null)
+      .map((d) => ({ ...d, entry: normalize(d.entry) }));
+  }
+
+  /** Puts dead letters back as pending (all when `keys` is empty); returns the keys redriven. */
+  async redrive(keys: readonly string[] = [], now = Date.now()): Promise<string[]> {
+    return this.redis.mktRedrive(this.keys.seq, this.keys.base, now, ...keys);
+  }
+
+  /** A consistent-enough snapshot of the buffer (several reads in one pipeline). */
+  async stats(now = Date.now()): Promise<BufferStats> {
+    const pipeline = this.redis.pipeline();
+    for (const g of BATCH_GROUPS) pipeline.zcard(this.keys.dirty(g));
+    for (const g of BATCH_GROUPS) pipeline.zrange(this.keys.dirty(g), 0, 0, 'WITHSCORES');
+    pipeline.hlen(this.keys.inflight);
+    pipeline.zcount(this.keys.leases, `(${now}`, '+inf');
+    pipeline.hlen(this.keys.dlq);
+    pipeline.hgetall(this.keys.counters);
+    pipeline.get(this.keys.pause);
+    pipeline.get(this.keys.stop);
+    const results = (await pipeline.exec())!.map(([error, value]) => {
+      if (error) throw error;
+      return value;
+    });
+    const n = BATCH_GROUPS.length;
+    const waiting = Object.fromEntries(BATCH_GROUPS.map((g, i) => [g, results[i] as number])) as Record<BatchGroup, number>;
+    const oldest = BATCH_GROUPS.map((_, i) => (results[n + i] as string[])[1])
+      .filter((s): s is string => s !== undefined)
+      .map(Number);
+    const counters = Object.fromEntries(Object.entries(results[2 * n + 3] as Record<string, string>).map(([k, v]) => [k, Number(v)]));
+    const pause = results[2 * n + 4] as string | null;
+    return {
+      waiting,
+      waitingTotal: Object.values(waiting).reduce((a, b) => a + b, 0),
+      inFlight: results[2 * n] as number,
+      activeCalls: results[2 * n + 1] as number,
+      deadLetters: results[2 * n + 2] as number,
+      oldestWaitingAt: oldest.length > 0 ? Math.min(...oldest) : null,
+      counters,
+      pausedUntil: pause !== null && Number(pause) > now ? Number(pause) : null,
+      stopped: results[2 * n + 5] as string | null,
+    };
+  }
+}

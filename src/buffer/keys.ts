@@ -1,0 +1,64 @@
+/**
+ * Every Redis key of one mktsync deployment, under one hash tag so that Redis Cluster keeps them in
+ * one slot and the Lua scripts may touch them together.
+ */
+export interface BufferKeys {
+  /** The `{prefix}` base every other key starts with. */
+  readonly base: string;
+  /** INCR counter: the acceptance sequence number. */
+  readonly seq: string;
+  /** Hash per record: the merged pending state. */
+  rec(key: string): string;
+  /** Sorted set per batch group: record keys waiting, scored by the time they become eligible. */
+  dirty(group: string): string;
+  /** Set of batch groups that ever held a record. */
+  readonly groups: string;
+  /** Hash record key → batch id of the call it is in. */
+  readonly inflight: string;
+  /** Hash per batch: its group and the snapshot of its records. */
+  batch(id: string): string;
+  /** Sorted set batch id → lease expiry: the calls in flight, for concurrency and crash recovery. */
+  readonly leases: string;
+  /** Sorted set of call admissions in the rate window. */
+  readonly rate: string;
+  /** Epoch ms until which no call may start (throttle or quota pause). */
+  readonly pause: string;
+  /** Set while sending is stopped after an authentication fault; holds the reason. */
+  readonly stop: string;
+  /** The latest outcome of a record (JSON), kept for the retention time. */
+  outcome(key: string): string;
+  /** Stream of every outcome, for downstream consumers. */
+  readonly outcomes: string;
+  /** Hash record key → dead-letter entry (JSON). */
+  readonly dlq: string;
+  /** Sorted set record key → time it was dead-lettered. */
+  readonly dlqIndex: string;
+  /** Hash of counters (changes accepted, coalesced, …) for metrics. */
+  readonly counters: string;
+}
+
+/** Redis key names for `prefix` (letters, digits, `-`, `_`, `.`, `:`). */
+export function bufferKeys(prefix: string): BufferKeys {
+  if (!/^[A-Za-z0-9_.:-]+$/.test(prefix)) {
+    throw new TypeError(`prefix must be letters, digits, '-', '_', '.' or ':', got ${JSON.stringify(prefix)}`);
+  }
+  const base = `{${prefix}}`;
+  return {
+    base,
+    seq: `${base}:seq`,
+    rec: (key) => `${base}:rec:${key}`,
+    dirty: (group) => `${base}:dirty:${group}`,
+    groups: `${base}:groups`,
+    inflight: `${base}:inflight`,
+    batch: (id) => `${base}:batch:${id}`,
+    leases: `${base}:leases`,
+    rate: `${base}:rate`,
+    pause: `${base}:pause`,
+    stop: `${base}:stop`,
+    outcome: (key) => `${base}:outcome:${key}`,
+    outcomes: `${base}:outcomes`,
+    dlq: `${base}:dlq`,
+    dlqIndex: `${base}:dlq:index`,
+    counters: `${base}:counters`,
+  };
+}

@@ -1,0 +1,274 @@
+/**
+ * The buffer's Lua scripts. Each runs atomically in Redis, so coalescing, claiming a batch (with the
+ * shared rate and concurrency gates), settling outcomes and recovering crashed batches never race.
+ * KEYS[1] is always the sequence counter: it routes the call to the slot of the `{prefix}` hash tag,
+ * and every other key is built from ARGV[1], the same `{prefix}` base.
+ *
+ * Record state is JSON with string attribute values (never numbers: cjson would round them).
+ */
+
+/** Shared helpers: the merge rules of coalescing, and putting a snapshot back under newer changes. */
+const COMMON = `
+local base = ARGV[1]
+local function K(s) return base .. ':' .. s end
+
+-- Attribute-level last-writer-wins; Program cost and tag entries accumulate; associations by type.
+local function merge(old, new)
+  for k, v in pairs(new) do
+    if k == 'attributes' and type(v) == 'table' and type(old[k]) == 'table' then
+      for a, av in pairs(v) do old[k][a] = av end
+    elseif k == 'typeAttributes' and type(v) == 'table' and type(old[k]) == 'table' then
+      for _, t in ipairs(v) do table.insert(old[k], t) end
+    elseif k == 'associations' and type(v) == 'table' and type(old[k]) == 'table' then
+      for _, a in ipairs(v) do
+        local replaced = false
+        for j, b in ipairs(old[k]) do
+          if b.mObjType == a.mObjType then old[k][j] = a; replaced = true end
+        end
+        if not replaced then table.insert(old[k], a) end
+      end
+    else
+      old[k] = v
+    end
+  end
+  return old
+end
+
+-- An UPDATE merged with an UPSERT must still create: the merged change is an UPSERT.
+local function upgrade(a, b)
+  if a == b then return a end
+  if (a == 'O:UPDATE' and b == 'O:UPSERT') or (a == 'O:UPSERT' and b == 'O:UPDATE') then return 'O:UPSERT' end
+  return b
+end
+
+-- Puts a batch entry back as pending, under any newer change that arrived meanwhile.
+local function putBack(group, e, score, burn)
+  local rk = K('rec:' .. e.key)
+  local cur = redis.call('HMGET', rk, 'group', 'data', 'count', 'last')
+  local attempts = tonumber(e.attempts) + (burn and 1 or 0)
+  if cur[1] then
+    local g = upgrade(group, cur[1])
+    local merged = merge(e.data, cjson.decode(cur[2]))
+    redis.call('HSET', rk, 'group', g, 'data', cjson.encode(merged), 'first', e.first,
+      'count', tonumber(e.count) + tonumber(cur[3]), 't0', e.t0, 'attempts', attempts)
+    redis.call('ZREM', K('dirty:' .. cur[1]), e.key)
+    redis.call('ZADD', K('dirty:' .. g), score, e.key)
+    redis.call('SADD', K('groups'), g)
+  else
+    redis.call('HSET', rk, 'group', group, 'data', cjson.encode(e.data), 'first', e.first, 'last', e.last,
+      'count', e.count, 't0', e.t0, 'attempts', attempts)
+    redis.call('ZADD', K('dirty:' .. group), score, e.key)
+  end
+end
+`;
+
+/**
+ * ARGV: base, now, then (key, group, data) per change. A key ending in '#' never merges: the sequence
+ * number is appended. Returns key1, seq1, key2, seq2, …
+ */
+export const ENQUEUE = `${COMMON}
+local now = tonumber(ARGV[2])
+local out = {}
+local merged = 0
+for i = 3, #ARGV, 3 do
+  local key, group, data = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local seq = redis.call('INCR', KEYS[1])
+  if string.sub(key, -1) == '#' then key = key .. seq end
+  local rk = K('rec:' .. key)
+  local cur = redis.call('HMGET', rk, 'group', 'data', 'count')
+  if cur[1] then
+    local g = upgrade(cur[1], group)
+    if g ~= cur[1] then
+      local score = redis.call('ZSCORE', K('dirty:' .. cur[1]), key)
+      redis.call('ZREM', K('dirty:' .. cur[1]), key)
+      redis.call('ZADD', K('dirty:' .. g), score or now, key)
+      redis.call('SADD', K('groups'), g)
+    end
+    redis.call('HSET', rk, 'group', g, 'data', cjson.encode(merge(cjson.decode(cur[2]), cjson.decode(data))),
+      'last', seq, 'count', tonumber(cur[3]) + 1)
+    merged = merged + 1
+  else
+    redis.call('HSET', rk, 'group', group, 'data', data, 'first', seq, 'last', seq, 'count', 1, 't0', now, 'attempts', 0)
+    redis.call('ZADD', K('dirty:' .. group), 'NX', now, key)
+    redis.call('SADD', K('groups'), group)
+  end
+  out[#out + 1] = key
+  out[#out + 1] = seq
+end
+redis.call('HINCRBY', K('counters'), 'accepted', (#ARGV - 2) / 3)
+if merged > 0 then redis.call('HINCRBY', K('counters'), 'coalesced', merged) end
+return out
+`;
+
+/**
+ * ARGV: base, group, now, maxBatch, lingerMs, maxActive (0 = off), rateMax (0 = off), rateWindowMs,
+ * leaseMs, batchId, flush (1 = do not wait for a full batch).
+ * Returns {'batch', id, entriesJson} or {reason, untilMs}: paused, stopped, busy, rate, linger, idle.
+ */
+export const CLAIM = `${COMMON}
+local group, now, maxBatch, linger = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local maxActive, rateMax, rateWindow = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+local leaseMs, batchId, flush = tonumber(ARGV[9]), ARGV[10], ARGV[11] == '1'
+local pause = tonumber(redis.call('GET', K('pause')) or '0')
+if pause > now then return {'paused', tostring(pause)} end
+local stop = redis.call('GET', K('stop'))
+if stop then return {'stopped', stop} end
+if maxActive > 0 and redis.call('ZCOUNT', K('leases'), '(' .. now, '+inf') >= maxActive then return {'busy', '0'} end
+local dirty = K('dirty:' .. group)
+local ready = redis.call('ZCOUNT', dirty, '-inf', now)
+if ready == 0 then
+  local nxt = redis.call('ZRANGE', dirty, 0, 0, 'WITHSCORES')
+  return {'idle', nxt[2] or '-1'}
+end
+if ready < maxBatch and not flush then
+  local oldest = tonumber(redis.call('ZRANGE', dirty, 0, 0, 'WITHSCORES')[2])
+  if oldest + linger > now then return {'linger', tostring(oldest + linger)} end
+end
+if rateMax > 0 then
+  redis.call('ZREMRANGEBYSCORE', K('rate'), '-inf', now - rateWindow)
+  if redis.call('ZCARD', K('rate')) >= rateMax then
+    local first = redis.call('ZRANGE', K('rate'), 0, 0, 'WITHSCORES')
+    return {'rate', tostring(tonumber(first[2]) + rateWindow)}
+  end
+end
+local entries = {}
+local offset = 0
+while #entries < maxBatch do
+  local cand = redis.call('ZRANGEBYSCORE', dirty, '-inf', now, 'LIMIT', offset, maxBatch)
+  if #cand == 0 then break end
+  for _, key in ipairs(cand) do
+    if #entries < maxBatch and redis.call('HEXISTS', K('inflight'), key) == 0 then
+      local r = redis.call('HMGET', K('rec:' .. key), 'data', 'first', 'last', 'count', 't0', 'attempts')
+      entries[#entries + 1] = { key = key, data = cjson.decode(r[1]), first = tonumber(r[2]), last = tonumber(r[3]),
+        count = tonumber(r[4]), t0 = tonumber(r[5]), attempts = tonumber(r[6]) }
+    end
+  end
+  offset = offset + #cand
+end
+if #entries == 0 then return {'idle', tostring(now + linger)} end
+for _, e in ipairs(entries) do
+  redis.call('ZREM', dirty, e.key)
+  redis.call('DEL', K('rec:' .. e.key))
+  redis.call('HSET', K('inflight'), e.key, batchId)
+end
+local json = cjson.encode(entries)
+redis.call('HSET', K('batch:' .. batchId), 'group', group, 'entries', json, 'created', now)
+redis.call('ZADD', K('leases'), now + leaseMs, batchId)
+if rateMax > 0 then redis.call('ZADD', K('rate'), now, batchId) end
+return {'batch', batchId, json}
+`;
+
+/**
+ * Takes one more rate token for a call inside an already claimed batch (a split after a poison fault).
+ * ARGV: base, now, rateMax, rateWindowMs, member. Returns 0 when taken, else the ms to wait.
+ */
+export const TAKE_TOKEN = `${COMMON}
+local now, rateMax, rateWindow, member = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
+local pause = tonumber(redis.call('GET', K('pause')) or '0')
+if pause > now then return pause - now end
+if rateMax <= 0 then return 0 end
+redis.call('ZREMRANGEBYSCORE', K('rate'), '-inf', now - rateWindow)
+if redis.call('ZCARD', K('rate')) >= rateMax then
+  local first = redis.call('ZRANGE', K('rate'), 0, 0, 'WITHSCORES')
+  return math.max(1, tonumber(first[2]) + rateWindow - now)
+end
+redis.call('ZADD', K('rate'), now, member)
+return 0
+`;
+
+/**
+ * ARGV: base, batchId, now, retentionSec, streamMaxLen, actionsJson. Each action:
+ * {key, action: 'done'|'retry'|'dead', score?, burn?, outcome?, dead?}. Returns 'ok' or 'lost' (the
+ * batch's lease expired and the sweeper already put its records back).
+ */
+export const SETTLE = `${COMMON}
+local batchId, now, retention, maxLen = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local bk = K('batch:' .. batchId)
+local b = redis.call('HMGET', bk, 'group', 'entries')
+if not b[1] then return 'lost' end
+local byKey = {}
+for _, e in ipairs(cjson.decode(b[2])) do byKey[e.key] = e end
+for _, a in ipairs(cjson.decode(ARGV[6])) do
+  local e = byKey[a.key]
+  if e and redis.call('HGET', K('inflight'), a.key) == batchId then
+    redis.call('HDEL', K('inflight'), a.key)
+    if a.action == 'retry' then
+      putBack(b[1], e, a.score, a.burn)
+    else
+      local o = cjson.encode(a.outcome)
+      redis.call('SET', K('outcome:' .. a.key), o, 'EX', retention)
+      redis.call('XADD', K('outcomes'), 'MAXLEN', '~', maxLen, '*', 'key', a.key, 'outcome', o)
+      redis.call('HINCRBY', K('counters'), 'outcome:' .. a.outcome.status, 1)
+      if a.action == 'dead' then
+        a.dead.entry = e
+        a.dead.group = b[1]
+        redis.call('HSET', K('dlq'), a.key, cjson.encode(a.dead))
+        redis.call('ZADD', K('dlq:index'), now, a.key)
+      end
+    end
+  end
+end
+redis.call('ZREM', K('leases'), batchId)
+redis.call('DEL', bk)
+return 'ok'
+`;
+
+/** ARGV: base, batchId, now, leaseMs. Extends a live lease; returns 0 when the batch is gone. */
+export const RENEW = `${COMMON}
+if not redis.call('ZSCORE', K('leases'), ARGV[2]) then return 0 end
+redis.call('ZADD', K('leases'), tonumber(ARGV[3]) + tonumber(ARGV[4]), ARGV[2])
+return 1
+`;
+
+/**
+ * ARGV: base, now, limit. Puts back the records of batches whose lease expired (their worker died or
+ * hung) and drops those batches; returns how many it recovered.
+ */
+export const SWEEP = `${COMMON}
+local now, limit = tonumber(ARGV[2]), tonumber(ARGV[3])
+local expired = redis.call('ZRANGEBYSCORE', K('leases'), '-inf', now, 'LIMIT', 0, limit)
+for _, id in ipairs(expired) do
+  local b = redis.call('HMGET', K('batch:' .. id), 'group', 'entries')
+  if b[1] then
+    for _, e in ipairs(cjson.decode(b[2])) do
+      if redis.call('HGET', K('inflight'), e.key) == id then
+        redis.call('HDEL', K('inflight'), e.key)
+        putBack(b[1], e, now, true)
+      end
+    end
+  end
+  redis.call('DEL', K('batch:' .. id))
+  redis.call('ZREM', K('leases'), id)
+end
+if #expired > 0 then redis.call('HINCRBY', K('counters'), 'recovered_batches', #expired) end
+return #expired
+`;
+
+/** ARGV: base, untilMs. Pauses every worker until then (never shortens a longer pause). */
+export const PAUSE = `${COMMON}
+local cur = tonumber(redis.call('GET', K('pause')) or '0')
+local untilMs = tonumber(ARGV[2])
+if untilMs > cur then redis.call('SET', K('pause'), untilMs, 'PXAT', untilMs) end
+return math.max(cur, untilMs)
+`;
+
+/** ARGV: base, now, key1, key2, … (none: all). Puts dead-lettered records back as pending. */
+export const REDRIVE = `${COMMON}
+local now = tonumber(ARGV[2])
+local keys = {}
+if #ARGV == 2 then keys = redis.call('HKEYS', K('dlq')) else for i = 3, #ARGV do keys[#keys + 1] = ARGV[i] end end
+local done = {}
+for _, key in ipairs(keys) do
+  local raw = redis.call('HGET', K('dlq'), key)
+  if raw then
+    local d = cjson.decode(raw)
+    d.entry.attempts = 0
+    putBack(d.group, d.entry, now, false)
+    redis.call('SADD', K('groups'), d.group)
+    redis.call('HDEL', K('dlq'), key)
+    redis.call('ZREM', K('dlq:index'), key)
+    done[#done + 1] = key
+  end
+end
+return done
+`;

@@ -1,0 +1,91 @@
+import type { SyncOperation } from '../soap/types.js';
+
+/**
+ * What the buffer keeps per record: the merged pending change as it will be sent. Attribute values are
+ * already the text Marketo receives.
+ */
+export interface StoredLead {
+  Id?: number;
+  Email?: string;
+  ForeignSysPersonId?: string;
+  ForeignSysType?: 'CUSTOM' | 'SFDC' | 'NETSUITE';
+  attributes: Record<string, string>;
+}
+
+export interface StoredMObject {
+  type: string;
+  id?: number;
+  externalKey?: { name: string; value: string };
+  attributes?: Record<string, string>;
+  typeAttributes?: { attrType: string; attributes: Record<string, string> }[];
+  associations?: { mObjType: string; id?: number; externalKey?: { name: string; value: string } }[];
+}
+
+export type StoredChange = StoredLead | StoredMObject;
+
+/**
+ * A batch group: the records of one group can share a call. Leads split by dedupEnabled (one value per
+ * call), objects by operation (one per call).
+ */
+export type BatchGroup = 'L' | 'L0' | `O:${SyncOperation}`;
+
+export const BATCH_GROUPS: readonly BatchGroup[] = ['L', 'L0', 'O:INSERT', 'O:UPDATE', 'O:UPSERT'];
+
+export function isLeadGroup(group: BatchGroup): group is 'L' | 'L0' {
+  return group === 'L' || group === 'L0';
+}
+
+/** One record of a claimed batch: the snapshot that is sent, and what it covers. */
+export interface BatchEntry {
+  key: string;
+  data: StoredChange;
+  /** Sequence numbers of the first and last change merged into it. */
+  first: number;
+  last: number;
+  /** How many changes it merges. */
+  count: number;
+  /** Acceptance time (epoch ms) of its first change. */
+  t0: number;
+  /** Attempts already burnt on it. */
+  attempts: number;
+}
+
+/** A claimed batch: one SOAP call's worth of records. */
+export interface ClaimedBatch {
+  id: string;
+  group: BatchGroup;
+  entries: BatchEntry[];
+}
+
+/** The final word on a record, kept per record and appended to the outcome stream. */
+export interface Outcome {
+  key: string;
+  /** CREATED, UPDATED, UNCHANGED, SKIPPED or FAILED. */
+  status: string;
+  /** Marketo id of the lead or object, when Marketo gave one. */
+  id: number | null;
+  error: string | null;
+  /** The batch (call) that settled it. */
+  batch: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  /** The range of sequence numbers it covered, and how many changes that was. */
+  firstSeq: number;
+  lastSeq: number;
+  changes: number;
+  /** ms from the first change's acceptance to this outcome. */
+  latencyMs: number;
+  /** Epoch ms. */
+  at: number;
+}
+
+/** A dead-lettered record: what was sent, why it failed for good, when. */
+export interface DeadLetter {
+  key: string;
+  reason: string;
+  code: number | null;
+  attempts: number;
+  at: number;
+  group: BatchGroup;
+  entry: BatchEntry;
+}
