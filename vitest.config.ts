@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Integration tests start their own servers on ephemeral ports, so files may run in parallel.
     pool: 'forks',
+    globalSetup: ['test/helpers/global-setup.ts'],
   },
 });

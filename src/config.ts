@@ -63,3 +63,117 @@ export function requireMarketo(settings: MarketoSettings): Required<MarketoSetti
   }
   return settings as Required<MarketoSettings>;
 }
+
+/** Everything a worker needs; each field documents its variable and default. */
+export interface WorkerSettings {
+  /** `REDIS_URL` (default redis://127.0.0.1:6379). */
+  redisUrl?: string;
+  /** `REDIS_CLUSTER_NODES`: comma-separated host:port seeds; used instead of REDIS_URL. */
+  redisClusterNodes?: string[];
+  /** `MKTSYNC_PREFIX`: the key prefix and Redis Cluster hash tag (default mktsync). */
+  prefix: string;
+  marketo: MarketoSettings;
+  /** `MKTSYNC_LINGER_MS`: how long the oldest change may wait for a fuller batch (default 2000). */
+  lingerMs: number;
+  /** `MKTSYNC_MAX_LEADS_PER_CALL` (default 300, Marketo's maximum). */
+  maxLeadsPerCall: number;
+  /** `MKTSYNC_MAX_MOBJECTS_PER_CALL` (default 100, Marketo's maximum). */
+  maxMObjectsPerCall: number;
+  /** `MKTSYNC_RATE_LIMIT` calls per `MKTSYNC_RATE_WINDOW_MS`, shared by all workers (default 80 per 20000; 0 = off). */
+  rateLimit: number;
+  rateWindowMs: number;
+  /** `MKTSYNC_MAX_CONCURRENT` calls at once across all workers (default 8; 0 = off). */
+  maxConcurrent: number;
+  /** `MKTSYNC_MAX_ATTEMPTS` for transient failures before a record is dead-lettered (default 8). */
+  maxAttempts: number;
+  /** `MKTSYNC_BACKOFF_BASE_MS` and `MKTSYNC_BACKOFF_MAX_MS`: exponential backoff with full jitter (default 1000, 300000). */
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** `MKTSYNC_RESPONSE_TIMEOUT_MS`: longest wait for one SOAP answer (default 60000). */
+  responseTimeoutMs: number;
+  /** `MKTSYNC_LEASE_MS`: a batch not settled or renewed in this time is put back (default 90000; must exceed the response timeout). */
+  leaseMs: number;
+  /** `MKTSYNC_OUTCOME_RETENTION_S`: how long each record's latest outcome is kept (default 604800, 7 days). */
+  outcomeRetentionSec: number;
+  /** `MKTSYNC_OUTCOME_STREAM_MAXLEN`: approximate length of the outcome stream (default 1000000). */
+  outcomeStreamMaxLen: number;
+  /** `MKTSYNC_AUTH_PAUSE_MS`: how long sending stops after an authentication fault before one retry (default 300000). */
+  authPauseMs: number;
+  /** `MKTSYNC_HTTP_PORT`: port of /livez, /readyz and /metrics (default 9464; 0 picks one). */
+  httpPort: number;
+  /** `MKTSYNC_HTTP_HOST` (default 0.0.0.0). */
+  httpHost: string;
+  /** `MKTSYNC_SHUTDOWN_TIMEOUT_MS`: how long a stopping worker waits for calls in flight (default 30000). */
+  shutdownTimeoutMs: number;
+  /** `MKTSYNC_LOG_LEVEL`: debug, info, warn or error (default info). */
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+const int = (min: number) => z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(min, `must be at least ${min}`);
+
+const workerEnvSchema = z
+  .object({
+    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+    REDIS_CLUSTER_NODES: z
+      .string()
+      .regex(/^[^,:\s]+:\d+(,[^,:\s]+:\d+)*$/, 'must be comma-separated host:port pairs')
+      .optional(),
+    MKTSYNC_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]+$/, "may hold letters, digits, '-', '_', '.', ':'").default('mktsync'),
+    MKTSYNC_LINGER_MS: int(0).default(2000),
+    MKTSYNC_MAX_LEADS_PER_CALL: int(1).max(300, 'must be at most 300 (Marketo’s limit)').default(300),
+    MKTSYNC_MAX_MOBJECTS_PER_CALL: int(1).max(100, 'must be at most 100 (Marketo’s limit)').default(100),
+    MKTSYNC_RATE_LIMIT: int(0).default(80),
+    MKTSYNC_RATE_WINDOW_MS: int(1).default(20_000),
+    MKTSYNC_MAX_CONCURRENT: int(0).default(8),
+    MKTSYNC_MAX_ATTEMPTS: int(1).default(8),
+    MKTSYNC_BACKOFF_BASE_MS: int(0).default(1000),
+    MKTSYNC_BACKOFF_MAX_MS: int(0).default(300_000),
+    MKTSYNC_RESPONSE_TIMEOUT_MS: int(1).default(60_000),
+    MKTSYNC_LEASE_MS: int(1).default(90_000),
+    MKTSYNC_OUTCOME_RETENTION_S: int(1).default(604_800),
+    MKTSYNC_OUTCOME_STREAM_MAXLEN: int(1).default(1_000_000),
+    MKTSYNC_AUTH_PAUSE_MS: int(1).default(300_000),
+    MKTSYNC_HTTP_PORT: int(0).max(65535).default(9464),
+    MKTSYNC_HTTP_HOST: z.string().min(1).default('0.0.0.0'),
+    MKTSYNC_SHUTDOWN_TIMEOUT_MS: int(0).default(30_000),
+    MKTSYNC_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  })
+  .refine((e) => e.MKTSYNC_LEASE_MS > e.MKTSYNC_RESPONSE_TIMEOUT_MS, {
+    path: ['MKTSYNC_LEASE_MS'],
+    message: 'must be longer than MKTSYNC_RESPONSE_TIMEOUT_MS, or a slow call could be sent twice at once',
+  });
+
+/** Reads and validates the worker settings; throws {@link ConfigError} naming each bad variable. */
+export function readWorkerSettings(env: Env): WorkerSettings {
+  const blankless = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const parsed = workerEnvSchema.safeParse(blankless);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; '));
+  }
+  const e = parsed.data;
+  const settings: WorkerSettings = {
+    prefix: e.MKTSYNC_PREFIX,
+    marketo: readMarketoSettings(env),
+    lingerMs: e.MKTSYNC_LINGER_MS,
+    maxLeadsPerCall: e.MKTSYNC_MAX_LEADS_PER_CALL,
+    maxMObjectsPerCall: e.MKTSYNC_MAX_MOBJECTS_PER_CALL,
+    rateLimit: e.MKTSYNC_RATE_LIMIT,
+    rateWindowMs: e.MKTSYNC_RATE_WINDOW_MS,
+    maxConcurrent: e.MKTSYNC_MAX_CONCURRENT,
+    maxAttempts: e.MKTSYNC_MAX_ATTEMPTS,
+    backoffBaseMs: e.MKTSYNC_BACKOFF_BASE_MS,
+    backoffMaxMs: e.MKTSYNC_BACKOFF_MAX_MS,
+    responseTimeoutMs: e.MKTSYNC_RESPONSE_TIMEOUT_MS,
+    leaseMs: e.MKTSYNC_LEASE_MS,
+    outcomeRetentionSec: e.MKTSYNC_OUTCOME_RETENTION_S,
+    outcomeStreamMaxLen: e.MKTSYNC_OUTCOME_STREAM_MAXLEN,
+    authPauseMs: e.MKTSYNC_AUTH_PAUSE_MS,
+    httpPort: e.MKTSYNC_HTTP_PORT,
+    httpHost: e.MKTSYNC_HTTP_HOST,
+    shutdownTimeoutMs: e.MKTSYNC_SHUTDOWN_TIMEOUT_MS,
+    logLevel: e.MKTSYNC_LOG_LEVEL,
+  };
+  if (e.REDIS_URL) settings.redisUrl = e.REDIS_URL;
+  if (e.REDIS_CLUSTER_NODES) settings.redisClusterNodes = e.REDIS_CLUSTER_NODES.split(',');
+  return Object.freeze(settings);
+}

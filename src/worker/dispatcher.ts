@@ -1,0 +1,147 @@
+import type { ClaimLimits, ClaimRefusal, RedisBuffer } from '../buffer/buffer.js';
+import { BATCH_GROUPS, isLeadGroup, type BatchGroup, type ClaimedBatch } from '../buffer/types.js';
+import type { Logger } from '../log.js';
+import type { BatchSender, SendReport } from './sender.js';
+
+/** Settings of the dispatch loops. */
+export interface DispatcherOptions {
+  maxLeadsPerCall: number;
+  maxMObjectsPerCall: number;
+  lingerMs: number;
+  /** Calls at once across all workers (0 = off). */
+  maxConcurrent: number;
+  rateLimit: number;
+  rateWindowMs: number;
+  leaseMs: number;
+  outcomeRetentionSec: number;
+  outcomeStreamMaxLen: number;
+  /**
+   * Dispatch loops in this process: how many calls it may have in flight.
+   * @defaultValue maxConcurrent, or 8 when that is off
+   */
+  loops?: number;
+  /**
+   * Longest idle sleep between claims.
+   * @defaultValue 100
+   */
+  pollMs?: number;
+}
+
+/** Observers of what the dispatcher does (metrics hook in here). */
+export interface DispatcherEvents {
+  onBatch?(batch: ClaimedBatch, report: SendReport, durationMs: number, lost: boolean): void;
+}
+
+/**
+ * Claims batches when the shared gates allow, sends them, settles them, and keeps their leases alive.
+ * Several loops run per process; which loop claims what is decided atomically in Redis.
+ */
+export class Dispatcher {
+  #stopping = false;
+  #loops: Promise<void>[] = [];
+  #wake: (() => void)[] = [];
+  #inFlight = new Set<string>();
+  #rotation = 0;
+
+  constructor(
+    private readonly buffer: RedisBuffer,
+    private readonly sender: BatchSender,
+    private readonly options: DispatcherOptions,
+    private readonly log: Logger,
+    private readonly events: DispatcherEvents = {},
+  ) {}
+
+  /** Batches this process has in flight right now. */
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  start(): void {
+    const loops = this.options.loops ?? (this.options.maxConcurrent > 0 ? this.options.maxConcurrent : 8);
+    for (let i = 0; i < loops; i++) this.#loops.push(this.#loop(i));
+  }
+
+  /** Stops claiming; resolves when every loop has finished its current batch. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    for (const wake of this.#wake.splice(0)) wake();
+    await Promise.all(this.#loops);
+  }
+
+  #limits(group: BatchGroup, flush: boolean): ClaimLimits {
+    return {
+      maxBatch: isLeadGroup(group) ? this.options.maxLeadsPerCall : this.options.maxMObjectsPerCall,
+      lingerMs: this.options.lingerMs,
+      maxConcurrent: this.options.maxConcurrent,
+      rateMax: this.options.rateLimit,
+      rateWindowMs: this.options.rateWindowMs,
+      leaseMs: this.options.leaseMs,
+      flush,
+    };
+  }
+
+  async #loop(index: number): Promise<void> {
+    const pollMs = this.options.pollMs ?? 100;
+    while (!this.#stopping) {
+      let wakeAt = Date.now() + pollMs;
+      let worked = false;
+      // Start each round at a different group so that no group starves another.
+      const start = this.#rotation++ % BATCH_GROUPS.length;
+      for (let i = 0; i < BATCH_GROUPS.length && !this.#stopping; i++) {
+        const group = BATCH_GROUPS[(start + i) % BATCH_GROUPS.length]!;
+        let claimed: ClaimedBatch | ClaimRefusal;
+        try {
+          claimed = await this.buffer.claim(group, this.#limits(group, false));
+        } catch (error) {
+          this.log.error('claim failed', { loop: index, error: (error as Error).message });
+          break;
+        }
+        if ('entries' in claimed) {
+          await this.#process(claimed);
+          worked = true;
+          break;
+        }
+        if (claimed.reason === 'busy') break;
+        if (claimed.until !== undefined && claimed.until > 0) wakeAt = Math.min(wakeAt, claimed.until);
+      }
+      if (!worked && !this.#stopping) await this.#sleep(Math.max(1, Math.min(wakeAt - Date.now(), pollMs)));
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        const i = this.#wake.indexOf(done);
+        if (i >= 0) this.#wake.splice(i, 1);
+        resolve();
+      }, ms);
+      this.#wake.push(done);
+    });
+  }
+
+  async #process(batch: ClaimedBatch): Promise<void> {
+    this.#inFlight.add(batch.id);
+    const started = performance.now();
+    const renew = setInterval(() => {
+      this.buffer.renew(batch.id, this.options.leaseMs).catch((error: unknown) => {
+        this.log.warn('lease renewal failed', { batch: batch.id, error: (error as Error).message });
+      });
+    }, Math.max(100, Math.floor(this.options.leaseMs / 3)));
+    try {
+      const { actions, report } = await this.sender.send(batch);
+      const settled = await this.buffer.settle(batch.id, actions, this.options.outcomeRetentionSec, this.options.outcomeStreamMaxLen);
+      if (!settled) this.log.warn('batch lease expired before it settled; its records were put back and will be sent again', { batch: batch.id });
+      this.events.onBatch?.(batch, report, performance.now() - started, !settled);
+    } catch (error) {
+      // The lease will expire and the sweeper will put the records back: nothing is lost.
+      this.log.error('batch failed unexpectedly; its records return after the lease expires', { batch: batch.id, error: (error as Error).stack });
+    } finally {
+      clearInterval(renew);
+      this.#inFlight.delete(batch.id);
+    }
+  }
+}

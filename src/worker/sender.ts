@@ -1,0 +1,241 @@
+import type { RedisBuffer, SettleAction } from '../buffer/buffer.js';
+import { isLeadGroup, type BatchEntry, type ClaimedBatch, type Outcome, type StoredLead, type StoredMObject } from '../buffer/types.js';
+import type { Logger } from '../log.js';
+import type { MarketoSoapClient } from '../soap/client.js';
+import { MarketoFault, SoapError } from '../soap/faults.js';
+import type { LeadRecord, MObject, SyncOperation } from '../soap/types.js';
+import { XmlTextError } from '../soap/xml-text.js';
+import { backoffMs, nextMidnight } from './backoff.js';
+
+/** How the sender treats failures. */
+export interface SendPolicy {
+  maxAttempts: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  lingerMs: number;
+  rateLimit: number;
+  rateWindowMs: number;
+  authPauseMs: number;
+}
+
+/** What happened to a batch, for metrics and logs. */
+export interface SendReport {
+  calls: number;
+  faults: { code: number | null; category: string }[];
+  retries: { category: string; records: number }[];
+  throttlePauses: number;
+}
+
+const FAILED_CODE = /^(\d{5})\b/;
+
+function leadRecord(data: StoredLead): LeadRecord {
+  const record: LeadRecord = { attributes: Object.entries(data.attributes).map(([name, value]) => ({ name, value })) };
+  if (data.Id !== undefined) record.Id = data.Id;
+  if (data.Email !== undefined) record.Email = data.Email;
+  if (data.ForeignSysPersonId !== undefined) record.ForeignSysPersonId = data.ForeignSysPersonId;
+  if (data.ForeignSysType !== undefined) record.ForeignSysType = data.ForeignSysType;
+  return record;
+}
+
+function mobject(data: StoredMObject): MObject {
+  const object: MObject = { type: data.type };
+  if (data.id !== undefined) object.id = data.id;
+  if (data.externalKey !== undefined) object.externalKey = data.externalKey;
+  if (data.attributes !== undefined) object.attributes = Object.entries(data.attributes).map(([name, value]) => ({ name, value }));
+  if (data.typeAttributes !== undefined) {
+    object.typeAttributes = data.typeAttributes.map((t) => ({
+      attrType: t.attrType,
+      attributes: Object.entries(t.attributes).map(([name, value]) => ({ name, value })),
+    }));
+  }
+  if (data.associations !== undefined) object.associations = data.associations;
+  return object;
+}
+
+/** One record's result of a call: what Marketo said, before policy turns it into an action. */
+interface RecordResult {
+  status: string;
+  id: number;
+  error?: string;
+}
+
+/**
+ * Sends one claimed batch and decides every record's fate: an outcome, a retry (with or without an
+ * attempt burnt), or the dead-letter set. A whole-call fault caused by a record is split down until
+ * the guilty records are isolated, so their neighbours still go through.
+ */
+export class BatchSender {
+  constructor(
+    private readonly client: MarketoSoapClient,
+    private readonly buffer: RedisBuffer,
+    private readonly policy: SendPolicy,
+    private readonly log: Logger,
+  ) {}
+
+  async send(batch: ClaimedBatch): Promise<{ actions: SettleAction[]; report: SendReport }> {
+    const report: SendReport = { calls: 0, faults: [], retries: [], throttlePauses: 0 };
+    const actions: SettleAction[] = [];
+    await this.#sendPart(batch, batch.entries, actions, report, true);
+    return { actions, report };
+  }
+
+  async #call(batch: ClaimedBatch, entries: readonly BatchEntry[]): Promise<RecordResult[]> {
+    if (isLeadGroup(batch.group)) {
+      const results = await this.client.syncMultipleLeads(
+        entries.map((e) => leadRecord(e.data as StoredLead)),
+        { dedupEnabled: batch.group === 'L' },
+      );
+      return results.map((r) => ({ status: r.status, id: r.leadId, ...(r.error !== undefined ? { error: r.error } : {}) }));
+    }
+    const operation = batch.group.slice(2) as SyncOperation;
+    const results = await this.client.syncMObjects(
+      entries.map((e) => mobject(e.data as StoredMObject)),
+      operation,
+    );
+    return results.map((r) => ({ status: r.status, id: r.id, ...(r.error !== undefined ? { error: r.error } : {}) }));
+  }
+
+  async #sendPart(
+    batch: ClaimedBatch,
+    entries: readonly BatchEntry[],
+    actions: SettleAction[],
+    report: SendReport,
+    tokenHeld: boolean,
+  ): Promise<void> {
+    if (entries.length === 0) return;
+    if (!tokenHeld) await this.#waitForToken(`${batch.id}:${report.calls}`);
+    report.calls++;
+    let results: RecordResult[];
+    try {
+      results = await this.#call(batch, entries);
+    } catch (error) {
+      await this.#onCallError(error, batch, entries, actions, report);
+      return;
+    }
+    const now = Date.now();
+    entries.forEach((entry, i) => {
+      const result = results[i]!;
+      if (result.status !== 'FAILED') {
+        actions.push({ key: entry.key, action: 'done', outcome: this.#outcome(batch, entry, result, now) });
+        return;
+      }
+      const code = Number(FAILED_CODE.exec(result.error ?? '')?.[1] ?? NaN);
+      // 20106 (Lead Sync Failed) may pass on a second try; every other per-record failure is final.
+      if (code === 20106 && entry.attempts < 1) {
+        actions.push(this.#retry(entry, now, true));
+        report.retries.push({ category: 'record-20106', records: 1 });
+        return;
+      }
+      actions.push(this.#dead(batch, entry, result, Number.isNaN(code) ? null : code, now));
+    });
+  }
+
+  async #onCallError(error: unknown, batch: ClaimedBatch, entries: readonly BatchEntry[], actions: SettleAction[], report: SendReport): Promise<void> {
+    const now = Date.now();
+    if (error instanceof XmlTextError && error.recordIndex !== undefined) {
+      // Validation at intake makes this unreachable for new changes; kept so one bad record never blocks a batch.
+      const bad = entries[error.recordIndex]!;
+      actions.push(this.#dead(batch, bad, { status: 'FAILED', id: 0, error: error.message }, null, now));
+      await this.#sendPart(batch, entries.filter((e) => e !== bad), actions, report, false);
+      return;
+    }
+    if (!(error instanceof SoapError)) throw error;
+    const code = error instanceof MarketoFault ? (error.code ?? null) : null;
+    report.faults.push({ code, category: error.category });
+    const retryAll = (burn: boolean, score: number): void => {
+      for (const entry of entries) {
+        if (burn && entry.attempts + 1 >= this.policy.maxAttempts) {
+          actions.push(this.#dead(batch, entry, { status: 'FAILED', id: 0, error: `gave up after ${entry.attempts + 1} attempts: ${error.message}` }, code, now));
+        } else {
+          actions.push({ key: entry.key, action: 'retry', score, burn });
+        }
+      }
+      report.retries.push({ category: error.category, records: entries.length });
+    };
+    switch (error.category) {
+      case 'throttle': {
+        // 20023: the rate window is full; 20024: too many calls at once. Every worker waits; no attempt burnt.
+        const wait = code === 20024 ? 1_000 : this.policy.rateWindowMs;
+        await this.buffer.pauseUntil(now + wait);
+        report.throttlePauses++;
+        this.log.warn('Marketo throttled: pausing every worker', { code, pauseMs: wait });
+        retryAll(false, now);
+        return;
+      }
+      case 'quota': {
+        const until = nextMidnight(now);
+        await this.buffer.pauseUntil(until);
+        this.log.error('daily API quota used up: sending parked until the reset', { resetAt: new Date(until).toISOString() });
+        retryAll(false, now);
+        return;
+      }
+      case 'auth': {
+        await this.buffer.stopSending(`authentication failed (${code ?? error.message}); check MARKETO_USER_ID and MARKETO_ENCRYPTION_KEY`, this.policy.authPauseMs);
+        this.log.error('authentication failed: sending stopped', { code, retryInMs: this.policy.authPauseMs });
+        retryAll(false, now);
+        return;
+      }
+      case 'invalid-record': {
+        if (entries.length === 1) {
+          actions.push(this.#dead(batch, entries[0]!, { status: 'FAILED', id: 0, error: error.message }, code, now));
+          return;
+        }
+        const half = Math.ceil(entries.length / 2);
+        this.log.info('whole-call fault caused by a record: splitting the batch', { code, records: entries.length });
+        await this.#sendPart(batch, entries.slice(0, half), actions, report, false);
+        await this.#sendPart(batch, entries.slice(half), actions, report, false);
+        return;
+      }
+      case 'invalid-request':
+        for (const entry of entries) actions.push(this.#dead(batch, entry, { status: 'FAILED', id: 0, error: error.message }, code, now));
+        this.log.error('Marketo refused the request as malformed: records dead-lettered', { code, records: entries.length, error: error.message });
+        return;
+      default: {
+        // transient, re-sign (still failing after re-signing), indeterminate: back off and retry.
+        const attempt = Math.min(...entries.map((e) => e.attempts));
+        const wait = backoffMs(attempt, this.policy.backoffBaseMs, this.policy.backoffMaxMs);
+        this.log.warn('call failed: retrying with backoff', { category: error.category, code, error: error.message, backoffMs: wait });
+        retryAll(true, now + wait - this.policy.lingerMs);
+      }
+    }
+  }
+
+  async #waitForToken(member: string): Promise<void> {
+    for (;;) {
+      const wait = await this.buffer.takeToken({ rateMax: this.policy.rateLimit, rateWindowMs: this.policy.rateWindowMs }, member);
+      if (wait === 0) return;
+      await new Promise((r) => setTimeout(r, Math.min(wait, 1_000)));
+    }
+  }
+
+  #retry(entry: BatchEntry, now: number, burn: boolean): SettleAction {
+    const wait = backoffMs(entry.attempts, this.policy.backoffBaseMs, this.policy.backoffMaxMs);
+    return { key: entry.key, action: 'retry', score: now + wait - this.policy.lingerMs, burn };
+  }
+
+  #outcome(batch: ClaimedBatch, entry: BatchEntry, result: RecordResult, now: number): Outcome {
+    return {
+      key: entry.key,
+      status: result.status,
+      id: result.id > 0 ? result.id : null,
+      error: result.error ?? null,
+      batch: batch.id,
+      attempt: entry.attempts + 1,
+      firstSeq: entry.first,
+      lastSeq: entry.last,
+      changes: entry.count,
+      latencyMs: now - entry.t0,
+      at: now,
+    };
+  }
+
+  #dead(batch: ClaimedBatch, entry: BatchEntry, result: RecordResult, code: number | null, now: number): SettleAction {
+    const outcome = this.#outcome(batch, entry, { ...result, status: 'FAILED' }, now);
+    return {
+      key: entry.key,
+      action: 'dead',
+      outcome,
+      dead: { key: entry.key, reason: result.error ?? 'failed', code, attempts: entry.attempts + 1, at: now },
+    };
+  }
+}

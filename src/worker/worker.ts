@@ -1,0 +1,124 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Cluster, Redis } from 'ioredis';
+import { RedisBuffer } from '../buffer/buffer.js';
+import { requireMarketo, type WorkerSettings } from '../config.js';
+import { silentLogger, type Logger } from '../log.js';
+import { connectRedis, waitReady } from '../redis.js';
+import { MarketoSoapClient } from '../soap/client.js';
+import { Dispatcher, type DispatcherEvents } from './dispatcher.js';
+import { BatchSender } from './sender.js';
+
+/** Options of {@link startWorker} besides the settings. */
+export interface WorkerOptions {
+  log?: Logger;
+  /** An existing Redis connection (not closed by `stop()`). */
+  redis?: Redis | Cluster;
+  /** Dispatch loops in this process (default: the shared concurrency limit). */
+  loops?: number;
+  /** How often crashed batches are looked for, ms (default 1000). */
+  sweepIntervalMs?: number;
+  /** Serve /livez and /readyz (default true). */
+  http?: boolean;
+  events?: DispatcherEvents;
+}
+
+/** A running worker. */
+export interface Worker {
+  /** `http://host:port` of /livez and /readyz, when served. */
+  readonly url: string | undefined;
+  readonly buffer: RedisBuffer;
+  /** Why the worker is not ready, or null when it is. */
+  notReadyReason(): Promise<string | null>;
+  /** Stops claiming, waits for calls in flight up to the shutdown timeout, then closes. */
+  stop(): Promise<void>;
+}
+
+/** Starts batching and dispatch against Redis and Marketo with `settings`. */
+export async function startWorker(settings: WorkerSettings, options: WorkerOptions = {}): Promise<Worker> {
+  const log = options.log ?? silentLogger;
+  const marketo = requireMarketo(settings.marketo);
+  const ownedRedis = options.redis === undefined;
+  const redis =
+    options.redis ??
+    connectRedis({ ...(settings.redisUrl ? { url: settings.redisUrl } : {}), ...(settings.redisClusterNodes ? { clusterNodes: settings.redisClusterNodes } : {}) }, 'worker');
+  await waitReady(redis);
+  const buffer = new RedisBuffer(redis, settings.prefix);
+  const client = new MarketoSoapClient({ ...marketo, responseTimeoutMs: settings.responseTimeoutMs });
+  const sender = new BatchSender(client, buffer, { ...settings, rateLimit: settings.rateLimit }, log);
+  const dispatcher = new Dispatcher(
+    buffer,
+    sender,
+    { ...settings, rateLimit: settings.rateLimit, ...(options.loops !== undefined ? { loops: options.loops } : {}) },
+    log,
+    options.events,
+  );
+
+  const sweep = async (): Promise<void> => {
+    try {
+      const recovered = await buffer.sweep();
+      if (recovered > 0) log.warn('recovered batches of a crashed or stalled worker', { batches: recovered });
+    } catch (error) {
+      log.error('sweep failed', { error: (error as Error).message });
+    }
+  };
+  await sweep();
+  const sweeper = setInterval(() => void sweep(), options.sweepIntervalMs ?? 1_000);
+  dispatcher.start();
+
+  const notReadyReason = async (): Promise<string | null> => {
+    if (redis.status !== 'ready') return `Redis is ${redis.status}`;
+    const stopped = await redis.get(buffer.keys.stop);
+    return stopped === null ? null : `sending stopped: ${stopped}`;
+  };
+
+  let server: http.Server | undefined;
+  let url: string | undefined;
+  if (options.http !== false) {
+    server = http.createServer((req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      const reply = (status: number, body: unknown): void => {
+        res.writeHead(status, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify(body));
+      };
+      if (path === '/livez') return reply(200, { ok: true });
+      if (path === '/readyz') {
+        notReadyReason().then(
+          (reason) => (reason === null ? reply(200, { ready: true }) : reply(503, { ready: false, reason })),
+          (error: unknown) => reply(503, { ready: false, reason: (error as Error).message }),
+        );
+        return;
+      }
+      reply(404, { error: `no route ${path}` });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server!.once('error', reject);
+      server!.listen(settings.httpPort, settings.httpHost, resolve);
+    });
+    const address = server.address() as AddressInfo;
+    url = `http://${settings.httpHost === '0.0.0.0' ? '127.0.0.1' : settings.httpHost}:${address.port}`;
+  }
+  log.info('worker started', { endpoint: marketo.endpoint, prefix: settings.prefix, http: url });
+
+  return {
+    url,
+    buffer,
+    notReadyReason,
+    async stop() {
+      clearInterval(sweeper);
+      const inFlight = dispatcher.inFlight;
+      const drained = await Promise.race([
+        dispatcher.stop().then(() => true),
+        new Promise<boolean>((r) => setTimeout(() => r(false), settings.shutdownTimeoutMs)),
+      ]);
+      if (!drained) log.warn('shutdown timeout: calls still in flight are handed back through their lease', { inFlight: dispatcher.inFlight });
+      else log.info('worker stopped', { finishedInFlight: inFlight });
+      client.close();
+      if (server) {
+        server.close();
+        server.closeAllConnections();
+      }
+      if (ownedRedis) redis.disconnect();
+    },
+  };
+}

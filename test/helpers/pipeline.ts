@@ -1,0 +1,84 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { inject } from 'vitest';
+import { readWorkerSettings, type WorkerSettings } from '../../src/config.js';
+import { createProducer, type Producer } from '../../src/producer/producer.js';
+import { startWorker, type Worker, type WorkerOptions } from '../../src/worker/worker.js';
+import { startFixture, type EmulatorFixture } from './emulator.js';
+import type { EmulatorOptions } from '../../src/emulator/server.js';
+
+/** A fresh key prefix per test, so tests share one Redis without seeing each other. */
+export function freshPrefix(): string {
+  return `t-${randomBytes(6).toString('hex')}`;
+}
+
+/** Worker settings for tests: the emulator, a fresh prefix, short linger and backoff. */
+export function testSettings(f: EmulatorFixture, prefix: string, env: Record<string, string> = {}): WorkerSettings {
+  return readWorkerSettings({
+    REDIS_URL: inject('redisUrl'),
+    MKTSYNC_PREFIX: prefix,
+    MARKETO_SOAP_ENDPOINT: f.emulator.endpoint,
+    MARKETO_USER_ID: f.credentials.userId,
+    MARKETO_ENCRYPTION_KEY: f.credentials.encryptionKey,
+    MKTSYNC_LINGER_MS: '100',
+    MKTSYNC_BACKOFF_BASE_MS: '20',
+    MKTSYNC_BACKOFF_MAX_MS: '200',
+    MKTSYNC_RATE_LIMIT: '0',
+    MKTSYNC_MAX_CONCURRENT: '8',
+    MKTSYNC_HTTP_PORT: '0',
+    MKTSYNC_HTTP_HOST: '127.0.0.1',
+    MKTSYNC_RESPONSE_TIMEOUT_MS: '5000',
+    MKTSYNC_LEASE_MS: '10000',
+    MKTSYNC_SHUTDOWN_TIMEOUT_MS: '5000',
+    ...env,
+  });
+}
+
+/** An emulator, a producer and a way to start workers, all on one fresh prefix. */
+export interface PipelineFixture {
+  f: EmulatorFixture;
+  prefix: string;
+  redis: Redis;
+  producer: Producer;
+  settings: WorkerSettings;
+  startWorker(options?: WorkerOptions, env?: Record<string, string>): Promise<Worker>;
+  /** Resolves when nothing waits and nothing is in flight. */
+  drained(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startPipeline(emulator: Partial<EmulatorOptions> = {}, env: Record<string, string> = {}): Promise<PipelineFixture> {
+  const f = await startFixture({ limits: { rateCalls: null, concurrency: null, dailyQuota: null }, ...emulator });
+  const prefix = freshPrefix();
+  const redis = new Redis(inject('redisUrl'));
+  const producer = await createProducer({ url: inject('redisUrl'), prefix });
+  const settings = testSettings(f, prefix, env);
+  const workers: Worker[] = [];
+  return {
+    f,
+    prefix,
+    redis,
+    producer,
+    settings,
+    async startWorker(options = {}, extraEnv = {}) {
+      const worker = await startWorker(Object.keys(extraEnv).length ? testSettings(f, prefix, { ...env, ...extraEnv }) : settings, options);
+      workers.push(worker);
+      return worker;
+    },
+    async drained(timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const stats = await producer.buffer.stats();
+        if (stats.waitingTotal === 0 && stats.inFlight === 0) return;
+        if (Date.now() > deadline) throw new Error(`not drained within ${timeoutMs} ms: ${JSON.stringify(stats)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.stop()));
+      await producer.close();
+      redis.disconnect();
+      await f.close();
+    },
+  };
+}
