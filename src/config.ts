@@ -109,16 +109,26 @@ export interface WorkerSettings {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
-const int = (min: number) => z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(min, `must be at least ${min}`);
+const int = (min: number) =>
+  z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(min, `must be at least ${min}`);
 
 const workerEnvSchema = z
   .object({
-    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+      .optional(),
     REDIS_CLUSTER_NODES: z
       .string()
       .regex(/^[^,:\s]+:\d+(,[^,:\s]+:\d+)*$/, 'must be comma-separated host:port pairs')
       .optional(),
-    MKTSYNC_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]+$/, "may hold letters, digits, '-', '_', '.', ':'").default('mktsync'),
+    MKTSYNC_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]+$/, "may hold letters, digits, '-', '_', '.', ':'")
+      .default('mktsync'),
     MKTSYNC_LINGER_MS: int(0).default(2000),
     MKTSYNC_MAX_LEADS_PER_CALL: int(1).max(300, 'must be at most 300 (Marketo’s limit)').default(300),
     MKTSYNC_MAX_MOBJECTS_PER_CALL: int(1).max(100, 'must be at most 100 (Marketo’s limit)').default(100),
@@ -145,7 +155,9 @@ const workerEnvSchema = z
 
 /** Reads and validates the worker settings; throws {@link ConfigError} naming each bad variable. */
 export function readWorkerSettings(env: Env): WorkerSettings {
-  const blankless = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const blankless = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''),
+  );
   const parsed = workerEnvSchema.safeParse(blankless);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; '));

@@ -90,7 +90,8 @@ export interface BufferStats {
 function normalize(entry: BatchEntry): BatchEntry {
   const data = entry.data as unknown as Record<string, unknown>;
   for (const list of ['typeAttributes', 'associations']) {
-    if (data[list] !== undefined && !Array.isArray(data[list])) data[list] = Object.values(data[list] as object);
+    if (data[list] !== undefined && !Array.isArray(data[list]))
+      data[list] = Object.values(data[list] as object);
   }
   for (const t of (data.typeAttributes as { attributes: unknown }[] | undefined) ?? []) {
     if (Array.isArray(t.attributes)) t.attributes = {};
@@ -117,7 +118,10 @@ export class RedisBuffer {
   }
 
   /** Accepts changes in order, atomically; returns each change's final record key and sequence number. */
-  async enqueue(changes: readonly BufferedChange[], now = Date.now()): Promise<{ key: string; seq: number }[]> {
+  async enqueue(
+    changes: readonly BufferedChange[],
+    now = Date.now(),
+  ): Promise<{ key: string; seq: number }[]> {
     if (changes.length === 0) return [];
     const args: (string | number)[] = [this.keys.base, now];
     for (const c of changes) args.push(c.key, c.group, JSON.stringify(c.data));
@@ -128,7 +132,11 @@ export class RedisBuffer {
   }
 
   /** Claims a batch of `group` if the gates allow one now. */
-  async claim(group: BatchGroup, limits: ClaimLimits, now = Date.now()): Promise<ClaimedBatch | ClaimRefusal> {
+  async claim(
+    group: BatchGroup,
+    limits: ClaimLimits,
+    now = Date.now(),
+  ): Promise<ClaimedBatch | ClaimRefusal> {
     const id = randomUUID();
     const reply = await this.redis.mktClaim(
       this.keys.seq,
@@ -145,7 +153,7 @@ export class RedisBuffer {
       limits.flush ? 1 : 0,
     );
     if (reply[0] === 'batch') {
-      const entries = (JSON.parse(reply[2]!) as BatchEntry[] | Record<string, never>) as BatchEntry[];
+      const entries = JSON.parse(reply[2]!) as BatchEntry[] | Record<string, never> as BatchEntry[];
       return { id, group, entries: (Array.isArray(entries) ? entries : []).map(normalize) };
     }
     const reason = reply[0] as ClaimRefusal['reason'];
@@ -155,13 +163,38 @@ export class RedisBuffer {
   }
 
   /** Takes a rate token for one more call inside a claimed batch; 0 when taken, else ms to wait. */
-  async takeToken(limits: Pick<ClaimLimits, 'rateMax' | 'rateWindowMs'>, member: string, now = Date.now()): Promise<number> {
-    return this.redis.mktTakeToken(this.keys.seq, this.keys.base, now, limits.rateMax, limits.rateWindowMs, member);
+  async takeToken(
+    limits: Pick<ClaimLimits, 'rateMax' | 'rateWindowMs'>,
+    member: string,
+    now = Date.now(),
+  ): Promise<number> {
+    return this.redis.mktTakeToken(
+      this.keys.seq,
+      this.keys.base,
+      now,
+      limits.rateMax,
+      limits.rateWindowMs,
+      member,
+    );
   }
 
   /** Settles a batch; false when it was lost (its lease expired and its records were put back). */
-  async settle(batchId: string, actions: readonly SettleAction[], retentionSec: number, streamMaxLen: number, now = Date.now()): Promise<boolean> {
-    const reply = await this.redis.mktSettle(this.keys.seq, this.keys.base, batchId, now, retentionSec, streamMaxLen, JSON.stringify(actions));
+  async settle(
+    batchId: string,
+    actions: readonly SettleAction[],
+    retentionSec: number,
+    streamMaxLen: number,
+    now = Date.now(),
+  ): Promise<boolean> {
+    const reply = await this.redis.mktSettle(
+      this.keys.seq,
+      this.keys.base,
+      batchId,
+      now,
+      retentionSec,
+      streamMaxLen,
+      JSON.stringify(actions),
+    );
     return reply === 'ok';
   }
 
@@ -201,7 +234,11 @@ export class RedisBuffer {
     if (keys.length === 0) return [];
     const raws = await this.redis.hmget(this.keys.dlq, ...keys);
     return raws
-      .map((raw, i) => (raw === null ? null : ({ key: keys[i]!, ...(JSON.parse(raw) as Omit<DeadLetter, 'key'>) } as DeadLetter)))
+      .map((raw, i) =>
+        raw === null
+          ? null
+          : ({ key: keys[i]!, ...(JSON.parse(raw) as Omit<DeadLetter, 'key'>) } as DeadLetter),
+      )
       .filter((d): d is DeadLetter => d !== null)
       .map((d) => ({ ...d, entry: normalize(d.entry) }));
   }
@@ -227,11 +264,16 @@ export class RedisBuffer {
       return value;
     });
     const n = BATCH_GROUPS.length;
-    const waiting = Object.fromEntries(BATCH_GROUPS.map((g, i) => [g, results[i] as number])) as Record<BatchGroup, number>;
+    const waiting = Object.fromEntries(BATCH_GROUPS.map((g, i) => [g, results[i] as number])) as Record<
+      BatchGroup,
+      number
+    >;
     const oldest = BATCH_GROUPS.map((_, i) => (results[n + i] as string[])[1])
       .filter((s): s is string => s !== undefined)
       .map(Number);
-    const counters = Object.fromEntries(Object.entries(results[2 * n + 3] as Record<string, string>).map(([k, v]) => [k, Number(v)]));
+    const counters = Object.fromEntries(
+      Object.entries(results[2 * n + 3] as Record<string, string>).map(([k, v]) => [k, Number(v)]),
+    );
     const pause = results[2 * n + 4] as string | null;
     return {
       waiting,

@@ -40,7 +40,9 @@ export interface BufferKeys {
 /** Redis key names for `prefix` (letters, digits, `-`, `_`, `.`, `:`). */
 export function bufferKeys(prefix: string): BufferKeys {
   if (!/^[A-Za-z0-9_.:-]+$/.test(prefix)) {
-    throw new TypeError(`prefix must be letters, digits, '-', '_', '.' or ':', got ${JSON.stringify(prefix)}`);
+    throw new TypeError(
+      `prefix must be letters, digits, '-', '_', '.' or ':', got ${JSON.stringify(prefix)}`,
+    );
   }
   const base = `{${prefix}}`;
   return {

@@ -3,12 +3,14 @@ import { EmulatorConfigError } from '../emulator/config.js';
 import { emulatorCommand } from './emulator-command.js';
 import { sendCommand } from './send-command.js';
 import { UsageError } from './usage-error.js';
+import { workerCommand } from './worker-command.js';
 
 const HELP = `mktsync: queue-backed batch sync of leads and objects to Marketo (SOAP)
 
 Commands:
   emulator   run the built-in Marketo SOAP emulator
   send       send one batch of leads or objects straight to Marketo (debugging)
+  worker     batch changes from Redis and send them to Marketo
 
 Run 'mktsync <command> --help' for a command's options.
 `;
@@ -16,6 +18,7 @@ Run 'mktsync <command> --help' for a command's options.
 const COMMANDS: Record<string, (argv: string[], env: NodeJS.ProcessEnv) => Promise<number>> = {
   emulator: emulatorCommand,
   send: sendCommand,
+  worker: workerCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

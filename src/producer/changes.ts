@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import type { BatchGroup, StoredLead, StoredMObject } from '../buffer/types.js';
-import { attributeText, leadRecordSchema, mobjectRecordSchema, problemsOf, type InputProblem } from '../model/records.js';
+import {
+  attributeText,
+  leadRecordSchema,
+  mobjectRecordSchema,
+  problemsOf,
+  type InputProblem,
+} from '../model/records.js';
 import { SYNC_OPERATIONS } from '../soap/types.js';
 import type { BufferedChange } from '../buffer/buffer.js';
 
@@ -21,10 +27,18 @@ export const mobjectChangeSchema = mobjectRecordSchema
       ctx.addIssue({ code: 'custom', path: ['operation'], message: 'Program takes UPDATE only' });
     }
     if (change.operation !== 'INSERT' && change.id === undefined && change.externalKey === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['id'], message: `${change.operation} needs an id or externalKey` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['id'],
+        message: `${change.operation} needs an id or externalKey`,
+      });
     }
     if (change.type !== 'Program' && change.typeAttributes !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['typeAttributes'], message: 'only a Program takes Cost and Tag entries' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['typeAttributes'],
+        message: 'only a Program takes Cost and Tag entries',
+      });
     }
   });
 export type MObjectChange = z.input<typeof mobjectChangeSchema>;
@@ -76,7 +90,10 @@ export function bufferedMObject(change: z.output<typeof mobjectChangeSchema>): B
   if (change.externalKey !== undefined) data.externalKey = change.externalKey;
   if (change.attributes !== undefined) data.attributes = texts(change.attributes);
   if (change.typeAttributes !== undefined) {
-    data.typeAttributes = change.typeAttributes.map((t) => ({ attrType: t.attrType, attributes: texts(t.attributes) }));
+    data.typeAttributes = change.typeAttributes.map((t) => ({
+      attrType: t.attrType,
+      attributes: texts(t.attributes),
+    }));
   }
   if (change.associations !== undefined) data.associations = change.associations;
   return { key: mobjectKey(change), group: `O:${change.operation}`, data };
@@ -89,7 +106,10 @@ export interface ValidatedChanges {
 }
 
 /** Validates lead changes; `at` maps a position to what problems should name (index or line). */
-export function validateLeads(inputs: readonly unknown[], at: (i: number) => number = (i) => i): ValidatedChanges {
+export function validateLeads(
+  inputs: readonly unknown[],
+  at: (i: number) => number = (i) => i,
+): ValidatedChanges {
   const out: ValidatedChanges = { valid: [], problems: [] };
   inputs.forEach((input, i) => {
     const parsed = leadChangeSchema.safeParse(input);
@@ -100,7 +120,10 @@ export function validateLeads(inputs: readonly unknown[], at: (i: number) => num
 }
 
 /** Validates object changes. */
-export function validateMObjects(inputs: readonly unknown[], at: (i: number) => number = (i) => i): ValidatedChanges {
+export function validateMObjects(
+  inputs: readonly unknown[],
+  at: (i: number) => number = (i) => i,
+): ValidatedChanges {
   const out: ValidatedChanges = { valid: [], problems: [] };
   inputs.forEach((input, i) => {
     const parsed = mobjectChangeSchema.safeParse(input);

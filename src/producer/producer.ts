@@ -3,7 +3,13 @@ import { RedisBuffer } from '../buffer/buffer.js';
 import type { Outcome } from '../buffer/types.js';
 import type { InputProblem } from '../model/records.js';
 import { connectRedis, waitReady, type RedisTarget } from '../redis.js';
-import { validateLeads, validateMObjects, type LeadChange, type MObjectChange, type ValidatedChanges } from './changes.js';
+import {
+  validateLeads,
+  validateMObjects,
+  type LeadChange,
+  type MObjectChange,
+  type ValidatedChanges,
+} from './changes.js';
 
 /** Options of {@link createProducer}. */
 export interface ProducerOptions extends RedisTarget {
@@ -44,7 +50,10 @@ export interface Producer {
   /** The latest outcome of a record key, or null. */
   getOutcome(key: string): Promise<Outcome | null>;
   /** Resolves with the outcome that covers `ref` (its record settled at or after its sequence number). */
-  waitForOutcome(ref: Pick<ChangeReference, 'key' | 'seq'>, options?: { timeoutMs?: number; pollMs?: number }): Promise<Outcome>;
+  waitForOutcome(
+    ref: Pick<ChangeReference, 'key' | 'seq'>,
+    options?: { timeoutMs?: number; pollMs?: number },
+  ): Promise<Outcome>;
   readonly buffer: RedisBuffer;
   close(): Promise<void>;
 }
@@ -66,7 +75,8 @@ export async function createProducer(options: ProducerOptions = {}): Promise<Pro
     }
     return { accepted, rejected: validated.problems };
   };
-  const list = <T>(changes: T | readonly T[]): readonly T[] => (Array.isArray(changes) ? changes : [changes as T]);
+  const list = <T>(changes: T | readonly T[]): readonly T[] =>
+    Array.isArray(changes) ? changes : [changes as T];
 
   return {
     buffer,
@@ -78,7 +88,8 @@ export async function createProducer(options: ProducerOptions = {}): Promise<Pro
       for (;;) {
         const outcome = await buffer.getOutcome(ref.key);
         if (outcome && outcome.lastSeq >= ref.seq) return outcome;
-        if (Date.now() >= deadline) throw new Error(`no outcome for ${ref.key} (seq ${ref.seq}) within ${timeoutMs} ms`);
+        if (Date.now() >= deadline)
+          throw new Error(`no outcome for ${ref.key} (seq ${ref.seq}) within ${timeoutMs} ms`);
         await new Promise((r) => setTimeout(r, pollMs));
       }
     },

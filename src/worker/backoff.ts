@@ -1,5 +1,10 @@
 /** Exponential backoff with full jitter: a random wait in [0, min(max, base·2^attempt)]. */
-export function backoffMs(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+export function backoffMs(
+  attempt: number,
+  baseMs: number,
+  maxMs: number,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30));
   return Math.round(random() * ceiling);
 }
@@ -20,7 +25,14 @@ export function nextMidnight(now: number, timeZone = 'America/Chicago'): number 
       .formatToParts(now)
       .map((p) => [p.type, p.value]),
   );
-  const localAsUtc = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+  const localAsUtc = Date.UTC(
+    Number(parts.year),
+    Number(parts.month) - 1,
+    Number(parts.day),
+    Number(parts.hour),
+    Number(parts.minute),
+    Number(parts.second),
+  );
   const offset = localAsUtc - Math.floor(now / 1000) * 1000;
   const midnightLocal = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day) + 1);
   // Recompute the offset at the target instant, in case daylight saving time changes overnight.
@@ -30,7 +42,9 @@ export function nextMidnight(now: number, timeZone = 'America/Chicago'): number 
 }
 
 function nextMidnightOffset(at: number, timeZone: string): number {
-  const name = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(at).find((p) => p.type === 'timeZoneName')!.value;
+  const name = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' })
+    .formatToParts(at)
+    .find((p) => p.type === 'timeZoneName')!.value;
   const m = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
   if (!m) return 0;
   return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 3600_000 + Number(m[3]) * 60_000);

@@ -126,19 +126,34 @@ export class Dispatcher {
   async #process(batch: ClaimedBatch): Promise<void> {
     this.#inFlight.add(batch.id);
     const started = performance.now();
-    const renew = setInterval(() => {
-      this.buffer.renew(batch.id, this.options.leaseMs).catch((error: unknown) => {
-        this.log.warn('lease renewal failed', { batch: batch.id, error: (error as Error).message });
-      });
-    }, Math.max(100, Math.floor(this.options.leaseMs / 3)));
+    const renew = setInterval(
+      () => {
+        this.buffer.renew(batch.id, this.options.leaseMs).catch((error: unknown) => {
+          this.log.warn('lease renewal failed', { batch: batch.id, error: (error as Error).message });
+        });
+      },
+      Math.max(100, Math.floor(this.options.leaseMs / 3)),
+    );
     try {
       const { actions, report } = await this.sender.send(batch);
-      const settled = await this.buffer.settle(batch.id, actions, this.options.outcomeRetentionSec, this.options.outcomeStreamMaxLen);
-      if (!settled) this.log.warn('batch lease expired before it settled; its records were put back and will be sent again', { batch: batch.id });
+      const settled = await this.buffer.settle(
+        batch.id,
+        actions,
+        this.options.outcomeRetentionSec,
+        this.options.outcomeStreamMaxLen,
+      );
+      if (!settled)
+        this.log.warn(
+          'batch lease expired before it settled; its records were put back and will be sent again',
+          { batch: batch.id },
+        );
       this.events.onBatch?.(batch, report, performance.now() - started, !settled);
     } catch (error) {
       // The lease will expire and the sweeper will put the records back: nothing is lost.
-      this.log.error('batch failed unexpectedly; its records return after the lease expires', { batch: batch.id, error: (error as Error).stack });
+      this.log.error('batch failed unexpectedly; its records return after the lease expires', {
+        batch: batch.id,
+        error: (error as Error).stack,
+      });
     } finally {
       clearInterval(renew);
       this.#inFlight.delete(batch.id);

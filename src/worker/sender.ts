@@ -1,5 +1,12 @@
 import type { RedisBuffer, SettleAction } from '../buffer/buffer.js';
-import { isLeadGroup, type BatchEntry, type ClaimedBatch, type Outcome, type StoredLead, type StoredMObject } from '../buffer/types.js';
+import {
+  isLeadGroup,
+  type BatchEntry,
+  type ClaimedBatch,
+  type Outcome,
+  type StoredLead,
+  type StoredMObject,
+} from '../buffer/types.js';
 import type { Logger } from '../log.js';
 import type { MarketoSoapClient } from '../soap/client.js';
 import { MarketoFault, SoapError } from '../soap/faults.js';
@@ -29,7 +36,9 @@ export interface SendReport {
 const FAILED_CODE = /^(\d{5})\b/;
 
 function leadRecord(data: StoredLead): LeadRecord {
-  const record: LeadRecord = { attributes: Object.entries(data.attributes).map(([name, value]) => ({ name, value })) };
+  const record: LeadRecord = {
+    attributes: Object.entries(data.attributes).map(([name, value]) => ({ name, value })),
+  };
   if (data.Id !== undefined) record.Id = data.Id;
   if (data.Email !== undefined) record.Email = data.Email;
   if (data.ForeignSysPersonId !== undefined) record.ForeignSysPersonId = data.ForeignSysPersonId;
@@ -41,7 +50,8 @@ function mobject(data: StoredMObject): MObject {
   const object: MObject = { type: data.type };
   if (data.id !== undefined) object.id = data.id;
   if (data.externalKey !== undefined) object.externalKey = data.externalKey;
-  if (data.attributes !== undefined) object.attributes = Object.entries(data.attributes).map(([name, value]) => ({ name, value }));
+  if (data.attributes !== undefined)
+    object.attributes = Object.entries(data.attributes).map(([name, value]) => ({ name, value }));
   if (data.typeAttributes !== undefined) {
     object.typeAttributes = data.typeAttributes.map((t) => ({
       attrType: t.attrType,
@@ -85,14 +95,22 @@ export class BatchSender {
         entries.map((e) => leadRecord(e.data as StoredLead)),
         { dedupEnabled: batch.group === 'L' },
       );
-      return results.map((r) => ({ status: r.status, id: r.leadId, ...(r.error !== undefined ? { error: r.error } : {}) }));
+      return results.map((r) => ({
+        status: r.status,
+        id: r.leadId,
+        ...(r.error !== undefined ? { error: r.error } : {}),
+      }));
     }
     const operation = batch.group.slice(2) as SyncOperation;
     const results = await this.client.syncMObjects(
       entries.map((e) => mobject(e.data as StoredMObject)),
       operation,
     );
-    return results.map((r) => ({ status: r.status, id: r.id, ...(r.error !== undefined ? { error: r.error } : {}) }));
+    return results.map((r) => ({
+      status: r.status,
+      id: r.id,
+      ...(r.error !== undefined ? { error: r.error } : {}),
+    }));
   }
 
   async #sendPart(
@@ -130,13 +148,25 @@ export class BatchSender {
     });
   }
 
-  async #onCallError(error: unknown, batch: ClaimedBatch, entries: readonly BatchEntry[], actions: SettleAction[], report: SendReport): Promise<void> {
+  async #onCallError(
+    error: unknown,
+    batch: ClaimedBatch,
+    entries: readonly BatchEntry[],
+    actions: SettleAction[],
+    report: SendReport,
+  ): Promise<void> {
     const now = Date.now();
     if (error instanceof XmlTextError && error.recordIndex !== undefined) {
       // Validation at intake makes this unreachable for new changes; kept so one bad record never blocks a batch.
       const bad = entries[error.recordIndex]!;
       actions.push(this.#dead(batch, bad, { status: 'FAILED', id: 0, error: error.message }, null, now));
-      await this.#sendPart(batch, entries.filter((e) => e !== bad), actions, report, false);
+      await this.#sendPart(
+        batch,
+        entries.filter((e) => e !== bad),
+        actions,
+        report,
+        false,
+      );
       return;
     }
     if (!(error instanceof SoapError)) throw error;
@@ -145,7 +175,19 @@ export class BatchSender {
     const retryAll = (burn: boolean, score: number): void => {
       for (const entry of entries) {
         if (burn && entry.attempts + 1 >= this.policy.maxAttempts) {
-          actions.push(this.#dead(batch, entry, { status: 'FAILED', id: 0, error: `gave up after ${entry.attempts + 1} attempts: ${error.message}` }, code, now));
+          actions.push(
+            this.#dead(
+              batch,
+              entry,
+              {
+                status: 'FAILED',
+                id: 0,
+                error: `gave up after ${entry.attempts + 1} attempts: ${error.message}`,
+              },
+              code,
+              now,
+            ),
+          );
         } else {
           actions.push({ key: entry.key, action: 'retry', score, burn });
         }
@@ -165,36 +207,61 @@ export class BatchSender {
       case 'quota': {
         const until = nextMidnight(now);
         await this.buffer.pauseUntil(until);
-        this.log.error('daily API quota used up: sending parked until the reset', { resetAt: new Date(until).toISOString() });
+        this.log.error('daily API quota used up: sending parked until the reset', {
+          resetAt: new Date(until).toISOString(),
+        });
         retryAll(false, now);
         return;
       }
       case 'auth': {
-        await this.buffer.stopSending(`authentication failed (${code ?? error.message}); check MARKETO_USER_ID and MARKETO_ENCRYPTION_KEY`, this.policy.authPauseMs);
-        this.log.error('authentication failed: sending stopped', { code, retryInMs: this.policy.authPauseMs });
+        await this.buffer.stopSending(
+          `authentication failed (${code ?? error.message}); check MARKETO_USER_ID and MARKETO_ENCRYPTION_KEY`,
+          this.policy.authPauseMs,
+        );
+        this.log.error('authentication failed: sending stopped', {
+          code,
+          retryInMs: this.policy.authPauseMs,
+        });
         retryAll(false, now);
         return;
       }
       case 'invalid-record': {
         if (entries.length === 1) {
-          actions.push(this.#dead(batch, entries[0]!, { status: 'FAILED', id: 0, error: error.message }, code, now));
+          actions.push(
+            this.#dead(batch, entries[0]!, { status: 'FAILED', id: 0, error: error.message }, code, now),
+          );
           return;
         }
         const half = Math.ceil(entries.length / 2);
-        this.log.info('whole-call fault caused by a record: splitting the batch', { code, records: entries.length });
+        this.log.info('whole-call fault caused by a record: splitting the batch', {
+          code,
+          records: entries.length,
+        });
         await this.#sendPart(batch, entries.slice(0, half), actions, report, false);
         await this.#sendPart(batch, entries.slice(half), actions, report, false);
         return;
       }
       case 'invalid-request':
-        for (const entry of entries) actions.push(this.#dead(batch, entry, { status: 'FAILED', id: 0, error: error.message }, code, now));
-        this.log.error('Marketo refused the request as malformed: records dead-lettered', { code, records: entries.length, error: error.message });
+        for (const entry of entries)
+          actions.push(
+            this.#dead(batch, entry, { status: 'FAILED', id: 0, error: error.message }, code, now),
+          );
+        this.log.error('Marketo refused the request as malformed: records dead-lettered', {
+          code,
+          records: entries.length,
+          error: error.message,
+        });
         return;
       default: {
         // transient, re-sign (still failing after re-signing), indeterminate: back off and retry.
         const attempt = Math.min(...entries.map((e) => e.attempts));
         const wait = backoffMs(attempt, this.policy.backoffBaseMs, this.policy.backoffMaxMs);
-        this.log.warn('call failed: retrying with backoff', { category: error.category, code, error: error.message, backoffMs: wait });
+        this.log.warn('call failed: retrying with backoff', {
+          category: error.category,
+          code,
+          error: error.message,
+          backoffMs: wait,
+        });
         retryAll(true, now + wait - this.policy.lingerMs);
       }
     }
@@ -202,7 +269,10 @@ export class BatchSender {
 
   async #waitForToken(member: string): Promise<void> {
     for (;;) {
-      const wait = await this.buffer.takeToken({ rateMax: this.policy.rateLimit, rateWindowMs: this.policy.rateWindowMs }, member);
+      const wait = await this.buffer.takeToken(
+        { rateMax: this.policy.rateLimit, rateWindowMs: this.policy.rateWindowMs },
+        member,
+      );
       if (wait === 0) return;
       await new Promise((r) => setTimeout(r, Math.min(wait, 1_000)));
     }
@@ -229,7 +299,13 @@ export class BatchSender {
     };
   }
 
-  #dead(batch: ClaimedBatch, entry: BatchEntry, result: RecordResult, code: number | null, now: number): SettleAction {
+  #dead(
+    batch: ClaimedBatch,
+    entry: BatchEntry,
+    result: RecordResult,
+    code: number | null,
+    now: number,
+  ): SettleAction {
     const outcome = this.#outcome(batch, entry, { ...result, status: 'FAILED' }, now);
     return {
       key: entry.key,

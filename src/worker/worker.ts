@@ -41,7 +41,13 @@ export async function startWorker(settings: WorkerSettings, options: WorkerOptio
   const ownedRedis = options.redis === undefined;
   const redis =
     options.redis ??
-    connectRedis({ ...(settings.redisUrl ? { url: settings.redisUrl } : {}), ...(settings.redisClusterNodes ? { clusterNodes: settings.redisClusterNodes } : {}) }, 'worker');
+    connectRedis(
+      {
+        ...(settings.redisUrl ? { url: settings.redisUrl } : {}),
+        ...(settings.redisClusterNodes ? { clusterNodes: settings.redisClusterNodes } : {}),
+      },
+      'worker',
+    );
   await waitReady(redis);
   const buffer = new RedisBuffer(redis, settings.prefix);
   const client = new MarketoSoapClient({ ...marketo, responseTimeoutMs: settings.responseTimeoutMs });
@@ -49,7 +55,11 @@ export async function startWorker(settings: WorkerSettings, options: WorkerOptio
   const dispatcher = new Dispatcher(
     buffer,
     sender,
-    { ...settings, rateLimit: settings.rateLimit, ...(options.loops !== undefined ? { loops: options.loops } : {}) },
+    {
+      ...settings,
+      rateLimit: settings.rateLimit,
+      ...(options.loops !== undefined ? { loops: options.loops } : {}),
+    },
     log,
     options.events,
   );
@@ -107,11 +117,16 @@ export async function startWorker(settings: WorkerSettings, options: WorkerOptio
     async stop() {
       clearInterval(sweeper);
       const inFlight = dispatcher.inFlight;
+      let timer: NodeJS.Timeout | undefined;
       const drained = await Promise.race([
         dispatcher.stop().then(() => true),
-        new Promise<boolean>((r) => setTimeout(() => r(false), settings.shutdownTimeoutMs)),
+        new Promise<boolean>((r) => (timer = setTimeout(() => r(false), settings.shutdownTimeoutMs))),
       ]);
-      if (!drained) log.warn('shutdown timeout: calls still in flight are handed back through their lease', { inFlight: dispatcher.inFlight });
+      clearTimeout(timer);
+      if (!drained)
+        log.warn('shutdown timeout: calls still in flight are handed back through their lease', {
+          inFlight: dispatcher.inFlight,
+        });
       else log.info('worker stopped', { finishedInFlight: inFlight });
       client.close();
       if (server) {

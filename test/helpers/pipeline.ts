@@ -13,7 +13,11 @@ export function freshPrefix(): string {
 }
 
 /** Worker settings for tests: the emulator, a fresh prefix, short linger and backoff. */
-export function testSettings(f: EmulatorFixture, prefix: string, env: Record<string, string> = {}): WorkerSettings {
+export function testSettings(
+  f: EmulatorFixture,
+  prefix: string,
+  env: Record<string, string> = {},
+): WorkerSettings {
   return readWorkerSettings({
     REDIS_URL: inject('redisUrl'),
     MKTSYNC_PREFIX: prefix,
@@ -47,8 +51,14 @@ export interface PipelineFixture {
   close(): Promise<void>;
 }
 
-export async function startPipeline(emulator: Partial<EmulatorOptions> = {}, env: Record<string, string> = {}): Promise<PipelineFixture> {
-  const f = await startFixture({ limits: { rateCalls: null, concurrency: null, dailyQuota: null }, ...emulator });
+export async function startPipeline(
+  emulator: Partial<EmulatorOptions> = {},
+  env: Record<string, string> = {},
+): Promise<PipelineFixture> {
+  const f = await startFixture({
+    limits: { rateCalls: null, concurrency: null, dailyQuota: null },
+    ...emulator,
+  });
   const prefix = freshPrefix();
   const redis = new Redis(inject('redisUrl'));
   const producer = await createProducer({ url: inject('redisUrl'), prefix });
@@ -61,7 +71,10 @@ export async function startPipeline(emulator: Partial<EmulatorOptions> = {}, env
     producer,
     settings,
     async startWorker(options = {}, extraEnv = {}) {
-      const worker = await startWorker(Object.keys(extraEnv).length ? testSettings(f, prefix, { ...env, ...extraEnv }) : settings, options);
+      const worker = await startWorker(
+        Object.keys(extraEnv).length ? testSettings(f, prefix, { ...env, ...extraEnv }) : settings,
+        options,
+      );
       workers.push(worker);
       return worker;
     },
@@ -70,7 +83,8 @@ export async function startPipeline(emulator: Partial<EmulatorOptions> = {}, env
       for (;;) {
         const stats = await producer.buffer.stats();
         if (stats.waitingTotal === 0 && stats.inFlight === 0) return;
-        if (Date.now() > deadline) throw new Error(`not drained within ${timeoutMs} ms: ${JSON.stringify(stats)}`);
+        if (Date.now() > deadline)
+          throw new Error(`not drained within ${timeoutMs} ms: ${JSON.stringify(stats)}`);
         await new Promise((r) => setTimeout(r, 50));
       }
     },

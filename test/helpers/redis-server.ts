@@ -27,7 +27,8 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
       socket.on('error', () => resolve(false));
     });
     if (ok) return;
-    if (Date.now() > deadline) throw new Error(`redis-server did not listen on ${port} within ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`redis-server did not listen on ${port} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -43,11 +44,29 @@ export interface RedisServer {
 export async function startRedisServer(extraArgs: string[] = []): Promise<RedisServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'mktsync-redis-'));
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', ...extraArgs], {
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      ...extraArgs,
+    ],
+    {
+      stdio: 'ignore',
+    },
+  );
   await new Promise<void>((resolve, reject) => {
-    child.once('error', (error) => reject(new Error(`cannot start redis-server (${error.message}); run scripts/test-prereqs.sh`)));
+    child.once('error', (error) =>
+      reject(new Error(`cannot start redis-server (${error.message}); run scripts/test-prereqs.sh`)),
+    );
     waitForPort(port, 10_000).then(resolve, reject);
   });
   return {

@@ -21,12 +21,21 @@ describe('producer → buffer → worker → emulator', () => {
     ]);
     await p.startWorker();
     const outcome = await p.producer.waitForOutcome(result.accepted[1]!, { timeoutMs: 10_000 });
-    expect(outcome).toMatchObject({ status: 'CREATED', firstSeq: 1, lastSeq: 2, changes: 2, attempt: 1, error: null });
+    expect(outcome).toMatchObject({
+      status: 'CREATED',
+      firstSeq: 1,
+      lastSeq: 2,
+      changes: 2,
+      attempt: 1,
+      error: null,
+    });
     await p.drained();
     const calls = p.f.emulator.calls.since();
     expect(calls).toHaveLength(1);
     expect(calls[0]!.recordCount).toBe(2);
-    const ann = (p.f.emulator.leads.all() as EmulatedLead[]).find((l) => l.Email?.toLowerCase() === 'ann@example.com')!;
+    const ann = (p.f.emulator.leads.all() as EmulatedLead[]).find(
+      (l) => l.Email?.toLowerCase() === 'ann@example.com',
+    )!;
     expect(ann.attributes).toEqual({ FirstName: 'Ann', City: 'Köln', LeadScore: '5' });
   });
 
@@ -54,18 +63,33 @@ describe('producer → buffer → worker → emulator', () => {
 
   it('sends objects grouped by operation, with program costs accumulating', async () => {
     p = await startPipeline();
-    const cost = (amount: number) => ({ attrType: 'Cost' as const, attributes: { Month: '2026-11', Amount: amount } });
+    const cost = (amount: number) => ({
+      attrType: 'Cost' as const,
+      attributes: { Month: '2026-11', Amount: amount },
+    });
     await p.producer.enqueueMObjects([
       { type: 'Program', operation: 'UPDATE', id: 1001, typeAttributes: [cost(100)] },
       { type: 'Program', operation: 'UPDATE', id: 1001, typeAttributes: [cost(200)] },
-      { type: 'Opportunity', operation: 'UPSERT', externalKey: { name: 'crmId', value: 'O-1' }, attributes: { Name: 'a', Stage: 'New' } },
-      { type: 'Opportunity', operation: 'UPDATE', externalKey: { name: 'crmId', value: 'O-1' }, attributes: { Stage: 'Won' } },
+      {
+        type: 'Opportunity',
+        operation: 'UPSERT',
+        externalKey: { name: 'crmId', value: 'O-1' },
+        attributes: { Name: 'a', Stage: 'New' },
+      },
+      {
+        type: 'Opportunity',
+        operation: 'UPDATE',
+        externalKey: { name: 'crmId', value: 'O-1' },
+        attributes: { Stage: 'Won' },
+      },
       { type: 'Opportunity', operation: 'INSERT', externalKey: { name: 'crmId', value: 'O-2' } },
       { type: 'Opportunity', operation: 'INSERT', externalKey: { name: 'crmId', value: 'O-2' } },
     ]);
     await p.startWorker();
     await p.drained();
-    const program = (p.f.emulator.mobjects.list('Program') as { id: number; costs: { amount: number }[] }[]).find((x) => x.id === 1001)!;
+    const program = (
+      p.f.emulator.mobjects.list('Program') as { id: number; costs: { amount: number }[] }[]
+    ).find((x) => x.id === 1001)!;
     expect(program.costs.map((c) => c.amount)).toEqual([100, 200]);
     const opps = p.f.emulator.mobjects.list('Opportunity') as { attributes: Record<string, string> }[];
     expect(opps.map((o) => o.attributes)).toEqual([{ Name: 'a', Stage: 'Won' }, {}]);

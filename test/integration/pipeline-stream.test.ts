@@ -1,0 +1,200 @@
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import type { EmulatedLead, EmulatedObject, EmulatedProgram } from '../../src/emulator/mobject-store.js';
+import { createProducer } from '../../src/producer/producer.js';
+import { startCli } from '../helpers/cli.js';
+import { startPipeline, type PipelineFixture } from '../helpers/pipeline.js';
+import { batchViolations, enqueueAll, expectedState, makeStream, type Change } from '../helpers/stream.js';
+
+let p: PipelineFixture;
+const stops: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  await Promise.all(stops.splice(0).map((stop) => stop()));
+  await p?.close();
+});
+
+/** Starts `n` worker processes (`mktsync worker`) on the pipeline's prefix and emulator. */
+async function workerProcesses(n: number, env: Record<string, string> = {}) {
+  const base = {
+    REDIS_URL: inject('redisUrl'),
+    MKTSYNC_PREFIX: p.prefix,
+    MARKETO_SOAP_ENDPOINT: p.f.emulator.endpoint,
+    MARKETO_USER_ID: p.f.credentials.userId,
+    MARKETO_ENCRYPTION_KEY: p.f.credentials.encryptionKey,
+    MKTSYNC_LINGER_MS: '200',
+    MKTSYNC_RATE_LIMIT: '0',
+    MKTSYNC_MAX_CONCURRENT: '8',
+    MKTSYNC_BACKOFF_BASE_MS: '20',
+    MKTSYNC_BACKOFF_MAX_MS: '300',
+    MKTSYNC_HTTP_PORT: '0',
+    MKTSYNC_HTTP_HOST: '127.0.0.1',
+    MKTSYNC_LOG_LEVEL: 'warn',
+    ...env,
+  };
+  const workers = await Promise.all(
+    Array.from({ length: n }, () =>
+      startCli(['worker'], (l) => l.msg === 'worker ready', { ...base, MKTSYNC_LOG_LEVEL: 'info' }),
+    ),
+  );
+  for (const w of workers) stops.push(w.stop);
+  return workers;
+}
+
+async function checkFinalState(accepted: Awaited<ReturnType<typeof enqueueAll>>): Promise<void> {
+  const expected = expectedState(accepted);
+  const leads = new Map(
+    (p.f.emulator.leads.all() as EmulatedLead[]).map((l) => [l.Email!.toLowerCase(), l.attributes]),
+  );
+  expect(leads.size).toBe(expected.leads.size);
+  for (const [email, attributes] of expected.leads) expect(leads.get(email), email).toEqual(attributes);
+  const opps = new Map(
+    (p.f.emulator.mobjects.list('Opportunity') as EmulatedObject[]).map((o) => [
+      o.externalKey!.value,
+      o.attributes,
+    ]),
+  );
+  expect(opps.size).toBe(expected.opportunities.size);
+  for (const [key, attributes] of expected.opportunities) expect(opps.get(key), key).toEqual(attributes);
+  const programs = p.f.emulator.mobjects.list('Program') as EmulatedProgram[];
+  for (const [id, amounts] of expected.costs)
+    expect(programs.find((x) => x.id === id)!.costs.map((c) => c.amount)).toEqual(amounts);
+  // Every accepted change is covered by its record's outcome.
+  for (const { ref } of accepted) {
+    const outcome = await p.producer.getOutcome(ref.key);
+    expect(outcome, ref.key).not.toBeNull();
+    expect(outcome!.lastSeq).toBeGreaterThanOrEqual(ref.seq);
+    expect(outcome!.status).not.toBe('FAILED');
+  }
+  expect(batchViolations(p.f.emulator.calls.since())).toEqual([]);
+}
+
+function split<T>(items: readonly T[], parts: number): T[][] {
+  return Array.from({ length: parts }, (_, i) => items.filter((_, j) => j % parts === i));
+}
+
+describe('the pipeline under load (3 producers, 3 worker processes)', () => {
+  it('20,000 changes over 2,000 leads and 500 objects end in the last-writer-wins state, every change with an outcome', async () => {
+    p = await startPipeline({ callLogSize: 50_000 });
+    const stream = makeStream(20_000, 2_000, 500);
+    await workerProcesses(3);
+    const producers = await Promise.all(
+      [0, 1, 2].map(() => createProducer({ url: inject('redisUrl'), prefix: p.prefix })),
+    );
+    const parts = split(stream, 3);
+    const accepted = (
+      await Promise.all(producers.map((producer, i) => enqueueAll(producer, parts[i]!)))
+    ).flat();
+    await Promise.all(producers.map((producer) => producer.close()));
+    expect(accepted).toHaveLength(20_000);
+    await p.drained(60_000);
+    await checkFinalState(accepted);
+  });
+
+  it('a backlog drains in at most 1.05x the minimum number of calls', async () => {
+    p = await startPipeline({ callLogSize: 50_000 });
+    const stream = makeStream(20_000, 2_000, 500);
+    const accepted = await enqueueAll(p.producer, stream);
+    const stats = await p.producer.buffer.stats();
+    const minimum =
+      Math.ceil(stats.waiting.L / 300) +
+      Math.ceil(stats.waiting['O:UPSERT'] / 100) +
+      Math.ceil(stats.waiting['O:UPDATE'] / 100);
+    expect(stats.waitingTotal).toBe(2_000 + 500);
+    await workerProcesses(3);
+    await p.drained(60_000);
+    const calls = p.f.emulator.calls.since().length;
+    expect(calls).toBeLessThanOrEqual(Math.floor(minimum * 1.05));
+    await checkFinalState(accepted);
+  });
+
+  it('with 10% transient faults, throttle bursts and calls that never answer, the state and every outcome are the same', async () => {
+    p = await startPipeline({
+      callLogSize: 50_000,
+      faults: { transientFaultRate: 0.1, hangRate: 0.05, latency: { minMs: 0, maxMs: 20 } },
+    });
+    const stream = makeStream(20_000, 2_000, 500);
+    await workerProcesses(3, {
+      MKTSYNC_RESPONSE_TIMEOUT_MS: '500',
+      MKTSYNC_LEASE_MS: '3000',
+      MKTSYNC_RATE_WINDOW_MS: '300',
+    });
+    const burst = setInterval(
+      () => p.f.emulator.configure({ faults: { throttleBurst: { calls: 3, code: 20023 } } }),
+      700,
+    );
+    stops.push(async () => clearInterval(burst));
+    const producers = await Promise.all(
+      [0, 1, 2].map(() => createProducer({ url: inject('redisUrl'), prefix: p.prefix })),
+    );
+    const accepted = (
+      await Promise.all(producers.map((producer, i) => enqueueAll(producer, split(stream, 3)[i]!)))
+    ).flat();
+    await Promise.all(producers.map((producer) => producer.close()));
+    await p.drained(90_000);
+    clearInterval(burst);
+    const log = p.f.emulator.calls.since();
+    expect(log.some((c) => c.faultCode === 10001 || c.faultCode === 20011)).toBe(true);
+    expect(log.some((c) => c.faultCode === 20023)).toBe(true);
+    expect(log.some((c) => c.status === 'hang')).toBe(true);
+    await checkFinalState(accepted);
+  });
+});
+
+describe('crash and poison', () => {
+  it('a worker killed with SIGKILL mid-batch: another worker sends its records and no older value wins', async () => {
+    p = await startPipeline({ faults: { latency: { fixedMs: 600 } } });
+    const first: Change[] = Array.from({ length: 50 }, (_, i) => ({
+      kind: 'lead',
+      change: { Email: `k${i}@example.com`, attributes: { City: `old-${i}`, FirstName: 'A' } },
+    }));
+    const acceptedFirst = await enqueueAll(p.producer, first);
+    const [doomed] = await workerProcesses(1, {
+      MKTSYNC_RESPONSE_TIMEOUT_MS: '1000',
+      MKTSYNC_LEASE_MS: '1500',
+      MKTSYNC_LINGER_MS: '50',
+    });
+    // Wait until its call is in flight at the emulator, then kill it without warning.
+    for (
+      let i = 0;
+      i < 100 && !p.f.emulator.calls.since().some((c) => c.status === 'pending' && c.recordCount > 0);
+      i++
+    )
+      await new Promise((r) => setTimeout(r, 20));
+    expect(p.f.emulator.calls.since().some((c) => c.status === 'pending')).toBe(true);
+    doomed!.child.kill('SIGKILL');
+    const second: Change[] = Array.from({ length: 50 }, (_, i) => ({
+      kind: 'lead',
+      change: { Email: `k${i}@example.com`, attributes: { City: `new-${i}` } },
+    }));
+    const acceptedSecond = await enqueueAll(p.producer, second);
+    await p.startWorker();
+    await p.drained(30_000);
+    await checkFinalState([...acceptedFirst, ...acceptedSecond]);
+    expect((await p.producer.buffer.stats()).counters.recovered_batches).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a poison record in a batch of 300: 299 succeed, the poison one is dead-lettered with its 20105 reason', async () => {
+    p = await startPipeline();
+    const changes = Array.from({ length: 300 }, (_, i) => ({
+      Email: `b${i}@example.com`,
+      attributes: i === 137 ? { pants: 'yes' } : { City: `c${i}` },
+    }));
+    const result = await p.producer.enqueueLeads(changes);
+    expect(result.accepted).toHaveLength(300);
+    await p.startWorker();
+    await p.drained();
+    expect(p.f.emulator.leads.size).toBe(299);
+    const dead = await p.producer.buffer.deadLetters();
+    expect(dead).toHaveLength(1);
+    expect(dead[0]).toMatchObject({
+      key: 'L:em:b137%40example.com',
+      code: 20105,
+      reason: expect.stringMatching(/unknown fields for import: pants/),
+    });
+    const poison = await p.producer.getOutcome('L:em:b137%40example.com');
+    expect(poison).toMatchObject({ status: 'FAILED', error: expect.stringMatching(/20105/) });
+    const good = await p.producer.getOutcome('L:em:b0%40example.com');
+    expect(good!.status).toBe('CREATED');
+    // Splitting isolates the record in about 2·log2(300) calls, not 300.
+    expect(p.f.emulator.calls.since().length).toBeLessThan(25);
+  });
+});
