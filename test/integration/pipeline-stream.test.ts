@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import type { EmulatedLead, EmulatedObject, EmulatedProgram } from '../../src/emulator/mobject-store.js';
+import type { EmulatedLead } from '../../src/emulator/lead-store.js';
+import type { EmulatedObject, EmulatedProgram } from '../../src/emulator/mobject-store.js';
+import type { LeadChange } from '../../src/producer/changes.js';
 import { createProducer } from '../../src/producer/producer.js';
 import { startCli } from '../helpers/cli.js';
 import { startPipeline, type PipelineFixture } from '../helpers/pipeline.js';
