@@ -176,7 +176,7 @@ describe('crash and poison', () => {
 
   it('a poison record in a batch of 300: 299 succeed, the poison one is dead-lettered with its 20105 reason', async () => {
     p = await startPipeline();
-    const changes = Array.from({ length: 300 }, (_, i) => ({
+    const changes: LeadChange[] = Array.from({ length: 300 }, (_, i) => ({
       Email: `b${i}@example.com`,
       attributes: i === 137 ? { pants: 'yes' } : { City: `c${i}` },
     }));
