@@ -189,3 +189,65 @@ export function readWorkerSettings(env: Env): WorkerSettings {
   if (e.REDIS_CLUSTER_NODES) settings.redisClusterNodes = e.REDIS_CLUSTER_NODES.split(',');
   return Object.freeze(settings);
 }
+
+/** Settings of the ingest server (`mktsync ingest`). */
+export interface IngestSettings {
+  redisUrl?: string;
+  redisClusterNodes?: string[];
+  prefix: string;
+  /** `MKTSYNC_INGEST_TOKEN`: the bearer token clients send (a secret). */
+  token?: string;
+  /** `MKTSYNC_INGEST_AUTH=off` accepts requests without a token. */
+  authDisabled: boolean;
+  /** `MKTSYNC_INGEST_PORT` (default 8080) and `MKTSYNC_INGEST_HOST` (default 0.0.0.0). */
+  port: number;
+  host: string;
+  /** `MKTSYNC_INGEST_MAX_BODY_BYTES` (default 5242880). */
+  maxBodyBytes: number;
+  logLevel: WorkerSettings['logLevel'];
+}
+
+const ingestEnvSchema = z.object({
+  MKTSYNC_INGEST_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  MKTSYNC_INGEST_AUTH: z.enum(['on', 'off']).default('on'),
+  MKTSYNC_INGEST_PORT: int(0).max(65535).default(8080),
+  MKTSYNC_INGEST_HOST: z.string().min(1).default('0.0.0.0'),
+  MKTSYNC_INGEST_MAX_BODY_BYTES: int(1).default(5 * 1024 * 1024),
+});
+
+/** Reads the ingest settings; a token is required unless auth is switched off. */
+export function readIngestSettings(env: Env): IngestSettings {
+  const common = readCommonRedis(env);
+  const blankless = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const parsed = ingestEnvSchema.safeParse(blankless);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; '));
+  const e = parsed.data;
+  if (e.MKTSYNC_INGEST_AUTH === 'on' && !e.MKTSYNC_INGEST_TOKEN) {
+    throw new ConfigError('MKTSYNC_INGEST_TOKEN is not set: set a bearer token of 16+ characters, or MKTSYNC_INGEST_AUTH=off on a trusted network');
+  }
+  const settings: IngestSettings = {
+    ...common,
+    authDisabled: e.MKTSYNC_INGEST_AUTH === 'off',
+    port: e.MKTSYNC_INGEST_PORT,
+    host: e.MKTSYNC_INGEST_HOST,
+    maxBodyBytes: e.MKTSYNC_INGEST_MAX_BODY_BYTES,
+  };
+  if (e.MKTSYNC_INGEST_TOKEN) settings.token = e.MKTSYNC_INGEST_TOKEN;
+  return Object.freeze(settings);
+}
+
+/** Redis location, prefix and log level, shared by every command that talks to the buffer. */
+export function readCommonRedis(env: Env): Pick<WorkerSettings, 'redisUrl' | 'redisClusterNodes' | 'prefix' | 'logLevel'> {
+  const s = readWorkerSettings({
+    ...Object.fromEntries(Object.entries(env).filter(([k]) => ['REDIS_URL', 'REDIS_CLUSTER_NODES', 'MKTSYNC_PREFIX', 'MKTSYNC_LOG_LEVEL'].includes(k))),
+  });
+  const out: Pick<WorkerSettings, 'redisUrl' | 'redisClusterNodes' | 'prefix' | 'logLevel'> = { prefix: s.prefix, logLevel: s.logLevel };
+  if (s.redisUrl) out.redisUrl = s.redisUrl;
+  if (s.redisClusterNodes) out.redisClusterNodes = s.redisClusterNodes;
+  return out;
+}
+
+/** The Redis target of settings, for {@link connectRedis}. */
+export function redisTarget(s: Pick<WorkerSettings, 'redisUrl' | 'redisClusterNodes'>): { url?: string; clusterNodes?: string[] } {
+  return { ...(s.redisUrl ? { url: s.redisUrl } : {}), ...(s.redisClusterNodes ? { clusterNodes: s.redisClusterNodes } : {}) };
+}

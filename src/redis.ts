@@ -18,16 +18,21 @@ export function connectRedis(target: RedisTarget, role: 'worker' | 'producer'): 
       ? { maxRetriesPerRequest: null, enableOfflineQueue: true }
       : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 5_000 };
   options.lazyConnect = false;
+  let client: Redis | Cluster;
   if (target.clusterNodes && target.clusterNodes.length > 0) {
-    return new Cluster(
+    client = new Cluster(
       target.clusterNodes.map((n) => {
         const [host, port] = n.split(':');
         return { host: host!, port: Number(port) };
       }),
       { redisOptions: options, enableOfflineQueue: options.enableOfflineQueue! },
     );
+  } else {
+    client = new Redis(target.url ?? 'redis://127.0.0.1:6379', options);
   }
-  return new Redis(target.url ?? 'redis://127.0.0.1:6379', options);
+  // ioredis reconnects by itself; connection errors surface as command failures and in readiness.
+  client.on('error', () => {});
+  return client;
 }
 
 /** Resolves once the connection is ready, or rejects with why it is not. */

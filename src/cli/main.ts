@@ -1,6 +1,7 @@
 import { ConfigError } from '../config.js';
 import { EmulatorConfigError } from '../emulator/config.js';
 import { emulatorCommand } from './emulator-command.js';
+import { ingestCommand } from './ingest-command.js';
 import { sendCommand } from './send-command.js';
 import { UsageError } from './usage-error.js';
 import { workerCommand } from './worker-command.js';
@@ -9,6 +10,7 @@ const HELP = `mktsync: queue-backed batch sync of leads and objects to Marketo (
 
 Commands:
   emulator   run the built-in Marketo SOAP emulator
+  ingest     accept changes over HTTP (POST /v1/leads, /v1/mobjects)
   send       send one batch of leads or objects straight to Marketo (debugging)
   worker     batch changes from Redis and send them to Marketo
 
@@ -17,6 +19,7 @@ Run 'mktsync <command> --help' for a command's options.
 
 const COMMANDS: Record<string, (argv: string[], env: NodeJS.ProcessEnv) => Promise<number>> = {
   emulator: emulatorCommand,
+  ingest: ingestCommand,
   send: sendCommand,
   worker: workerCommand,
 };

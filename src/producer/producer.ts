@@ -94,7 +94,9 @@ export async function createProducer(options: ProducerOptions = {}): Promise<Pro
       }
     },
     async close() {
-      if (owned) await redis.quit();
+      if (!owned) return;
+      if (redis.status === 'ready') await redis.quit();
+      else redis.disconnect();
     },
   };
 }

@@ -1,0 +1,47 @@
+import { parseArgs } from 'node:util';
+import { readIngestSettings, redisTarget } from '../config.js';
+import { createLogger } from '../log.js';
+import { startIngestServer } from '../producer/ingest-server.js';
+import { createProducer } from '../producer/producer.js';
+import { waitForShutdown } from './signals.js';
+
+export const INGEST_HELP = `mktsync ingest: accept changes over HTTP into the buffer
+
+  POST /v1/leads      JSON array, one JSON object, or NDJSON of lead changes
+  POST /v1/mobjects   the same for object changes
+  GET  /livez, /readyz
+
+A body is accepted whole (202, with a reference per change) or refused whole (400 listing every
+problem). 401 without the bearer token, 413 over the size limit, 503 when Redis cannot take the write.
+
+Environment: REDIS_URL, MKTSYNC_PREFIX, MKTSYNC_INGEST_TOKEN (required unless MKTSYNC_INGEST_AUTH=off),
+MKTSYNC_INGEST_PORT (8080), MKTSYNC_INGEST_HOST (0.0.0.0), MKTSYNC_INGEST_MAX_BODY_BYTES (5 MiB).
+
+Options:
+  --port P   overrides MKTSYNC_INGEST_PORT
+`;
+
+export async function ingestCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { port: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } } });
+  if (values.help) {
+    process.stdout.write(INGEST_HELP);
+    return 0;
+  }
+  const settings = readIngestSettings(values.port !== undefined ? { ...env, MKTSYNC_INGEST_PORT: values.port } : env);
+  const log = createLogger('ingest', settings.logLevel);
+  const producer = await createProducer({ ...redisTarget(settings), prefix: settings.prefix });
+  const server = await startIngestServer({
+    producer,
+    authDisabled: settings.authDisabled,
+    maxBodyBytes: settings.maxBodyBytes,
+    port: settings.port,
+    host: settings.host,
+    log,
+    ...(settings.token ? { token: settings.token } : {}),
+  });
+  log.info('ingest server listening', { url: server.url, auth: settings.authDisabled ? 'off' : 'bearer' });
+  await waitForShutdown(log);
+  await server.close();
+  await producer.close();
+  return 0;
+}
