@@ -218,12 +218,17 @@ const ingestEnvSchema = z.object({
 /** Reads the ingest settings; a token is required unless auth is switched off. */
 export function readIngestSettings(env: Env): IngestSettings {
   const common = readCommonRedis(env);
-  const blankless = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const blankless = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''),
+  );
   const parsed = ingestEnvSchema.safeParse(blankless);
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; '));
+  if (!parsed.success)
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; '));
   const e = parsed.data;
   if (e.MKTSYNC_INGEST_AUTH === 'on' && !e.MKTSYNC_INGEST_TOKEN) {
-    throw new ConfigError('MKTSYNC_INGEST_TOKEN is not set: set a bearer token of 16+ characters, or MKTSYNC_INGEST_AUTH=off on a trusted network');
+    throw new ConfigError(
+      'MKTSYNC_INGEST_TOKEN is not set: set a bearer token of 16+ characters, or MKTSYNC_INGEST_AUTH=off on a trusted network',
+    );
   }
   const settings: IngestSettings = {
     ...common,
@@ -237,17 +242,32 @@ export function readIngestSettings(env: Env): IngestSettings {
 }
 
 /** Redis location, prefix and log level, shared by every command that talks to the buffer. */
-export function readCommonRedis(env: Env): Pick<WorkerSettings, 'redisUrl' | 'redisClusterNodes' | 'prefix' | 'logLevel'> {
+export function readCommonRedis(
+  env: Env,
+): Pick<WorkerSettings, 'redisUrl' | 'redisClusterNodes' | 'prefix' | 'logLevel'> {
   const s = readWorkerSettings({
-    ...Object.fromEntries(Object.entries(env).filter(([k]) => ['REDIS_URL', 'REDIS_CLUSTER_NODES', 'MKTSYNC_PREFIX', 'MKTSYNC_LOG_LEVEL'].includes(k))),
+    ...Object.fromEntries(
+      Object.entries(env).filter(([k]) =>
+        ['REDIS_URL', 'REDIS_CLUSTER_NODES', 'MKTSYNC_PREFIX', 'MKTSYNC_LOG_LEVEL'].includes(k),
+      ),
+    ),
   });
-  const out: Pick<WorkerSettings, 'redisUrl' | 'redisClusterNodes' | 'prefix' | 'logLevel'> = { prefix: s.prefix, logLevel: s.logLevel };
+  const out: Pick<WorkerSettings, 'redisUrl' | 'redisClusterNodes' | 'prefix' | 'logLevel'> = {
+    prefix: s.prefix,
+    logLevel: s.logLevel,
+  };
   if (s.redisUrl) out.redisUrl = s.redisUrl;
   if (s.redisClusterNodes) out.redisClusterNodes = s.redisClusterNodes;
   return out;
 }
 
 /** The Redis target of settings, for {@link connectRedis}. */
-export function redisTarget(s: Pick<WorkerSettings, 'redisUrl' | 'redisClusterNodes'>): { url?: string; clusterNodes?: string[] } {
-  return { ...(s.redisUrl ? { url: s.redisUrl } : {}), ...(s.redisClusterNodes ? { clusterNodes: s.redisClusterNodes } : {}) };
+export function redisTarget(s: Pick<WorkerSettings, 'redisUrl' | 'redisClusterNodes'>): {
+  url?: string;
+  clusterNodes?: string[];
+} {
+  return {
+    ...(s.redisUrl ? { url: s.redisUrl } : {}),
+    ...(s.redisClusterNodes ? { clusterNodes: s.redisClusterNodes } : {}),
+  };
 }

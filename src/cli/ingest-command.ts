@@ -22,12 +22,17 @@ Options:
 `;
 
 export async function ingestCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { port: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: { port: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
+  });
   if (values.help) {
     process.stdout.write(INGEST_HELP);
     return 0;
   }
-  const settings = readIngestSettings(values.port !== undefined ? { ...env, MKTSYNC_INGEST_PORT: values.port } : env);
+  const settings = readIngestSettings(
+    values.port !== undefined ? { ...env, MKTSYNC_INGEST_PORT: values.port } : env,
+  );
   const log = createLogger('ingest', settings.logLevel);
   const producer = await createProducer({ ...redisTarget(settings), prefix: settings.prefix });
   const server = await startIngestServer({

@@ -1,6 +1,9 @@
 import { ConfigError } from '../config.js';
 import { EmulatorConfigError } from '../emulator/config.js';
+import { dlqCommand } from './dlq-command.js';
 import { emulatorCommand } from './emulator-command.js';
+import { enqueueCommand } from './enqueue-command.js';
+import { outcomesCommand } from './outcomes-command.js';
 import { ingestCommand } from './ingest-command.js';
 import { sendCommand } from './send-command.js';
 import { UsageError } from './usage-error.js';
@@ -10,6 +13,9 @@ const HELP = `mktsync: queue-backed batch sync of leads and objects to Marketo (
 
 Commands:
   emulator   run the built-in Marketo SOAP emulator
+  enqueue    import changes from an NDJSON or CSV file
+  outcomes   print outcomes (per record, or the stream; --follow)
+  dlq        list or redrive dead-lettered records
   ingest     accept changes over HTTP (POST /v1/leads, /v1/mobjects)
   send       send one batch of leads or objects straight to Marketo (debugging)
   worker     batch changes from Redis and send them to Marketo
@@ -19,7 +25,10 @@ Run 'mktsync <command> --help' for a command's options.
 
 const COMMANDS: Record<string, (argv: string[], env: NodeJS.ProcessEnv) => Promise<number>> = {
   emulator: emulatorCommand,
+  dlq: dlqCommand,
+  enqueue: enqueueCommand,
   ingest: ingestCommand,
+  outcomes: outcomesCommand,
   send: sendCommand,
   worker: workerCommand,
 };

@@ -16,20 +16,37 @@ export function parseIngestBody(raw: Buffer, contentType: string): ParsedBody {
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
   } catch {
-    return { items: [], positions: [], positionKind: 'index', problems: [{ at: 0, field: '(body)', reason: 'is not valid UTF-8' }] };
+    return {
+      items: [],
+      positions: [],
+      positionKind: 'index',
+      problems: [{ at: 0, field: '(body)', reason: 'is not valid UTF-8' }],
+    };
   }
   const declared = /ndjson|jsonl/i.test(contentType) ? 'ndjson' : /json/i.test(contentType) ? 'json' : 'auto';
   // Undeclared: an array is JSON; several lines that are not an array are NDJSON.
-  const ndjson = declared === 'ndjson' || (declared === 'auto' && !/^\s*\[/.test(text) && text.trim().includes('\n'));
+  const ndjson =
+    declared === 'ndjson' || (declared === 'auto' && !/^\s*\[/.test(text) && text.trim().includes('\n'));
   if (!ndjson) {
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch (error) {
-      return { items: [], positions: [], positionKind: 'index', problems: [{ at: 0, field: '(body)', reason: `is not valid JSON: ${(error as Error).message}` }] };
+      return {
+        items: [],
+        positions: [],
+        positionKind: 'index',
+        problems: [{ at: 0, field: '(body)', reason: `is not valid JSON: ${(error as Error).message}` }],
+      };
     }
     const items = Array.isArray(value) ? value : [value];
-    if (items.length === 0) return { items, positions: [], positionKind: 'index', problems: [{ at: 0, field: '(body)', reason: 'holds no changes' }] };
+    if (items.length === 0)
+      return {
+        items,
+        positions: [],
+        positionKind: 'index',
+        problems: [{ at: 0, field: '(body)', reason: 'holds no changes' }],
+      };
     return { items, positions: items.map((_, i) => i), positionKind: 'index', problems: [] };
   }
   const out: ParsedBody = { items: [], positions: [], positionKind: 'line', problems: [] };
@@ -39,9 +56,14 @@ export function parseIngestBody(raw: Buffer, contentType: string): ParsedBody {
       out.items.push(JSON.parse(line));
       out.positions.push(i + 1);
     } catch (error) {
-      out.problems.push({ at: i + 1, field: '(record)', reason: `is not valid JSON: ${(error as Error).message}` });
+      out.problems.push({
+        at: i + 1,
+        field: '(record)',
+        reason: `is not valid JSON: ${(error as Error).message}`,
+      });
     }
   });
-  if (out.items.length === 0 && out.problems.length === 0) out.problems.push({ at: 0, field: '(body)', reason: 'holds no changes' });
+  if (out.items.length === 0 && out.problems.length === 0)
+    out.problems.push({ at: 0, field: '(body)', reason: 'holds no changes' });
   return out;
 }

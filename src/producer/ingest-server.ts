@@ -62,7 +62,9 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
  */
 export async function startIngestServer(options: IngestServerOptions): Promise<IngestServer> {
   if (!options.authDisabled && !options.token) {
-    throw new Error('the ingest server needs a bearer token (MKTSYNC_INGEST_TOKEN), or auth switched off explicitly');
+    throw new Error(
+      'the ingest server needs a bearer token (MKTSYNC_INGEST_TOKEN), or auth switched off explicitly',
+    );
   }
   const log = options.log ?? silentLogger;
   const limit = options.maxBodyBytes ?? 5 * 1024 * 1024;
@@ -74,36 +76,75 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
     return given.length === expected!.length && timingSafeEqual(given, expected!);
   };
 
-  const reply = (res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
+  const reply = (
+    res: http.ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): void => {
     const text = JSON.stringify(body);
-    res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
+    res.writeHead(status, {
+      'Content-Type': 'application/json',
+      'Content-Length': Buffer.byteLength(text),
+      ...headers,
+    });
     res.end(text);
   };
 
-  const ingest = async (req: http.IncomingMessage, res: http.ServerResponse, kind: 'leads' | 'mobjects'): Promise<void> => {
-    if (!authorized(req)) return reply(res, 401, { error: 'Authorization: a valid bearer token is required' }, { 'WWW-Authenticate': 'Bearer' });
+  const ingest = async (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    kind: 'leads' | 'mobjects',
+  ): Promise<void> => {
+    if (!authorized(req))
+      return reply(
+        res,
+        401,
+        { error: 'Authorization: a valid bearer token is required' },
+        { 'WWW-Authenticate': 'Bearer' },
+      );
     let raw: Buffer;
     try {
       raw = await readBody(req, limit);
     } catch (error) {
-      if (error instanceof TooLarge) return reply(res, 413, { error: `body: larger than ${limit} bytes; send fewer changes per request` });
+      if (error instanceof TooLarge)
+        return reply(res, 413, { error: `body: larger than ${limit} bytes; send fewer changes per request` });
       throw error;
     }
     const body = parseIngestBody(raw, String(req.headers['content-type'] ?? ''));
-    const validated = (kind === 'leads' ? validateLeads : validateMObjects)(body.items, (i) => body.positions[i]!);
-    const problems = [...body.problems, ...validated.problems].map((p) => ({ [body.positionKind]: p.at, field: p.field, reason: p.reason }));
-    if (problems.length > 0) return reply(res, 400, { error: `nothing accepted: ${problems.length} problem(s)`, problems });
+    const validated = (kind === 'leads' ? validateLeads : validateMObjects)(
+      body.items,
+      (i) => body.positions[i]!,
+    );
+    const problems = [...body.problems, ...validated.problems].map((p) => ({
+      [body.positionKind]: p.at,
+      field: p.field,
+      reason: p.reason,
+    }));
+    if (problems.length > 0)
+      return reply(res, 400, { error: `nothing accepted: ${problems.length} problem(s)`, problems });
     let refs;
     try {
       // One Redis call for the whole body: it is written whole or not at all.
       refs = await options.producer.buffer.enqueue(validated.valid.map((v) => v.change));
     } catch (error) {
       log.error('Redis refused a write', { error: (error as Error).message });
-      return reply(res, 503, { error: `Redis cannot take the write now (${(error as Error).message}); nothing was accepted, retry later` }, { 'Retry-After': '5' });
+      return reply(
+        res,
+        503,
+        {
+          error: `Redis cannot take the write now (${(error as Error).message}); nothing was accepted, retry later`,
+        },
+        { 'Retry-After': '5' },
+      );
     }
     reply(res, 202, {
       accepted: refs.length,
-      references: refs.map((r, i) => ({ [body.positionKind]: body.positions[validated.valid[i]!.index], key: r.key, seq: r.seq })),
+      references: refs.map((r, i) => ({
+        [body.positionKind]: body.positions[validated.valid[i]!.index],
+        key: r.key,
+        seq: r.seq,
+      })),
     });
   };
 
@@ -113,7 +154,9 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
       if (path === '/livez') return reply(res, 200, { ok: true });
       if (path === '/readyz') {
         const status = options.producer.buffer.redis.status;
-        return status === 'ready' ? reply(res, 200, { ready: true }) : reply(res, 503, { ready: false, reason: `Redis is ${status}` });
+        return status === 'ready'
+          ? reply(res, 200, { ready: true })
+          : reply(res, 503, { ready: false, reason: `Redis is ${status}` });
       }
       if (path === '/v1/leads' || path === '/v1/mobjects') {
         if (req.method !== 'POST') return reply(res, 405, { error: `${path} takes POST` }, { Allow: 'POST' });

@@ -16,7 +16,11 @@ afterEach(async () => {
 
 async function start(options: { maxBodyBytes?: number; url?: string } = {}): Promise<void> {
   producer = await createProducer({ url: options.url ?? inject('redisUrl'), prefix: freshPrefix() });
-  server = await startIngestServer({ producer, token: TOKEN, ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}) });
+  server = await startIngestServer({
+    producer,
+    token: TOKEN,
+    ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
+  });
 }
 
 async function post(path: string, body: string | Buffer, headers: Record<string, string> = {}) {
@@ -31,17 +35,33 @@ async function post(path: string, body: string | Buffer, headers: Record<string,
 describe('POST /v1/leads and /v1/mobjects', () => {
   it('accepts a JSON array with a reference per change', async () => {
     await start();
-    const answer = await post('/v1/leads', JSON.stringify([{ Email: 'a@example.com', attributes: { City: 'x' } }, { Id: 5, attributes: {} }]));
+    const answer = await post(
+      '/v1/leads',
+      JSON.stringify([
+        { Email: 'a@example.com', attributes: { City: 'x' } },
+        { Id: 5, attributes: {} },
+      ]),
+    );
     expect(answer).toEqual({
       status: 202,
-      body: { accepted: 2, references: [{ index: 0, key: 'L:em:a%40example.com', seq: 1 }, { index: 1, key: 'L:id:5', seq: 2 }] },
+      body: {
+        accepted: 2,
+        references: [
+          { index: 0, key: 'L:em:a%40example.com', seq: 1 },
+          { index: 1, key: 'L:id:5', seq: 2 },
+        ],
+      },
     });
     expect((await producer.buffer.stats()).waiting.L).toBe(2);
   });
 
   it('accepts NDJSON and names lines', async () => {
     await start();
-    const ndjson = ['{"type":"Opportunity","operation":"UPSERT","externalKey":{"name":"k","value":"1"}}', '', '{"type":"Program","operation":"UPDATE","id":1001}'].join('\n');
+    const ndjson = [
+      '{"type":"Opportunity","operation":"UPSERT","externalKey":{"name":"k","value":"1"}}',
+      '',
+      '{"type":"Program","operation":"UPDATE","id":1001}',
+    ].join('\n');
     const answer = await post('/v1/mobjects', ndjson, { 'Content-Type': 'application/x-ndjson' });
     expect(answer.status).toBe(202);
     expect((answer.body.references as { line: number }[]).map((r) => r.line)).toEqual([1, 3]);
@@ -71,7 +91,13 @@ describe('POST /v1/leads and /v1/mobjects', () => {
 
   it('refuses an unknown operation and a Program INSERT', async () => {
     await start();
-    const answer = await post('/v1/mobjects', JSON.stringify([{ type: 'Opportunity', operation: 'DELETE', id: 1 }, { type: 'Program', operation: 'INSERT', id: 1 }]));
+    const answer = await post(
+      '/v1/mobjects',
+      JSON.stringify([
+        { type: 'Opportunity', operation: 'DELETE', id: 1 },
+        { type: 'Program', operation: 'INSERT', id: 1 },
+      ]),
+    );
     expect(answer.status).toBe(400);
     expect(answer.body.problems).toEqual([
       { index: 0, field: 'operation', reason: expect.stringMatching(/INSERT.*UPDATE.*UPSERT/) },
@@ -81,11 +107,23 @@ describe('POST /v1/leads and /v1/mobjects', () => {
 
   it('refuses invalid JSON, invalid UTF-8, an empty body and an oversized body', async () => {
     await start({ maxBodyBytes: 1000 });
-    expect((await post('/v1/leads', '[{"Email": ')).body.problems).toEqual([{ index: 0, field: '(body)', reason: expect.stringMatching(/^is not valid JSON/) }]);
+    expect((await post('/v1/leads', '[{"Email": ')).body.problems).toEqual([
+      { index: 0, field: '(body)', reason: expect.stringMatching(/^is not valid JSON/) },
+    ]);
     const utf8 = await post('/v1/leads', Buffer.from([0x5b, 0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d, 0x5d]));
-    expect(utf8).toEqual({ status: 400, body: expect.objectContaining({ problems: [{ index: 0, field: '(body)', reason: 'is not valid UTF-8' }] }) });
-    expect((await post('/v1/leads', '[]')).body.problems).toEqual([{ index: 0, field: '(body)', reason: 'holds no changes' }]);
-    const big = await post('/v1/leads', JSON.stringify(Array.from({ length: 50 }, (_, i) => ({ Email: `${i}@example.com`, attributes: {} }))));
+    expect(utf8).toEqual({
+      status: 400,
+      body: expect.objectContaining({
+        problems: [{ index: 0, field: '(body)', reason: 'is not valid UTF-8' }],
+      }),
+    });
+    expect((await post('/v1/leads', '[]')).body.problems).toEqual([
+      { index: 0, field: '(body)', reason: 'holds no changes' },
+    ]);
+    const big = await post(
+      '/v1/leads',
+      JSON.stringify(Array.from({ length: 50 }, (_, i) => ({ Email: `${i}@example.com`, attributes: {} }))),
+    );
     expect(big.status).toBe(413);
     expect(big.body.error).toMatch(/larger than 1000 bytes/);
     expect((await producer.buffer.stats()).waitingTotal).toBe(0);

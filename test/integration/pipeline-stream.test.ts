@@ -178,7 +178,10 @@ describe('crash and poison', () => {
     p = await startPipeline();
     const changes: LeadChange[] = Array.from({ length: 300 }, (_, i) => ({
       Email: `b${i}@example.com`,
-      attributes: Object.fromEntries([i === 137 ? ['pants', 'yes'] : ['City', `c${i}`]]) as Record<string, string>,
+      attributes: Object.fromEntries([i === 137 ? ['pants', 'yes'] : ['City', `c${i}`]]) as Record<
+        string,
+        string
+      >,
     }));
     const result = await p.producer.enqueueLeads(changes);
     expect(result.accepted).toHaveLength(300);

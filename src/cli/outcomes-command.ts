@@ -1,0 +1,81 @@
+import { parseArgs } from 'node:util';
+import { connectRedis, waitReady } from '../redis.js';
+import { readCommonRedis, redisTarget } from '../config.js';
+import { bufferKeys } from '../buffer/keys.js';
+import type { Outcome } from '../buffer/types.js';
+import { UsageError } from './usage-error.js';
+
+export const OUTCOMES_HELP = `mktsync outcomes: print outcomes as NDJSON
+
+Usage:
+  mktsync outcomes [--key K] [--status S] [--follow] [--limit N]
+
+Without --key, reads the outcome stream from its start (or, with --follow, keeps printing new
+outcomes as they arrive; stop with Ctrl-C). --key prints that record's latest outcome.
+--status keeps only CREATED, UPDATED, UNCHANGED, SKIPPED or FAILED. Uses REDIS_URL and MKTSYNC_PREFIX.
+`;
+
+const STATUSES = ['CREATED', 'UPDATED', 'UNCHANGED', 'SKIPPED', 'FAILED', 'DELETED'];
+
+export async function outcomesCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      key: { type: 'string' },
+      status: { type: 'string' },
+      follow: { type: 'boolean', default: false },
+      limit: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(OUTCOMES_HELP);
+    return 0;
+  }
+  if (values.status !== undefined && !STATUSES.includes(values.status))
+    throw new UsageError(`--status must be one of ${STATUSES.join(', ')}`);
+  const limit = values.limit === undefined ? Infinity : Number(values.limit);
+  if (values.limit !== undefined && (!Number.isInteger(limit) || limit < 1))
+    throw new UsageError('--limit must be a positive whole number');
+  const settings = readCommonRedis(env);
+  const keys = bufferKeys(settings.prefix);
+  const redis = connectRedis(redisTarget(settings), 'worker');
+  await waitReady(redis);
+  const keep = (o: Outcome): boolean => values.status === undefined || o.status === values.status;
+  let printed = 0;
+  const print = (o: Outcome): void => {
+    process.stdout.write(`${JSON.stringify(o)}\n`);
+    printed++;
+  };
+  try {
+    if (values.key !== undefined) {
+      const raw = await redis.get(keys.outcome(values.key));
+      if (raw === null) {
+        process.stderr.write(`no outcome for ${values.key} (not settled yet, or past its retention)\n`);
+        return 1;
+      }
+      const outcome = JSON.parse(raw) as Outcome;
+      if (keep(outcome)) print(outcome);
+      return 0;
+    }
+    let stopping = false;
+    process.once('SIGINT', () => (stopping = true));
+    process.once('SIGTERM', () => (stopping = true));
+    let last = '0-0';
+    while (!stopping && printed < limit) {
+      const reply = values.follow
+        ? await redis.xread('COUNT', 1000, 'BLOCK', 1000, 'STREAMS', keys.outcomes, last)
+        : await redis.xread('COUNT', 1000, 'STREAMS', keys.outcomes, last);
+      const entries = reply?.[0]?.[1] ?? [];
+      if (entries.length === 0 && !values.follow) break;
+      for (const [id, fields] of entries) {
+        last = id;
+        const outcome = JSON.parse(fields[fields.indexOf('outcome') + 1]!) as Outcome;
+        if (keep(outcome) && printed < limit) print(outcome);
+      }
+    }
+    return 0;
+  } finally {
+    redis.disconnect();
+  }
+}
