@@ -1,0 +1,39 @@
+import { execFileSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startRedisServer, type RedisServer } from './redis-server.js';
+
+/** A real Redis Cluster of three masters (no replicas), built from redis-server and redis-cli. */
+export interface RedisCluster {
+  nodes: string[];
+  stop(): Promise<void>;
+}
+
+export async function startRedisCluster(): Promise<RedisCluster> {
+  const servers: RedisServer[] = [];
+  for (let i = 0; i < 3; i++) {
+    servers.push(
+      await startRedisServer([
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        `nodes.conf`,
+        '--cluster-node-timeout',
+        '2000',
+      ]),
+    );
+  }
+  const nodes = servers.map((s) => `127.0.0.1:${s.port}`);
+  execFileSync('redis-cli', ['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes'], {
+    stdio: 'pipe',
+  });
+  for (let i = 0; i < 100; i++) {
+    const ok = servers.every((s) =>
+      execFileSync('redis-cli', ['-p', String(s.port), 'cluster', 'info'])
+        .toString()
+        .includes('cluster_state:ok'),
+    );
+    if (ok) break;
+    await sleep(100);
+  }
+  return { nodes, stop: async () => void (await Promise.all(servers.map((s) => s.stop()))) };
+}
