@@ -1,5 +1,6 @@
 import { ConfigError } from '../config.js';
 import { EmulatorConfigError } from '../emulator/config.js';
+import { demoCommand } from './demo-command.js';
 import { dlqCommand } from './dlq-command.js';
 import { emulatorCommand } from './emulator-command.js';
 import { enqueueCommand } from './enqueue-command.js';
@@ -12,6 +13,7 @@ import { workerCommand } from './worker-command.js';
 const HELP = `mktsync: queue-backed batch sync of leads and objects to Marketo (SOAP)
 
 Commands:
+  demo       run the whole pipeline on a realistic stream (private Redis, emulator) and report
   emulator   run the built-in Marketo SOAP emulator
   enqueue    import changes from an NDJSON or CSV file
   outcomes   print outcomes (per record, or the stream; --follow)
@@ -25,6 +27,7 @@ Run 'mktsync <command> --help' for a command's options.
 
 const COMMANDS: Record<string, (argv: string[], env: NodeJS.ProcessEnv) => Promise<number>> = {
   emulator: emulatorCommand,
+  demo: demoCommand,
   dlq: dlqCommand,
   enqueue: enqueueCommand,
   ingest: ingestCommand,

@@ -1,0 +1,259 @@
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { readWorkerSettings, requireMarketo, readMarketoSettings } from '../config.js';
+import { demoStream } from '../demo/demo-stream.js';
+import { startPrivateRedis, type PrivateRedis } from '../demo/private-redis.js';
+import { readAllOutcomes } from '../demo/read-outcomes.js';
+import { summarize, type RunSummary } from '../demo/summary.js';
+import { startEmulator, type Emulator } from '../emulator/index.js';
+import { createLogger, silentLogger } from '../log.js';
+import type { MObjectChange } from '../producer/changes.js';
+import { createProducer } from '../producer/producer.js';
+import { startWorker, type Worker } from '../worker/worker.js';
+import { DEMO_ENCRYPTION_KEY, DEMO_USER_ID, MARKETO_LIKE_LATENCY } from './emulator-command.js';
+import { UsageError } from './usage-error.js';
+
+export const DEMO_HELP = `mktsync demo: run the whole pipeline on a realistic stream and report what happened
+
+With nothing configured it starts a private Redis (installing redis-server from Debian's packages
+when it is missing and it may), the built-in Marketo emulator with Marketo's limits and latency, and
+two workers; feeds bursts of lead activity, new Opportunities with their person roles and program
+costs; shows live progress; and ends with a summary. Everything it started is stopped at the end.
+
+Options:
+  --changes N          changes to feed (default 20000)
+  --leads N            distinct leads (default 3000)
+  --bursts N           bursts of activity (default 10), --burst-gap-ms M apart (default 400)
+  --workers N          workers (default 2)
+  --linger-ms MS       batch linger (default 1000)
+  --redis-url URL      use this Redis (default: REDIS_URL, else a private one)
+  --marketo            use MARKETO_SOAP_ENDPOINT, MARKETO_USER_ID, MARKETO_ENCRYPTION_KEY instead of the emulator
+  --no-latency         emulator without Marketo-like latency
+  --json               print the summary as JSON
+`;
+
+function positive(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`${flag} must be a positive whole number, got ${value}`);
+  return n;
+}
+
+export async function demoCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      changes: { type: 'string', default: '20000' },
+      leads: { type: 'string', default: '3000' },
+      bursts: { type: 'string', default: '10' },
+      'burst-gap-ms': { type: 'string', default: '400' },
+      workers: { type: 'string', default: '2' },
+      'linger-ms': { type: 'string', default: '1000' },
+      'redis-url': { type: 'string' },
+      marketo: { type: 'boolean', default: false },
+      'no-latency': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(DEMO_HELP);
+    return 0;
+  }
+  const changes = positive(values.changes, '--changes');
+  const leads = positive(values.leads, '--leads');
+  const bursts = positive(values.bursts, '--bursts');
+  const gap = Number(values['burst-gap-ms']);
+  const workerCount = positive(values.workers, '--workers');
+  const say = (line: string): void => void process.stderr.write(`${line}\n`);
+  const tty = process.stderr.isTTY;
+
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const started = Date.now();
+  try {
+    let redisUrl = values['redis-url'] ?? env.REDIS_URL;
+    if (!redisUrl) {
+      const redis: PrivateRedis = await startPrivateRedis(say);
+      cleanups.unshift(() => redis.stop());
+      redisUrl = redis.url;
+      say(`• started a private Redis at ${redisUrl}`);
+    } else say(`• using Redis at ${redisUrl.replace(/\/\/[^@]*@/, '//***@')}`);
+
+    let marketo: { endpoint: string; userId: string; encryptionKey: string };
+    let emulator: Emulator | undefined;
+    if (values.marketo) {
+      marketo = requireMarketo(readMarketoSettings(env));
+      say(`• sending to ${marketo.endpoint}`);
+    } else {
+      emulator = await startEmulator({
+        userId: DEMO_USER_ID,
+        encryptionKey: DEMO_ENCRYPTION_KEY,
+        ...(values['no-latency'] ? {} : { faults: { latency: MARKETO_LIKE_LATENCY } }),
+      });
+      const e = emulator;
+      cleanups.unshift(() => e.close());
+      marketo = { endpoint: emulator.endpoint, userId: DEMO_USER_ID, encryptionKey: DEMO_ENCRYPTION_KEY };
+      say(
+        `• started the Marketo emulator at ${emulator.endpoint} (100 calls/20 s, 10 at once${values['no-latency'] ? '' : ', latency median 250 ms, p99 1.5 s'})`,
+      );
+    }
+
+    const prefix = `demo-${randomBytes(4).toString('hex')}`;
+    const settings = readWorkerSettings({
+      REDIS_URL: redisUrl,
+      MKTSYNC_PREFIX: prefix,
+      MARKETO_SOAP_ENDPOINT: marketo.endpoint,
+      MARKETO_USER_ID: marketo.userId,
+      MARKETO_ENCRYPTION_KEY: marketo.encryptionKey,
+      MKTSYNC_LINGER_MS: values['linger-ms'],
+      MKTSYNC_HTTP_PORT: '0',
+      MKTSYNC_HTTP_HOST: '127.0.0.1',
+      MKTSYNC_LOG_LEVEL: 'warn',
+    });
+    let calls = 0;
+    const workers: Worker[] = [];
+    for (let i = 0; i < workerCount; i++) {
+      const worker = await startWorker(settings, {
+        log:
+          env.MKTSYNC_LOG_LEVEL === 'debug'
+            ? createLogger(`worker-${i}`, 'debug', process.stderr)
+            : silentLogger,
+        http: false,
+        loops: Math.max(1, Math.floor(settings.maxConcurrent / workerCount)),
+        events: { onBatch: (_batch, report) => void (calls += report.calls) },
+      });
+      workers.push(worker);
+    }
+    cleanups.unshift(() => Promise.all(workers.map((w) => w.stop())));
+    say(
+      `• started ${workerCount} workers (≤ ${settings.rateLimit} calls/${settings.rateWindowMs / 1000} s and ${settings.maxConcurrent} at once, shared; linger ${settings.lingerMs} ms)`,
+    );
+
+    const producer = await createProducer({ url: redisUrl, prefix });
+    cleanups.unshift(() => producer.close());
+    let accepted = 0;
+    let rejected = 0;
+    const distinct = new Map<string, Set<string>>();
+    const note = (group: string, key: string): void =>
+      void (distinct.get(group) ?? distinct.set(group, new Set()).get(group)!).add(key);
+
+    const progress = setInterval(
+      () => {
+        void producer.buffer.stats().then((s) => {
+          const o = s.counters;
+          const line =
+            `changes in ${accepted.toLocaleString()} · calls ${calls} · outcomes ` +
+            `CREATED ${o['outcome:CREATED'] ?? 0} UPDATED ${o['outcome:UPDATED'] ?? 0} FAILED ${o['outcome:FAILED'] ?? 0} · ` +
+            `backlog ${s.waitingTotal.toLocaleString()} waiting, ${s.inFlight} in flight`;
+          process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
+        });
+      },
+      tty ? 500 : 2000,
+    );
+    cleanups.unshift(async () => clearInterval(progress));
+
+    say(
+      `• feeding ${changes.toLocaleString()} changes over ${leads.toLocaleString()} leads in ${bursts} bursts`,
+    );
+    const newOpportunities: { key: string; email: string }[] = [];
+    for (const burst of demoStream(changes, leads, bursts)) {
+      const l = await producer.enqueueLeads(burst.leads);
+      const m = await producer.enqueueMObjects(burst.mobjects);
+      accepted += l.accepted.length + m.accepted.length;
+      rejected += l.rejected.length + m.rejected.length;
+      l.accepted.forEach((r) => note('L', r.key));
+      m.accepted.forEach((r) => note(`O:${burst.mobjects[r.index]!.operation}`, r.key));
+      newOpportunities.push(
+        ...burst.newOpportunities.map((o, i) => ({
+          ...o,
+          email: burst.leads[i % Math.max(1, burst.leads.length)]?.Email ?? o.email,
+        })),
+      );
+      await new Promise((r) => setTimeout(r, gap));
+    }
+
+    // Person roles need Marketo ids: wait for each new opportunity and its contact, then link them.
+    const roles: MObjectChange[] = [];
+    for (const o of newOpportunities.slice(0, 200)) {
+      const opp = await producer.waitForOutcome(
+        { key: `O:Opportunity:ek:crmOpportunityId=${o.key}`, seq: 0 },
+        { timeoutMs: 120_000 },
+      );
+      const person = await producer.waitForOutcome(
+        { key: `L:em:${encodeURIComponent(o.email.toLowerCase())}`, seq: 0 },
+        { timeoutMs: 120_000 },
+      );
+      if (opp.id && person.id) {
+        roles.push({
+          type: 'OpportunityPersonRole',
+          operation: 'INSERT',
+          attributes: { OpportunityId: opp.id, PersonId: person.id, Role: 'Decision Maker', IsPrimary: true },
+        });
+      }
+    }
+    const r = await producer.enqueueMObjects(roles);
+    accepted += r.accepted.length;
+    rejected += r.rejected.length;
+    r.accepted.forEach((ref) => note('O:INSERT', ref.key));
+
+    for (;;) {
+      const s = await producer.buffer.stats();
+      if (s.waitingTotal === 0 && s.inFlight === 0) break;
+      await new Promise((res) => setTimeout(res, 200));
+    }
+    clearInterval(progress);
+    if (tty) process.stderr.write('\r\x1b[K');
+    const outcomes = await readAllOutcomes(producer.buffer.redis, producer.buffer.keys);
+    const summary = summarize(
+      outcomes,
+      {
+        accepted,
+        rejected,
+        calls,
+        distinctByGroup: Object.fromEntries([...distinct].map(([g, set]) => [g, set.size])),
+      },
+      (Date.now() - started) / 1000,
+    );
+    printSummary(summary, values.json, emulator);
+    return summary.outcomes.FAILED ? 1 : 0;
+  } finally {
+    for (const cleanup of cleanups) await cleanup().catch(() => undefined);
+  }
+}
+
+function printSummary(s: RunSummary, json: boolean, emulator: Emulator | undefined): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(s)}\n`);
+    return;
+  }
+  const rows: [string, string][] = [
+    [
+      'changes accepted',
+      s.changesAccepted.toLocaleString() + (s.changesRejected ? ` (${s.changesRejected} rejected)` : ''),
+    ],
+    ['records sent', s.recordsSent.toLocaleString()],
+    ['coalescing', `${s.coalescingRatio.toFixed(1)} changes per record sent`],
+    ['SOAP calls', `${s.calls} (minimum possible ${s.minimumCalls}: every record once, in full batches)`],
+    [
+      'outcomes',
+      Object.entries(s.outcomes)
+        .map(([k, v]) => `${k} ${v.toLocaleString()}`)
+        .join(', '),
+    ],
+    [
+      'latency (acceptance → outcome)',
+      `p50 ${(s.latencyMs.p50 / 1000).toFixed(2)} s, p99 ${(s.latencyMs.p99 / 1000).toFixed(2)} s`,
+    ],
+    ['took', `${s.seconds.toFixed(1)} s`],
+    ['metrics', 'not served by the demo; run `mktsync worker` for /metrics'],
+  ];
+  if (emulator)
+    rows.push([
+      'emulator',
+      `${emulator.leads.size.toLocaleString()} leads, ${emulator.calls.total} calls answered`,
+    ]);
+  const width = Math.max(...rows.map(([k]) => k.length));
+  process.stdout.write(
+    `\nmktsync demo summary\n${rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n')}\n`,
+  );
+}

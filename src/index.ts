@@ -1,0 +1,34 @@
+/**
+ * mktsync as a library: producers enqueue changes, workers send them, the SOAP client and the emulator
+ * can be used on their own.
+ */
+export {
+  createProducer,
+  type Producer,
+  type ProducerOptions,
+  type ChangeReference,
+  type EnqueueResult,
+} from './producer/producer.js';
+export { startIngestServer, type IngestServer, type IngestServerOptions } from './producer/ingest-server.js';
+export type { LeadChange, MObjectChange } from './producer/changes.js';
+export { startWorker, type Worker, type WorkerOptions } from './worker/worker.js';
+export {
+  readWorkerSettings,
+  readIngestSettings,
+  ConfigError,
+  type WorkerSettings,
+  type IngestSettings,
+} from './config.js';
+export type { Outcome, DeadLetter } from './buffer/types.js';
+export { MarketoSoapClient, type SoapClientOptions } from './soap/client.js';
+export {
+  MarketoFault,
+  TransportError,
+  HttpStatusError,
+  ResponseFormatError,
+  ResultCountMismatchError,
+  SoapError,
+  type ErrorCategory,
+} from './soap/faults.js';
+export * from './soap/types.js';
+export { startEmulator, type Emulator, type EmulatorOptions } from './emulator/index.js';
