@@ -73,7 +73,7 @@ export async function demoCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
   try {
     let redisUrl = values['redis-url'] ?? env.REDIS_URL;
     if (!redisUrl) {
-      const redis: PrivateRedis = await startPrivateRedis(say);
+      const redis: PrivateRedis = await startPrivateRedis(say, env);
       cleanups.unshift(() => redis.stop());
       redisUrl = redis.url;
       say(`• started a private Redis at ${redisUrl}`);

@@ -23,18 +23,18 @@ function has(command: string): boolean {
  * Makes sure `redis-server` exists: installs Debian's package when running as root with apt-get,
  * otherwise throws an error that says exactly what to install.
  */
-export function ensureRedisServer(say: (line: string) => void): void {
+export function ensureRedisServer(say: (line: string) => void, env: NodeJS.ProcessEnv): void {
   if (has('redis-server')) return;
   const isRoot = process.getuid?.() === 0;
   if (isRoot && has('apt-get')) {
     say('redis-server is missing: installing it from Debian’s packages (apt-get install redis-server)…');
     execFileSync('apt-get', ['update', '-qq'], {
       stdio: 'ignore',
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      env: { ...env, DEBIAN_FRONTEND: 'noninteractive' },
     });
     execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'redis-server'], {
       stdio: 'ignore',
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      env: { ...env, DEBIAN_FRONTEND: 'noninteractive' },
     });
     if (has('redis-server')) return;
   }
@@ -56,8 +56,8 @@ function freePort(): Promise<number> {
 }
 
 /** Starts a private redis-server on a free loopback port, in a temporary directory, without persistence. */
-export async function startPrivateRedis(say: (line: string) => void): Promise<PrivateRedis> {
-  ensureRedisServer(say);
+export async function startPrivateRedis(say: (line: string) => void, env: NodeJS.ProcessEnv): Promise<PrivateRedis> {
+  ensureRedisServer(say, env);
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'mktsync-redis-'));
   const child: ChildProcess = spawn(
