@@ -56,7 +56,10 @@ function freePort(): Promise<number> {
 }
 
 /** Starts a private redis-server on a free loopback port, in a temporary directory, without persistence. */
-export async function startPrivateRedis(say: (line: string) => void, env: NodeJS.ProcessEnv): Promise<PrivateRedis> {
+export async function startPrivateRedis(
+  say: (line: string) => void,
+  env: NodeJS.ProcessEnv,
+): Promise<PrivateRedis> {
   ensureRedisServer(say, env);
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'mktsync-redis-'));

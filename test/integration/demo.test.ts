@@ -1,16 +1,34 @@
 import { describe, expect, it } from 'vitest';
+import type { RunSummary } from '../../src/demo/summary.js';
 import { runCli } from '../helpers/cli.js';
 
 describe('mktsync demo (the first run on embedded defaults)', () => {
   it('starts its own Redis and emulator, feeds a stream, reports a consistent summary and cleans up', async () => {
-    const run = await runCli(['demo', '--changes', '3000', '--leads', '400', '--bursts', '3', '--burst-gap-ms', '50', '--no-latency', '--linger-ms', '200', '--json'], {
-      REDIS_URL: '',
-      MARKETO_SOAP_ENDPOINT: '',
-    });
+    const run = await runCli(
+      [
+        'demo',
+        '--changes',
+        '3000',
+        '--leads',
+        '400',
+        '--bursts',
+        '3',
+        '--burst-gap-ms',
+        '50',
+        '--no-latency',
+        '--linger-ms',
+        '200',
+        '--json',
+      ],
+      {
+        REDIS_URL: '',
+        MARKETO_SOAP_ENDPOINT: '',
+      },
+    );
     expect(run.stderr).toContain('started a private Redis');
     expect(run.stderr).toContain('started the Marketo emulator');
     expect(run.code).toBe(0);
-    const summary = JSON.parse(run.stdout) as Record<string, number & Record<string, number>>;
+    const summary = JSON.parse(run.stdout) as RunSummary;
     expect(summary.changesAccepted).toBeGreaterThanOrEqual(3000);
     expect(summary.changesRejected).toBe(0);
     expect(summary.outcomes.FAILED).toBeUndefined();
