@@ -60,6 +60,20 @@ export const faultsSchema = z.strictObject({
     .nullable()
     .default(null),
   recordRules: z.array(recordRuleSchema).default([]),
+  /** The next `calls` calls fail with `effect`: a transport failure or a transient fault, deterministically. */
+  failNext: z
+    .strictObject({
+      calls: z.number().int().min(0),
+      effect: z.union([
+        z.enum(['hang', 'reset']),
+        z.literal(502),
+        z.literal(503),
+        z.literal(10001),
+        z.literal(20011),
+      ]),
+    })
+    .nullable()
+    .default(null),
 });
 export type FaultsConfig = z.output<typeof faultsSchema>;
 

@@ -195,7 +195,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
 
   const handleSoap = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const entry = calls.start('unknown');
-    const mischief = chooseMischief(config.faults, random, entry.seq);
+    const next = config.faults.failNext;
+    let forced: number | undefined;
+    let mischief = chooseMischief(config.faults, random, entry.seq);
+    if (next && next.calls > 0) {
+      next.calls--;
+      if (next.effect === 10001 || next.effect === 20011) forced = next.effect;
+      else mischief = next.effect;
+    }
     if (mischief === 'reset') {
       calls.finish(entry, 'reset');
       req.socket.destroy();
@@ -259,6 +266,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       const oversize = Math.max(0, entry.recordCount - max) * config.batch.oversizeLatencyMsPerRecord;
       const latency = drawLatency(config.faults.latency, random) + oversize;
       if (latency > 0) await sleep(latency);
+      if (forced !== undefined) throw new EmulatorFault(forced);
       if (random.chance(config.faults.transientFaultRate)) {
         throw new EmulatorFault(transientCounter++ % 2 === 0 ? 10001 : 20011);
       }

@@ -201,6 +201,16 @@ describe('injected faults', () => {
     expect((await f.client.syncMultipleLeads([lead(1)]))[0]!.status).toBe('CREATED');
   });
 
+  it('failNext fails exactly the next N calls, then answers normally', async () => {
+    f.emulator.configure({ faults: { failNext: { calls: 2, effect: 20011 } } });
+    const client = noRetry();
+    await expect(client.syncMultipleLeads([lead(1)])).rejects.toMatchObject({ code: 20011 });
+    await expect(client.syncMultipleLeads([lead(1)])).rejects.toMatchObject({ code: 20011 });
+    expect((await client.syncMultipleLeads([lead(1)]))[0]!.status).toBe('CREATED');
+    f.emulator.configure({ faults: { failNext: { calls: 1, effect: 503 } } });
+    await expect(client.syncMultipleLeads([lead(2)])).rejects.toMatchObject({ httpStatus: 503 });
+  });
+
   it('latency from a distribution', async () => {
     f.emulator.configure({ faults: { latency: { minMs: 40, maxMs: 60 } } });
     const started = performance.now();

@@ -125,7 +125,7 @@ describe('the pipeline under load (3 producers, 3 worker processes)', () => {
   it('with 10% transient faults, throttle bursts and calls that never answer, the state and every outcome are the same', async () => {
     p = await startPipeline({
       callLogSize: 50_000,
-      faults: { transientFaultRate: 0.1, hangRate: 0.05, latency: { minMs: 0, maxMs: 20 } },
+      faults: { transientFaultRate: 0.1, hangRate: 0.03, latency: { minMs: 0, maxMs: 20 } },
     });
     const stream = makeStream(20_000, 2_000, 500);
     await workerProcesses(3, {
@@ -133,10 +133,18 @@ describe('the pipeline under load (3 producers, 3 worker processes)', () => {
       MKTSYNC_LEASE_MS: '3000',
       MKTSYNC_RATE_WINDOW_MS: '300',
     });
-    const burst = setInterval(
-      () => p.f.emulator.configure({ faults: { throttleBurst: { calls: 3, code: 20023 } } }),
-      700,
-    );
+    // The rates give background noise; these bursts make sure every kind happens in every run, however
+    // few calls it makes: two calls that never answer and a throttle burst first, then two 10001 faults.
+    p.f.emulator.configure({
+      faults: { failNext: { calls: 2, effect: 'hang' }, throttleBurst: { calls: 3, code: 20023 } },
+    });
+    let armed = false;
+    const burst = setInterval(() => {
+      if (!armed && p.f.emulator.config().faults.failNext?.calls === 0) {
+        armed = true;
+        p.f.emulator.configure({ faults: { failNext: { calls: 2, effect: 10001 } } });
+      }
+    }, 20);
     stops.push(async () => clearInterval(burst));
     const producers = await Promise.all(
       [0, 1, 2].map(() => createProducer({ url: inject('redisUrl'), prefix: p.prefix })),
