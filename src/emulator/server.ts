@@ -195,13 +195,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
 
   const handleSoap = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const entry = calls.start('unknown');
-    const next = config.faults.failNext;
-    let forced: number | undefined;
     let mischief = chooseMischief(config.faults, random, entry.seq);
-    if (next && next.calls > 0) {
+    const next = config.faults.failNext;
+    if (next && next.calls > 0 && next.effect !== 10001 && next.effect !== 20011) {
       next.calls--;
-      if (next.effect === 10001 || next.effect === 20011) forced = next.effect;
-      else mischief = next.effect;
+      mischief = next.effect;
     }
     if (mischief === 'reset') {
       calls.finish(entry, 'reset');
@@ -266,7 +264,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       const oversize = Math.max(0, entry.recordCount - max) * config.batch.oversizeLatencyMsPerRecord;
       const latency = drawLatency(config.faults.latency, random) + oversize;
       if (latency > 0) await sleep(latency);
-      if (forced !== undefined) throw new EmulatorFault(forced);
+      // A forced transient fault counts only when it is answered, not when an earlier fault pre-empts it.
+      const forced = config.faults.failNext;
+      if (forced && forced.calls > 0 && (forced.effect === 10001 || forced.effect === 20011)) {
+        forced.calls--;
+        throw new EmulatorFault(forced.effect);
+      }
       if (random.chance(config.faults.transientFaultRate)) {
         throw new EmulatorFault(transientCounter++ % 2 === 0 ? 10001 : 20011);
       }

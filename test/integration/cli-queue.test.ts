@@ -144,8 +144,12 @@ describe('mktsync worker process', () => {
       ready: false,
       reason: expect.stringMatching(/authentication failed \(20014\)/),
     });
-    // No item was burnt: the change still waits for sending, with no attempt counted.
-    const stats = await p.producer.buffer.stats();
+    // No item was burnt: once its batch settles, the change waits for sending again, with no attempt counted.
+    let stats = await p.producer.buffer.stats();
+    for (let i = 0; i < 100 && stats.inFlight > 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      stats = await p.producer.buffer.stats();
+    }
     expect(stats.waitingTotal).toBe(1);
     expect(stats.deadLetters).toBe(0);
     const started = Date.now();
