@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Makes sure the programs the tests talk to exist: redis-server (real Redis, never a mock) and xmllint
-# (validates requests against Marketo's published schema). Installs them from Debian's packages when
+# Makes sure the programs the tests talk to exist: redis-server (real Redis, never a mock), xmllint
+# (validates requests against Marketo's published schema) and Prometheus with promtool (scrapes the
+# services and checks the alert rules in the metrics tests). Installs them from Debian's packages when
 # possible, else says exactly what to install.
 set -euo pipefail
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 [ "${#need[@]}" -eq 0 ] && exit 0
 
 sudo=""

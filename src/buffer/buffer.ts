@@ -45,6 +45,9 @@ export interface BufferedChange {
   data: StoredChange;
 }
 
+/** Each change's final record key and sequence number, in order; `merged` counts those that coalesced. */
+export type EnqueueReply = { key: string; seq: number }[] & { merged: number };
+
 /** The gates a claim passes: shared by every worker through Redis. */
 export interface ClaimLimits {
   maxBatch: number;
@@ -118,17 +121,15 @@ export class RedisBuffer {
   }
 
   /** Accepts changes in order, atomically; returns each change's final record key and sequence number. */
-  async enqueue(
-    changes: readonly BufferedChange[],
-    now = Date.now(),
-  ): Promise<{ key: string; seq: number }[]> {
-    if (changes.length === 0) return [];
+  async enqueue(changes: readonly BufferedChange[], now = Date.now()): Promise<EnqueueReply> {
+    if (changes.length === 0) return Object.assign([], { merged: 0 });
     const args: (string | number)[] = [this.keys.base, now];
     for (const c of changes) args.push(c.key, c.group, JSON.stringify(c.data));
     const flat = await this.redis.mktEnqueue(this.keys.seq, ...args);
     const out: { key: string; seq: number }[] = [];
-    for (let i = 0; i < flat.length; i += 2) out.push({ key: flat[i]!, seq: Number(flat[i + 1]) });
-    return out;
+    // The last element is how many of the changes merged into a pending record.
+    for (let i = 0; i + 1 < flat.length; i += 2) out.push({ key: flat[i]!, seq: Number(flat[i + 1]) });
+    return Object.assign(out, { merged: Number(flat[flat.length - 1]) });
   }
 
   /** Claims a batch of `group` if the gates allow one now. */
@@ -246,6 +247,25 @@ export class RedisBuffer {
   /** Puts dead letters back as pending (all when `keys` is empty); returns the keys redriven. */
   async redrive(keys: readonly string[] = [], now = Date.now()): Promise<string[]> {
     return this.redis.mktRedrive(this.keys.seq, this.keys.base, now, ...keys);
+  }
+
+  /** Counts a call against the quota day and, when it succeeded, remembers when. */
+  async recordCall(day: string, success: boolean, now = Date.now()): Promise<void> {
+    const pipeline = this.redis
+      .pipeline()
+      .incr(this.keys.callsOn(day))
+      .expire(this.keys.callsOn(day), 3 * 86_400);
+    if (success) pipeline.set(this.keys.lastSuccess, now);
+    await pipeline.exec();
+  }
+
+  /** Calls made on a quota day and the time of the last successful call (epoch ms, or null). */
+  async callStats(day: string): Promise<{ callsToday: number; lastSuccessAt: number | null }> {
+    const [calls, last] = await this.redis.mget(this.keys.callsOn(day), this.keys.lastSuccess);
+    return {
+      callsToday: Number(calls ?? 0),
+      lastSuccessAt: last === null || last === undefined ? null : Number(last),
+    };
   }
 
   /** A consistent-enough snapshot of the buffer (several reads in one pipeline). */

@@ -35,6 +35,10 @@ export interface BufferKeys {
   readonly dlqIndex: string;
   /** Hash of counters (changes accepted, coalesced, …) for metrics. */
   readonly counters: string;
+  /** Calls made on a quota day (`YYYY-MM-DD` in US Central), for the daily-quota gauge. */
+  callsOn(day: string): string;
+  /** Epoch ms of the last successful call by any worker. */
+  readonly lastSuccess: string;
 }
 
 /** Redis key names for `prefix` (letters, digits, `-`, `_`, `.`, `:`). */
@@ -62,5 +66,7 @@ export function bufferKeys(prefix: string): BufferKeys {
     dlq: `${base}:dlq`,
     dlqIndex: `${base}:dlq:index`,
     counters: `${base}:counters`,
+    callsOn: (day) => `${base}:calls:${day}`,
+    lastSuccess: `${base}:last_success`,
   };
 }

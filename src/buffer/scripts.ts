@@ -97,6 +97,7 @@ for i = 3, #ARGV, 3 do
 end
 redis.call('HINCRBY', K('counters'), 'accepted', (#ARGV - 2) / 3)
 if merged > 0 then redis.call('HINCRBY', K('counters'), 'coalesced', merged) end
+out[#out + 1] = merged
 return out
 `;
 

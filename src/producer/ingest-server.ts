@@ -6,6 +6,7 @@ import { silentLogger } from '../log.js';
 import { validateLeads, validateMObjects } from './changes.js';
 import { parseIngestBody } from './ingest-body.js';
 import type { Producer } from './producer.js';
+import { createIngestMetrics } from '../metrics/ingest-metrics.js';
 
 /** Options of {@link startIngestServer}. */
 export interface IngestServerOptions {
@@ -76,12 +77,15 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
     return given.length === expected!.length && timingSafeEqual(given, expected!);
   };
 
+  const metrics = createIngestMetrics();
   const reply = (
     res: http.ServerResponse,
     status: number,
     body: unknown,
     headers: Record<string, string> = {},
   ): void => {
+    const path = (res.req.url ?? '/').split('?')[0]!;
+    metrics.request(path.startsWith('/v1/') ? path : 'other', status);
     const text = JSON.stringify(body);
     res.writeHead(status, {
       'Content-Type': 'application/json',
@@ -121,8 +125,10 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
       field: p.field,
       reason: p.reason,
     }));
-    if (problems.length > 0)
+    if (problems.length > 0) {
+      metrics.rejected(kind, Math.max(body.items.length, 1));
       return reply(res, 400, { error: `nothing accepted: ${problems.length} problem(s)`, problems });
+    }
     let refs;
     try {
       // One Redis call for the whole body: it is written whole or not at all.
@@ -138,6 +144,7 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
         { 'Retry-After': '5' },
       );
     }
+    metrics.accepted(kind, refs.length, refs.merged);
     reply(res, 202, {
       accepted: refs.length,
       references: refs.map((r, i) => ({
@@ -152,6 +159,12 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
     const path = (req.url ?? '/').split('?')[0];
     const run = async (): Promise<void> => {
       if (path === '/livez') return reply(res, 200, { ok: true });
+      if (path === '/metrics') {
+        const text = await metrics.registry.metrics();
+        res.writeHead(200, { 'Content-Type': metrics.registry.contentType });
+        res.end(text);
+        return;
+      }
       if (path === '/readyz') {
         const status = options.producer.buffer.redis.status;
         return status === 'ready'

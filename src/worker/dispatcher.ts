@@ -1,4 +1,4 @@
-import type { ClaimLimits, ClaimRefusal, RedisBuffer } from '../buffer/buffer.js';
+import type { ClaimLimits, ClaimRefusal, RedisBuffer, SettleAction } from '../buffer/buffer.js';
 import { BATCH_GROUPS, isLeadGroup, type BatchGroup, type ClaimedBatch } from '../buffer/types.js';
 import type { Logger } from '../log.js';
 import type { BatchSender, SendReport } from './sender.js';
@@ -29,7 +29,13 @@ export interface DispatcherOptions {
 
 /** Observers of what the dispatcher does (metrics hook in here). */
 export interface DispatcherEvents {
-  onBatch?(batch: ClaimedBatch, report: SendReport, durationMs: number, lost: boolean): void;
+  onBatch?(
+    batch: ClaimedBatch,
+    report: SendReport,
+    actions: readonly SettleAction[],
+    durationMs: number,
+    lost: boolean,
+  ): void;
 }
 
 /**
@@ -147,7 +153,7 @@ export class Dispatcher {
           'batch lease expired before it settled; its records were put back and will be sent again',
           { batch: batch.id },
         );
-      this.events.onBatch?.(batch, report, performance.now() - started, !settled);
+      this.events.onBatch?.(batch, report, actions, performance.now() - started, !settled);
     } catch (error) {
       // The lease will expire and the sweeper will put the records back: nothing is lost.
       this.log.error('batch failed unexpectedly; its records return after the lease expires', {

@@ -6,6 +6,8 @@ import { requireMarketo, type WorkerSettings } from '../config.js';
 import { silentLogger, type Logger } from '../log.js';
 import { connectRedis, waitReady } from '../redis.js';
 import { MarketoSoapClient } from '../soap/client.js';
+import { createWorkerMetrics } from '../metrics/worker-metrics.js';
+import { quotaDay } from './backoff.js';
 import { Dispatcher, type DispatcherEvents } from './dispatcher.js';
 import { BatchSender } from './sender.js';
 
@@ -18,14 +20,14 @@ export interface WorkerOptions {
   loops?: number;
   /** How often crashed batches are looked for, ms (default 1000). */
   sweepIntervalMs?: number;
-  /** Serve /livez and /readyz (default true). */
+  /** Serve /livez, /readyz and /metrics (default true). */
   http?: boolean;
   events?: DispatcherEvents;
 }
 
 /** A running worker. */
 export interface Worker {
-  /** `http://host:port` of /livez and /readyz, when served. */
+  /** `http://host:port` of /livez, /readyz and /metrics, when served. */
   readonly url: string | undefined;
   readonly buffer: RedisBuffer;
   /** Why the worker is not ready, or null when it is. */
@@ -51,17 +53,25 @@ export async function startWorker(settings: WorkerSettings, options: WorkerOptio
   await waitReady(redis);
   const buffer = new RedisBuffer(redis, settings.prefix);
   const client = new MarketoSoapClient({ ...marketo, responseTimeoutMs: settings.responseTimeoutMs });
-  const sender = new BatchSender(client, buffer, { ...settings, rateLimit: settings.rateLimit }, log);
+  const metrics = createWorkerMetrics(buffer);
+  client.onAttempt((report) => {
+    metrics.onAttempt(report);
+    buffer.recordCall(quotaDay(Date.now()), report.error === undefined).catch((error: unknown) => {
+      log.warn('could not count a call against the quota', { error: (error as Error).message });
+    });
+  });
+  const sender = new BatchSender(client, buffer, settings, log);
   const dispatcher = new Dispatcher(
     buffer,
     sender,
-    {
-      ...settings,
-      rateLimit: settings.rateLimit,
-      ...(options.loops !== undefined ? { loops: options.loops } : {}),
-    },
+    { ...settings, ...(options.loops !== undefined ? { loops: options.loops } : {}) },
     log,
-    options.events,
+    {
+      onBatch(batch, report, actions, durationMs, lost) {
+        metrics.onBatch(batch, report, actions);
+        options.events?.onBatch?.(batch, report, actions, durationMs, lost);
+      },
+    },
   );
 
   const sweep = async (): Promise<void> => {
@@ -92,6 +102,16 @@ export async function startWorker(settings: WorkerSettings, options: WorkerOptio
         res.end(JSON.stringify(body));
       };
       if (path === '/livez') return reply(200, { ok: true });
+      if (path === '/metrics') {
+        metrics.registry.metrics().then(
+          (text) => {
+            res.writeHead(200, { 'Content-Type': metrics.registry.contentType });
+            res.end(text);
+          },
+          (error: unknown) => reply(500, { error: `metrics: ${(error as Error).message}` }),
+        );
+        return;
+      }
       if (path === '/readyz') {
         notReadyReason().then(
           (reason) => (reason === null ? reply(200, { ready: true }) : reply(503, { ready: false, reason })),

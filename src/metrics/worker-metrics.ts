@@ -1,0 +1,199 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { registerProcessMetrics } from './process-metrics.js';
+import type { RedisBuffer, SettleAction } from '../buffer/buffer.js';
+import { BATCH_GROUPS, type ClaimedBatch } from '../buffer/types.js';
+import type { AttemptReport } from '../soap/client.js';
+import { MarketoFault } from '../soap/faults.js';
+import { quotaDay } from '../worker/backoff.js';
+import type { SendReport } from '../worker/sender.js';
+
+/**
+ * The worker's Prometheus metrics, on a registry of its own. Counters and histograms count what this
+ * process did; gauges marked "shared" read the buffer's state in Redis when scraped, so every worker
+ * reports the same value: aggregate them with max(), not sum().
+ */
+export interface WorkerMetrics {
+  readonly registry: Registry;
+  onAttempt(report: AttemptReport): void;
+  onBatch(batch: ClaimedBatch, report: SendReport, actions: readonly SettleAction[]): void;
+}
+
+const OUTCOME_STATUSES = ['CREATED', 'UPDATED', 'UNCHANGED', 'SKIPPED', 'FAILED', 'DELETED'] as const;
+
+export function createWorkerMetrics(buffer: RedisBuffer): WorkerMetrics {
+  const registry = new Registry();
+  registerProcessMetrics(registry);
+  const calls = new Counter({
+    name: 'mktsync_soap_calls_total',
+    help: 'SOAP calls (HTTP attempts) by operation and result (success, fault, error).',
+    labelNames: ['operation', 'result'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'mktsync_soap_call_duration_seconds',
+    help: 'Duration of one SOAP call (HTTP attempt), by operation.',
+    labelNames: ['operation'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+    registers: [registry],
+  });
+  const batchRecords = new Histogram({
+    name: 'mktsync_batch_records',
+    help: 'Records carried by one SOAP call, by operation.',
+    labelNames: ['operation'] as const,
+    buckets: [1, 10, 50, 100, 150, 200, 250, 299, 300],
+    registers: [registry],
+  });
+  const faults = new Counter({
+    name: 'mktsync_soap_faults_total',
+    help: 'Failed SOAP calls by Marketo fault code ("none" for transport and format errors) and category.',
+    labelNames: ['code', 'category'] as const,
+    registers: [registry],
+  });
+  const outcomes = new Counter({
+    name: 'mktsync_outcomes_total',
+    help: 'Records settled with a final outcome, by status.',
+    labelNames: ['status'] as const,
+    registers: [registry],
+  });
+  for (const status of OUTCOME_STATUSES) outcomes.inc({ status }, 0);
+  const latency = new Histogram({
+    name: 'mktsync_outcome_latency_seconds',
+    help: 'Time from the first accepted change of a record to its outcome.',
+    buckets: [0.25, 0.5, 1, 2, 3, 5, 10, 30, 60, 300, 900, 3600],
+    registers: [registry],
+  });
+  const retries = new Counter({
+    name: 'mktsync_retries_total',
+    help: 'Records put back for another attempt, by failure category.',
+    labelNames: ['category'] as const,
+    registers: [registry],
+  });
+  const throttlePauses = new Counter({
+    name: 'mktsync_throttle_pauses_total',
+    help: 'Times Marketo throttled (20023/20024) and every worker paused.',
+    registers: [registry],
+  });
+  const authFailures = new Counter({
+    name: 'mktsync_auth_failures_total',
+    help: 'Calls refused for authentication (20013/20014).',
+    registers: [registry],
+  });
+
+  // Shared gauges: read from Redis at scrape time; one refresh (two round trips) serves them all.
+  let refreshing: Promise<void> | undefined;
+  const collect = async (): Promise<void> => {
+    refreshing ??= refresh().finally(() => (refreshing = undefined));
+    await refreshing;
+  };
+  const waiting = new Gauge({
+    name: 'mktsync_records_waiting',
+    help: 'Records waiting to be sent, by batch group (shared).',
+    labelNames: ['group'] as const,
+    registers: [registry],
+    collect,
+  });
+  const inFlight = new Gauge({
+    name: 'mktsync_records_in_flight',
+    help: 'Records in calls in flight (shared).',
+    registers: [registry],
+    collect,
+  });
+  const activeCalls = new Gauge({
+    name: 'mktsync_calls_in_flight',
+    help: 'SOAP calls in flight across all workers (shared).',
+    registers: [registry],
+    collect,
+  });
+  const oldestAge = new Gauge({
+    name: 'mktsync_oldest_waiting_age_seconds',
+    help: 'Age of the oldest waiting change; 0 when none waits (shared).',
+    registers: [registry],
+    collect,
+  });
+  const deadLetters = new Gauge({
+    name: 'mktsync_dead_letters',
+    help: 'Records in the dead-letter set (shared).',
+    registers: [registry],
+    collect,
+  });
+  const quotaUsed = new Gauge({
+    name: 'mktsync_quota_calls_today',
+    help: 'Calls made today (US Central day) against the daily quota (shared).',
+    registers: [registry],
+    collect,
+  });
+  const lastSuccess = new Gauge({
+    name: 'mktsync_last_success_timestamp_seconds',
+    help: 'Unix time of the last successful call by any worker; 0 before the first (shared).',
+    registers: [registry],
+    collect,
+  });
+  const stopped = new Gauge({
+    name: 'mktsync_sending_stopped',
+    help: '1 while sending is stopped after an authentication fault (shared).',
+    registers: [registry],
+    collect,
+  });
+  const paused = new Gauge({
+    name: 'mktsync_sending_paused',
+    help: '1 while every worker waits out a throttle or quota pause (shared).',
+    registers: [registry],
+    collect,
+  });
+  const accepted = new Gauge({
+    name: 'mktsync_buffer_changes_accepted',
+    help: 'Changes accepted into the buffer since it was created (shared).',
+    registers: [registry],
+    collect,
+  });
+  const coalesced = new Gauge({
+    name: 'mktsync_buffer_changes_coalesced',
+    help: 'Changes merged into a pending record since the buffer was created (shared).',
+    registers: [registry],
+    collect,
+  });
+
+  const refresh = async (): Promise<void> => {
+    const now = Date.now();
+    const [stats, call] = await Promise.all([buffer.stats(now), buffer.callStats(quotaDay(now))]);
+    for (const group of BATCH_GROUPS) waiting.set({ group }, stats.waiting[group]);
+    inFlight.set(stats.inFlight);
+    activeCalls.set(stats.activeCalls);
+    oldestAge.set(stats.oldestWaitingAt === null ? 0 : Math.max(0, (now - stats.oldestWaitingAt) / 1000));
+    deadLetters.set(stats.deadLetters);
+    quotaUsed.set(call.callsToday);
+    lastSuccess.set(call.lastSuccessAt === null ? 0 : call.lastSuccessAt / 1000);
+    stopped.set(stats.stopped === null ? 0 : 1);
+    paused.set(stats.pausedUntil === null ? 0 : 1);
+    accepted.set(stats.counters.accepted ?? 0);
+    coalesced.set(stats.counters.coalesced ?? 0);
+  };
+  return {
+    registry,
+    onAttempt(report) {
+      const operation = report.operation;
+      duration.observe({ operation }, report.durationMs / 1000);
+      batchRecords.observe({ operation }, report.recordCount);
+      if (!report.error) {
+        calls.inc({ operation, result: 'success' });
+        return;
+      }
+      const code =
+        report.error instanceof MarketoFault && report.error.code !== undefined
+          ? String(report.error.code)
+          : 'none';
+      calls.inc({ operation, result: report.error instanceof MarketoFault ? 'fault' : 'error' });
+      faults.inc({ code, category: report.error.category });
+      if (report.error.category === 'auth') authFailures.inc();
+    },
+    onBatch(_batch, report, actions) {
+      throttlePauses.inc(report.throttlePauses);
+      for (const r of report.retries) retries.inc({ category: r.category }, r.records);
+      for (const action of actions) {
+        if (action.action === 'retry') continue;
+        outcomes.inc({ status: action.outcome.status });
+        latency.observe(action.outcome.latencyMs / 1000);
+      }
+    },
+  };
+}
