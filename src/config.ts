@@ -84,6 +84,8 @@ export interface WorkerSettings {
   rateWindowMs: number;
   /** `MKTSYNC_MAX_CONCURRENT` calls at once across all workers (default 8; 0 = off). */
   maxConcurrent: number;
+  /** `MKTSYNC_DAILY_QUOTA`: the instance's daily call quota, for the quota gauge and alert (default 10000). */
+  dailyQuota: number;
   /** `MKTSYNC_MAX_ATTEMPTS` for transient failures before a record is dead-lettered (default 8). */
   maxAttempts: number;
   /** `MKTSYNC_BACKOFF_BASE_MS` and `MKTSYNC_BACKOFF_MAX_MS`: exponential backoff with full jitter (default 1000, 300000). */
@@ -135,6 +137,7 @@ const workerEnvSchema = z
     MKTSYNC_RATE_LIMIT: int(0).default(80),
     MKTSYNC_RATE_WINDOW_MS: int(1).default(20_000),
     MKTSYNC_MAX_CONCURRENT: int(0).default(8),
+    MKTSYNC_DAILY_QUOTA: int(1).default(10_000),
     MKTSYNC_MAX_ATTEMPTS: int(1).default(8),
     MKTSYNC_BACKOFF_BASE_MS: int(0).default(1000),
     MKTSYNC_BACKOFF_MAX_MS: int(0).default(300_000),
@@ -172,6 +175,7 @@ export function readWorkerSettings(env: Env): WorkerSettings {
     rateLimit: e.MKTSYNC_RATE_LIMIT,
     rateWindowMs: e.MKTSYNC_RATE_WINDOW_MS,
     maxConcurrent: e.MKTSYNC_MAX_CONCURRENT,
+    dailyQuota: e.MKTSYNC_DAILY_QUOTA,
     maxAttempts: e.MKTSYNC_MAX_ATTEMPTS,
     backoffBaseMs: e.MKTSYNC_BACKOFF_BASE_MS,
     backoffMaxMs: e.MKTSYNC_BACKOFF_MAX_MS,

@@ -20,7 +20,7 @@ export interface WorkerMetrics {
 
 const OUTCOME_STATUSES = ['CREATED', 'UPDATED', 'UNCHANGED', 'SKIPPED', 'FAILED', 'DELETED'] as const;
 
-export function createWorkerMetrics(buffer: RedisBuffer): WorkerMetrics {
+export function createWorkerMetrics(buffer: RedisBuffer, dailyQuota: number): WorkerMetrics {
   const registry = new Registry();
   registerProcessMetrics(registry);
   const calls = new Counter({
@@ -73,6 +73,11 @@ export function createWorkerMetrics(buffer: RedisBuffer): WorkerMetrics {
     help: 'Times Marketo throttled (20023/20024) and every worker paused.',
     registers: [registry],
   });
+  new Gauge({
+    name: 'mktsync_quota_calls_limit',
+    help: 'The daily call quota of the Marketo instance (MKTSYNC_DAILY_QUOTA).',
+    registers: [registry],
+  }).set(dailyQuota);
   const authFailures = new Counter({
     name: 'mktsync_auth_failures_total',
     help: 'Calls refused for authentication (20013/20014).',

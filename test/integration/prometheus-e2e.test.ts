@@ -1,0 +1,155 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { startIngestServer, type IngestServer } from '../../src/producer/ingest-server.js';
+import { freePort } from '../helpers/redis-server.js';
+import { startPipeline, type PipelineFixture } from '../helpers/pipeline.js';
+
+const DEPLOY = resolve(import.meta.dirname, '../../deploy');
+const dashboard = JSON.parse(readFileSync(join(DEPLOY, 'grafana/dashboards/mktsync.json'), 'utf8')) as {
+  panels: { title: string; targets?: { expr: string }[] }[];
+};
+const rules = (
+  parse(readFileSync(join(DEPLOY, 'prometheus/alerts.yml'), 'utf8')) as {
+    groups: { rules: { alert: string; expr: string }[] }[];
+  }
+).groups.flatMap((g) => g.rules);
+
+let p: PipelineFixture;
+let ingest: IngestServer;
+let prometheus: ChildProcess;
+let promUrl: string;
+const dir = mkdtempSync(join(tmpdir(), 'mktsync-prom-'));
+
+async function query(
+  expr: string,
+): Promise<{ status: string; data?: { result: unknown[] }; error?: string }> {
+  const response = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
+  return (await response.json()) as { status: string; data?: { result: unknown[] }; error?: string };
+}
+
+beforeAll(async () => {
+  p = await startPipeline({ faults: { latency: { minMs: 5, maxMs: 30 } } });
+  const worker = await p.startWorker({}, { MKTSYNC_LINGER_MS: '100' });
+  ingest = await startIngestServer({ producer: p.producer, authDisabled: true });
+  copyFileSync(join(DEPLOY, 'prometheus/alerts.yml'), join(dir, 'alerts.yml'));
+  writeFileSync(
+    join(dir, 'prometheus.yml'),
+    [
+      'global: { scrape_interval: 1s, evaluation_interval: 1s }',
+      'rule_files: [alerts.yml]',
+      'scrape_configs:',
+      `  - { job_name: mktsync-worker, static_configs: [{ targets: ['${new URL(worker.url!).host}'] }] }`,
+      `  - { job_name: mktsync-ingest, static_configs: [{ targets: ['${new URL(ingest.url).host}'] }] }`,
+    ].join('\n'),
+  );
+  const port = await freePort();
+  promUrl = `http://127.0.0.1:${port}`;
+  prometheus = spawn(
+    'prometheus',
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+    ],
+    {
+      stdio: 'ignore',
+    },
+  );
+  for (let i = 0; i < 200; i++) {
+    const ready = await fetch(`${promUrl}/-/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  // A load with a few faults, spread over several scrapes.
+  for (let round = 0; round < 6; round++) {
+    if (round === 2)
+      p.f.emulator.configure({
+        faults: { failNext: { calls: 2, effect: 20011 }, throttleBurst: { calls: 1, code: 20023 } },
+      });
+    const leads = Array.from({ length: 400 }, (_, i) => ({
+      Email: `p${(round * 400 + i) % 900}@example.com`,
+      attributes: { City: `c${round}` },
+    }));
+    await fetch(`${ingest.url}/v1/leads`, {
+      method: 'POST',
+      body: JSON.stringify(leads),
+      headers: { 'Content-Type': 'application/json' },
+    });
+    await fetch(`${ingest.url}/v1/mobjects`, {
+      method: 'POST',
+      body: JSON.stringify([
+        {
+          type: 'Opportunity',
+          operation: 'UPSERT',
+          externalKey: { name: 'k', value: `O-${round}` },
+          attributes: { Stage: 'New' },
+        },
+      ]),
+      headers: { 'Content-Type': 'application/json' },
+    });
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  await p.drained(30_000);
+  await new Promise((r) => setTimeout(r, 3000));
+}, 90_000);
+
+afterAll(async () => {
+  prometheus?.kill('SIGTERM');
+  await ingest?.close();
+  await p?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('a real Prometheus scraping a worker and an ingest server under load', () => {
+  const exprs = dashboard.panels.flatMap((panel) =>
+    (panel.targets ?? []).map((t) => [panel.title, t.expr] as const),
+  );
+
+  it('scrapes both targets', async () => {
+    const up = await query('up');
+    expect(
+      (up.data!.result as { metric: { job: string }; value: [number, string] }[])
+        .map((r) => [r.metric.job, r.value[1]])
+        .sort(),
+    ).toEqual([
+      ['mktsync-ingest', '1'],
+      ['mktsync-worker', '1'],
+    ]);
+  });
+
+  it.each(exprs)('dashboard panel "%s" returns data for %s', async (_title, expr) => {
+    const answer = await query(expr);
+    expect(answer.status, answer.error).toBe('success');
+    expect(answer.data!.result.length).toBeGreaterThan(0);
+  });
+
+  it.each(rules.map((r) => [r.alert, r.expr] as const))(
+    'alert %s is valid and every series it reads exists: %s',
+    async (_name, expr) => {
+      const answer = await query(expr);
+      expect(answer.status, answer.error).toBe('success');
+      const selectors = [...expr.matchAll(/\b(mktsync_[a-z_]+|up)\b(\{[^}]*\})?/g)].map((m) => m[0]);
+      expect(selectors.length).toBeGreaterThan(0);
+      for (const selector of selectors) {
+        const count = await query(`count(${selector})`);
+        expect(count.data!.result.length, selector).toBeGreaterThan(0);
+      }
+    },
+  );
+
+  it('promtool checks and unit-tests the alert rules', () => {
+    expect(
+      execFileSync('promtool', ['check', 'rules', join(DEPLOY, 'prometheus/alerts.yml')]).toString(),
+    ).toMatch(/SUCCESS: 6 rules found/);
+    expect(
+      execFileSync('promtool', ['test', 'rules', join(DEPLOY, 'prometheus/alerts.test.yml')]).toString(),
+    ).toMatch(/SUCCESS/);
+  });
+});
