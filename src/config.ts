@@ -109,6 +109,10 @@ export interface WorkerSettings {
   shutdownTimeoutMs: number;
   /** `MKTSYNC_LOG_LEVEL`: debug, info, warn or error (default info). */
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** `MKTSYNC_INGEST_TOKEN`: guards the worker's queue view (off without it). */
+  queueViewToken?: string;
+  /** `MKTSYNC_QUEUE_VIEW_WRITE=on` lets the queue view redrive dead letters (default off). */
+  queueViewWrite: boolean;
 }
 
 const int = (min: number) =>
@@ -150,6 +154,8 @@ const workerEnvSchema = z
     MKTSYNC_HTTP_HOST: z.string().min(1).default('0.0.0.0'),
     MKTSYNC_SHUTDOWN_TIMEOUT_MS: int(0).default(30_000),
     MKTSYNC_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    MKTSYNC_INGEST_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    MKTSYNC_QUEUE_VIEW_WRITE: z.enum(['on', 'off']).default('off'),
   })
   .refine((e) => e.MKTSYNC_LEASE_MS > e.MKTSYNC_RESPONSE_TIMEOUT_MS, {
     path: ['MKTSYNC_LEASE_MS'],
@@ -188,7 +194,9 @@ export function readWorkerSettings(env: Env): WorkerSettings {
     httpHost: e.MKTSYNC_HTTP_HOST,
     shutdownTimeoutMs: e.MKTSYNC_SHUTDOWN_TIMEOUT_MS,
     logLevel: e.MKTSYNC_LOG_LEVEL,
+    queueViewWrite: e.MKTSYNC_QUEUE_VIEW_WRITE === 'on',
   };
+  if (e.MKTSYNC_INGEST_TOKEN) settings.queueViewToken = e.MKTSYNC_INGEST_TOKEN;
   if (e.REDIS_URL) settings.redisUrl = e.REDIS_URL;
   if (e.REDIS_CLUSTER_NODES) settings.redisClusterNodes = e.REDIS_CLUSTER_NODES.split(',');
   return Object.freeze(settings);

@@ -9,6 +9,7 @@ import { MarketoSoapClient } from '../soap/client.js';
 import { createWorkerMetrics } from '../metrics/worker-metrics.js';
 import { quotaDay } from './backoff.js';
 import { Dispatcher, type DispatcherEvents } from './dispatcher.js';
+import { serveQueueView } from './queue-view.js';
 import { BatchSender } from './sender.js';
 
 /** Options of {@link startWorker} besides the settings. */
@@ -102,6 +103,19 @@ export async function startWorker(settings: WorkerSettings, options: WorkerOptio
         res.end(JSON.stringify(body));
       };
       if (path === '/livez') return reply(200, { ok: true });
+      if (path?.startsWith('/queue')) {
+        const view = {
+          allowRedrive: settings.queueViewWrite,
+          ...(settings.queueViewToken ? { token: settings.queueViewToken } : {}),
+        };
+        serveQueueView(req, res, path, buffer, view).then(
+          (served) => {
+            if (!served) reply(404, { error: `no route ${path}` });
+          },
+          (error: unknown) => reply(500, { error: (error as Error).message }),
+        );
+        return;
+      }
       if (path === '/metrics') {
         metrics.registry.metrics().then(
           (text) => {
