@@ -16,7 +16,7 @@ type RedisLike = Redis | Cluster;
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    mktEnqueue(seqKey: string, ...args: (string | number)[]): Result<string[], Context>;
+    mktEnqueue(seqKey: string, ...args: (string | number)[]): Result<number[], Context>;
     mktClaim(seqKey: string, ...args: (string | number)[]): Result<string[], Context>;
     mktTakeToken(seqKey: string, ...args: (string | number)[]): Result<number, Context>;
     mktSettle(seqKey: string, ...args: (string | number)[]): Result<string, Context>;
@@ -125,11 +125,14 @@ export class RedisBuffer {
     if (changes.length === 0) return Object.assign([], { merged: 0 });
     const args: (string | number)[] = [this.keys.base, now];
     for (const c of changes) args.push(c.key, c.group, JSON.stringify(c.data));
-    const flat = await this.redis.mktEnqueue(this.keys.seq, ...args);
-    const out: { key: string; seq: number }[] = [];
-    // The last element is how many of the changes merged into a pending record.
-    for (let i = 0; i + 1 < flat.length; i += 2) out.push({ key: flat[i]!, seq: Number(flat[i + 1]) });
-    return Object.assign(out, { merged: Number(flat[flat.length - 1]) });
+    const [lastSeq, merged] = await this.redis.mktEnqueue(this.keys.seq, ...args);
+    // The changes took consecutive sequence numbers ending at lastSeq.
+    const first = lastSeq! - changes.length + 1;
+    const out = changes.map((c, i) => {
+      const seq = first + i;
+      return { key: c.key.endsWith('#') ? `${c.key}${seq}` : c.key, seq };
+    });
+    return Object.assign(out, { merged: merged! });
   }
 
   /** Claims a batch of `group` if the gates allow one now. */

@@ -44,13 +44,14 @@ end
 -- Puts a batch entry back as pending, under any newer change that arrived meanwhile.
 local function putBack(group, e, score, burn)
   local rk = K('rec:' .. e.key)
-  local cur = redis.call('HMGET', rk, 'group', 'data', 'count', 'last')
+  local cur = redis.call('HMGET', rk, 'group', 'data', 'count', 'last', 'first')
   local attempts = tonumber(e.attempts) + (burn and 1 or 0)
   if cur[1] then
     local g = upgrade(group, cur[1])
     local merged = merge(e.data, cjson.decode(cur[2]))
-    redis.call('HSET', rk, 'group', g, 'data', cjson.encode(merged), 'first', e.first,
-      'count', tonumber(e.count) + tonumber(cur[3]), 't0', e.t0, 'attempts', attempts)
+    -- A record fresh from ENQUEUE has no last or count yet (they default to first and 1).
+    redis.call('HSET', rk, 'group', g, 'data', cjson.encode(merged), 'first', e.first, 'last', cur[4] or cur[5],
+      'count', tonumber(e.count) + tonumber(cur[3] or '1'), 't0', e.t0, 'attempts', attempts)
     redis.call('ZREM', K('dirty:' .. cur[1]), e.key)
     redis.call('ZADD', K('dirty:' .. g), score, e.key)
     redis.call('SADD', K('groups'), g)
@@ -63,17 +64,20 @@ end
 `;
 
 /**
- * ARGV: base, now, then (key, group, data) per change. A key ending in '#' never merges: the sequence
- * number is appended. Returns key1, seq1, key2, seq2, …
+ * ARGV: base, now, then (key, group, data) per change. A key ending in '#' never merges: its sequence
+ * number is appended. The changes take consecutive sequence numbers (one INCRBY for the whole call),
+ * so the reply is only {lastSeq, merged}: the caller derives every change's number and key from it.
  */
 export const ENQUEUE = `${COMMON}
 local now = tonumber(ARGV[2])
-local out = {}
+local n = (#ARGV - 2) / 3
+local seq = redis.call('INCRBY', KEYS[1], n) - n
 local merged = 0
+local groups = {}
 for i = 3, #ARGV, 3 do
   local key, group, data = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-  local seq = redis.call('INCR', KEYS[1])
-  if string.sub(key, -1) == '#' then key = key .. seq end
+  seq = seq + 1
+  if string.byte(key, -1) == 35 then key = key .. seq end
   local rk = K('rec:' .. key)
   local cur = redis.call('HMGET', rk, 'group', 'data', 'count')
   if cur[1] then
@@ -82,23 +86,22 @@ for i = 3, #ARGV, 3 do
       local score = redis.call('ZSCORE', K('dirty:' .. cur[1]), key)
       redis.call('ZREM', K('dirty:' .. cur[1]), key)
       redis.call('ZADD', K('dirty:' .. g), score or now, key)
-      redis.call('SADD', K('groups'), g)
+      groups[g] = true
     end
     redis.call('HSET', rk, 'group', g, 'data', cjson.encode(merge(cjson.decode(cur[2]), cjson.decode(data))),
-      'last', seq, 'count', tonumber(cur[3]) + 1)
+      'last', seq, 'count', tonumber(cur[3] or '1') + 1)
     merged = merged + 1
   else
-    redis.call('HSET', rk, 'group', group, 'data', data, 'first', seq, 'last', seq, 'count', 1, 't0', now, 'attempts', 0)
+    -- A new record leaves last, count and attempts absent (meaning first, 1 and 0): fewer fields, less work.
+    redis.call('HSET', rk, 'group', group, 'data', data, 'first', seq, 't0', now)
     redis.call('ZADD', K('dirty:' .. group), 'NX', now, key)
-    redis.call('SADD', K('groups'), group)
+    groups[group] = true
   end
-  out[#out + 1] = key
-  out[#out + 1] = seq
 end
-redis.call('HINCRBY', K('counters'), 'accepted', (#ARGV - 2) / 3)
+for g in pairs(groups) do redis.call('SADD', K('groups'), g) end
+redis.call('HINCRBY', K('counters'), 'accepted', n)
 if merged > 0 then redis.call('HINCRBY', K('counters'), 'coalesced', merged) end
-out[#out + 1] = merged
-return out
+return {seq, merged}
 `;
 
 /**
@@ -140,8 +143,8 @@ while #entries < maxBatch do
   for _, key in ipairs(cand) do
     if #entries < maxBatch and redis.call('HEXISTS', K('inflight'), key) == 0 then
       local r = redis.call('HMGET', K('rec:' .. key), 'data', 'first', 'last', 'count', 't0', 'attempts')
-      entries[#entries + 1] = { key = key, data = cjson.decode(r[1]), first = tonumber(r[2]), last = tonumber(r[3]),
-        count = tonumber(r[4]), t0 = tonumber(r[5]), attempts = tonumber(r[6]) }
+      entries[#entries + 1] = { key = key, data = cjson.decode(r[1]), first = tonumber(r[2]), last = tonumber(r[3] or r[2]),
+        count = tonumber(r[4] or '1'), t0 = tonumber(r[5]), attempts = tonumber(r[6] or '0') }
     end
   end
   offset = offset + #cand

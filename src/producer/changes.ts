@@ -9,6 +9,10 @@ import {
 } from '../model/records.js';
 import { SYNC_OPERATIONS } from '../soap/types.js';
 import type { BufferedChange } from '../buffer/buffer.js';
+import { fastLeadChange } from './fast-lead.js';
+import { leadKey, mobjectKey } from './record-keys.js';
+
+export { leadKey, mobjectKey };
 
 /**
  * The change formats producers accept (library, HTTP and files alike), their validation, and the
@@ -43,33 +47,8 @@ export const mobjectChangeSchema = mobjectRecordSchema
   });
 export type MObjectChange = z.input<typeof mobjectChangeSchema>;
 
-// Record keys are printable and free of the buffer's separators' meaning; values are URI-encoded.
-const enc = encodeURIComponent;
-
 function texts(values: Record<string, string | number | boolean | null>): Record<string, string> {
   return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, attributeText(v)]));
-}
-
-/** The record key of a lead: its highest-precedence key. dedupEnabled=false changes never merge. */
-export function leadKey(lead: z.output<typeof leadChangeSchema>): string {
-  const base =
-    lead.Id !== undefined
-      ? `L:id:${lead.Id}`
-      : lead.ForeignSysPersonId !== undefined
-        ? `L:fs:${lead.ForeignSysType}:${enc(lead.ForeignSysPersonId)}`
-        : `L:em:${enc(lead.Email!.toLowerCase())}`;
-  return lead.dedupEnabled === false ? `${base}#` : base;
-}
-
-/** The record key of an object: type and id or external key. An INSERT never merges. */
-export function mobjectKey(change: z.output<typeof mobjectChangeSchema>): string {
-  const base =
-    change.id !== undefined
-      ? `O:${change.type}:id:${change.id}`
-      : change.externalKey !== undefined
-        ? `O:${change.type}:ek:${enc(change.externalKey.name)}=${enc(change.externalKey.value)}`
-        : `O:${change.type}:new`;
-  return change.operation === 'INSERT' ? `${base}#` : base;
 }
 
 /** A validated lead change as the buffer stores it. */
@@ -112,6 +91,11 @@ export function validateLeads(
 ): ValidatedChanges {
   const out: ValidatedChanges = { valid: [], problems: [] };
   inputs.forEach((input, i) => {
+    const fast = fastLeadChange(input);
+    if (fast) {
+      out.valid.push({ index: i, change: fast });
+      return;
+    }
     const parsed = leadChangeSchema.safeParse(input);
     if (parsed.success) out.valid.push({ index: i, change: bufferedLead(parsed.data) });
     else out.problems.push(...problemsOf(parsed.error, at(i)));

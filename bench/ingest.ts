@@ -1,0 +1,122 @@
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { startIngestServer } from '../src/producer/ingest-server.js';
+import { createProducer } from '../src/producer/producer.js';
+import type { LeadChange } from '../src/producer/changes.js';
+import { dropPrefix, freshPrefix, median } from './harness.js';
+
+function payloads(n: number): LeadChange[] {
+  return Array.from({ length: n }, (_, i) => ({
+    Email: `user${i % 50_000}@example.com`,
+    attributes: { FirstName: `F${i}`, City: i % 2 ? 'Berlin' : 'Austin', LeadScore: i % 100 },
+  }));
+}
+
+/** Changes per call, as an application flushing its own small buffer would send them. */
+const CHUNK = 500;
+
+/** Runs `send` over every item from `callers` concurrent callers; returns `changes` per second. */
+async function timed<T>(
+  items: T[],
+  callers: number,
+  changes: number,
+  send: (item: T) => Promise<void>,
+): Promise<number> {
+  let next = 0;
+  const t = performance.now();
+  await Promise.all(
+    Array.from({ length: callers }, async () => {
+      while (next < items.length) await send(items[next++]!);
+    }),
+  );
+  return changes / ((performance.now() - t) / 1000);
+}
+
+export interface IngestFigures {
+  callers: number;
+  libraryPerSec: number;
+  httpPerSec: number;
+  bullmqAddBulkPerSec: number;
+}
+
+/**
+ * Changes/s accepted through the library producer, through HTTP ingestion, and through plain BullMQ
+ * `addBulk` of the same payloads in chunks of 500, from one caller and from several concurrent callers
+ * (an application server's request handlers sharing one connection). The three are interleaved in
+ * every run so that machine noise hits them alike; the figure is the median over runs.
+ */
+export async function benchIngest(
+  redisUrl: string,
+  n: number,
+  runs: number,
+  callerCounts = [1, 8],
+): Promise<IngestFigures[]> {
+  const changes = payloads(n);
+  const chunks: LeadChange[][] = [];
+  for (let i = 0; i < n; i += CHUNK) chunks.push(changes.slice(i, i + CHUNK));
+  const bodies = chunks.map((c) => JSON.stringify(c));
+  const redis = new Redis(redisUrl);
+  const out: IngestFigures[] = [];
+  for (const callers of callerCounts) {
+    const library: number[] = [];
+    const http: number[] = [];
+    const bullmq: number[] = [];
+    for (let run = 0; run < runs; run++) {
+      {
+        const prefix = freshPrefix();
+        const producer = await createProducer({ url: redisUrl, prefix });
+        library.push(
+          await timed(chunks, callers, n, async (chunk) => {
+            const result = await producer.enqueueLeads(chunk);
+            if (result.accepted.length !== chunk.length)
+              throw new Error('the producer refused a bench change');
+          }),
+        );
+        await producer.close();
+        await dropPrefix(redis, `{${prefix}}*`);
+      }
+      {
+        const prefix = freshPrefix();
+        const producer = await createProducer({ url: redisUrl, prefix });
+        const server = await startIngestServer({
+          producer,
+          authDisabled: true,
+          maxBodyBytes: 50 * 1024 * 1024,
+        });
+        const perSec = await timed(bodies, callers, n, async (body) => {
+          const response = await fetch(`${server.url}/v1/leads`, {
+            method: 'POST',
+            body,
+            headers: { 'Content-Type': 'application/json' },
+          });
+          if (response.status !== 202) throw new Error(`ingest answered ${response.status}`);
+          await response.arrayBuffer();
+        });
+        http.push(perSec);
+        await server.close();
+        await producer.close();
+        await dropPrefix(redis, `{${prefix}}*`);
+      }
+      {
+        const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+        const queue = new Queue(freshPrefix(), { connection });
+        bullmq.push(
+          await timed(chunks, callers, n, async (chunk) => {
+            await queue.addBulk(chunk.map((data) => ({ name: 'change', data })));
+          }),
+        );
+        await queue.obliterate({ force: true });
+        await queue.close();
+        connection.disconnect();
+      }
+    }
+    out.push({
+      callers,
+      libraryPerSec: median(library),
+      httpPerSec: median(http),
+      bullmqAddBulkPerSec: median(bullmq),
+    });
+  }
+  redis.disconnect();
+  return out;
+}

@@ -1,0 +1,50 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { Redis } from 'ioredis';
+import { BIN, KEY, USER, dropPrefix, freshPrefix, waitDrained } from './harness.js';
+import { fillBacklog } from './drain.js';
+
+function usedMemory(info: string): number {
+  return Number(/used_memory:(\d+)/.exec(info)![1]);
+}
+
+/** Peak RSS of a worker process draining a backlog of `changes` changes, and Redis bytes per waiting record. */
+export async function benchMemory(redisUrl: string, endpoint: string, changes: number, leads: number) {
+  const redis = new Redis(redisUrl);
+  const prefix = freshPrefix();
+  const before = usedMemory(await redis.info('memory'));
+  await fillBacklog(redis, prefix, changes, leads);
+  const after = usedMemory(await redis.info('memory'));
+  const child = spawn(process.execPath, [BIN, 'worker'], {
+    env: {
+      ...process.env,
+      REDIS_URL: redisUrl,
+      MKTSYNC_PREFIX: prefix,
+      MARKETO_SOAP_ENDPOINT: endpoint,
+      MARKETO_USER_ID: USER,
+      MARKETO_ENCRYPTION_KEY: KEY,
+      MKTSYNC_RATE_LIMIT: '0',
+      MKTSYNC_MAX_CONCURRENT: '0',
+      MKTSYNC_HTTP_PORT: '0',
+      MKTSYNC_LOG_LEVEL: 'warn',
+    },
+    stdio: 'ignore',
+  });
+  const t = performance.now();
+  await waitDrained(redis, prefix);
+  const seconds = (performance.now() - t) / 1000;
+  // VmHWM is the process's peak resident set size.
+  const peakKb = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]);
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+  await dropPrefix(redis, `{${prefix}}*`);
+  redis.disconnect();
+  return {
+    changes,
+    leads,
+    workerPeakRssMb: peakKb / 1024,
+    redisBytesPerWaitingRecord: (after - before) / leads,
+    drainSeconds: seconds,
+  };
+}

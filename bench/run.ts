@@ -1,0 +1,181 @@
+/**
+ * `npm run bench`: every figure measured in one run beside its baseline on the same machine; results as
+ * JSON and as a markdown table in bench/results/. `npm run bench -- --smoke` is the seconds-long run CI
+ * makes so that the benchmarks never rot (its figures are not meaningful).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startPrivateRedis } from '../src/demo/private-redis.js';
+import { benchDrain } from './drain.js';
+import { benchEfficiency } from './efficiency.js';
+import { emulatorProcess } from './harness.js';
+import { benchIngest } from './ingest.js';
+import { benchLatency } from './latency.js';
+import { benchMemory } from './memory.js';
+import { benchScaling } from './scaling.js';
+
+const { values } = parseArgs({
+  options: { smoke: { type: 'boolean', default: false }, only: { type: 'string' } },
+});
+const smoke = values.smoke;
+const only = values.only?.split(',');
+const want = (name: string): boolean => !only || only.includes(name);
+const say = (line: string): void => void process.stderr.write(`${line}\n`);
+
+const sizes = smoke
+  ? {
+      ingest: 5_000,
+      runs: 1,
+      drainChanges: 10_000,
+      drainLeads: 2_500,
+      effLeads: 300,
+      latencySeconds: 2,
+      memChanges: 10_000,
+      memLeads: 2_500,
+      scaleChanges: 10_000,
+      scaleLeads: 2_500,
+      scale: [1, 2],
+    }
+  : {
+      ingest: 100_000,
+      runs: 3,
+      drainChanges: 200_000,
+      drainLeads: 50_000,
+      effLeads: 3_000,
+      latencySeconds: 20,
+      memChanges: 1_000_000,
+      memLeads: 200_000,
+      scaleChanges: 100_000,
+      scaleLeads: 25_000,
+      scale: [1, 2, 4],
+    };
+
+const redis = await startPrivateRedis(say, process.env);
+const emulator = await emulatorProcess(['--no-limits']);
+const results: Record<string, unknown> = {};
+const targets: { name: string; value: number; target: string; met: boolean }[] = [];
+try {
+  if (want('ingest')) {
+    say('ingest…');
+    const r = await benchIngest(redis.url, sizes.ingest, sizes.runs);
+    results.ingest = r;
+    for (const f of r) {
+      const ratio = f.libraryPerSec / f.bullmqAddBulkPerSec;
+      targets.push({
+        name: `ingest, ${f.callers} caller(s): library / BullMQ addBulk`,
+        value: ratio,
+        target: '≥ 3x',
+        met: ratio >= 3,
+      });
+      const httpRatio = f.httpPerSec / f.bullmqAddBulkPerSec;
+      targets.push({
+        name: `ingest, ${f.callers} caller(s): HTTP / BullMQ addBulk`,
+        value: httpRatio,
+        target: '≥ 3x',
+        met: httpRatio >= 3,
+      });
+    }
+  }
+  if (want('drain')) {
+    say('drain…');
+    const r = await benchDrain(
+      redis.url,
+      emulator.endpoint,
+      sizes.drainChanges,
+      sizes.drainLeads,
+      sizes.runs,
+    );
+    results.drain = r;
+    targets.push({
+      name: 'drain changes/s / BullMQ no-op jobs/s',
+      value: r.changesPerSec / r.bullmqNoopJobsPerSec,
+      target: '≥ 2x',
+      met: r.changesPerSec / r.bullmqNoopJobsPerSec >= 2,
+    });
+  }
+  if (want('efficiency')) {
+    say('efficiency…');
+    const r = await benchEfficiency(redis.url, emulator, sizes.effLeads, smoke ? 50 : 200);
+    results.efficiency = r;
+    targets.push({
+      name: 'calls / minimum (backlog)',
+      value: r.backlogCallsPerMinimum,
+      target: '≤ 1.05x',
+      met: r.backlogCallsPerMinimum <= 1.05,
+    });
+    targets.push({
+      name: 'batch fill under backlog',
+      value: r.backlogBatchFill,
+      target: '≥ 95%',
+      met: r.backlogBatchFill >= 0.95,
+    });
+  }
+  if (want('latency')) {
+    say('latency…');
+    const r = await benchLatency(redis.url, emulator, sizes.latencySeconds);
+    results.latency = r;
+    const bound = r.lingerMs + 2 * r.apiP99Ms;
+    targets.push({
+      name: 'p99 latency / (linger + 2 × API p99)',
+      value: r.p99Ms / bound,
+      target: '≤ 1',
+      met: r.p99Ms <= bound,
+    });
+  }
+  if (want('memory')) {
+    say('memory…');
+    const r = await benchMemory(redis.url, emulator.endpoint, sizes.memChanges, sizes.memLeads);
+    results.memory = r;
+    targets.push({
+      name: 'worker peak RSS (MB)',
+      value: r.workerPeakRssMb,
+      target: '≤ 200',
+      met: r.workerPeakRssMb <= 200,
+    });
+  }
+  if (want('scaling')) {
+    say('scaling…');
+    results.scaling = await benchScaling(
+      redis.url,
+      emulator.endpoint,
+      sizes.scaleChanges,
+      sizes.scaleLeads,
+      sizes.scale,
+    );
+  }
+} finally {
+  await emulator.stop();
+  await redis.stop();
+}
+
+const machine = {
+  cpus: os.cpus().length,
+  cpu: os.cpus()[0]?.model,
+  memoryGb: Math.round(os.totalmem() / 2 ** 30),
+  node: process.version,
+  platform: `${os.platform()} ${os.release()}`,
+};
+const report = { date: new Date().toISOString(), mode: smoke ? 'smoke' : 'full', machine, results, targets };
+const dir = resolve(import.meta.dirname, 'results');
+mkdirSync(dir, { recursive: true });
+const fmt = (n: number): string =>
+  Math.abs(n) >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2);
+const md = [
+  `# mktsync benchmark (${report.mode}, ${report.date})`,
+  '',
+  `Machine: ${machine.cpus} × ${machine.cpu}, ${machine.memoryGb} GiB, Node ${machine.node}.`,
+  '',
+  '| target | measured | goal | met |',
+  '| --- | --- | --- | --- |',
+  ...targets.map((t) => `| ${t.name} | ${fmt(t.value)} | ${t.target} | ${t.met ? 'yes' : 'no'} |`),
+  '',
+  '```json',
+  JSON.stringify(results, null, 2),
+  '```',
+  '',
+].join('\n');
+writeFileSync(resolve(dir, `${report.mode}.json`), JSON.stringify(report, null, 2));
+writeFileSync(resolve(dir, `${report.mode}.md`), md);
+process.stdout.write(md);

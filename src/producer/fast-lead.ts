@@ -1,0 +1,81 @@
+import type { BufferedChange } from '../buffer/buffer.js';
+import type { StoredLead } from '../buffer/types.js';
+import { FOREIGN_SYS_TYPES } from '../soap/types.js';
+import { leadKey } from './record-keys.js';
+
+/**
+ * A hand-written check for the common shape of a lead change, used before zod on the ingestion hot
+ * path: zod costs ~5 µs a change, a third of what accepting one costs in all. It answers only "certainly
+ * valid" (the buffered change, exactly what the zod path produces) or "not sure" (undefined); every
+ * doubt falls back to zod, which also writes the error messages. The equivalence is tested on
+ * generated inputs (test/unit/fast-lead.test.ts).
+ */
+
+const INT_MAX = 2_147_483_647;
+// eslint-disable-next-line no-control-regex
+const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+const LEAD_FIELDS = new Set([
+  'Id',
+  'Email',
+  'ForeignSysPersonId',
+  'ForeignSysType',
+  'attributes',
+  'dedupEnabled',
+]);
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+function xmlText(value: unknown): value is string {
+  return typeof value === 'string' && !NOT_XML.test(value) && value.isWellFormed();
+}
+
+function attributeTexts(values: Record<string, unknown>): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const name in values) {
+    if (!Object.hasOwn(values, name) || name === '' || name === '__proto__' || !xmlText(name))
+      return undefined;
+    const value = values[name];
+    if (typeof value === 'string') {
+      if (!xmlText(value)) return undefined;
+      out[name] = value;
+    } else if (typeof value === 'number') {
+      if (!Number.isFinite(value)) return undefined;
+      out[name] = String(value);
+    } else if (typeof value === 'boolean') out[name] = String(value);
+    else if (value === null) out[name] = '';
+    else return undefined;
+  }
+  return out;
+}
+
+/** The buffered form of `input` when it is certainly a valid lead change, else undefined. */
+export function fastLeadChange(input: unknown): BufferedChange | undefined {
+  if (!isPlainObject(input)) return undefined;
+  for (const field in input) if (!LEAD_FIELDS.has(field) || !Object.hasOwn(input, field)) return undefined;
+  const { Id, Email, ForeignSysPersonId, ForeignSysType, attributes, dedupEnabled } = input;
+  if (Id !== undefined && !(Number.isInteger(Id) && (Id as number) > 0 && (Id as number) <= INT_MAX))
+    return undefined;
+  if (Email !== undefined && !(xmlText(Email) && Email !== '')) return undefined;
+  if (ForeignSysPersonId !== undefined && !(xmlText(ForeignSysPersonId) && ForeignSysPersonId !== ''))
+    return undefined;
+  if ((ForeignSysPersonId === undefined) !== (ForeignSysType === undefined)) return undefined;
+  if (ForeignSysType !== undefined && !FOREIGN_SYS_TYPES.includes(ForeignSysType as never)) return undefined;
+  if (Id === undefined && Email === undefined && ForeignSysPersonId === undefined) return undefined;
+  if (dedupEnabled !== undefined && typeof dedupEnabled !== 'boolean') return undefined;
+  let texts: Record<string, string> | undefined = {};
+  if (attributes !== undefined) {
+    if (!isPlainObject(attributes)) return undefined;
+    texts = attributeTexts(attributes);
+    if (texts === undefined) return undefined;
+  }
+  const data: StoredLead = { attributes: texts };
+  if (Id !== undefined) data.Id = Id as number;
+  if (Email !== undefined) data.Email = Email as string;
+  if (ForeignSysPersonId !== undefined) data.ForeignSysPersonId = ForeignSysPersonId as string;
+  if (ForeignSysType !== undefined) data.ForeignSysType = ForeignSysType as StoredLead['ForeignSysType'];
+  return { key: leadKey({ ...data, dedupEnabled }), group: dedupEnabled === false ? 'L0' : 'L', data };
+}

@@ -1,0 +1,36 @@
+import type { StoredLead, StoredMObject } from '../buffer/types.js';
+import type { SyncOperation } from '../soap/types.js';
+
+/**
+ * The record key a change coalesces under. Keys are printable and free of the buffer's separators'
+ * meaning; values are URI-encoded. A key ending in `#` never merges (the buffer appends a sequence
+ * number).
+ */
+
+const enc = encodeURIComponent;
+
+/** The record key of a lead: its highest-precedence key. dedupEnabled=false changes never merge. */
+export function leadKey(
+  lead: Omit<StoredLead, 'attributes'> & { dedupEnabled?: boolean | undefined },
+): string {
+  const base =
+    lead.Id !== undefined
+      ? `L:id:${lead.Id}`
+      : lead.ForeignSysPersonId !== undefined
+        ? `L:fs:${lead.ForeignSysType}:${enc(lead.ForeignSysPersonId)}`
+        : `L:em:${enc(lead.Email!.toLowerCase())}`;
+  return lead.dedupEnabled === false ? `${base}#` : base;
+}
+
+/** The record key of an object: type and id or external key. An INSERT never merges. */
+export function mobjectKey(
+  change: Pick<StoredMObject, 'type' | 'id' | 'externalKey'> & { operation: SyncOperation },
+): string {
+  const base =
+    change.id !== undefined
+      ? `O:${change.type}:id:${change.id}`
+      : change.externalKey !== undefined
+        ? `O:${change.type}:ek:${enc(change.externalKey.name)}=${enc(change.externalKey.value)}`
+        : `O:${change.type}:new`;
+  return change.operation === 'INSERT' ? `${base}#` : base;
+}
