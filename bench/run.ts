@@ -55,7 +55,7 @@ const sizes = smoke
 const redis = await startPrivateRedis(say, process.env);
 const emulator = await emulatorProcess(['--no-limits']);
 const results: Record<string, unknown> = {};
-const targets: { name: string; value: number; target: string; met: boolean }[] = [];
+const targets: { name: string; value: number; target: string; met: boolean | null }[] = [];
 try {
   if (want('ingest')) {
     say('ingest…');
@@ -97,8 +97,21 @@ try {
   }
   if (want('efficiency')) {
     say('efficiency…');
-    const r = await benchEfficiency(redis.url, emulator, sizes.effLeads, smoke ? 50 : 200);
+    const r = await benchEfficiency(redis.url, emulator, sizes.effLeads, smoke ? 50 : 300);
     results.efficiency = r;
+    targets.push({
+      name: 'calls / minimum (live stream, within the linger time)',
+      value: r.burstCallsPerMinimum,
+      target: '≤ 1.05x',
+      met: r.burstCallsPerMinimum <= 1.05,
+    });
+    // Reported, not a target: a lead whose changes span more than the linger time must be sent again.
+    targets.push({
+      name: 'calls / minimum (live stream over ~1.5 linger times; informational)',
+      value: r.spreadCallsPerMinimum,
+      target: '—',
+      met: null,
+    });
     targets.push({
       name: 'calls / minimum (backlog)',
       value: r.backlogCallsPerMinimum,
@@ -169,7 +182,7 @@ const md = [
   '',
   '| target | measured | goal | met |',
   '| --- | --- | --- | --- |',
-  ...targets.map((t) => `| ${t.name} | ${fmt(t.value)} | ${t.target} | ${t.met ? 'yes' : 'no'} |`),
+  ...targets.map((t) => `| ${t.name} | ${fmt(t.value)} | ${t.target} | ${t.met === null ? '—' : t.met ? 'yes' : 'no'} |`),
   '',
   '```json',
   JSON.stringify(results, null, 2),

@@ -75,6 +75,12 @@ export interface WorkerSettings {
   marketo: MarketoSettings;
   /** `MKTSYNC_LINGER_MS`: how long the oldest change may wait for a fuller batch (default 2000). */
   lingerMs: number;
+  /**
+   * `MKTSYNC_QUIET_MS`: a record that changed within this time waits for more changes (up to the linger
+   * time), so that a lead changing many times in a burst is sent once (default 500; 0 = send full
+   * batches at once).
+   */
+  quietMs: number;
   /** `MKTSYNC_MAX_LEADS_PER_CALL` (default 300, Marketo's maximum). */
   maxLeadsPerCall: number;
   /** `MKTSYNC_MAX_MOBJECTS_PER_CALL` (default 100, Marketo's maximum). */
@@ -136,6 +142,7 @@ const workerEnvSchema = z
       .regex(/^[A-Za-z0-9_.:-]+$/, "may hold letters, digits, '-', '_', '.', ':'")
       .default('mktsync'),
     MKTSYNC_LINGER_MS: int(0).default(2000),
+    MKTSYNC_QUIET_MS: int(0).default(500),
     MKTSYNC_MAX_LEADS_PER_CALL: int(1).max(300, 'must be at most 300 (Marketo’s limit)').default(300),
     MKTSYNC_MAX_MOBJECTS_PER_CALL: int(1).max(100, 'must be at most 100 (Marketo’s limit)').default(100),
     MKTSYNC_RATE_LIMIT: int(0).default(80),
@@ -176,6 +183,7 @@ export function readWorkerSettings(env: Env): WorkerSettings {
     prefix: e.MKTSYNC_PREFIX,
     marketo: readMarketoSettings(env),
     lingerMs: e.MKTSYNC_LINGER_MS,
+    quietMs: e.MKTSYNC_QUIET_MS,
     maxLeadsPerCall: e.MKTSYNC_MAX_LEADS_PER_CALL,
     maxMObjectsPerCall: e.MKTSYNC_MAX_MOBJECTS_PER_CALL,
     rateLimit: e.MKTSYNC_RATE_LIMIT,

@@ -60,6 +60,11 @@ export interface ClaimLimits {
   leaseMs: number;
   /** Send what is there without waiting for a full batch or the linger time. */
   flush?: boolean;
+  /**
+   * Hold a record while it still changes: it goes once its last change is this old, or once its first
+   * change waited `lingerMs`. 0 = off.
+   */
+  quietMs?: number;
 }
 
 /** Why a claim got no batch, and until when (epoch ms) that holds, when known. */
@@ -155,6 +160,7 @@ export class RedisBuffer {
       limits.leaseMs,
       id,
       limits.flush ? 1 : 0,
+      limits.quietMs ?? 0,
     );
     if (reply[0] === 'batch') {
       const entries = JSON.parse(reply[2]!) as BatchEntry[] | Record<string, never> as BatchEntry[];

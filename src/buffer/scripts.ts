@@ -44,14 +44,14 @@ end
 -- Puts a batch entry back as pending, under any newer change that arrived meanwhile.
 local function putBack(group, e, score, burn)
   local rk = K('rec:' .. e.key)
-  local cur = redis.call('HMGET', rk, 'group', 'data', 'count', 'last', 'first')
+  local cur = redis.call('HMGET', rk, 'group', 'data', 'count', 'last', 'first', 'at', 't0')
   local attempts = tonumber(e.attempts) + (burn and 1 or 0)
   if cur[1] then
     local g = upgrade(group, cur[1])
     local merged = merge(e.data, cjson.decode(cur[2]))
     -- A record fresh from ENQUEUE has no last or count yet (they default to first and 1).
     redis.call('HSET', rk, 'group', g, 'data', cjson.encode(merged), 'first', e.first, 'last', cur[4] or cur[5],
-      'count', tonumber(e.count) + tonumber(cur[3] or '1'), 't0', e.t0, 'attempts', attempts)
+      'count', tonumber(e.count) + tonumber(cur[3] or '1'), 't0', e.t0, 'attempts', attempts, 'at', cur[6] or cur[7])
     redis.call('ZREM', K('dirty:' .. cur[1]), e.key)
     redis.call('ZADD', K('dirty:' .. g), score, e.key)
     redis.call('SADD', K('groups'), g)
@@ -89,10 +89,10 @@ for i = 3, #ARGV, 3 do
       groups[g] = true
     end
     redis.call('HSET', rk, 'group', g, 'data', cjson.encode(merge(cjson.decode(cur[2]), cjson.decode(data))),
-      'last', seq, 'count', tonumber(cur[3] or '1') + 1)
+      'last', seq, 'count', tonumber(cur[3] or '1') + 1, 'at', now)
     merged = merged + 1
   else
-    -- A new record leaves last, count and attempts absent (meaning first, 1 and 0): fewer fields, less work.
+    -- A new record leaves last, count, attempts and at absent (meaning first, 1, 0 and t0): less work.
     redis.call('HSET', rk, 'group', group, 'data', data, 'first', seq, 't0', now)
     redis.call('ZADD', K('dirty:' .. group), 'NX', now, key)
     groups[group] = true
@@ -106,7 +106,10 @@ return {seq, merged}
 
 /**
  * ARGV: base, group, now, maxBatch, lingerMs, maxActive (0 = off), rateMax (0 = off), rateWindowMs,
- * leaseMs, batchId, flush (1 = do not wait for a full batch).
+ * leaseMs, batchId, flush (1 = do not wait for a full batch), quietMs (0 = off).
+ * A batch goes when it is full, or when the oldest record waited lingerMs (it then fills oldest first).
+ * While neither holds, only records whose last change is quietMs old count towards a full batch:
+ * holding records that still change is what turns a hot stream into few calls.
  * Returns {'batch', id, entriesJson} or {reason, untilMs}: paused, stopped, busy, rate, linger, idle.
  */
 export const CLAIM = `${COMMON}
@@ -135,20 +138,33 @@ if rateMax > 0 then
     return {'rate', tostring(tonumber(first[2]) + rateWindow)}
   end
 end
-local entries = {}
-local offset = 0
-while #entries < maxBatch do
+local quiet = tonumber(ARGV[12] or '0')
+local oldest = tonumber(redis.call('ZRANGE', dirty, 0, 0, 'WITHSCORES')[2])
+-- Once the oldest record waited the linger time, the batch fills oldest first whatever still changes.
+local hold = quiet > 0 and not flush and oldest + linger > now
+-- While holding, look at most this many candidates per claim, so a hot backlog stays cheap.
+local scanMax = hold and maxBatch * 4 or math.huge
+local entries, offset, scanned = {}, 0, 0
+local holdUntil = oldest + linger
+while #entries < maxBatch and scanned < scanMax do
   local cand = redis.call('ZRANGEBYSCORE', dirty, '-inf', now, 'LIMIT', offset, maxBatch)
   if #cand == 0 then break end
   for _, key in ipairs(cand) do
+    scanned = scanned + 1
     if #entries < maxBatch and redis.call('HEXISTS', K('inflight'), key) == 0 then
-      local r = redis.call('HMGET', K('rec:' .. key), 'data', 'first', 'last', 'count', 't0', 'attempts')
-      entries[#entries + 1] = { key = key, data = cjson.decode(r[1]), first = tonumber(r[2]), last = tonumber(r[3] or r[2]),
-        count = tonumber(r[4] or '1'), t0 = tonumber(r[5]), attempts = tonumber(r[6] or '0') }
+      local r = redis.call('HMGET', K('rec:' .. key), 'data', 'first', 'last', 'count', 't0', 'attempts', 'at')
+      local quietAt = hold and tonumber(r[7] or r[5]) + quiet or 0
+      if quietAt > now then
+        holdUntil = math.min(holdUntil, quietAt)
+      else
+        entries[#entries + 1] = { key = key, data = cjson.decode(r[1]), first = tonumber(r[2]), last = tonumber(r[3] or r[2]),
+          count = tonumber(r[4] or '1'), t0 = tonumber(r[5]), attempts = tonumber(r[6] or '0') }
+      end
     end
   end
   offset = offset + #cand
 end
+if hold and #entries < maxBatch then return {'linger', tostring(holdUntil)} end
 if #entries == 0 then return {'idle', tostring(now + linger)} end
 for _, e in ipairs(entries) do
   redis.call('ZREM', dirty, e.key)

@@ -8,6 +8,8 @@ export interface DispatcherOptions {
   maxLeadsPerCall: number;
   maxMObjectsPerCall: number;
   lingerMs: number;
+  /** A record waits until its last change is this old (or it waited `lingerMs`); 0 = off. */
+  quietMs: number;
   /** Calls at once across all workers (0 = off). */
   maxConcurrent: number;
   rateLimit: number;
@@ -78,6 +80,7 @@ export class Dispatcher {
     return {
       maxBatch: isLeadGroup(group) ? this.options.maxLeadsPerCall : this.options.maxMObjectsPerCall,
       lingerMs: this.options.lingerMs,
+      quietMs: this.options.quietMs,
       maxConcurrent: this.options.maxConcurrent,
       rateMax: this.options.rateLimit,
       rateWindowMs: this.options.rateWindowMs,

@@ -89,4 +89,41 @@ describe('the coalescing buffer in Redis', () => {
       count: 2,
     });
   });
+
+  it('holds a record while it still changes, and sends it once it is quiet or has waited the linger time', async () => {
+    const buffer = new RedisBuffer(redis, `t-${randomBytes(4).toString('hex')}`);
+    const quiet = { ...limits, maxBatch: 2, lingerMs: 2_000, quietMs: 500, flush: false };
+    const t = Date.now();
+    await buffer.enqueue(leads({ Email: 'cold1@x.com' }, { Email: 'cold2@x.com' }), t - 1_000);
+    await buffer.enqueue(leads({ Email: 'hot1@x.com' }, { Email: 'hot2@x.com' }), t - 1_500);
+    await buffer.enqueue(leads({ Email: 'hot1@x.com' }, { Email: 'hot2@x.com' }), t - 100);
+    // The hot leads came first, but they changed 100 ms ago: the quiet ones fill the batch.
+    const first = await buffer.claim('L', quiet, t);
+    expect('entries' in first && first.entries.map((e) => e.key)).toEqual([
+      'L:em:cold1%40x.com',
+      'L:em:cold2%40x.com',
+    ]);
+    // The hot ones wait until 500 ms after their last change…
+    expect(await buffer.claim('L', quiet, t)).toEqual({ reason: 'linger', until: t + 400 });
+    await buffer.enqueue(leads({ Email: 'hot1@x.com', attributes: { Score: 3 } }), t + 300);
+    // …and a change at t+300 holds hot1 again, but never past the linger time of its first change.
+    expect(await buffer.claim('L', quiet, t + 450)).toEqual({ reason: 'linger', until: t + 500 });
+    const lingered = await buffer.claim('L', quiet, t + 500);
+    expect('entries' in lingered && lingered.entries.map((e) => e.key).sort()).toEqual([
+      'L:em:hot1%40x.com',
+      'L:em:hot2%40x.com',
+    ]);
+  });
+
+  it('without a quiet period, a full batch goes at once', async () => {
+    const buffer = new RedisBuffer(redis, `t-${randomBytes(4).toString('hex')}`);
+    const t = Date.now();
+    await buffer.enqueue(leads({ Email: 'a@x.com' }, { Email: 'b@x.com' }), t);
+    const batch = await buffer.claim(
+      'L',
+      { ...limits, maxBatch: 2, lingerMs: 2_000, quietMs: 0, flush: false },
+      t,
+    );
+    expect('entries' in batch && batch.entries).toHaveLength(2);
+  });
 });
