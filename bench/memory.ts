@@ -9,7 +9,13 @@ function usedMemory(info: string): number {
 }
 
 /** Peak RSS of a worker process draining a backlog of `changes` changes, and Redis bytes per waiting record. */
-export async function benchMemory(redisUrl: string, endpoint: string, changes: number, leads: number) {
+export async function benchMemory(
+  redisUrl: string,
+  endpoint: string,
+  changes: number,
+  leads: number,
+  nodeOptions = '',
+) {
   const redis = new Redis(redisUrl);
   const prefix = freshPrefix();
   const before = usedMemory(await redis.info('memory'));
@@ -18,6 +24,7 @@ export async function benchMemory(redisUrl: string, endpoint: string, changes: n
   const child = spawn(process.execPath, [BIN, 'worker'], {
     env: {
       ...process.env,
+      NODE_OPTIONS: nodeOptions,
       REDIS_URL: redisUrl,
       MKTSYNC_PREFIX: prefix,
       MARKETO_SOAP_ENDPOINT: endpoint,

@@ -86,9 +86,10 @@ for i = 3, #ARGV, 3 do
       local score = redis.call('ZSCORE', K('dirty:' .. cur[1]), key)
       redis.call('ZREM', K('dirty:' .. cur[1]), key)
       redis.call('ZADD', K('dirty:' .. g), score or now, key)
+      redis.call('HSET', rk, 'group', g)
       groups[g] = true
     end
-    redis.call('HSET', rk, 'group', g, 'data', cjson.encode(merge(cjson.decode(cur[2]), cjson.decode(data))),
+    redis.call('HSET', rk, 'data', cjson.encode(merge(cjson.decode(cur[2]), cjson.decode(data))),
       'last', seq, 'count', tonumber(cur[3] or '1') + 1, 'at', now)
     merged = merged + 1
   else

@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import { RedisBuffer } from '../buffer/buffer.js';
+import { RedisBuffer, type EnqueueReply } from '../buffer/buffer.js';
 import type { Outcome } from '../buffer/types.js';
 import type { InputProblem } from '../model/records.js';
 import { connectRedis, waitReady, type RedisTarget } from '../redis.js';
@@ -21,8 +21,9 @@ export interface ProducerOptions extends RedisTarget {
    */
   prefix?: string;
   /**
-   * Changes written per Redis call.
-   * @defaultValue 500
+   * Changes written per Redis call. The calls of one enqueue are pipelined on the connection (Redis
+   * keeps their order), so Redis merges one chunk while the next is being prepared.
+   * @defaultValue 100
    */
   chunkSize?: number;
 }
@@ -33,6 +34,21 @@ export interface ChangeReference {
   index: number;
   key: string;
   seq: number;
+}
+
+/**
+ * Redis failed part of an enqueue call. `accepted` lists the changes that were written before the
+ * failure (they will be sent); the others were not and may be enqueued again.
+ */
+export class EnqueueError extends Error {
+  override readonly name = 'EnqueueError';
+  constructor(
+    message: string,
+    readonly accepted: ChangeReference[],
+    override readonly cause: unknown,
+  ) {
+    super(message);
+  }
 }
 
 /** The answer to one enqueue call: every input is either accepted or rejected with its reasons. */
@@ -64,24 +80,52 @@ export async function createProducer(options: ProducerOptions = {}): Promise<Pro
   const redis = options.redis ?? connectRedis(options, 'producer');
   if (owned) await waitReady(redis);
   const buffer = new RedisBuffer(redis, options.prefix ?? 'mktsync');
-  const chunkSize = options.chunkSize ?? 500;
+  const chunkSize = options.chunkSize ?? 100;
 
-  const write = async (validated: ValidatedChanges): Promise<EnqueueResult> => {
-    const accepted: ChangeReference[] = [];
-    for (let i = 0; i < validated.valid.length; i += chunkSize) {
-      const chunk = validated.valid.slice(i, i + chunkSize);
-      const refs = await buffer.enqueue(chunk.map((v) => v.change));
-      refs.forEach((ref, j) => accepted.push({ index: chunk[j]!.index, ...ref }));
+  // Each chunk is validated and sent before the next is validated, without waiting for Redis: one
+  // connection keeps them in order, and Redis merges a chunk while the next one is being checked.
+  const write = async (
+    inputs: readonly unknown[],
+    validate: (inputs: readonly unknown[], at: (i: number) => number) => ValidatedChanges,
+  ): Promise<EnqueueResult> => {
+    const pending: Promise<EnqueueReply>[] = [];
+    const chunks: ValidatedChanges['valid'][] = [];
+    const rejected: InputProblem[] = [];
+    for (let start = 0; start < inputs.length; start += chunkSize) {
+      const validated = validate(inputs.slice(start, start + chunkSize), (i) => start + i);
+      for (const problem of validated.problems) rejected.push(problem);
+      if (validated.valid.length === 0) continue;
+      chunks.push(validated.valid.map((v) => ({ index: start + v.index, change: v.change })));
+      pending.push(buffer.enqueue(validated.valid.map((v) => v.change)));
     }
-    return { accepted, rejected: validated.problems };
+    const settled = await Promise.allSettled(pending);
+    const accepted: ChangeReference[] = [];
+    let failure: unknown;
+    settled.forEach((result, c) => {
+      if (result.status === 'rejected') failure ??= result.reason;
+      else
+        result.value.forEach((ref, j) =>
+          accepted.push({ index: chunks[c]![j]!.index, key: ref.key, seq: ref.seq }),
+        );
+    });
+    if (failure !== undefined) {
+      const valid = chunks.reduce((n, c) => n + c.length, 0);
+      throw new EnqueueError(
+        `Redis refused ${valid - accepted.length} of ${valid} valid changes (${(failure as Error).message}); ` +
+          'the error lists the accepted ones',
+        accepted,
+        failure,
+      );
+    }
+    return { accepted, rejected };
   };
   const list = <T>(changes: T | readonly T[]): readonly T[] =>
     Array.isArray(changes) ? changes : [changes as T];
 
   return {
     buffer,
-    enqueueLeads: (changes) => write(validateLeads(list(changes))),
-    enqueueMObjects: (changes) => write(validateMObjects(list(changes))),
+    enqueueLeads: (changes) => write(list(changes), validateLeads),
+    enqueueMObjects: (changes) => write(list(changes), validateMObjects),
     getOutcome: (key) => buffer.getOutcome(key),
     async waitForOutcome(ref, { timeoutMs = 60_000, pollMs = 50 } = {}) {
       const deadline = Date.now() + timeoutMs;
