@@ -78,6 +78,28 @@ export function settingsFor(
   });
 }
 
+/** The environment of a `mktsync worker` process draining `prefix` as fast as the emulator answers. */
+export function workerEnv(
+  redisUrl: string,
+  endpoint: string,
+  prefix: string,
+  extra: Record<string, string> = {},
+): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    REDIS_URL: redisUrl,
+    MKTSYNC_PREFIX: prefix,
+    MARKETO_SOAP_ENDPOINT: endpoint,
+    MARKETO_USER_ID: USER,
+    MARKETO_ENCRYPTION_KEY: KEY,
+    MKTSYNC_RATE_LIMIT: '0',
+    MKTSYNC_MAX_CONCURRENT: '0',
+    MKTSYNC_HTTP_PORT: '0',
+    MKTSYNC_LOG_LEVEL: 'warn',
+    ...extra,
+  };
+}
+
 /** Waits until the buffer under `prefix` holds nothing waiting and nothing in flight. */
 export async function waitDrained(redis: Redis, prefix: string, timeoutMs = 600_000): Promise<void> {
   const base = `{${prefix}}`;

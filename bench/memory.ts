@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
-import { BIN, KEY, USER, dropPrefix, freshPrefix, waitDrained } from './harness.js';
+import { BIN, dropPrefix, freshPrefix, waitDrained, workerEnv } from './harness.js';
 import { fillBacklog } from './drain.js';
 
 function usedMemory(info: string): number {
@@ -22,19 +22,7 @@ export async function benchMemory(
   await fillBacklog(redis, prefix, changes, leads);
   const after = usedMemory(await redis.info('memory'));
   const child = spawn(process.execPath, [BIN, 'worker'], {
-    env: {
-      ...process.env,
-      NODE_OPTIONS: nodeOptions,
-      REDIS_URL: redisUrl,
-      MKTSYNC_PREFIX: prefix,
-      MARKETO_SOAP_ENDPOINT: endpoint,
-      MARKETO_USER_ID: USER,
-      MARKETO_ENCRYPTION_KEY: KEY,
-      MKTSYNC_RATE_LIMIT: '0',
-      MKTSYNC_MAX_CONCURRENT: '0',
-      MKTSYNC_HTTP_PORT: '0',
-      MKTSYNC_LOG_LEVEL: 'warn',
-    },
+    env: workerEnv(redisUrl, endpoint, prefix, { NODE_OPTIONS: nodeOptions }),
     stdio: 'ignore',
   });
   const t = performance.now();

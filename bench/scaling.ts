@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { BIN, KEY, USER, dropPrefix, freshPrefix, waitDrained } from './harness.js';
+import { BIN, dropPrefix, freshPrefix, waitDrained, workerEnv } from './harness.js';
 import { fillBacklog } from './drain.js';
 
 /** Records/s draining the same backlog with 1, 2 and 4 worker processes. */
@@ -16,19 +16,7 @@ export async function benchScaling(
   for (const count of counts) {
     const prefix = freshPrefix();
     await fillBacklog(redis, prefix, changes, leads, count);
-    const env = {
-      ...process.env,
-      REDIS_URL: redisUrl,
-      MKTSYNC_PREFIX: prefix,
-      MARKETO_SOAP_ENDPOINT: endpoint,
-      MARKETO_USER_ID: USER,
-      MARKETO_ENCRYPTION_KEY: KEY,
-      MKTSYNC_RATE_LIMIT: '0',
-      MKTSYNC_MAX_CONCURRENT: '0',
-      MKTSYNC_LINGER_MS: '50',
-      MKTSYNC_HTTP_PORT: '0',
-      MKTSYNC_LOG_LEVEL: 'warn',
-    };
+    const env = workerEnv(redisUrl, endpoint, prefix, { MKTSYNC_LINGER_MS: '50' });
     // Start the processes first and time only the drain: start-up is not throughput.
     await redis.set(`{${prefix}}:pause`, String(Date.now() + 60_000));
     const children: ChildProcess[] = Array.from({ length: count }, () =>

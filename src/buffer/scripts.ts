@@ -128,10 +128,8 @@ if ready == 0 then
   local nxt = redis.call('ZRANGE', dirty, 0, 0, 'WITHSCORES')
   return {'idle', nxt[2] or '-1'}
 end
-if ready < maxBatch and not flush then
-  local oldest = tonumber(redis.call('ZRANGE', dirty, 0, 0, 'WITHSCORES')[2])
-  if oldest + linger > now then return {'linger', tostring(oldest + linger)} end
-end
+local oldest = tonumber(redis.call('ZRANGE', dirty, 0, 0, 'WITHSCORES')[2])
+if ready < maxBatch and not flush and oldest + linger > now then return {'linger', tostring(oldest + linger)} end
 if rateMax > 0 then
   redis.call('ZREMRANGEBYSCORE', K('rate'), '-inf', now - rateWindow)
   if redis.call('ZCARD', K('rate')) >= rateMax then
@@ -140,7 +138,6 @@ if rateMax > 0 then
   end
 end
 local quiet = tonumber(ARGV[12] or '0')
-local oldest = tonumber(redis.call('ZRANGE', dirty, 0, 0, 'WITHSCORES')[2])
 -- Once the oldest record waited the linger time, the batch fills oldest first whatever still changes.
 local hold = quiet > 0 and not flush and oldest + linger > now
 -- While holding, look at most this many candidates per claim, so a hot backlog stays cheap.

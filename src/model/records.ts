@@ -6,9 +6,11 @@ import { FOREIGN_SYS_TYPES, type Attrib, type LeadRecord, type MObject } from '.
  * validated with messages that name the field, and turned into the SOAP types.
  */
 
-const INT_MAX = 2_147_483_647;
+/** The largest Marketo id (xs:int). */
+export const INT_MAX = 2_147_483_647;
+/** Characters XML 1.0 cannot carry. */
 // eslint-disable-next-line no-control-regex
-const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+export const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
 
 /** Text that XML 1.0 can carry; anything else is refused here, before it is accepted. */
 export const xmlString = z

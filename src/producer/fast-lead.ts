@@ -1,5 +1,6 @@
 import type { BufferedChange } from '../buffer/buffer.js';
 import type { StoredLead } from '../buffer/types.js';
+import { INT_MAX, NOT_XML } from '../model/records.js';
 import { FOREIGN_SYS_TYPES } from '../soap/types.js';
 import { leadKey } from './record-keys.js';
 
@@ -11,9 +12,6 @@ import { leadKey } from './record-keys.js';
  * generated inputs (test/unit/fast-lead.test.ts).
  */
 
-const INT_MAX = 2_147_483_647;
-// eslint-disable-next-line no-control-regex
-const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
 const LEAD_FIELDS = new Set([
   'Id',
   'Email',
