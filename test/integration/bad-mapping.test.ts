@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClaimedBatch } from '../../src/buffer/types.js';
 import type { CallLogEntry } from '../../src/emulator/call-log.js';
@@ -214,5 +215,6 @@ describe('a bad field mapping', () => {
     expect(counts.get('_other')).toBe(5);
     expect([...counts.values()].reduce((a, b) => a + b, 0)).toBe(25);
     expect(p.f.emulator.leads.size).toBe(5);
+    expect(execFileSync('promtool', ['check', 'metrics'], { input: text }).toString()).toBe('');
   }, 60_000);
 });
