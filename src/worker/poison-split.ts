@@ -76,9 +76,9 @@ export function carriesField(data: StoredChange, field: string): boolean {
  * When the fault names fields (`unknown fields for import: X`), every record of the batch carrying
  * one is failed at once, without a call, and the rest go in one call: a bad mapping costs one extra
  * call per batch, not one per record. A fault naming no field (or none that a record carries) is
- * isolated by splitting ({@link partsFor}), breadth first, so that healthy parts go through early. Once `budget` calls
- * are made, the records not yet decided are handed back rather than held in the batch, so that one
- * bad batch never holds the calls and the rate tokens that other batches wait for.
+ * isolated by splitting ({@link partsFor}), breadth first, so that healthy parts go through early.
+ * Once `budget` calls are made, the records not yet decided are handed back rather than held in the
+ * batch, so that one bad batch never holds the calls and the rate tokens that other batches wait for.
  */
 export async function isolateRecordFault(job: RecordFaultJob): Promise<RecordFaultSummary> {
   const summary: RecordFaultSummary = { calls: 0, failedByField: new Map(), isolated: 0, undecided: 0 };
