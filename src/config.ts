@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_SPLIT_CALL_BUDGET } from './worker/poison-split.js';
 
 /**
  * The one module that turns environment variables into typed, validated settings. Callers pass the
@@ -94,6 +95,11 @@ export interface WorkerSettings {
   dailyQuota: number;
   /** `MKTSYNC_MAX_ATTEMPTS` for transient failures before a record is dead-lettered (default 8). */
   maxAttempts: number;
+  /**
+   * `MKTSYNC_SPLIT_CALL_BUDGET`: extra calls one batch may spend isolating the records behind a
+   * whole-call record fault; records still undecided then go back with an attempt burnt (default 20).
+   */
+  splitCallBudget: number;
   /** `MKTSYNC_BACKOFF_BASE_MS` and `MKTSYNC_BACKOFF_MAX_MS`: exponential backoff with full jitter (default 1000, 300000). */
   backoffBaseMs: number;
   backoffMaxMs: number;
@@ -150,6 +156,7 @@ const workerEnvSchema = z
     MKTSYNC_MAX_CONCURRENT: int(0).default(8),
     MKTSYNC_DAILY_QUOTA: int(1).default(10_000),
     MKTSYNC_MAX_ATTEMPTS: int(1).default(8),
+    MKTSYNC_SPLIT_CALL_BUDGET: int(0).default(DEFAULT_SPLIT_CALL_BUDGET),
     MKTSYNC_BACKOFF_BASE_MS: int(0).default(1000),
     MKTSYNC_BACKOFF_MAX_MS: int(0).default(300_000),
     MKTSYNC_RESPONSE_TIMEOUT_MS: int(1).default(60_000),
@@ -191,6 +198,7 @@ export function readWorkerSettings(env: Env): WorkerSettings {
     maxConcurrent: e.MKTSYNC_MAX_CONCURRENT,
     dailyQuota: e.MKTSYNC_DAILY_QUOTA,
     maxAttempts: e.MKTSYNC_MAX_ATTEMPTS,
+    splitCallBudget: e.MKTSYNC_SPLIT_CALL_BUDGET,
     backoffBaseMs: e.MKTSYNC_BACKOFF_BASE_MS,
     backoffMaxMs: e.MKTSYNC_BACKOFF_MAX_MS,
     responseTimeoutMs: e.MKTSYNC_RESPONSE_TIMEOUT_MS,

@@ -84,6 +84,8 @@ export interface DeadLetter {
   key: string;
   reason: string;
   code: number | null;
+  /** The field Marketo refused (`unknown fields for import: X`) when the record carries it. */
+  field?: string;
   attempts: number;
   at: number;
   group: BatchGroup;

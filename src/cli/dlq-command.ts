@@ -6,7 +6,7 @@ import { UsageError } from './usage-error.js';
 export const DLQ_HELP = `mktsync dlq: inspect and redrive dead-lettered records
 
 Usage:
-  mktsync dlq list [--limit N]         one NDJSON line per record: key, reason, code, attempts, at, record
+  mktsync dlq list [--limit N]         one NDJSON line per record: key, reason, code, field, attempts, at, record
   mktsync dlq redrive --key K [--key K2 …] | --all
                                        put records back for sending (attempts reset)
 Uses REDIS_URL and MKTSYNC_PREFIX.
@@ -42,7 +42,7 @@ export async function dlqCommand(argv: string[], env: NodeJS.ProcessEnv): Promis
     if (action === 'list') {
       for (const d of await producer.buffer.deadLetters(limit)) {
         process.stdout.write(
-          `${JSON.stringify({ key: d.key, reason: d.reason, code: d.code, attempts: d.attempts, at: new Date(d.at).toISOString(), group: d.group, record: d.entry.data, changes: d.entry.count })}\n`,
+          `${JSON.stringify({ key: d.key, reason: d.reason, code: d.code, ...(d.field !== undefined ? { field: d.field } : {}), attempts: d.attempts, at: new Date(d.at).toISOString(), group: d.group, record: d.entry.data, changes: d.entry.count })}\n`,
         );
       }
       return 0;

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { registerProcessMetrics } from './process-metrics.js';
+import { createFieldFaultCounter } from './field-fault-metric.js';
 import type { RedisBuffer, SettleAction } from '../buffer/buffer.js';
 import { BATCH_GROUPS, type ClaimedBatch } from '../buffer/types.js';
 import type { AttemptReport } from '../soap/client.js';
@@ -83,6 +84,7 @@ export function createWorkerMetrics(buffer: RedisBuffer, dailyQuota: number): Wo
     help: 'Calls refused for authentication (20013/20014).',
     registers: [registry],
   });
+  const fieldFaults = createFieldFaultCounter(registry);
 
   // Shared gauges: read from Redis at scrape time; one refresh (two round trips) serves them all.
   let refreshing: Promise<void> | undefined;
@@ -196,6 +198,7 @@ export function createWorkerMetrics(buffer: RedisBuffer, dailyQuota: number): Wo
       for (const r of report.retries) retries.inc({ category: r.category }, r.records);
       for (const action of actions) {
         if (action.action === 'retry') continue;
+        if (action.action === 'dead' && action.dead.field !== undefined) fieldFaults.count(action.dead.field);
         outcomes.inc({ status: action.outcome.status });
         latency.observe(action.outcome.latencyMs / 1000);
       }

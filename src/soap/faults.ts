@@ -86,6 +86,11 @@ export abstract class SoapError extends Error {
 export class MarketoFault extends SoapError {
   override readonly name = 'MarketoFault';
   readonly category: ErrorCategory;
+  /**
+   * The fields the fault names as refused (`unknown fields for import: pants`), bounded by
+   * {@link namedFields}; empty when it names none.
+   */
+  readonly fields: readonly string[];
   constructor(
     /** The `serviceException/code`, e.g. 20014; undefined when the fault carried none. */
     readonly code: number | undefined,
@@ -98,6 +103,8 @@ export class MarketoFault extends SoapError {
   ) {
     super(MarketoFault.#describe(code, faultString, detailMessage));
     this.category = categorizeFaultCode(code, /server/i.test(faultCode));
+    const fromDetail = namedFields(detailMessage);
+    this.fields = fromDetail.length > 0 ? fromDetail : namedFields(faultString);
   }
 
   // Marketo repeats the code in both texts ("20014 - Authentication failed", "Authentication failed (20014)").
@@ -155,4 +162,28 @@ export class ResultCountMismatchError extends SoapError {
   ) {
     super(`Marketo answered ${received} results for ${expected} records; the batch outcome is indeterminate`);
   }
+}
+
+/** Longest field name taken from a fault; Marketo's API names are far shorter. */
+export const MAX_NAMED_FIELD_LENGTH = 255;
+/** Most field names taken from one fault. */
+export const MAX_NAMED_FIELDS = 50;
+const UNKNOWN_FIELDS = /unknown fields? for import:[ \t]*([^\r\n]*)/i;
+
+/**
+ * The field names a fault text refuses, as Marketo words it: `unknown fields for import: a, b`
+ * (optionally followed by ` (20105)`). Only the first {@link MAX_NAMED_FIELDS} names of at most
+ * {@link MAX_NAMED_FIELD_LENGTH} characters are kept: a longer one cannot be a field Marketo knows,
+ * and an answer must not decide how much memory a fault takes.
+ */
+export function namedFields(text: string | undefined): string[] {
+  const list = UNKNOWN_FIELDS.exec(text?.slice(0, 64 * 1024) ?? '')?.[1];
+  if (list === undefined) return [];
+  const names = list.split(',').map((name) => name.trim());
+  // The detail ends with the code in brackets: "pants (20105)". Cut only within a bounded name.
+  const last = names.length - 1;
+  if (names[last]!.length <= MAX_NAMED_FIELD_LENGTH + 16)
+    names[last] = names[last]!.replace(/ ?\(\d+\)$/, '');
+  const kept = names.filter((name) => name.length > 0 && name.length <= MAX_NAMED_FIELD_LENGTH);
+  return [...new Set(kept)].slice(0, MAX_NAMED_FIELDS);
 }

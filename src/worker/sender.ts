@@ -13,6 +13,7 @@ import { MarketoFault, SoapError } from '../soap/faults.js';
 import type { LeadRecord, MObject, SyncOperation } from '../soap/types.js';
 import { XmlTextError } from '../soap/xml-text.js';
 import { backoffMs, nextMidnight } from './backoff.js';
+import { DEFAULT_SPLIT_CALL_BUDGET, isolateRecordFault } from './poison-split.js';
 
 /** How the sender treats failures. */
 export interface SendPolicy {
@@ -23,6 +24,8 @@ export interface SendPolicy {
   rateLimit: number;
   rateWindowMs: number;
   authPauseMs: number;
+  /** Extra calls a batch may spend isolating the records behind a whole-call record fault. */
+  splitCallBudget?: number;
 }
 
 /** What happened to a batch, for metrics and logs. */
@@ -75,6 +78,9 @@ interface RecordResult {
  * the guilty records are isolated, so their neighbours still go through.
  */
 export class BatchSender {
+  // Batches whose isolation is sending a part: a record fault of the part goes back to the isolation.
+  readonly #isolating = new Map<string, { fault?: SoapError }>();
+
   constructor(
     private readonly client: MarketoSoapClient,
     private readonly buffer: RedisBuffer,
@@ -226,19 +232,9 @@ export class BatchSender {
         return;
       }
       case 'invalid-record': {
-        if (entries.length === 1) {
-          actions.push(
-            this.#dead(batch, entries[0]!, { status: 'FAILED', id: 0, error: error.message }, code, now),
-          );
-          return;
-        }
-        const half = Math.ceil(entries.length / 2);
-        this.log.info('whole-call fault caused by a record: splitting the batch', {
-          code,
-          records: entries.length,
-        });
-        await this.#sendPart(batch, entries.slice(0, half), actions, report, false);
-        await this.#sendPart(batch, entries.slice(half), actions, report, false);
+        const probe = this.#isolating.get(batch.id);
+        if (probe) probe.fault = error;
+        else await this.#isolate(error, batch, entries, actions, report);
         return;
       }
       case 'invalid-request':
@@ -265,6 +261,67 @@ export class BatchSender {
         retryAll(true, now + wait - this.policy.lingerMs);
       }
     }
+  }
+
+  async #isolate(
+    fault: SoapError,
+    batch: ClaimedBatch,
+    entries: readonly BatchEntry[],
+    actions: SettleAction[],
+    report: SendReport,
+  ): Promise<void> {
+    const codeOf = (e: SoapError): number | null => (e instanceof MarketoFault ? (e.code ?? null) : null);
+    const budget = this.policy.splitCallBudget ?? DEFAULT_SPLIT_CALL_BUDGET;
+    const summary = await isolateRecordFault({
+      fault,
+      entries,
+      budget,
+      send: async (part) => {
+        const probe: { fault?: SoapError } = {};
+        this.#isolating.set(batch.id, probe);
+        try {
+          await this.#sendPart(batch, part, actions, report, false);
+        } finally {
+          this.#isolating.delete(batch.id);
+        }
+        return probe.fault;
+      },
+      fail: (entry, cause, field) => {
+        const action = this.#dead(
+          batch,
+          entry,
+          { status: 'FAILED', id: 0, error: cause.message },
+          codeOf(cause),
+          Date.now(),
+        );
+        if (field !== undefined && action.action === 'dead') action.dead.field = field;
+        actions.push(action);
+      },
+      giveBack: (undecided, cause) => {
+        const now = Date.now();
+        for (const entry of undecided) {
+          const error = `not isolated within ${budget} split calls in ${entry.attempts + 1} attempts: ${cause.message}`;
+          actions.push(
+            entry.attempts + 1 >= this.policy.maxAttempts
+              ? this.#dead(batch, entry, { status: 'FAILED', id: 0, error }, codeOf(cause), now)
+              : this.#retry(entry, now, true),
+          );
+        }
+        report.retries.push({ category: 'split-budget', records: undecided.length });
+      },
+    });
+    for (const [field, records] of summary.failedByField)
+      this.log.error('Marketo refuses a field: every record carrying it is dead-lettered; fix the mapping', {
+        field,
+        records,
+        code: codeOf(fault),
+      });
+    this.log.info('whole-call fault caused by records: isolated', {
+      code: codeOf(fault),
+      calls: summary.calls,
+      isolated: summary.isolated,
+      undecided: summary.undecided,
+    });
   }
 
   async #waitForToken(member: string): Promise<void> {

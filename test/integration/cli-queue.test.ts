@@ -86,6 +86,7 @@ describe('mktsync dlq and outcomes', () => {
       expect.objectContaining({
         key: 'L:em:bad%40example.com',
         code: 20105,
+        field: 'shoeSize',
         attempts: 1,
         record: expect.objectContaining({ Email: 'bad@example.com' }),
       }),

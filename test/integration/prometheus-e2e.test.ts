@@ -73,10 +73,12 @@ beforeAll(async () => {
       p.f.emulator.configure({
         faults: { failNext: { calls: 2, effect: 20011 }, throttleBurst: { calls: 1, code: 20023 } },
       });
-    const leads = Array.from({ length: 400 }, (_, i) => ({
-      Email: `p${(round * 400 + i) % 900}@example.com`,
-      attributes: { City: `c${round}` },
-    }));
+    const leads: { Email: string; attributes: Record<string, string> }[] = Array.from(
+      { length: 400 },
+      (_, i) => ({ Email: `p${(round * 400 + i) % 900}@example.com`, attributes: { City: `c${round}` } }),
+    );
+    // A bad mapping: a field Marketo does not know (the field-refused panel and alert read it).
+    if (round === 3) leads.push({ Email: 'unmapped@example.com', attributes: { UnmappedField: 'x' } });
     await fetch(`${ingest.url}/v1/leads`, {
       method: 'POST',
       body: JSON.stringify(leads),
@@ -144,10 +146,17 @@ describe('a real Prometheus scraping a worker and an ingest server under load', 
     },
   );
 
+  it('a field Marketo refused fires MktsyncFieldRefused naming the field', async () => {
+    const firing = await query('ALERTS{alertname="MktsyncFieldRefused", alertstate="firing"}');
+    expect(
+      (firing.data?.result as { metric: { field: string } }[] | undefined)?.map((r) => r.metric.field),
+    ).toEqual(['UnmappedField']);
+  });
+
   it('promtool checks and unit-tests the alert rules', () => {
     expect(
       execFileSync('promtool', ['check', 'rules', join(DEPLOY, 'prometheus/alerts.yml')]).toString(),
-    ).toMatch(/SUCCESS: 6 rules found/);
+    ).toMatch(/SUCCESS: 7 rules found/);
     expect(
       execFileSync('promtool', ['test', 'rules', join(DEPLOY, 'prometheus/alerts.test.yml')]).toString(),
     ).toMatch(/SUCCESS/);

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { categorizeFaultCode, HttpStatusError, MarketoFault } from '../../src/soap/faults.js';
+import {
+  categorizeFaultCode,
+  HttpStatusError,
+  MarketoFault,
+  MAX_NAMED_FIELD_LENGTH,
+  MAX_NAMED_FIELDS,
+  namedFields,
+} from '../../src/soap/faults.js';
 
 describe('categorizeFaultCode', () => {
   it.each([
@@ -47,6 +54,52 @@ describe('MarketoFault', () => {
       'Authentication failed (20014)',
     );
     expect(auth.message).toBe('20014 - Authentication failed');
+  });
+});
+
+describe('the fields a fault names', () => {
+  it('takes the field of an unknown-field fault, from the detail or the fault string', () => {
+    const fault = new MarketoFault(
+      20105,
+      'SOAP-ENV:Client',
+      '20105 - Lead Attribute Bad',
+      'unknown fields for import: pants (20105)',
+    );
+    expect(fault.fields).toEqual(['pants']);
+    expect(
+      new MarketoFault(20105, 'SOAP-ENV:Client', '20105 - unknown fields for import: pants', undefined)
+        .fields,
+    ).toEqual(['pants']);
+    expect(
+      new MarketoFault(
+        20014,
+        'SOAP-ENV:Client',
+        '20014 - Authentication failed',
+        'Authentication failed (20014)',
+      ).fields,
+    ).toEqual([]);
+  });
+
+  it('reads a list, drops duplicates and blanks, and keeps a name with brackets of its own', () => {
+    expect(namedFields('unknown fields for import: pants, shirt,  pants, , hat (20105)')).toEqual([
+      'pants',
+      'shirt',
+      'hat',
+    ]);
+    expect(namedFields('Unknown field for import: a_b__c')).toEqual(['a_b__c']);
+    expect(namedFields('unknown fields for import: (20105)')).toEqual([]);
+    expect(namedFields('Bad parameter (20110)')).toEqual([]);
+    expect(namedFields(undefined)).toEqual([]);
+  });
+
+  it('is bounded against a hostile answer: long names dropped, at most so many names, linear on long text', () => {
+    const long = 'x'.repeat(MAX_NAMED_FIELD_LENGTH + 1);
+    expect(namedFields(`unknown fields for import: ${long}, ok`)).toEqual(['ok']);
+    const many = Array.from({ length: 500 }, (_, i) => `f${i}`).join(', ');
+    expect(namedFields(`unknown fields for import: ${many}`)).toHaveLength(MAX_NAMED_FIELDS);
+    const spaces = `unknown fields for import: a${' '.repeat(1_000_000)}`;
+    // A backtracking pattern would hang here for minutes (the test would time out).
+    expect(namedFields(spaces)).toEqual(['a']);
   });
 });
 
