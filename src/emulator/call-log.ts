@@ -2,6 +2,8 @@
 export interface CallLogEntry {
   /** 1, 2, 3, … in the order calls arrived. */
   seq: number;
+  /** Which API the call came through. */
+  transport: 'soap' | 'rest';
   operation: string;
   recordCount: number;
   /** `ok`, `fault`, `http-502`/`http-503`, `reset`, `hang`, or `rejected` (not a SOAP call at all). */
@@ -14,6 +16,14 @@ export interface CallLogEntry {
   /** syncMultipleLeads: the dedupEnabled in force; syncMObjects: the operation. */
   dedupEnabled?: boolean;
   mobjectOperation?: string;
+  /** REST: HTTP status of the answer, when it was answered. */
+  httpStatus?: number;
+  /** REST: the request's `action`, `lookupField`, `partitionName`, `dedupeBy`; program calls: the id. */
+  action?: string;
+  lookupField?: string;
+  partitionName?: string;
+  dedupeBy?: string;
+  programId?: number;
   /** The records as received. */
   records: unknown[];
 }
@@ -25,9 +35,10 @@ export class CallLog {
 
   constructor(private capacity: () => number) {}
 
-  start(operation: string): CallLogEntry {
+  start(operation: string, transport: 'soap' | 'rest' = 'soap'): CallLogEntry {
     const entry: CallLogEntry = {
       seq: ++this.#seq,
+      transport,
       operation,
       recordCount: 0,
       status: 'pending',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { restConfigSchema } from './rest/rest-config.js';
 import { seedSchema } from './seed.js';
 
 /**
@@ -66,6 +67,7 @@ export const faultsSchema = z.strictObject({
       calls: z.number().int().min(0),
       effect: z.union([
         z.enum(['hang', 'reset']),
+        z.enum(['apply-then-reset', 'apply-then-hang', 'apply-then-late']),
         z.literal(502),
         z.literal(503),
         z.literal(10001),
@@ -120,6 +122,8 @@ export const emulatorConfigSchema = z.strictObject({
   /** Seed of the random choices of fault injection, for repeatable runs. */
   randomSeed: z.number().int().default(1),
   faults: faultsSchema.prefault({}),
+  /** REST mode: credentials, token lifetime, sizes, REST-only behaviours and faults (docs/emulator.md). */
+  rest: restConfigSchema.prefault({}),
   seed: seedSchema.optional(),
 });
 

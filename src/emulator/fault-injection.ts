@@ -37,8 +37,13 @@ export function drawLatency(latency: LatencyConfig | null, random: Random): numb
   return latency.medianMs * Math.exp(sigma * random.normal());
 }
 
-/** The transport-level misbehaviour chosen for one call, decided before the call is read. */
-export type TransportMischief = 'reset' | 'hang' | 502 | 503 | undefined;
+/**
+ * The transport-level misbehaviour chosen for one call, decided before the call is read. The
+ * `apply-then-*` effects of `failNext` are listed so that the type holds every `failNext` effect; each
+ * transport's handler acts on them after applying the call.
+ */
+export type TransportMischief =
+  'reset' | 'hang' | 502 | 503 | 'apply-then-reset' | 'apply-then-hang' | 'apply-then-late' | undefined;
 
 export function chooseMischief(faults: FaultsConfig, random: Random, counter: number): TransportMischief {
   if (random.chance(faults.resetRate)) return 'reset';

@@ -33,6 +33,8 @@ export class LeadStore {
   readonly #byId = new Map<number, EmulatedLead>();
   readonly #byForeign = new Map<string, number>();
   readonly #byEmail = new Map<string, number[]>();
+  /** REST lookups by another field: value → lead ids, built on the first lookup by that field. */
+  readonly #byField = new Map<string, Map<string, Set<number>>>();
   #nextId = 1_000_001;
 
   get size(): number {
@@ -51,7 +53,46 @@ export class LeadStore {
     this.#byId.clear();
     this.#byForeign.clear();
     this.#byEmail.clear();
+    this.#byField.clear();
     this.#nextId = 1_000_001;
+  }
+
+  /**
+   * REST: the leads whose field (SOAP name) has this value, oldest first; `Email` compared
+   * case-insensitively, `Id` as a number.
+   */
+  findBy(field: string, value: string): EmulatedLead[] {
+    if (field === 'Id') {
+      const lead = /^\d+$/.test(value) ? this.#byId.get(Number(value)) : undefined;
+      return lead ? [lead] : [];
+    }
+    if (field === 'Email')
+      return (this.#byEmail.get(value.toLowerCase()) ?? []).map((id) => this.#byId.get(id)!);
+    let index = this.#byField.get(field);
+    if (!index) {
+      index = new Map();
+      for (const lead of this.#byId.values()) {
+        const v = lead.attributes[field];
+        if (v !== undefined) index.set(v, (index.get(v) ?? new Set()).add(lead.id));
+      }
+      this.#byField.set(field, index);
+    }
+    return [...(index.get(value) ?? [])].sort((a, b) => a - b).map((id) => this.#byId.get(id)!);
+  }
+
+  /** REST: creates a lead with these attributes (SOAP names). */
+  create(attributes: Readonly<Record<string, string | null>>): EmulatedLead {
+    const now = new Date().toISOString();
+    const lead: EmulatedLead = { id: this.#nextId++, attributes: {}, createdAt: now, updatedAt: now };
+    this.#byId.set(lead.id, lead);
+    for (const [name, value] of Object.entries(attributes)) this.#setAttribute(lead, name, value);
+    return lead;
+  }
+
+  /** REST: writes attributes (SOAP names); `null` clears one. */
+  update(lead: EmulatedLead, attributes: Readonly<Record<string, string | null>>): void {
+    for (const [name, value] of Object.entries(attributes)) this.#setAttribute(lead, name, value);
+    lead.updatedAt = new Date().toISOString();
   }
 
   /** Applies one syncMultipleLeads call; throws {@link EmulatorFault} for whole-call faults before changing anything. */
@@ -149,18 +190,33 @@ export class LeadStore {
       lead.ForeignSysType = record.ForeignSysType;
       this.#byForeign.set(foreignKey, lead.id);
     }
-    for (const attribute of record.attributes) {
-      lead.attributes[attribute.name] = attribute.value;
-      if (attribute.name === 'Email') this.#setEmail(lead, attribute.value);
-    }
+    for (const attribute of record.attributes) this.#setAttribute(lead, attribute.name, attribute.value);
   }
 
-  #setEmail(lead: EmulatedLead, email: string): void {
+  #setAttribute(lead: EmulatedLead, name: string, value: string | null): void {
+    const index = this.#byField.get(name);
+    const old = lead.attributes[name];
+    if (index && old !== undefined) index.get(old)?.delete(lead.id);
+    if (value === null) {
+      Reflect.deleteProperty(lead.attributes, name);
+      if (name === 'Email') this.#setEmail(lead, undefined);
+      return;
+    }
+    lead.attributes[name] = value;
+    if (index) index.set(value, (index.get(value) ?? new Set()).add(lead.id));
+    if (name === 'Email') this.#setEmail(lead, value);
+  }
+
+  #setEmail(lead: EmulatedLead, email: string | undefined): void {
     if (lead.Email !== undefined) {
       const key = lead.Email.toLowerCase();
       const ids = this.#byEmail.get(key)?.filter((id) => id !== lead.id) ?? [];
       if (ids.length > 0) this.#byEmail.set(key, ids);
       else this.#byEmail.delete(key);
+    }
+    if (email === undefined) {
+      delete lead.Email;
+      return;
     }
     lead.Email = email;
     const key = email.toLowerCase();

@@ -16,7 +16,7 @@ export class Limits {
   /** Admits a call or names the fault code that refuses it. */
   admit(
     now: number = Date.now(),
-  ): { ok: true; release: () => void } | { ok: false; code: number; detail: string } {
+  ): { ok: true; release: () => void; refund: () => void } | { ok: false; code: number; detail: string } {
     const limits = this.config().limits;
     const day = this.#dayOf(now, limits.quotaTimeZone);
     if (day !== this.#quotaDay) {
@@ -48,11 +48,21 @@ export class Limits {
     this.#quotaUsed++;
     this.#active++;
     let released = false;
+    let refunded = false;
+    const admittedDay = this.#quotaDay;
     return {
       ok: true,
       release: () => {
         if (!released) this.#active--;
         released = true;
+      },
+      // REST answers some codes (601, 602, 604, 605, 608, 611) without counting the call.
+      refund: () => {
+        if (refunded) return;
+        refunded = true;
+        const at = this.#recent.lastIndexOf(now);
+        if (at >= 0) this.#recent.splice(at, 1);
+        if (this.#quotaDay === admittedDay && this.#quotaUsed > 0) this.#quotaUsed--;
       },
     };
   }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Attrib, MObjSyncResult, SyncOperation } from '../soap/types.js';
 import { recordError } from './fault.js';
 import type { LeadStore } from './lead-store.js';
@@ -15,6 +16,8 @@ export interface ProgramCost {
   month: string;
   amount: number;
   note?: string;
+  /** REST: the cost period's start date as given (`2016-01-01`); SOAP costs have only `month`. */
+  startDate?: string;
 }
 
 export interface EmulatedProgram {
@@ -22,6 +25,9 @@ export interface EmulatedProgram {
   name: string;
   tags: Record<string, string>;
   costs: ProgramCost[];
+  /** REST: set by Update Program. */
+  description?: string;
+  updatedAt?: string;
 }
 
 export interface EmulatedCompany {
@@ -33,6 +39,8 @@ export interface EmulatedCompany {
 /** An Opportunity or OpportunityPersonRole. */
 export interface EmulatedObject {
   id: number;
+  /** REST's id of the object, a string (SOAP uses `id`). */
+  marketoGUID: string;
   type: 'Opportunity' | 'OpportunityPersonRole';
   externalKey?: Attrib;
   attributes: Record<string, string>;
@@ -67,6 +75,7 @@ export class MObjectStore {
   };
   /** `type|name=value` → id. */
   readonly #byExternalKey = new Map<string, number>();
+  readonly #byGuid = new Map<string, EmulatedObject>();
   #tagValues: Record<string, string[]> = {};
   #nextObjectId = 2_000_001;
   #nextCostId = 3_001;
@@ -94,7 +103,79 @@ export class MObjectStore {
     this.#objects.OpportunityPersonRole.clear();
     for (const key of [...this.#byExternalKey.keys()])
       if (!key.startsWith('Company|')) this.#byExternalKey.delete(key);
+    this.#byGuid.clear();
     this.#nextObjectId = 2_000_001;
+  }
+
+  /** REST: a program by id. */
+  program(id: number): EmulatedProgram | undefined {
+    return this.#programs.get(id);
+  }
+
+  /** REST: whether a tag type exists and has this value among its allowed ones. */
+  tagCheck(type: string, value: string): 'ok' | 'no-type' | 'no-value' {
+    const allowed = this.#tagValues[type];
+    if (!allowed) return 'no-type';
+    return allowed.includes(value) ? 'ok' : 'no-value';
+  }
+
+  /** REST: an id for a new program cost. */
+  newCostId(): number {
+    return this.#nextCostId++;
+  }
+
+  /** REST: an Opportunity or role by its marketoGUID. */
+  byGuid(type: 'Opportunity' | 'OpportunityPersonRole', guid: string): EmulatedObject | undefined {
+    const object = this.#byGuid.get(guid);
+    return object?.type === type ? object : undefined;
+  }
+
+  /** REST: an object by its external key. */
+  byExternalKey(type: 'Opportunity' | 'OpportunityPersonRole', key: Attrib): EmulatedObject | undefined {
+    const id = this.#byExternalKey.get(`${type}|${key.name}=${key.value}`);
+    return id === undefined ? undefined : this.#objects[type].get(id);
+  }
+
+  /** REST: the seeded company whose external key has this value (any key name), for `externalCompanyId`. */
+  companyByExternalValue(value: string): EmulatedCompany | undefined {
+    for (const company of this.#companies.values()) if (company.externalKey?.value === value) return company;
+    return undefined;
+  }
+
+  /** REST: the roles matching a predicate (roles are few; a scan is enough). */
+  findRoles(match: (role: EmulatedObject) => boolean): EmulatedObject[] {
+    return [...this.#objects.OpportunityPersonRole.values()].filter(match);
+  }
+
+  /** REST: the Opportunity with this internal id. */
+  opportunity(id: number): EmulatedObject | undefined {
+    return this.#objects.Opportunity.get(id);
+  }
+
+  /** REST: creates an object; the caller has checked everything. */
+  createObject(
+    type: 'Opportunity' | 'OpportunityPersonRole',
+    attributes: Record<string, string>,
+    associations: Record<string, number>,
+    externalKey?: Attrib,
+  ): EmulatedObject {
+    const now = new Date().toISOString();
+    const created: EmulatedObject = {
+      id: this.#nextObjectId++,
+      marketoGUID: randomUUID(),
+      type,
+      attributes,
+      associations,
+      createdAt: now,
+      updatedAt: now,
+    };
+    if (externalKey) {
+      created.externalKey = externalKey;
+      this.#byExternalKey.set(`${type}|${externalKey.name}=${externalKey.value}`, created.id);
+    }
+    this.#objects[type].set(created.id, created);
+    this.#byGuid.set(created.marketoGUID, created);
+    return created;
   }
 
   /** Everything of a type, for `GET /_emulator/mobjects?type=T`. */
@@ -217,7 +298,6 @@ export class MObjectStore {
     if (operation !== 'INSERT' && object.id === undefined && object.externalKey === undefined) {
       throw new ObjectFailure(20109, `${operation} needs an id or externalKey`);
     }
-    const store = this.#objects[type];
     const existing = this.#find(type, object);
     if (existing && operation === 'INSERT') return { id: existing.id, status: 'SKIPPED' };
     if (!existing && operation === 'UPDATE') return { id: object.id ?? 0, status: 'SKIPPED' };
@@ -245,19 +325,7 @@ export class MObjectStore {
       existing.updatedAt = now;
       return { id: existing.id, status: 'UPDATED' };
     }
-    const created: EmulatedObject = {
-      id: this.#nextObjectId++,
-      type,
-      attributes,
-      associations,
-      createdAt: now,
-      updatedAt: now,
-    };
-    if (object.externalKey) {
-      created.externalKey = object.externalKey;
-      this.#byExternalKey.set(`${type}|${object.externalKey.name}=${object.externalKey.value}`, created.id);
-    }
-    store.set(created.id, created);
+    const created = this.createObject(type, attributes, associations, object.externalKey);
     return { id: created.id, status: 'CREATED' };
   }
 

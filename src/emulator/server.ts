@@ -18,6 +18,7 @@ import { Limits } from './limits.js';
 import { MObjectStore } from './mobject-store.js';
 import { renderFault, renderLeadResults, renderMObjectResults } from './render.js';
 import { readRequest, type ReceivedAuth, type ReceivedRequest } from './request-reader.js';
+import { createRestMode } from './rest/rest-mode.js';
 import { DEFAULT_SEED, STANDARD_LEAD_FIELDS, type Seed } from './seed.js';
 import { renderWsdl } from './wsdl.js';
 
@@ -41,6 +42,12 @@ export interface Emulator {
   readonly url: string;
   /** The SOAP endpoint for clients: `<url>/soap/mktows/2_3`. */
   readonly endpoint: string;
+  /** The REST endpoint (Marketo's `https://<munchkin>.mktorest.com`): paths `/rest/v1/…`, `/rest/asset/v1/…`. */
+  readonly restEndpoint: string;
+  /** The REST identity URL: `<url>/identity` (tokens at `/identity/oauth/token`). */
+  readonly identityEndpoint: string;
+  /** REST: makes the current access token expire now (its next use answers 602, then 601). */
+  expireRestToken(): boolean;
   readonly port: number;
   readonly leads: LeadStore;
   readonly mobjects: MObjectStore;
@@ -98,7 +105,9 @@ function sendXml(res: http.ServerResponse, status: number, body: string): void {
 }
 
 function redacted(config: EmulatorConfig): unknown {
-  return { ...config, encryptionKey: '(hidden)' };
+  const rest =
+    config.rest.clientSecret === undefined ? config.rest : { ...config.rest, clientSecret: '(hidden)' };
+  return { ...config, encryptionKey: '(hidden)', rest };
 }
 
 /** Starts a Marketo SOAP emulator; see docs/emulator.md for what it implements. */
@@ -114,6 +123,15 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const limits = new Limits(() => config);
   const calls = new CallLog(() => config.callLogSize);
   let transientCounter = 0;
+  const restMode = createRestMode({
+    config: () => config,
+    random: () => random,
+    customLeadFields: () => seed.customLeadFields,
+    leads,
+    mobjects,
+    limits,
+    calls,
+  });
 
   const loadSeed = (next: Seed): void => {
     seed = next;
@@ -311,7 +329,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         return sendJson(res, 200, calls.since(since));
       }
       case 'GET /_emulator/stats':
-        return sendJson(res, 200, { calls: calls.total, leads: leads.size, ...limits.usage() });
+        return sendJson(res, 200, {
+          calls: calls.total,
+          leads: leads.size,
+          ...limits.usage(),
+          rest: restMode.usage(),
+        });
       case 'POST /_emulator/reset':
         reset();
         return sendJson(res, 200, { reset: true });
@@ -352,6 +375,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         const origin = SAFE_HOST.test(hostHeader) ? `http://${hostHeader}` : emulatorUrl;
         return sendXml(res, 200, renderWsdl(`${origin}${url.pathname}`));
       }
+      if (url.pathname.startsWith('/rest/') || url.pathname.startsWith('/identity/'))
+        return restMode.handle(req, res, url);
+      if (url.pathname.startsWith('/_emulator/rest/') && restMode.handleAdmin(req, res, url)) return;
       if (url.pathname.startsWith('/_emulator/')) return handleAdmin(req, res, url);
       if (url.pathname === '/healthz') return sendJson(res, 200, { ok: true });
       return sendJson(res, 404, {
@@ -381,6 +407,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   return {
     url: emulatorUrl,
     endpoint: `${emulatorUrl}/soap/mktows/2_3`,
+    restEndpoint: emulatorUrl,
+    identityEndpoint: `${emulatorUrl}/identity`,
+    expireRestToken: () => restMode.expireToken(),
     port: address.port,
     leads,
     mobjects,

@@ -1,0 +1,311 @@
+import type http from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { CallLog, CallLogEntry } from '../call-log.js';
+import type { EmulatorConfig } from '../config.js';
+import { chooseMischief, drawLatency, type Random } from '../fault-injection.js';
+import type { LeadStore } from '../lead-store.js';
+import type { Limits } from '../limits.js';
+import type { MObjectStore } from '../mobject-store.js';
+import { handleIdentity } from './identity.js';
+import { LeadFieldCatalogue } from './lead-fields.js';
+import { failureBody, RestCallError, successBody, UNCOUNTED_CODES } from './rest-answer.js';
+import { describeLeads, describeLeads2, describeOpportunities, describeRoles } from './rest-describe.js';
+import { BodyTooLarge, bearerToken, readBoundedBody, sendGatewayPage, sendRestJson } from './rest-http.js';
+import { readSyncLeads, syncLeads } from './rest-leads.js';
+import { readSyncObjects, syncObjects } from './rest-objects.js';
+import { findProgram, programView, updateProgram } from './rest-programs.js';
+import { isJsonObject, type JsonObject } from './rest-records.js';
+import { matchRestRoute, type RestRoute } from './rest-routes.js';
+import { TokenStore } from './token-store.js';
+
+/**
+ * The emulator's REST mode: identity, Sync Leads, Sync Opportunities and Roles, the Describes and
+ * Update Program, on the same stores, limits and call log as SOAP. A call passes, in order: transport
+ * faults (reset, hang), the body size (HTTP 413), HTTP 502/503, the token (600/601/602), REST's forced
+ * codes, throttle bursts (606/615), the limits (606, 615, 607), the request (605, 610, 612, 609, 1003…),
+ * latency, transient codes (604/608/611/713), and is then applied; `apply-then-*` loses the answer of an
+ * applied call. Codes Marketo does not count (601, 602, 604, 605, 608, 611) give the admission back.
+ */
+
+export interface RestModeDeps {
+  config: () => EmulatorConfig;
+  random: () => Random;
+  customLeadFields: () => readonly string[];
+  leads: LeadStore;
+  mobjects: MObjectStore;
+  limits: Limits;
+  calls: CallLog;
+}
+
+export interface RestMode {
+  /** Serves `/identity/…` and `/rest/…`. */
+  handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void>;
+  /** Serves `/_emulator/rest/…`; false when the path is not one of its routes. */
+  handleAdmin(req: http.IncomingMessage, res: http.ServerResponse, url: URL): boolean;
+  /** Makes the current token expire now: its next use answers 602, then 601. */
+  expireToken(): boolean;
+  usage(): { tokensIssued: number; tokenValid: boolean };
+}
+
+type ApplyThen = 'apply-then-reset' | 'apply-then-hang' | 'apply-then-late';
+const APPLY_THEN: readonly string[] = ['apply-then-reset', 'apply-then-hang', 'apply-then-late'];
+
+/** Marketo's REST codes for the limit faults the shared limits machinery names in SOAP terms. */
+function limitCode(soapCode: number): number {
+  if (soapCode === 20023) return 606;
+  if (soapCode === 20024) return 615;
+  return 607;
+}
+
+function limitMessage(code: number, config: EmulatorConfig): string {
+  if (code === 606)
+    return `Max rate limit '${config.limits.rateCalls}' exceeded with in '${config.limits.rateWindowMs / 1000}' secs`;
+  if (code === 615) return 'Concurrent access limit reached';
+  return 'Daily quota reached';
+}
+
+export function createRestMode(deps: RestModeDeps): RestMode {
+  const { leads, mobjects, limits, calls } = deps;
+  const tokens = new TokenStore();
+  let transientCounter = 0;
+  let catalogue = new LeadFieldCatalogue(deps.customLeadFields());
+  let catalogueFor = deps.customLeadFields();
+  const fields = (): LeadFieldCatalogue => {
+    const current = deps.customLeadFields();
+    if (current !== catalogueFor) {
+      catalogue = new LeadFieldCatalogue(current);
+      catalogueFor = current;
+    }
+    return catalogue;
+  };
+
+  /** Reads the request's body as the route wants it; fills the call log entry. */
+  const readRequest = (
+    route: RestRoute,
+    req: http.IncomingMessage,
+    raw: Buffer,
+    entry: CallLogEntry,
+  ): JsonObject | URLSearchParams | undefined => {
+    if (route.operation === 'updateProgram') {
+      if (!/^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? ''))
+        throw new RestCallError(612, 'Invalid Content Type: use application/x-www-form-urlencoded');
+      const form = new URLSearchParams(raw.toString('utf8'));
+      entry.records = [Object.fromEntries(form)];
+      entry.recordCount = 1;
+      return form;
+    }
+    if (!route.operation.startsWith('sync')) return undefined;
+    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? ''))
+      throw new RestCallError(612, 'Invalid Content Type: use application/json');
+    let body: unknown;
+    try {
+      body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
+    } catch {
+      throw new RestCallError(609, 'Invalid JSON');
+    }
+    if (!isJsonObject(body)) throw new RestCallError(609, 'Invalid JSON: the body must be a JSON object');
+    if (Array.isArray(body.input)) {
+      entry.records = body.input;
+      entry.recordCount = body.input.length;
+    }
+    for (const name of ['action', 'lookupField', 'partitionName', 'dedupeBy'] as const) {
+      const value = body[name];
+      if (typeof value === 'string') entry[name] = value.slice(0, 100);
+    }
+    return body;
+  };
+
+  const execute = (route: RestRoute, request: JsonObject | URLSearchParams | undefined): unknown => {
+    const config = deps.config();
+    const rest = config.rest;
+    const rules = config.faults.recordRules;
+    switch (route.operation) {
+      case 'syncLeads':
+        return successBody(
+          syncLeads(readSyncLeads(request as JsonObject, rest), { leads, catalogue: fields(), rest, rules }),
+        );
+      case 'syncOpportunities':
+      case 'syncOpportunityRoles': {
+        const kind = route.operation === 'syncOpportunities' ? 'opportunity' : 'role';
+        const call = readSyncObjects(kind, request as JsonObject, rest);
+        return successBody(syncObjects(call, { objects: mobjects, leads, rest, rules }));
+      }
+      case 'describeLeads':
+        return successBody(describeLeads(fields()));
+      case 'describeLeads2':
+        return successBody(describeLeads2(fields()));
+      case 'describeOpportunities':
+        return successBody(describeOpportunities());
+      case 'describeOpportunityRoles':
+        return successBody(describeRoles());
+      case 'updateProgram':
+        return successBody([updateProgram(route.programId!, request as URLSearchParams, mobjects, rest)], {
+          warnings: [],
+          errors: [],
+        });
+      case 'getProgram':
+        return successBody([programView(findProgram(mobjects, route.programId!, rest))], {
+          warnings: [],
+          errors: [],
+        });
+    }
+  };
+
+  const handleApi = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> => {
+    const config = deps.config();
+    const rest = config.rest;
+    const matched = matchRestRoute(req.method ?? 'GET', url.pathname);
+    const entry = calls.start(typeof matched === 'string' ? 'unknown' : matched.operation, 'rest');
+    if (typeof matched !== 'string' && matched.programId !== undefined) entry.programId = matched.programId;
+
+    let mischief = chooseMischief(config.faults, deps.random(), entry.seq);
+    const next = config.faults.failNext;
+    if (
+      next &&
+      next.calls > 0 &&
+      (next.effect === 'hang' || next.effect === 'reset' || next.effect === 502 || next.effect === 503)
+    ) {
+      next.calls--;
+      mischief = next.effect;
+    }
+    if (mischief === 'reset') {
+      calls.finish(entry, 'reset');
+      req.socket.destroy();
+      return;
+    }
+    if (mischief === 'hang') {
+      // Never answered: the client's response timeout must end it; close() ends these connections.
+      calls.finish(entry, 'hang');
+      req.resume();
+      return;
+    }
+    let raw: Buffer;
+    try {
+      raw = await readBoundedBody(req, rest.maxBodyBytes);
+    } catch (error) {
+      if (!(error instanceof BodyTooLarge)) {
+        calls.finish(entry, 'rejected');
+        req.socket.destroy();
+        return;
+      }
+      entry.httpStatus = 413;
+      calls.finish(entry, 'http-413');
+      sendGatewayPage(res, 413);
+      return;
+    }
+    if (mischief === 502 || mischief === 503) {
+      entry.httpStatus = mischief;
+      calls.finish(entry, `http-${mischief}`);
+      sendGatewayPage(res, mischief);
+      return;
+    }
+
+    let admission: ReturnType<Limits['admit']> | undefined;
+    try {
+      const queryToken = rest.accessTokenQuery === 'accept' ? url.searchParams.get('access_token') : null;
+      const check = tokens.check(bearerToken(req) ?? queryToken ?? undefined);
+      if (!check.ok) throw new RestCallError(check.code);
+      const forced = rest.faults.failNext;
+      if (forced && forced.calls > 0) {
+        forced.calls--;
+        throw new RestCallError(
+          forced.code,
+          forced.code === 606 || forced.code === 615 || forced.code === 607
+            ? limitMessage(forced.code, config)
+            : undefined,
+        );
+      }
+      const burst = config.faults.throttleBurst;
+      if (burst && burst.calls > 0) {
+        burst.calls--;
+        const code = limitCode(burst.code);
+        throw new RestCallError(code, limitMessage(code, config));
+      }
+      admission = limits.admit();
+      if (!admission.ok) {
+        const code = limitCode(admission.code);
+        throw new RestCallError(code, limitMessage(code, config));
+      }
+      if (matched === 'unknown')
+        throw new RestCallError(
+          610,
+          `Requested resource not found: ${req.method} ${url.pathname.slice(0, 200)}`,
+        );
+      if (matched === 'method')
+        throw new RestCallError(
+          605,
+          `HTTP Method not supported: ${req.method} ${url.pathname.slice(0, 200)}`,
+        );
+      const request = readRequest(matched, req, raw, entry);
+
+      const latency = drawLatency(config.faults.latency, deps.random());
+      if (latency > 0) await sleep(latency);
+      const forcedTransient = config.faults.failNext;
+      if (
+        forcedTransient &&
+        forcedTransient.calls > 0 &&
+        (forcedTransient.effect === 10001 || forcedTransient.effect === 20011)
+      ) {
+        forcedTransient.calls--;
+        throw new RestCallError(forcedTransient.effect === 10001 ? 611 : 608);
+      }
+      if (deps.random().chance(config.faults.transientFaultRate))
+        throw new RestCallError(rest.transientCodes[transientCounter++ % rest.transientCodes.length]!);
+      let applyThen: ApplyThen | undefined;
+      const lose = config.faults.failNext;
+      if (lose && lose.calls > 0 && APPLY_THEN.includes(String(lose.effect))) {
+        lose.calls--;
+        applyThen = lose.effect as ApplyThen;
+      }
+      const answer = execute(matched, request);
+      if (applyThen === 'apply-then-reset') {
+        calls.finish(entry, applyThen);
+        req.socket.destroy();
+        return;
+      }
+      if (applyThen === 'apply-then-hang') {
+        calls.finish(entry, applyThen);
+        return;
+      }
+      if (applyThen === 'apply-then-late') {
+        admission.release();
+        calls.finish(entry, applyThen);
+        await sleep(rest.lateAnswerMs, undefined, { ref: false });
+        entry.httpStatus = 200;
+        sendRestJson(res, 200, answer);
+        return;
+      }
+      entry.httpStatus = 200;
+      calls.finish(entry, 'ok');
+      sendRestJson(res, 200, answer);
+    } catch (error) {
+      if (!(error instanceof RestCallError)) throw error;
+      if (admission?.ok && UNCOUNTED_CODES.has(error.code)) admission.refund();
+      entry.httpStatus = 200;
+      calls.finish(entry, 'fault', error.code);
+      sendRestJson(res, 200, failureBody(error.code, error.message));
+    } finally {
+      if (admission?.ok) admission.release();
+    }
+  };
+
+  return {
+    handle: (req, res, url) =>
+      url.pathname.startsWith('/identity/')
+        ? url.pathname === '/identity/oauth/token'
+          ? handleIdentity(req, res, url, { rest: deps.config().rest, tokens, calls })
+          : Promise.resolve(
+              sendRestJson(res, 404, { error: 'not_found', error_description: 'use /identity/oauth/token' }),
+            )
+        : handleApi(req, res, url),
+    handleAdmin: (req, res, url) => {
+      if (req.method === 'POST' && url.pathname.replace(/\/$/, '') === '/_emulator/rest/expire-token') {
+        sendRestJson(res, 200, { expired: tokens.expireNow() });
+        return true;
+      }
+      return false;
+    },
+    expireToken: () => tokens.expireNow(),
+    usage: () => tokens.usage(),
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * The REST resources the emulator serves, matched by method and path. A path Marketo does not serve
+ * here is 610; a known path with another method is 605.
+ */
+
+export type RestOperation =
+  | 'syncLeads'
+  | 'describeLeads'
+  | 'describeLeads2'
+  | 'syncOpportunities'
+  | 'describeOpportunities'
+  | 'syncOpportunityRoles'
+  | 'describeOpportunityRoles'
+  | 'updateProgram'
+  | 'getProgram';
+
+export interface RestRoute {
+  operation: RestOperation;
+  /** The program id of `/rest/asset/v1/program/{id}.json`. */
+  programId?: number;
+}
+
+const FIXED: Readonly<Record<string, Partial<Record<string, RestOperation>>>> = {
+  '/rest/v1/leads.json': { POST: 'syncLeads' },
+  '/rest/v1/leads/describe.json': { GET: 'describeLeads' },
+  '/rest/v1/leads/describe2.json': { GET: 'describeLeads2' },
+  '/rest/v1/opportunities.json': { POST: 'syncOpportunities' },
+  '/rest/v1/opportunities/describe.json': { GET: 'describeOpportunities' },
+  '/rest/v1/opportunities/roles.json': { POST: 'syncOpportunityRoles' },
+  '/rest/v1/opportunities/roles/describe.json': { GET: 'describeOpportunityRoles' },
+};
+
+const PROGRAM = /^\/rest\/asset\/v1\/program\/(\d{1,10})\.json$/;
+
+/** The route of a request: a route, `method` (605) or `unknown` (610). */
+export function matchRestRoute(method: string, pathname: string): RestRoute | 'method' | 'unknown' {
+  const fixed = FIXED[pathname];
+  if (fixed) {
+    const operation = fixed[method];
+    return operation ? { operation } : 'method';
+  }
+  const program = PROGRAM.exec(pathname);
+  if (program) {
+    const programId = Number(program[1]);
+    if (method === 'POST') return { operation: 'updateProgram', programId };
+    if (method === 'GET') return { operation: 'getProgram', programId };
+    return 'method';
+  }
+  return 'unknown';
+}
