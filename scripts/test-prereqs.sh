@@ -8,6 +8,8 @@ need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+# python3 (standard library only) runs the independent REST client of test/fixtures/rest-client.
+command -v python3 >/dev/null 2>&1 || need+=(python3)
 [ "${#need[@]}" -eq 0 ] && exit 0
 
 sudo=""
