@@ -32,10 +32,12 @@ export interface CallLogEntry {
 export class CallLog {
   #entries: CallLogEntry[] = [];
   #seq = 0;
+  #byTransport = { soap: 0, rest: 0 };
 
   constructor(private capacity: () => number) {}
 
   start(operation: string, transport: 'soap' | 'rest' = 'soap'): CallLogEntry {
+    this.#byTransport[transport]++;
     const entry: CallLogEntry = {
       seq: ++this.#seq,
       transport,
@@ -67,8 +69,14 @@ export class CallLog {
     return this.#seq;
   }
 
+  /** Calls so far by transport (identity requests included in `rest`). */
+  get totalsByTransport(): { soap: number; rest: number } {
+    return { ...this.#byTransport };
+  }
+
   clear(): void {
     this.#entries = [];
     this.#seq = 0;
+    this.#byTransport = { soap: 0, rest: 0 };
   }
 }

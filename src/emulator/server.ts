@@ -331,6 +331,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       case 'GET /_emulator/stats':
         return sendJson(res, 200, {
           calls: calls.total,
+          callsByTransport: calls.totalsByTransport,
           leads: leads.size,
           ...limits.usage(),
           rest: restMode.usage(),

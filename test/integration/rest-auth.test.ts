@@ -39,7 +39,11 @@ describe('REST identity', () => {
     });
     expect(((await form.json()) as Record<string, unknown>).access_token).toBe(first.body.access_token);
     // Identity calls are not counted against the limits, and show in the call log as REST calls.
-    expect(await stats()).toMatchObject({ quotaUsed: 0, rest: { tokensIssued: 1, tokenValid: true } });
+    expect(await stats()).toMatchObject({
+      quotaUsed: 0,
+      callsByTransport: { soap: 0, rest: 3 },
+      rest: { tokenRequests: 3, tokensIssued: 1, tokenValid: true },
+    });
     const log = await f.calls();
     expect(log.map((c) => [c.transport, c.operation, c.status, c.httpStatus])).toEqual([
       ['rest', 'identity', 'ok', 200],

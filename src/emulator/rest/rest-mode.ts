@@ -44,7 +44,7 @@ export interface RestMode {
   handleAdmin(req: http.IncomingMessage, res: http.ServerResponse, url: URL): boolean;
   /** Makes the current token expire now: its next use answers 602, then 601. */
   expireToken(): boolean;
-  usage(): { tokensIssued: number; tokenValid: boolean };
+  usage(): { tokenRequests: number; tokensIssued: number; tokenValid: boolean };
 }
 
 type ApplyThen = 'apply-then-reset' | 'apply-then-hang' | 'apply-then-late';

@@ -21,9 +21,11 @@ export class TokenStore {
   #current: string | undefined;
   readonly #issued = new Map<string, IssuedToken>();
   #tokensIssued = 0;
+  #tokenAnswers = 0;
 
   /** The current token (a new one when there is none or it expired) and its remaining lifetime in ms. */
   issue(ttlMs: number, now: number = Date.now()): { token: string; remainingMs: number } {
+    this.#tokenAnswers++;
     const current = this.#current === undefined ? undefined : this.#issued.get(this.#current);
     if (this.#current !== undefined && current && current.expiresAt > now) {
       return { token: this.#current, remainingMs: current.expiresAt - now };
@@ -59,9 +61,10 @@ export class TokenStore {
   }
 
   /** Counters for `GET /_emulator/stats`; never the tokens themselves. */
-  usage(): { tokensIssued: number; tokenValid: boolean } {
+  usage(): { tokenRequests: number; tokensIssued: number; tokenValid: boolean } {
     const current = this.#current === undefined ? undefined : this.#issued.get(this.#current);
     return {
+      tokenRequests: this.#tokenAnswers,
       tokensIssued: this.#tokensIssued,
       tokenValid: current !== undefined && current.expiresAt > Date.now(),
     };
@@ -71,5 +74,6 @@ export class TokenStore {
     this.#current = undefined;
     this.#issued.clear();
     this.#tokensIssued = 0;
+    this.#tokenAnswers = 0;
   }
 }
