@@ -147,6 +147,22 @@ describe('REST Sync Leads', () => {
     expect(await leadsState()).toHaveLength(1);
   });
 
+  it('bounds the names it echoes in reasons and errors, however long the request made them', async () => {
+    const long = `z${'x'.repeat(10_000)}`;
+    const answer = await f.call('POST', '/rest/v1/leads.json', {
+      json: { lookupField: long, partitionName: long, input: [{ email: 'b@example.com', [long]: 1 }] },
+    });
+    const [result] = answer.body.result as { reasons: { code: string; message: string }[] }[];
+    expect(result!.reasons[0]!.code).toBe('1006');
+    expect(result!.reasons[0]!.message.length).toBeLessThan(130);
+    f.emulator.configure({ rest: { unknownField: 'call' } });
+    const input = [Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`${long}${i}`, 1]))];
+    const refused = await f.call('POST', '/rest/v1/leads.json', { json: { input } });
+    const [error] = refused.body.errors as { code: string; message: string }[];
+    expect(error!.message).toMatch(/ and 40 more not found$/);
+    expect(error!.message.length).toBeLessThan(1200);
+  });
+
   it('looks up by a custom field; a standard non-key field is 1011, an unknown one 1006, a missing value 1002', async () => {
     const [created] = await syncLeads({
       lookupField: 'crmContactId',

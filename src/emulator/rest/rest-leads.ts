@@ -6,6 +6,7 @@ import type { RestConfig } from './rest-config.js';
 import { leadValueText, type LeadFieldCatalogue } from './lead-fields.js';
 import {
   enumParam,
+  named,
   inputParam,
   isJsonObject,
   restRuleVerdict,
@@ -76,8 +77,13 @@ export function syncLeads(
     for (const record of call.input)
       if (isJsonObject(record))
         for (const name of Object.keys(record)) if (!catalogue.byRestName(name)) unknown.add(name);
-    if (unknown.size > 0)
-      throw new RestCallError(1006, `Field ${[...unknown].map((n) => `'${n}'`).join(', ')} not found`);
+    if (unknown.size > 0) {
+      const names = [...unknown].slice(0, 10).map(named).join(', ');
+      throw new RestCallError(
+        1006,
+        `Field ${names}${unknown.size > 10 ? ` and ${unknown.size - 10} more` : ''} not found`,
+      );
+    }
   }
   const injected = restRuleVerdict(
     context.rules,
@@ -105,13 +111,13 @@ function syncOne(
 ): LeadResult {
   if (!isJsonObject(record)) throw new RecordSkip(1003, 'Invalid data: a lead record must be a JSON object');
   const lookup = catalogue.byRestName(call.lookupField);
-  if (!lookup) throw new RecordSkip(1006, `Field '${call.lookupField}' not found`);
+  if (!lookup) throw new RecordSkip(1006, `Field ${named(call.lookupField)} not found`);
   if (!catalogue.isLookupField(lookup))
-    throw new RecordSkip(1011, `Field '${call.lookupField}' not supported`);
+    throw new RecordSkip(1011, `Field ${named(call.lookupField)} not supported`);
   const attributes: Record<string, string | null> = {};
   for (const [name, value] of Object.entries(record)) {
     const field = catalogue.byRestName(name);
-    if (!field) throw new RecordSkip(1006, `Field '${name}' not found`);
+    if (!field) throw new RecordSkip(1006, `Field ${named(name)} not found`);
     const converted = leadValueText(field, value);
     if ('error' in converted) throw new RecordSkip(1001, converted.error);
     if (field.soap !== 'Id') attributes[field.soap] = converted.text;
@@ -124,7 +130,7 @@ function syncOne(
     call.action !== 'updateOnly' &&
     !rest.partitions.includes(call.partitionName)
   )
-    throw new RecordSkip(1008, `Access denied to partition '${call.partitionName}'`);
+    throw new RecordSkip(1008, `Access denied to partition ${named(call.partitionName)}`);
 
   if (call.action === 'createDuplicate') return { id: leads.create(attributes).id, status: 'created' };
   const key = record[call.lookupField];

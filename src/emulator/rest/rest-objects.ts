@@ -6,7 +6,14 @@ import type { ReceivedMObject } from '../request-reader.js';
 import { OPPORTUNITY_FIELDS } from '../seed.js';
 import { RecordSkip, RestCallError, type RestReason } from './rest-answer.js';
 import type { RestConfig } from './rest-config.js';
-import { enumParam, inputParam, isJsonObject, restRuleVerdict, type JsonObject } from './rest-records.js';
+import {
+  enumParam,
+  inputParam,
+  isJsonObject,
+  named,
+  restRuleVerdict,
+  type JsonObject,
+} from './rest-records.js';
 
 /**
  * Sync Opportunities (`POST /rest/v1/opportunities.json`) and Sync Opportunity Roles
@@ -137,7 +144,7 @@ function syncOpportunity(
       continue;
     }
     const soap = OPPORTUNITY_REST_FIELDS.get(name);
-    if (!soap) throw new RecordSkip(1006, `Field '${name}' not found`);
+    if (!soap) throw new RecordSkip(1006, `Field ${named(name)} not found`);
     if (value === null && name === 'name')
       throw new RecordSkip(1002, "Missing value for required parameter 'name'");
     if (value !== null) attributes[soap] = text(name, value);
@@ -172,7 +179,7 @@ function syncRole(
   for (const [name, value] of Object.entries(record)) {
     if ((ROLE_KEY_FIELDS as readonly string[]).includes(name) || name === 'marketoGUID') continue;
     const soap = ROLE_UPDATEABLE.get(name);
-    if (!soap) throw new RecordSkip(1006, `Field '${name}' not found`);
+    if (!soap) throw new RecordSkip(1006, `Field ${named(name)} not found`);
     if (value !== null) updates[soap] = text(name, value);
   }
   if (call.dedupeBy === 'idField') {

@@ -21,6 +21,11 @@ export function shown(value: unknown): string {
   return `'${(text ?? String(value)).slice(0, 100)}'`;
 }
 
+/** A name taken from a request (a field, a lookup field, a partition), bounded for a message. */
+export function named(name: string): string {
+  return `'${name.length > 100 ? `${name.slice(0, 100)}…` : name}'`;
+}
+
 /** An optional string parameter, or 1003 naming it. */
 export function stringParam(body: JsonObject, name: string): string | undefined {
   const value = body[name];
