@@ -31,6 +31,11 @@ export interface TokenStats {
 interface CachedToken {
   value: string;
   expiresAt: number;
+  /**
+   * Identity answered the token we already had: it hands out a new one only after expiry, so asking
+   * again before then is a wasted round trip.
+   */
+  final: boolean;
 }
 
 /**
@@ -62,7 +67,8 @@ export class TokenManager {
   /** A token with more than the renewal margin left. */
   async token(signal?: AbortSignal): Promise<string> {
     const cached = this.#token;
-    if (cached && cached.expiresAt - this.#now() > this.#renewAheadMs) return cached.value;
+    const left = cached ? cached.expiresAt - this.#now() : 0;
+    if (cached && (left > this.#renewAheadMs || (cached.final && left > 0))) return cached.value;
     return (await this.#fetch(signal)).value;
   }
 
@@ -100,7 +106,8 @@ export class TokenManager {
         });
       }
     }
-    this.#token = { value: token.value, expiresAt: this.#now() + token.expiresInSec * 1000 };
+    const final = this.#token?.value === token.value;
+    this.#token = { value: token.value, expiresAt: this.#now() + token.expiresInSec * 1000, final };
     return this.#token;
   }
 
