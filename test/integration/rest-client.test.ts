@@ -15,7 +15,9 @@ import { startFakeMarketo, type FakeMarketo } from './rest-fake-marketo.js';
 
 const schema = (name: string) =>
   z.fromJSONSchema(
-    JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/rest-schemas', name), 'utf8')) as object,
+    JSON.parse(
+      readFileSync(join(import.meta.dirname, '../fixtures/rest-schemas', name), 'utf8'),
+    ) as z.core.JSONSchema.JSONSchema,
   );
 const leadsSchema = schema('client-sync-leads-request.json');
 const objectsSchema = schema('client-sync-objects-request.json');
