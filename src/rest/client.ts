@@ -239,6 +239,22 @@ export class RestTransport implements Transport {
         );
         results.push(programResult(result, program.id!));
       } catch (error) {
+        // One program per request: a request refused because of its program (e.g. 702 for an unknown
+        // id, 709) is that program's failure, and the programs after it still go.
+        if (
+          error instanceof MarketoCallError &&
+          error.category === 'invalid-record' &&
+          error.applied !== 'indeterminate'
+        ) {
+          results.push({
+            status: 'FAILED',
+            id: String(program.id),
+            code: error.code,
+            category: 'invalid-record',
+            message: error.message,
+          });
+          continue;
+        }
         throw settledBefore(error, results, results.length);
       }
     }
