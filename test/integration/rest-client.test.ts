@@ -22,6 +22,10 @@ const schema = (name: string) =>
 const leadsSchema = schema('client-sync-leads-request.json');
 const objectsSchema = schema('client-sync-objects-request.json');
 const programSchema = schema('client-update-program-form.json');
+// The emulator helper's schemas of the same bodies, written independently: both must accept ours.
+const emulatorLeadsSchema = schema('sync-leads-request.json');
+const emulatorObjectsSchema = schema('sync-objects-request.json');
+const emulatorProgramSchema = schema('update-program-request.json');
 
 let fake: FakeMarketo;
 const transports: RestTransport[] = [];
@@ -87,7 +91,10 @@ describe('lead groups over HTTP', () => {
       expect(results.every((r) => r.status === 'CREATED' && /^\d+$/.test(r.id ?? ''))).toBe(true);
     }
     const bodies = leadPosts().map((r) => JSON.parse(r.body) as Record<string, unknown>);
-    for (const body of bodies) expect(leadsSchema.safeParse(body).success, JSON.stringify(body)).toBe(true);
+    for (const body of bodies) {
+      expect(leadsSchema.safeParse(body).success, JSON.stringify(body)).toBe(true);
+      expect(emulatorLeadsSchema.safeParse(body).success, JSON.stringify(body)).toBe(true);
+    }
     expect(bodies.map((b) => [b.action, b.lookupField])).toEqual([
       ['updateOnly', 'id'],
       ['createOrUpdate', 'email'],
@@ -349,6 +356,7 @@ describe('objects and programs over HTTP', () => {
     const request = fake.apiRequests().find((r) => r.path === '/rest/v1/opportunities.json')!;
     const body = JSON.parse(request.body) as Record<string, unknown>;
     expect(objectsSchema.safeParse(body).success).toBe(true);
+    expect(emulatorObjectsSchema.safeParse(body).success).toBe(true);
     expect(body).toMatchObject({ action: 'createOrUpdate', dedupeBy: 'dedupeFields' });
   });
 
@@ -413,6 +421,7 @@ describe('objects and programs over HTTP', () => {
         ...(form.tags ? { tags: JSON.parse(form.tags) as unknown } : {}),
       };
       expect(programSchema.safeParse(decoded).success, r.body).toBe(true);
+      expect(emulatorProgramSchema.safeParse(decoded).success, r.body).toBe(true);
     }
   });
 });
