@@ -1,3 +1,4 @@
+import { abortable } from './abortable.js';
 import { asObject } from './json.js';
 
 /**
@@ -106,7 +107,7 @@ export interface FieldCatalogOptions {
 
 /** Cached Describe tables; `describe` performs the authenticated GET and returns `result`. */
 export class FieldCatalog {
-  readonly #describe: (path: string, signal?: AbortSignal) => Promise<unknown[]>;
+  readonly #describe: (path: string) => Promise<unknown[]>;
   readonly #ttlMs: number;
   readonly #refreshMinMs: number;
   readonly #now: () => number;
@@ -144,18 +145,19 @@ export class FieldCatalog {
     return this.#load(kind, signal);
   }
 
+  // One Describe request serves every waiting caller; one caller giving up must not end it for the others.
   #load(kind: DescribedKind, signal?: AbortSignal): Promise<FieldTable> {
     let pending = this.#inflight.get(kind);
     if (!pending) {
       pending = (async () => {
         this.calls++;
-        const result = await this.#describe(DESCRIBE_PATHS[kind], signal);
+        const result = await this.#describe(DESCRIBE_PATHS[kind]);
         const table = kind === 'lead' ? leadFieldTable(result) : objectFieldTable(result);
         this.#tables.set(kind, { table, at: this.#now() });
         return table;
       })().finally(() => this.#inflight.delete(kind));
       this.#inflight.set(kind, pending);
     }
-    return pending;
+    return abortable(pending, signal, `Describe (${kind})`);
   }
 }

@@ -2,6 +2,7 @@ import { boundText, MarketoCallError } from '../transport/contract.js';
 import { httpStatusMeaning } from './codes.js';
 import type { RestHttp } from './http.js';
 import { parseJsonBounded } from './json.js';
+import { abortable } from './abortable.js';
 
 /** How to ask the Identity service for tokens. */
 export interface TokenManagerOptions {
@@ -69,7 +70,7 @@ export class TokenManager {
     const cached = this.#token;
     const left = cached ? cached.expiresAt - this.#now() : 0;
     if (cached && (left > this.#renewAheadMs || (cached.final && left > 0))) return cached.value;
-    return (await this.#fetch(signal)).value;
+    return (await abortable(this.#fetch(), signal, 'a token')).value;
   }
 
   /**
@@ -82,22 +83,23 @@ export class TokenManager {
       this.#token = undefined;
       this.stats.forcedRenewals++;
     }
-    return (await this.#fetch(signal)).value;
+    return (await abortable(this.#fetch(), signal, 'a token')).value;
   }
 
-  #fetch(signal?: AbortSignal): Promise<CachedToken> {
-    this.#inflight ??= this.#request(signal).finally(() => {
+  // One Identity request serves every waiting caller; one caller giving up must not end it for the others.
+  #fetch(): Promise<CachedToken> {
+    this.#inflight ??= this.#request().finally(() => {
       this.#inflight = undefined;
     });
     return this.#inflight;
   }
 
-  async #request(signal?: AbortSignal): Promise<CachedToken> {
-    let token = await this.#ask(signal);
+  async #request(): Promise<CachedToken> {
+    let token = await this.#ask();
     if (token.expiresInSec <= 0) {
       // Identity has been seen handing out a token with `expires_in: 0`; it is refused on first use. Ask once more.
       this.stats.forcedRenewals++;
-      token = await this.#ask(signal);
+      token = await this.#ask();
       if (token.expiresInSec <= 0) {
         throw new MarketoCallError('the Identity service keeps answering tokens that have expired', {
           category: 'transient',
@@ -111,7 +113,7 @@ export class TokenManager {
     return this.#token;
   }
 
-  async #ask(signal?: AbortSignal): Promise<{ value: string; expiresInSec: number }> {
+  async #ask(): Promise<{ value: string; expiresInSec: number }> {
     this.stats.requests++;
     const query = new URLSearchParams({
       grant_type: 'client_credentials',
@@ -124,7 +126,6 @@ export class TokenManager {
         method: 'POST',
         path: `${this.#tokenPath}?${query.toString()}`,
         headers: {},
-        ...(signal ? { signal } : {}),
       });
     } catch (error) {
       // Whatever happened to the token request, the call it was for was not sent.

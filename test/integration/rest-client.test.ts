@@ -170,6 +170,19 @@ describe('tokens', () => {
     expect(t.tokenStats.forcedRenewals).toBe(0);
   });
 
+  it('a caller giving up while the token is fetched does not end the fetch for the others', async () => {
+    fake.identityDelayMs = 500;
+    const t = transport();
+    const controller = new AbortController();
+    const quitter = t.send(emailLeads(1), { signal: controller.signal });
+    const stayer = t.send(emailLeads(1));
+    setTimeout(() => controller.abort(), 100);
+    expect(await thrown(quitter)).toMatchObject({ code: 'aborted', applied: 'not-sent' });
+    expect((await stayer)[0]!.status).toBe('CREATED');
+    expect(identityRequests()).toHaveLength(1);
+    expect(leadPosts()).toHaveLength(1);
+  });
+
   it('expires_in 0 from Identity is renewed once before use', async () => {
     fake.zeroExpiryNext = 1;
     const t = transport();
@@ -301,6 +314,17 @@ describe('not sent vs indeterminate', () => {
     const pending = t.send(emailLeads(1), { signal: controller.signal });
     setTimeout(() => controller.abort(), 200);
     expect(await thrown(pending)).toMatchObject({ code: 'aborted', applied: 'indeterminate' });
+  });
+});
+
+describe('kept-alive sockets', () => {
+  it('an idle socket is closed by the client; a slow answer on a socket in use is still awaited', async () => {
+    const t = transport({ idleSocketTimeoutMs: 200 });
+    await t.send(emailLeads(1));
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(fake.openConnections()).toBe(0);
+    fake.queue.push({ json: { success: true, result: [{ id: 7, status: 'updated' }] }, delayMs: 1_000 });
+    expect((await t.send(emailLeads(1)))[0]).toMatchObject({ status: 'UPDATED', id: '7' });
   });
 });
 

@@ -18,7 +18,7 @@ export interface FakeRequest {
 
 /** What a route answers: a JSON body (HTTP 200 unless given), or a socket action. */
 export type FakeAnswer =
-  | { status?: number; json: unknown; headers?: Record<string, string> }
+  | { status?: number; json: unknown; headers?: Record<string, string>; delayMs?: number }
   | { status: number; text: string }
   | { action: 'hang' | 'reset' };
 
@@ -31,6 +31,8 @@ export interface FakeMarketo {
   clientSecret: string;
   /** Lifetime of new tokens (s). */
   tokenTtlSec: number;
+  /** Delay of every Identity answer (ms). */
+  identityDelayMs: number;
   /** Answers `expires_in: 0` for the next N token requests. */
   zeroExpiryNext: number;
   /** Per-path handler of API requests that passed the token check; default: everything created. */
@@ -38,6 +40,8 @@ export interface FakeMarketo {
   /** Answers the next N API requests with this instead of the handler (after the token check). */
   queue: FakeAnswer[];
   apiRequests(): FakeRequest[];
+  /** Client connections currently open. */
+  openConnections(): number;
   close(): Promise<void>;
 }
 
@@ -55,6 +59,7 @@ export async function startFakeMarketo(): Promise<FakeMarketo> {
     clientSecret: 'fake-client-secret-0123456789',
     tokenTtlSec: 3600,
     zeroExpiryNext: 0,
+    identityDelayMs: 0,
     queue: [] as FakeAnswer[],
     handlers: new Map<string, (req: FakeRequest) => FakeAnswer>([
       ['/rest/v1/leads/describe.json', () => ok(LEAD_DESCRIBE)],
@@ -96,9 +101,13 @@ export async function startFakeMarketo(): Promise<FakeMarketo> {
       res.writeHead(a.status, { 'Content-Type': 'text/html' }).end(a.text);
       return;
     }
-    res
-      .writeHead(a.status ?? 200, { 'Content-Type': 'application/json', ...a.headers })
-      .end(JSON.stringify(a.json));
+    const send = (): void => {
+      res
+        .writeHead(a.status ?? 200, { 'Content-Type': 'application/json', ...a.headers })
+        .end(JSON.stringify(a.json));
+    };
+    if (a.delayMs) setTimeout(send, a.delayMs);
+    else send();
   };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -133,6 +142,7 @@ export async function startFakeMarketo(): Promise<FakeMarketo> {
         const zero = fake.zeroExpiryNext > 0;
         if (zero) fake.zeroExpiryNext--;
         answer(res, {
+          delayMs: fake.identityDelayMs,
           json: {
             access_token: live[0],
             token_type: 'bearer',
@@ -168,6 +178,7 @@ export async function startFakeMarketo(): Promise<FakeMarketo> {
     s.on('close', () => sockets.delete(s));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  fake.openConnections = () => sockets.size;
   fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   fake.close = async () => {
     for (const s of sockets) s.destroy();
