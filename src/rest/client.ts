@@ -94,10 +94,7 @@ export class RestTransport implements Transport {
       tokenPath: `${identity.pathname.replace(/\/+$/, '')}/oauth/token`,
       ...(options.renewAheadMs !== undefined ? { renewAheadMs: options.renewAheadMs } : {}),
     });
-    this.#catalog = new FieldCatalog(
-      (path, signal) => this.#exchange('GET', path, undefined, 0, signal),
-      options.describe,
-    );
+    this.#catalog = new FieldCatalog((path) => this.#exchange('GET', path, undefined, 0), options.describe);
     this.#foreignIdField = options.foreignIdField;
     this.#partitionName = options.partitionName;
     this.#maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;

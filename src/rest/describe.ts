@@ -116,10 +116,7 @@ export class FieldCatalog {
   /** Describe calls made, for metrics and tests. */
   calls = 0;
 
-  constructor(
-    describe: (path: string, signal?: AbortSignal) => Promise<unknown[]>,
-    options: FieldCatalogOptions = {},
-  ) {
+  constructor(describe: (path: string) => Promise<unknown[]>, options: FieldCatalogOptions = {}) {
     this.#describe = describe;
     this.#ttlMs = options.ttlMs ?? 3_600_000;
     this.#refreshMinMs = options.refreshMinMs ?? 300_000;
