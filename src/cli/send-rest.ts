@@ -12,11 +12,7 @@ import {
   type ObjectGroup,
   type RecordResult,
 } from '../transport/contract.js';
-import { DEMO_ENCRYPTION_KEY, DEMO_USER_ID } from './emulator-command.js';
-
-/** REST credentials of the throw-away emulator of `mktsync send --emulator`. */
-export const DEMO_CLIENT_ID = 'mktsync-demo-client';
-export const DEMO_CLIENT_SECRET = 'mktsync-demo-client-secret';
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_ENCRYPTION_KEY, DEMO_USER_ID } from './emulator-command.js';
 
 /** What `mktsync send` hands over once every line is valid. */
 export interface RestSendInput {
