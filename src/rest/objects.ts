@@ -41,6 +41,8 @@ export function restObject(
   operation: ObjectOperation,
   fields: FieldTable,
 ): RestObject {
+  if (object.type !== type)
+    return { ok: false, problem: { field: 'type', reason: `is ${object.type} in a call of ${type}` } };
   const first = restObjectProblems(object, operation)[0];
   if (first) return { ok: false, problem: first };
   const record: Record<string, RestValue> = {};

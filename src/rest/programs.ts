@@ -15,6 +15,8 @@ export type ProgramForm = { ok: true; body: string } | { ok: false; problem: Res
  * change one existing cost entry. A tag (Type, Value) becomes `{tagType, tagValue}`.
  */
 export function programForm(object: StoredMObject): ProgramForm {
+  if (object.type !== 'Program')
+    return { ok: false, problem: { field: 'type', reason: `is ${object.type} in a call of Program` } };
   const first = restObjectProblems(object, 'UPDATE')[0];
   if (first) return { ok: false, problem: first };
   const form = new URLSearchParams();

@@ -85,3 +85,42 @@ export function parseGroupName(name: string): TransportGroup | undefined {
   }
   return undefined;
 }
+
+/** Records of one transport group inside a batch claimed from a buffer group of an older release. */
+export interface RegroupedPart {
+  group: TransportGroup;
+  /** Indexes into the batch's records, in order. */
+  indexes: number[];
+}
+
+/**
+ * Splits a batch of one of the buffer's pre-transport groups (`L`, `L0`, `O:INSERT`, `O:UPDATE`,
+ * `O:UPSERT`: leads of any key kind together, objects of any type together) into transport groups, so
+ * that records waiting when mktsync is upgraded still go out. Records that fit no group (no lead key,
+ * an unknown object type) are listed in `unplaced`.
+ */
+export function regroupLegacyBatch(
+  legacyGroup: string,
+  records: readonly (StoredLead | StoredMObject)[],
+): { parts: RegroupedPart[]; unplaced: number[] } {
+  const parts = new Map<string, RegroupedPart>();
+  const unplaced: number[] = [];
+  const operation = OBJECT_OPERATIONS.find((o) => legacyGroup === `O:${o}`);
+  records.forEach((record, index) => {
+    const group =
+      legacyGroup === 'L' || legacyGroup === 'L0'
+        ? leadGroupOf(record as StoredLead, legacyGroup === 'L')
+        : operation !== undefined
+          ? objectGroupOf(record as StoredMObject, operation)
+          : undefined;
+    if (!group) {
+      unplaced.push(index);
+      return;
+    }
+    const name = groupName(group);
+    const part = parts.get(name) ?? { group, indexes: [] };
+    part.indexes.push(index);
+    parts.set(name, part);
+  });
+  return { parts: [...parts.values()], unplaced };
+}

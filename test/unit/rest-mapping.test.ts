@@ -180,6 +180,18 @@ describe('objects and programs', () => {
     ).toMatchObject({ ok: false, problem: { field: 'attributes.Colour' } });
   });
 
+  it('a record of another type than its call fails, naming the type', () => {
+    const table = objectFieldTable(OPPORTUNITY_DESCRIBE);
+    expect(restObject({ type: 'Program', id: 1 }, 'Opportunity', 'UPDATE', table)).toMatchObject({
+      ok: false,
+      problem: { field: 'type' },
+    });
+    expect(programForm({ type: 'Opportunity', id: 1 })).toMatchObject({
+      ok: false,
+      problem: { field: 'type' },
+    });
+  });
+
   it('a role: Opportunity association → externalOpportunityId, PersonId → leadId', () => {
     const mapped = restObject(
       {
