@@ -296,6 +296,22 @@ describe('REST Sync Leads', () => {
   });
 });
 
+describe('REST lead fields follow the seed', () => {
+  it('knows a custom field added at run time, in Describe and in Sync Leads', async () => {
+    expect(await syncLeads({ input: [{ email: 's@example.com', shoeSize: '44' }] })).toEqual([
+      skipped('1006', "Field 'shoeSize' not found"),
+    ]);
+    f.emulator.configure({ seed: { customLeadFields: ['shoeSize'], tags: {}, programs: [], companies: [] } });
+    expect(await syncLeads({ input: [{ email: 's@example.com', shoeSize: '44' }] })).toEqual([
+      { id: expect.any(Number), status: 'created' },
+    ]);
+    const fields = (await f.call('GET', '/rest/v1/leads/describe.json')).body.result as {
+      rest: { name: string };
+    }[];
+    expect(fields.map((x) => x.rest.name)).toContain('shoeSize');
+  });
+});
+
 describe('REST and SOAP on one emulator', () => {
   it('share one lead store, one call log (with the transport) and one set of limits', async () => {
     const soap = await startFixture({

@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CallLog, CallLogEntry } from '../call-log.js';
+import type { CallLog } from '../call-log.js';
 import type { EmulatorConfig } from '../config.js';
 import { chooseMischief, drawLatency, type Random } from '../fault-injection.js';
 import type { LeadStore } from '../lead-store.js';
@@ -8,14 +8,10 @@ import type { Limits } from '../limits.js';
 import type { MObjectStore } from '../mobject-store.js';
 import { handleIdentity } from './identity.js';
 import { LeadFieldCatalogue } from './lead-fields.js';
-import { failureBody, RestCallError, successBody, UNCOUNTED_CODES } from './rest-answer.js';
-import { describeLeads, describeLeads2, describeOpportunities, describeRoles } from './rest-describe.js';
+import { failureBody, RestCallError, UNCOUNTED_CODES } from './rest-answer.js';
+import { executeRest, readRestRequest } from './rest-dispatch.js';
 import { BodyTooLarge, bearerToken, readBoundedBody, sendGatewayPage, sendRestJson } from './rest-http.js';
-import { readSyncLeads, syncLeads } from './rest-leads.js';
-import { readSyncObjects, syncObjects } from './rest-objects.js';
-import { findProgram, programView, updateProgram } from './rest-programs.js';
-import { isJsonObject, type JsonObject } from './rest-records.js';
-import { matchRestRoute, type RestRoute } from './rest-routes.js';
+import { matchRestRoute } from './rest-routes.js';
 import { TokenStore } from './token-store.js';
 
 /**
@@ -77,78 +73,6 @@ export function createRestMode(deps: RestModeDeps): RestMode {
       catalogueFor = current;
     }
     return catalogue;
-  };
-
-  /** Reads the request's body as the route wants it; fills the call log entry. */
-  const readRequest = (
-    route: RestRoute,
-    req: http.IncomingMessage,
-    raw: Buffer,
-    entry: CallLogEntry,
-  ): JsonObject | URLSearchParams | undefined => {
-    if (route.operation === 'updateProgram') {
-      if (!/^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? ''))
-        throw new RestCallError(612, 'Invalid Content Type: use application/x-www-form-urlencoded');
-      const form = new URLSearchParams(raw.toString('utf8'));
-      entry.records = [Object.fromEntries(form)];
-      entry.recordCount = 1;
-      return form;
-    }
-    if (!route.operation.startsWith('sync')) return undefined;
-    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? ''))
-      throw new RestCallError(612, 'Invalid Content Type: use application/json');
-    let body: unknown;
-    try {
-      body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
-    } catch {
-      throw new RestCallError(609, 'Invalid JSON');
-    }
-    if (!isJsonObject(body)) throw new RestCallError(609, 'Invalid JSON: the body must be a JSON object');
-    if (Array.isArray(body.input)) {
-      entry.records = body.input;
-      entry.recordCount = body.input.length;
-    }
-    for (const name of ['action', 'lookupField', 'partitionName', 'dedupeBy'] as const) {
-      const value = body[name];
-      if (typeof value === 'string') entry[name] = value.slice(0, 100);
-    }
-    return body;
-  };
-
-  const execute = (route: RestRoute, request: JsonObject | URLSearchParams | undefined): unknown => {
-    const config = deps.config();
-    const rest = config.rest;
-    const rules = config.faults.recordRules;
-    switch (route.operation) {
-      case 'syncLeads':
-        return successBody(
-          syncLeads(readSyncLeads(request as JsonObject, rest), { leads, catalogue: fields(), rest, rules }),
-        );
-      case 'syncOpportunities':
-      case 'syncOpportunityRoles': {
-        const kind = route.operation === 'syncOpportunities' ? 'opportunity' : 'role';
-        const call = readSyncObjects(kind, request as JsonObject, rest);
-        return successBody(syncObjects(call, { objects: mobjects, leads, rest, rules }));
-      }
-      case 'describeLeads':
-        return successBody(describeLeads(fields()));
-      case 'describeLeads2':
-        return successBody(describeLeads2(fields()));
-      case 'describeOpportunities':
-        return successBody(describeOpportunities());
-      case 'describeOpportunityRoles':
-        return successBody(describeRoles());
-      case 'updateProgram':
-        return successBody([updateProgram(route.programId!, request as URLSearchParams, mobjects, rest)], {
-          warnings: [],
-          errors: [],
-        });
-      case 'getProgram':
-        return successBody([programView(findProgram(mobjects, route.programId!, rest))], {
-          warnings: [],
-          errors: [],
-        });
-    }
   };
 
   const handleApi = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> => {
@@ -236,7 +160,7 @@ export function createRestMode(deps: RestModeDeps): RestMode {
           605,
           `HTTP Method not supported: ${req.method} ${url.pathname.slice(0, 200)}`,
         );
-      const request = readRequest(matched, req, raw, entry);
+      const request = readRestRequest(matched, req, raw, entry);
 
       const latency = drawLatency(config.faults.latency, deps.random());
       if (latency > 0) await sleep(latency);
@@ -257,7 +181,7 @@ export function createRestMode(deps: RestModeDeps): RestMode {
         lose.calls--;
         applyThen = lose.effect as ApplyThen;
       }
-      const answer = execute(matched, request);
+      const answer = executeRest(matched, request, { config, leads, mobjects, fields: fields() });
       if (applyThen === 'apply-then-reset') {
         calls.finish(entry, applyThen);
         req.socket.destroy();

@@ -1,0 +1,100 @@
+import type http from 'node:http';
+import type { CallLogEntry } from '../call-log.js';
+import type { EmulatorConfig } from '../config.js';
+import type { LeadStore } from '../lead-store.js';
+import type { MObjectStore } from '../mobject-store.js';
+import type { LeadFieldCatalogue } from './lead-fields.js';
+import { RestCallError, successBody } from './rest-answer.js';
+import { describeLeads, describeLeads2, describeOpportunities, describeRoles } from './rest-describe.js';
+import { readSyncLeads, syncLeads } from './rest-leads.js';
+import { readSyncObjects, syncObjects } from './rest-objects.js';
+import { findProgram, programView, updateProgram } from './rest-programs.js';
+import { isJsonObject, type JsonObject } from './rest-records.js';
+import type { RestRoute } from './rest-routes.js';
+
+/**
+ * From an admitted REST call to its answer: the body read as the route wants it (JSON for the syncs,
+ * a form for Update Program, nothing for the Describes), then the operation applied to the stores.
+ */
+
+/** A request's parameters: a JSON object, a form, or nothing. */
+export type RestRequest = JsonObject | URLSearchParams | undefined;
+
+export interface DispatchContext {
+  config: EmulatorConfig;
+  leads: LeadStore;
+  mobjects: MObjectStore;
+  fields: LeadFieldCatalogue;
+}
+
+/** Reads the request's body as the route wants it; fills the call log entry. */
+export function readRestRequest(
+  route: RestRoute,
+  req: http.IncomingMessage,
+  raw: Buffer,
+  entry: CallLogEntry,
+): RestRequest {
+  if (route.operation === 'updateProgram') {
+    if (!/^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? ''))
+      throw new RestCallError(612, 'Invalid Content Type: use application/x-www-form-urlencoded');
+    const form = new URLSearchParams(raw.toString('utf8'));
+    entry.records = [Object.fromEntries(form)];
+    entry.recordCount = 1;
+    return form;
+  }
+  if (!route.operation.startsWith('sync')) return undefined;
+  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? ''))
+    throw new RestCallError(612, 'Invalid Content Type: use application/json');
+  let body: unknown;
+  try {
+    body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
+  } catch {
+    throw new RestCallError(609, 'Invalid JSON');
+  }
+  if (!isJsonObject(body)) throw new RestCallError(609, 'Invalid JSON: the body must be a JSON object');
+  if (Array.isArray(body.input)) {
+    entry.records = body.input;
+    entry.recordCount = body.input.length;
+  }
+  for (const name of ['action', 'lookupField', 'partitionName', 'dedupeBy'] as const) {
+    const value = body[name];
+    if (typeof value === 'string') entry[name] = value.slice(0, 100);
+  }
+  return body;
+}
+
+export function executeRest(route: RestRoute, request: RestRequest, context: DispatchContext): unknown {
+  const { config, leads, mobjects, fields } = context;
+  const rest = config.rest;
+  const rules = config.faults.recordRules;
+  switch (route.operation) {
+    case 'syncLeads':
+      return successBody(
+        syncLeads(readSyncLeads(request as JsonObject, rest), { leads, catalogue: fields, rest, rules }),
+      );
+    case 'syncOpportunities':
+    case 'syncOpportunityRoles': {
+      const kind = route.operation === 'syncOpportunities' ? 'opportunity' : 'role';
+      const call = readSyncObjects(kind, request as JsonObject, rest);
+      return successBody(syncObjects(call, { objects: mobjects, leads, rest, rules }));
+    }
+    case 'describeLeads':
+      return successBody(describeLeads(fields));
+    case 'describeLeads2':
+      return successBody(describeLeads2(fields));
+    case 'describeOpportunities':
+      return successBody(describeOpportunities());
+    case 'describeOpportunityRoles':
+      return successBody(describeRoles());
+    case 'updateProgram':
+      return successBody([updateProgram(route.programId!, request as URLSearchParams, mobjects, rest)], {
+        warnings: [],
+        errors: [],
+      });
+    case 'getProgram':
+      return successBody([programView(findProgram(mobjects, route.programId!, rest))], {
+        warnings: [],
+        errors: [],
+      });
+  }
+}
