@@ -3,6 +3,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { startIngestServer, type IngestServer } from '../../src/producer/ingest-server.js';
 import { createProducer, type Producer } from '../../src/producer/producer.js';
 import { freshPrefix } from '../helpers/pipeline.js';
+import { startRedisServer } from '../helpers/redis-server.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
 let server: IngestServer;
@@ -13,10 +14,17 @@ afterEach(async () => {
   await producer?.close();
 });
 
-async function start(options: { maxBodyBytes?: number; maxBytesInProgress?: number } = {}): Promise<void> {
+async function start(
+  options: { maxBodyBytes?: number; maxBytesInProgress?: number; url?: string } = {},
+): Promise<void> {
   prefix = freshPrefix();
-  producer = await createProducer({ url: inject('redisUrl'), prefix });
-  server = await startIngestServer({ producer, token: TOKEN, ...options });
+  producer = await createProducer({ url: options.url ?? inject('redisUrl'), prefix });
+  server = await startIngestServer({
+    producer,
+    token: TOKEN,
+    ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
+    ...(options.maxBytesInProgress ? { maxBytesInProgress: options.maxBytesInProgress } : {}),
+  });
 }
 
 async function post(body: string, headers: Record<string, string> = {}, path = '/v1/leads') {
@@ -192,6 +200,28 @@ describe('Idempotency-Key', () => {
       false,
       true,
     ]);
+  });
+
+  it('answers 503 "unknown" when Redis dies after the write was sent, telling to resend with the same key', async () => {
+    const redis = await startRedisServer(['--enable-debug-command', 'yes']);
+    await start({ url: redis.url });
+    const admin = new Redis(redis.url);
+    admin.on('error', () => {});
+    // Redis is busy for a second, so the body's write is sent and waits; then Redis dies unanswering.
+    void admin.call('DEBUG', 'SLEEP', '1').catch(() => {});
+    await new Promise((r) => setTimeout(r, 100));
+    const answer = post('[{"Email":"a@example.com","dedupEnabled":false}]', { 'Idempotency-Key': 'k-1' });
+    await new Promise((r) => setTimeout(r, 300));
+    redis.process.kill('SIGKILL');
+    const { status, retryAfter, body } = await answer;
+    admin.disconnect();
+    await redis.stop();
+    expect({ status, retryAfter, state: body.state }).toEqual({
+      status: 503,
+      retryAfter: '5',
+      state: 'unknown',
+    });
+    expect(body.error).toMatch(/may or may not have been accepted; resend it with the same Idempotency-Key/);
   });
 
   it('refuses an Idempotency-Key that cannot be one', async () => {

@@ -50,8 +50,8 @@ async function writtenCounts(url: string, prefix: string): Promise<number[]> {
 }
 
 async function killMidCall(run: number, dir: string) {
-  // Not kept for afterAll: it is killed below (stop() waits for an exit that has already happened).
   const server = await startRedisServer(['--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always']);
+  servers.push(server);
   const prefix = `crash${run}`;
   const producer = await createProducer({ url: server.url, prefix, chunkSize: 100 });
   const admin = new Redis(server.url, { maxRetriesPerRequest: 0 });
