@@ -14,9 +14,13 @@ export class BodyBudget {
     return this.#inProgress;
   }
 
-  /** Reserves `bytes` when the budget allows it (or nothing is in progress); false otherwise. */
-  tryReserve(bytes: number): boolean {
-    if (this.#inProgress > 0 && this.#inProgress + bytes > this.limitBytes) return false;
+  /**
+   * Reserves `bytes` for a body that already holds `held` bytes, when the budget allows it or no other
+   * body is in progress; false otherwise.
+   */
+  tryReserve(bytes: number, held = 0): boolean {
+    const others = this.#inProgress - held;
+    if (others > 0 && this.#inProgress + bytes > this.limitBytes) return false;
     this.#inProgress += bytes;
     return true;
   }

@@ -140,7 +140,7 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
     if (declared !== undefined && declared > limit) return tooLarge(res);
     let reserved = 0;
     const reserve = (bytes: number): boolean => {
-      if (!budget.tryReserve(bytes)) return false;
+      if (!budget.tryReserve(bytes, reserved)) return false;
       reserved += bytes;
       return true;
     };
