@@ -21,7 +21,8 @@ Options:
   --quiet                    no progress line
 
 Streams the file: valid lines are accepted as they come, invalid ones are reported as
-FILE:LINE: FIELD: REASON. Ends with a JSON summary on stdout. Exit 0 when every line was accepted,
+FILE:LINE: FIELD: REASON. Ends with a JSON summary on stdout ("replayed": accepted lines whose
+idempotency key had already been written, so nothing was written again). Exit 0 when every line was accepted,
 1 when some were rejected, 3 when Redis failed a write: reading stops at once, and the summary says
 through which line everything valid was accepted, the first line not written and the lines whose
 state is unknown (written or not: the connection failed before Redis answered). Uses REDIS_URL,
@@ -89,6 +90,8 @@ export async function enqueueCommand(argv: string[], env: NodeJS.ProcessEnv): Pr
   let lines = 0;
   let lastLine = 0;
   let accepted = 0;
+  // Accepted lines whose idempotency key had been written before: answered, not written again.
+  let replayed = 0;
   let rejected = 0;
   // The last line of the last write Redis confirmed: every valid line up to it is accepted.
   let acceptedThrough = 0;
@@ -99,8 +102,9 @@ export async function enqueueCommand(argv: string[], env: NodeJS.ProcessEnv): Pr
     const batch = pending;
     pending = [];
     try {
-      await producer.buffer.enqueue(batch.map((p) => p.change));
+      const refs = await producer.buffer.enqueue(batch.map((p) => p.change));
       accepted += batch.length;
+      replayed += refs.replayed;
       acceptedThrough = batch[batch.length - 1]!.line;
     } catch (error) {
       failed = {
@@ -152,8 +156,9 @@ export async function enqueueCommand(argv: string[], env: NodeJS.ProcessEnv): Pr
     await producer.close();
   }
   if (progress) process.stderr.write('\r\x1b[K');
+  const replays = replayed > 0 ? { replayed } : {};
   if (!failed) {
-    summary({ lines, accepted, rejected });
+    summary({ lines, accepted, ...replays, rejected });
     return rejected === 0 ? 0 : 1;
   }
   const f: FailedWrite = failed;
@@ -177,6 +182,7 @@ export async function enqueueCommand(argv: string[], env: NodeJS.ProcessEnv): Pr
   summary({
     lines,
     accepted,
+    ...replays,
     rejected,
     acceptedThroughLine: acceptedThrough,
     firstLineNotWritten: firstNotWritten,

@@ -1,7 +1,10 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN } from '../helpers/cli.js';
+import { BIN, runCli } from '../helpers/cli.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 
 // A Redis of its own: the test fills it to its memory limit mid-import.
@@ -74,6 +77,33 @@ describe('mktsync enqueue from a pipe when Redis fails mid-stream', () => {
     // Redis holds exactly the lines it called accepted.
     expect(await admin.eval(`return #redis.call('KEYS', ARGV[1])`, 0, `{${prefix}}:rec:*`)).toBe(through);
     expect(await admin.hexists(`{${prefix}}:rec:L:em:line${through}%40example.com`, 'data')).toBe(1);
+    admin.disconnect();
+  });
+});
+
+describe('mktsync enqueue --idempotency-key', () => {
+  it('running the same file again with the same key writes no line twice', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mktsync-enqueue-'));
+    const path = join(dir, 'new-leads.ndjson');
+    // dedupEnabled:false never merges: a line written twice would be two records (two Marketo leads).
+    writeFileSync(
+      path,
+      Array.from({ length: 10 }, (_, i) =>
+        JSON.stringify({ Email: `n${i}@example.com`, dedupEnabled: false }),
+      ).join('\n'),
+    );
+    const env = { REDIS_URL: server.url, MKTSYNC_PREFIX: 'resume' };
+    const args = ['enqueue', '--leads', path, '--quiet', '--idempotency-key', 'import-2026-11-23'];
+    const first = await runCli(args, env);
+    const second = await runCli(args, env);
+    rmSync(dir, { recursive: true, force: true });
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ lines: 10, accepted: 10, rejected: 0 });
+    expect(JSON.parse(first.stdout).replayed).toBeUndefined();
+    expect(second.code).toBe(0);
+    expect(JSON.parse(second.stdout)).toMatchObject({ lines: 10, accepted: 10, replayed: 10, rejected: 0 });
+    const admin = new Redis(server.url);
+    expect(await admin.keys('{resume}:rec:*')).toHaveLength(10);
     admin.disconnect();
   });
 });
