@@ -234,6 +234,13 @@ export interface IngestSettings {
   host: string;
   /** `MKTSYNC_INGEST_MAX_BODY_BYTES` (default 5242880). */
   maxBodyBytes: number;
+  /**
+   * `MKTSYNC_INGEST_MAX_BYTES_IN_PROGRESS`: bytes of bodies read and parsed at once; beyond it a body is
+   * answered 503 with Retry-After (default 3 × the body limit).
+   */
+  maxBytesInProgress: number;
+  /** `MKTSYNC_IDEMPOTENCY_WINDOW_S`: see {@link readIdempotencyWindowSec}. */
+  idempotencyWindowSec: number;
   logLevel: WorkerSettings['logLevel'];
 }
 
@@ -243,6 +250,7 @@ const ingestEnvSchema = z.object({
   MKTSYNC_INGEST_PORT: int(0).max(65535).default(8080),
   MKTSYNC_INGEST_HOST: z.string().min(1).default('0.0.0.0'),
   MKTSYNC_INGEST_MAX_BODY_BYTES: int(1).default(5 * 1024 * 1024),
+  MKTSYNC_INGEST_MAX_BYTES_IN_PROGRESS: int(1).optional(),
 });
 
 /** Reads the ingest settings; a token is required unless auth is switched off. */
@@ -266,9 +274,30 @@ export function readIngestSettings(env: Env): IngestSettings {
     port: e.MKTSYNC_INGEST_PORT,
     host: e.MKTSYNC_INGEST_HOST,
     maxBodyBytes: e.MKTSYNC_INGEST_MAX_BODY_BYTES,
+    maxBytesInProgress: e.MKTSYNC_INGEST_MAX_BYTES_IN_PROGRESS ?? 3 * e.MKTSYNC_INGEST_MAX_BODY_BYTES,
+    idempotencyWindowSec: readIdempotencyWindowSec(env),
   };
   if (e.MKTSYNC_INGEST_TOKEN) settings.token = e.MKTSYNC_INGEST_TOKEN;
   return Object.freeze(settings);
+}
+
+const idempotencyEnvSchema = z.object({
+  MKTSYNC_IDEMPOTENCY_WINDOW_S: int(1)
+    .max(30 * 86_400, 'must be at most 2592000 (30 days)')
+    .default(86_400),
+});
+
+/**
+ * `MKTSYNC_IDEMPOTENCY_WINDOW_S`: how long the buffer remembers a producer's idempotency key, so that a
+ * resend within it is answered with the first reference instead of being written again (default 86400,
+ * one day). Only changes that carry a key cost memory (about 150–220 bytes of Redis each, expiring with the window).
+ */
+export function readIdempotencyWindowSec(env: Env): number {
+  const value = env.MKTSYNC_IDEMPOTENCY_WINDOW_S?.trim();
+  const parsed = idempotencyEnvSchema.safeParse(value ? { MKTSYNC_IDEMPOTENCY_WINDOW_S: value } : {});
+  if (!parsed.success)
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; '));
+  return parsed.data.MKTSYNC_IDEMPOTENCY_WINDOW_S;
 }
 
 /** Redis location, prefix and log level, shared by every command that talks to the buffer. */

@@ -4,6 +4,7 @@
  */
 export {
   createProducer,
+  EnqueueError,
   type Producer,
   type ProducerOptions,
   type ChangeReference,

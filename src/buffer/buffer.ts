@@ -16,7 +16,7 @@ type RedisLike = Redis | Cluster;
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    mktEnqueue(seqKey: string, ...args: (string | number)[]): Result<number[], Context>;
+    mktEnqueue(seqKey: string, args: (string | number)[]): Result<(number | string)[], Context>;
     mktClaim(seqKey: string, ...args: (string | number)[]): Result<string[], Context>;
     mktTakeToken(seqKey: string, ...args: (string | number)[]): Result<number, Context>;
     mktSettle(seqKey: string, ...args: (string | number)[]): Result<string, Context>;
@@ -43,10 +43,31 @@ export interface BufferedChange {
   key: string;
   group: BatchGroup;
   data: StoredChange;
+  /** The producer's idempotency key: a resend within the window is answered with the first reference. */
+  idempotencyKey?: string;
 }
 
-/** Each change's final record key and sequence number, in order; `merged` counts those that coalesced. */
-export type EnqueueReply = { key: string; seq: number }[] & { merged: number };
+/** Where a change went; `replayed` when its idempotency key was remembered and nothing was written. */
+export interface BufferReference {
+  key: string;
+  seq: number;
+  replayed?: true;
+}
+
+/**
+ * Each change's final record key and sequence number, in order; `merged` counts those that coalesced,
+ * `replayed` those answered from an idempotency key.
+ */
+export type EnqueueReply = BufferReference[] & { merged: number; replayed: number };
+
+/** How long the enqueue script remembers an idempotency key unless told otherwise: one day. */
+export const DEFAULT_IDEMPOTENCY_WINDOW_MS = 86_400_000;
+
+/** Options of {@link RedisBuffer}. */
+export interface RedisBufferOptions {
+  /** How long an idempotency key is remembered. @defaultValue one day */
+  idempotencyWindowMs?: number;
+}
 
 /** The gates a claim passes: shared by every worker through Redis. */
 export interface ClaimLimits {
@@ -114,30 +135,56 @@ function normalize(entry: BatchEntry): BatchEntry {
  */
 export class RedisBuffer {
   readonly keys: BufferKeys;
+  readonly idempotencyWindowMs: number;
 
   constructor(
     readonly redis: RedisLike,
     prefix: string,
+    options: RedisBufferOptions = {},
   ) {
     this.keys = bufferKeys(prefix);
+    this.idempotencyWindowMs = options.idempotencyWindowMs ?? DEFAULT_IDEMPOTENCY_WINDOW_MS;
     for (const [name, lua] of Object.entries(SCRIPTS)) {
       if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: 1, lua });
     }
   }
 
-  /** Accepts changes in order, atomically; returns each change's final record key and sequence number. */
+  /**
+   * Accepts changes in order, atomically (one script call, whatever their number); returns each change's
+   * final record key and sequence number. A change whose idempotency key was written within the window
+   * is not written again: it gets its first reference, marked `replayed`.
+   */
   async enqueue(changes: readonly BufferedChange[], now = Date.now()): Promise<EnqueueReply> {
-    if (changes.length === 0) return Object.assign([], { merged: 0 });
-    const args: (string | number)[] = [this.keys.base, now];
-    for (const c of changes) args.push(c.key, c.group, JSON.stringify(c.data));
-    const [lastSeq, merged] = await this.redis.mktEnqueue(this.keys.seq, ...args);
-    // The changes took consecutive sequence numbers ending at lastSeq.
-    const first = lastSeq! - changes.length + 1;
-    const out = changes.map((c, i) => {
-      const seq = first + i;
+    if (changes.length === 0) return Object.assign([], { merged: 0, replayed: 0 });
+    const keyed = changes.some((c) => c.idempotencyKey !== undefined);
+    const args: (string | number)[] = [this.keys.base, now, keyed ? this.idempotencyWindowMs : 0];
+    // The argument list is passed whole (ioredis flattens it): spreading 100,000+ arguments into a call
+    // overflows the stack.
+    if (keyed)
+      for (const c of changes) args.push(c.key, c.group, JSON.stringify(c.data), c.idempotencyKey ?? '');
+    else for (const c of changes) args.push(c.key, c.group, JSON.stringify(c.data));
+    const reply = await this.redis.mktEnqueue(this.keys.seq, args);
+    const lastSeq = Number(reply[0]);
+    const merged = Number(reply[1]);
+    // Changes answered from memory took no sequence number; the others took consecutive ones.
+    const replays = new Map<number, BufferReference>();
+    for (let j = 2; j < reply.length; j += 2) {
+      const ref = String(reply[j + 1]);
+      const space = ref.indexOf(' ');
+      replays.set(Number(reply[j]) - 1, {
+        key: ref.slice(space + 1),
+        seq: Number(ref.slice(0, space)),
+        replayed: true,
+      });
+    }
+    let seq = lastSeq - (changes.length - replays.size);
+    const out = changes.map((c, i): BufferReference => {
+      const replayed = replays.get(i);
+      if (replayed) return replayed;
+      seq += 1;
       return { key: c.key.endsWith('#') ? `${c.key}${seq}` : c.key, seq };
     });
-    return Object.assign(out, { merged: merged! });
+    return Object.assign(out, { merged, replayed: replays.size });
   }
 
   /** Claims a batch of `group` if the gates allow one now. */

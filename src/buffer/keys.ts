@@ -39,6 +39,8 @@ export interface BufferKeys {
   callsOn(day: string): string;
   /** Epoch ms of the last successful call by any worker. */
   readonly lastSuccess: string;
+  /** Per producer idempotency key, for its window: `seq key`, the reference the change was written at. */
+  idem(idempotencyKey: string): string;
 }
 
 /** Redis key names for `prefix` (letters, digits, `-`, `_`, `.`, `:`). */
@@ -68,5 +70,6 @@ export function bufferKeys(prefix: string): BufferKeys {
     counters: `${base}:counters`,
     callsOn: (day) => `${base}:calls:${day}`,
     lastSuccess: `${base}:last_success`,
+    idem: (k) => `${base}:idem:${k}`,
   };
 }

@@ -64,45 +64,84 @@ end
 `;
 
 /**
- * ARGV: base, now, then (key, group, data) per change. A key ending in '#' never merges: its sequence
- * number is appended. The changes take consecutive sequence numbers (one INCRBY for the whole call),
- * so the reply is only {lastSeq, merged}: the caller derives every change's number and key from it.
+ * ARGV: base, now, idempotency window in ms (0: no change of this call carries a key), then per change
+ * (key, group, data), followed by its idempotency key ('' for none) when the window is not 0. A key
+ * ending in '#' never merges: its sequence number is appended.
+ * A change whose idempotency key is remembered (written within the window, or earlier in this call) is
+ * not written again: it is answered with the reference it was first written at. The others take
+ * consecutive sequence numbers (one INCRBY), so the reply is {lastSeq, merged} followed by
+ * (position, 'seq key') for each answered from memory: the caller derives every other change's number
+ * and key. Nothing is written before the INCRBY, so a refusal at the first write (OOM) writes nothing.
  */
 export const ENQUEUE = `${COMMON}
-local now = tonumber(ARGV[2])
-local n = (#ARGV - 2) / 3
-local seq = redis.call('INCRBY', KEYS[1], n) - n
+local now, window = tonumber(ARGV[2]), tonumber(ARGV[3])
+local stride = window > 0 and 4 or 3
+local n = (#ARGV - 3) / stride
+local replay, fresh = {}, n
+if window > 0 then
+  local firstAt = {}
+  for i = 1, n do
+    local idem = ARGV[3 + i * 4]
+    if idem ~= '' then
+      if firstAt[idem] then
+        replay[i] = firstAt[idem]
+        fresh = fresh - 1
+      else
+        local ref = redis.call('GET', K('idem:' .. idem))
+        if ref then replay[i] = ref; fresh = fresh - 1 else firstAt[idem] = i end
+      end
+    end
+  end
+end
+local seq = redis.call('INCRBY', KEYS[1], fresh) - fresh
 local merged = 0
 local groups = {}
-for i = 3, #ARGV, 3 do
-  local key, group, data = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-  seq = seq + 1
-  if string.byte(key, -1) == 35 then key = key .. seq end
-  local rk = K('rec:' .. key)
-  local cur = redis.call('HMGET', rk, 'group', 'data', 'count')
-  if cur[1] then
-    local g = upgrade(cur[1], group)
-    if g ~= cur[1] then
-      local score = redis.call('ZSCORE', K('dirty:' .. cur[1]), key)
-      redis.call('ZREM', K('dirty:' .. cur[1]), key)
-      redis.call('ZADD', K('dirty:' .. g), score or now, key)
-      redis.call('HSET', rk, 'group', g)
-      groups[g] = true
-    end
-    redis.call('HSET', rk, 'data', cjson.encode(merge(cjson.decode(cur[2]), cjson.decode(data))),
-      'last', seq, 'count', tonumber(cur[3] or '1') + 1, 'at', now)
-    merged = merged + 1
+local out = {0, 0}
+local refs = {}
+for i = 1, n do
+  local p = 3 + (i - 1) * stride
+  local r = replay[i]
+  if r then
+    if type(r) == 'number' then r = refs[r] end
+    out[#out + 1] = i
+    out[#out + 1] = r
   else
-    -- A new record leaves last, count, attempts and at absent (meaning first, 1, 0 and t0): less work.
-    redis.call('HSET', rk, 'group', group, 'data', data, 'first', seq, 't0', now)
-    redis.call('ZADD', K('dirty:' .. group), 'NX', now, key)
-    groups[group] = true
+    local key, group, data = ARGV[p + 1], ARGV[p + 2], ARGV[p + 3]
+    seq = seq + 1
+    if string.byte(key, -1) == 35 then key = key .. seq end
+    local rk = K('rec:' .. key)
+    local cur = redis.call('HMGET', rk, 'group', 'data', 'count')
+    if cur[1] then
+      local g = upgrade(cur[1], group)
+      if g ~= cur[1] then
+        local score = redis.call('ZSCORE', K('dirty:' .. cur[1]), key)
+        redis.call('ZREM', K('dirty:' .. cur[1]), key)
+        redis.call('ZADD', K('dirty:' .. g), score or now, key)
+        redis.call('HSET', rk, 'group', g)
+        groups[g] = true
+      end
+      redis.call('HSET', rk, 'data', cjson.encode(merge(cjson.decode(cur[2]), cjson.decode(data))),
+        'last', seq, 'count', tonumber(cur[3] or '1') + 1, 'at', now)
+      merged = merged + 1
+    else
+      -- A new record leaves last, count, attempts and at absent (meaning first, 1, 0 and t0): less work.
+      redis.call('HSET', rk, 'group', group, 'data', data, 'first', seq, 't0', now)
+      redis.call('ZADD', K('dirty:' .. group), 'NX', now, key)
+      groups[group] = true
+    end
+    if stride == 4 and ARGV[p + 4] ~= '' then
+      refs[i] = string.format('%d', seq) .. ' ' .. key
+      redis.call('SET', K('idem:' .. ARGV[p + 4]), refs[i], 'PX', window)
+    end
   end
 end
 for g in pairs(groups) do redis.call('SADD', K('groups'), g) end
-redis.call('HINCRBY', K('counters'), 'accepted', n)
+if fresh > 0 then redis.call('HINCRBY', K('counters'), 'accepted', fresh) end
 if merged > 0 then redis.call('HINCRBY', K('counters'), 'coalesced', merged) end
-return {seq, merged}
+if #out > 2 then redis.call('HINCRBY', K('counters'), 'replayed', (#out - 2) / 2) end
+out[1] = seq
+out[2] = merged
+return out
 `;
 
 /**

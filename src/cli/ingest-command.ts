@@ -12,10 +12,14 @@ export const INGEST_HELP = `mktsync ingest: accept changes over HTTP into the bu
   GET  /livez, /readyz
 
 A body is accepted whole (202, with a reference per change) or refused whole (400 listing every
-problem). 401 without the bearer token, 413 over the size limit, 503 when Redis cannot take the write.
+problem). 401 without the bearer token, 413 over the size limit, 415 under a Content-Type that is not
+JSON or NDJSON, 503 with Retry-After when busy or when Redis cannot take the write ("state" says
+whether nothing was written or the write is unknown). An Idempotency-Key header makes a resend of the
+same body write nothing twice.
 
 Environment: REDIS_URL, MKTSYNC_PREFIX, MKTSYNC_INGEST_TOKEN (required unless MKTSYNC_INGEST_AUTH=off),
-MKTSYNC_INGEST_PORT (8080), MKTSYNC_INGEST_HOST (0.0.0.0), MKTSYNC_INGEST_MAX_BODY_BYTES (5 MiB).
+MKTSYNC_INGEST_PORT (8080), MKTSYNC_INGEST_HOST (0.0.0.0), MKTSYNC_INGEST_MAX_BODY_BYTES (5 MiB),
+MKTSYNC_INGEST_MAX_BYTES_IN_PROGRESS (3 × the body limit), MKTSYNC_IDEMPOTENCY_WINDOW_S (86400).
 
 Options:
   --port P   overrides MKTSYNC_INGEST_PORT
@@ -34,11 +38,16 @@ export async function ingestCommand(argv: string[], env: NodeJS.ProcessEnv): Pro
     values.port !== undefined ? { ...env, MKTSYNC_INGEST_PORT: values.port } : env,
   );
   const log = createLogger('ingest', settings.logLevel);
-  const producer = await createProducer({ ...redisTarget(settings), prefix: settings.prefix });
+  const producer = await createProducer({
+    ...redisTarget(settings),
+    prefix: settings.prefix,
+    idempotencyWindowSec: settings.idempotencyWindowSec,
+  });
   const server = await startIngestServer({
     producer,
     authDisabled: settings.authDisabled,
     maxBodyBytes: settings.maxBodyBytes,
+    maxBytesInProgress: settings.maxBytesInProgress,
     port: settings.port,
     host: settings.host,
     log,

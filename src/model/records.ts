@@ -29,7 +29,50 @@ export const attributeValue = z.union([
 ]);
 export type AttributeValue = z.infer<typeof attributeValue>;
 
-const attributeName = xmlString.pipe(z.string().min(1, 'attribute names cannot be empty'));
+/**
+ * A field name Marketo can hold: its API names start with a letter and hold only letters, digits and
+ * underscores. Anything else (`<`, `&`, spaces, control characters) would fail the whole call or be lost.
+ */
+export const MARKETO_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+/** Names a JavaScript object cannot keep as plain keys: refused rather than silently dropped. */
+export const RESERVED_NAMES: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Why `name` cannot be a field name, or undefined when it can. */
+export function nameProblem(name: string): string | undefined {
+  if (name === '') return 'attribute names cannot be empty';
+  if (RESERVED_NAMES.has(name)) return `the name ${JSON.stringify(name)} is reserved and cannot be used`;
+  if (!MARKETO_NAME.test(name))
+    return `the name ${JSON.stringify(name)} is not one Marketo can hold: a letter, then letters, digits or underscores`;
+  return undefined;
+}
+
+const attributeName = z.string().superRefine((name, ctx) => {
+  const problem = nameProblem(name);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/**
+ * Attributes by name. The names are checked before the record is read, because a record type drops a
+ * `__proto__` key silently.
+ */
+function attributeMap(): z.ZodType<Record<string, AttributeValue>, Record<string, AttributeValue>> {
+  return z
+    .unknown()
+    .superRefine((value, ctx) => {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) return;
+      for (const name of Object.keys(value)) {
+        const problem = nameProblem(name);
+        if (problem) ctx.addIssue({ code: 'custom', path: [name], message: problem });
+      }
+    })
+    .pipe(z.record(z.string(), attributeValue)) as unknown as z.ZodType<
+    Record<string, AttributeValue>,
+    Record<string, AttributeValue>
+  >;
+}
+
+/** Text that is not empty or only white space. */
+const keyText = xmlString.refine((s) => s.trim() !== '', 'cannot be empty or blank');
 
 export const externalKeySchema = z.strictObject({ name: attributeName, value: xmlString });
 
@@ -37,10 +80,10 @@ export const externalKeySchema = z.strictObject({ name: attributeName, value: xm
 export const leadRecordSchema = z
   .strictObject({
     Id: marketoId.optional(),
-    Email: xmlString.pipe(z.string().min(1, 'cannot be empty')).optional(),
-    ForeignSysPersonId: xmlString.pipe(z.string().min(1, 'cannot be empty')).optional(),
+    Email: keyText.optional(),
+    ForeignSysPersonId: keyText.optional(),
     ForeignSysType: z.enum(FOREIGN_SYS_TYPES).optional(),
-    attributes: z.record(attributeName, attributeValue).default({}),
+    attributes: attributeMap().default({}),
   })
   .superRefine((lead, ctx) => {
     if (lead.Id === undefined && lead.Email === undefined && lead.ForeignSysPersonId === undefined) {
@@ -70,12 +113,12 @@ export const mobjectRecordSchema = z.strictObject({
   type: z.enum(MOBJECT_TYPES),
   id: marketoId.optional(),
   externalKey: externalKeySchema.optional(),
-  attributes: z.record(attributeName, attributeValue).optional(),
+  attributes: attributeMap().optional(),
   typeAttributes: z
     .array(
       z.strictObject({
         attrType: z.enum(['Cost', 'Tag']),
-        attributes: z.record(attributeName, attributeValue),
+        attributes: attributeMap(),
       }),
     )
     .optional(),
@@ -150,6 +193,7 @@ export function problemsOf(error: z.ZodError, at: number): InputProblem[] {
   return error.issues.map((issue) => ({
     at,
     field: issue.path.length > 0 ? issue.path.map(String).join('.') : '(record)',
-    reason: issue.message,
+    // A bad record key reports "Invalid key in record"; the reason is in its inner issues.
+    reason: issue.code === 'invalid_key' ? issue.issues.map((i) => i.message).join('; ') : issue.message,
   }));
 }

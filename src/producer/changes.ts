@@ -10,6 +10,7 @@ import {
 import { SYNC_OPERATIONS } from '../soap/types.js';
 import type { BufferedChange } from '../buffer/buffer.js';
 import { fastLeadChange } from './fast-lead.js';
+import { idempotencyKeySchema } from './idempotency-key.js';
 import { leadKey, mobjectKey } from './record-keys.js';
 
 export { leadKey, mobjectKey };
@@ -19,13 +20,16 @@ export { leadKey, mobjectKey };
  * record key each change coalesces under.
  */
 
-/** A change to a lead: a lead record plus an optional dedupEnabled. */
-export const leadChangeSchema = leadRecordSchema.safeExtend({ dedupEnabled: z.boolean().optional() });
+/** A change to a lead: a lead record plus an optional dedupEnabled and idempotency key. */
+export const leadChangeSchema = leadRecordSchema.safeExtend({
+  dedupEnabled: z.boolean().optional(),
+  idempotencyKey: idempotencyKeySchema.optional(),
+});
 export type LeadChange = z.input<typeof leadChangeSchema>;
 
 /** A change to a Marketo object: an object record plus its operation. */
 export const mobjectChangeSchema = mobjectRecordSchema
-  .safeExtend({ operation: z.enum(SYNC_OPERATIONS) })
+  .safeExtend({ operation: z.enum(SYNC_OPERATIONS), idempotencyKey: idempotencyKeySchema.optional() })
   .superRefine((change, ctx) => {
     if (change.type === 'Program' && change.operation !== 'UPDATE') {
       ctx.addIssue({ code: 'custom', path: ['operation'], message: 'Program takes UPDATE only' });
@@ -59,7 +63,9 @@ export function bufferedLead(lead: z.output<typeof leadChangeSchema>): BufferedC
   if (lead.ForeignSysPersonId !== undefined) data.ForeignSysPersonId = lead.ForeignSysPersonId;
   if (lead.ForeignSysType !== undefined) data.ForeignSysType = lead.ForeignSysType;
   const group: BatchGroup = lead.dedupEnabled === false ? 'L0' : 'L';
-  return { key: leadKey(lead), group, data };
+  const change: BufferedChange = { key: leadKey(lead), group, data };
+  if (lead.idempotencyKey !== undefined) change.idempotencyKey = lead.idempotencyKey;
+  return change;
 }
 
 /** A validated object change as the buffer stores it. */
@@ -75,7 +81,9 @@ export function bufferedMObject(change: z.output<typeof mobjectChangeSchema>): B
     }));
   }
   if (change.associations !== undefined) data.associations = change.associations;
-  return { key: mobjectKey(change), group: `O:${change.operation}`, data };
+  const buffered: BufferedChange = { key: mobjectKey(change), group: `O:${change.operation}`, data };
+  if (change.idempotencyKey !== undefined) buffered.idempotencyKey = change.idempotencyKey;
+  return buffered;
 }
 
 /** Result of validating a list of changes: what can be buffered, and every problem by index. */

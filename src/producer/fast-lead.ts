@@ -1,6 +1,7 @@
 import type { BufferedChange } from '../buffer/buffer.js';
 import type { StoredLead } from '../buffer/types.js';
-import { INT_MAX, NOT_XML } from '../model/records.js';
+import { INT_MAX, MARKETO_NAME, NOT_XML, RESERVED_NAMES } from '../model/records.js';
+import { IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_MAX } from './idempotency-key.js';
 import { FOREIGN_SYS_TYPES } from '../soap/types.js';
 import { leadKey } from './record-keys.js';
 
@@ -19,6 +20,7 @@ const LEAD_FIELDS = new Set([
   'ForeignSysType',
   'attributes',
   'dedupEnabled',
+  'idempotencyKey',
 ]);
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -34,7 +36,7 @@ function xmlText(value: unknown): value is string {
 function attributeTexts(values: Record<string, unknown>): Record<string, string> | undefined {
   const out: Record<string, string> = {};
   for (const name in values) {
-    if (!Object.hasOwn(values, name) || name === '' || name === '__proto__' || !xmlText(name))
+    if (!Object.hasOwn(values, name) || !MARKETO_NAME.test(name) || RESERVED_NAMES.has(name))
       return undefined;
     const value = values[name];
     if (typeof value === 'string') {
@@ -54,11 +56,20 @@ function attributeTexts(values: Record<string, unknown>): Record<string, string>
 export function fastLeadChange(input: unknown): BufferedChange | undefined {
   if (!isPlainObject(input)) return undefined;
   for (const field in input) if (!LEAD_FIELDS.has(field) || !Object.hasOwn(input, field)) return undefined;
-  const { Id, Email, ForeignSysPersonId, ForeignSysType, attributes, dedupEnabled } = input;
+  const { Id, Email, ForeignSysPersonId, ForeignSysType, attributes, dedupEnabled, idempotencyKey } = input;
   if (Id !== undefined && !(Number.isInteger(Id) && (Id as number) > 0 && (Id as number) <= INT_MAX))
     return undefined;
-  if (Email !== undefined && !(xmlText(Email) && Email !== '')) return undefined;
-  if (ForeignSysPersonId !== undefined && !(xmlText(ForeignSysPersonId) && ForeignSysPersonId !== ''))
+  if (Email !== undefined && !(xmlText(Email) && Email.trim() !== '')) return undefined;
+  if (ForeignSysPersonId !== undefined && !(xmlText(ForeignSysPersonId) && ForeignSysPersonId.trim() !== ''))
+    return undefined;
+  if (
+    idempotencyKey !== undefined &&
+    !(
+      typeof idempotencyKey === 'string' &&
+      idempotencyKey.length <= IDEMPOTENCY_KEY_MAX &&
+      IDEMPOTENCY_KEY.test(idempotencyKey)
+    )
+  )
     return undefined;
   if ((ForeignSysPersonId === undefined) !== (ForeignSysType === undefined)) return undefined;
   if (ForeignSysType !== undefined && !FOREIGN_SYS_TYPES.includes(ForeignSysType as never)) return undefined;
@@ -75,5 +86,11 @@ export function fastLeadChange(input: unknown): BufferedChange | undefined {
   if (Email !== undefined) data.Email = Email as string;
   if (ForeignSysPersonId !== undefined) data.ForeignSysPersonId = ForeignSysPersonId as string;
   if (ForeignSysType !== undefined) data.ForeignSysType = ForeignSysType as StoredLead['ForeignSysType'];
-  return { key: leadKey({ ...data, dedupEnabled }), group: dedupEnabled === false ? 'L0' : 'L', data };
+  const change: BufferedChange = {
+    key: leadKey({ ...data, dedupEnabled }),
+    group: dedupEnabled === false ? 'L0' : 'L',
+    data,
+  };
+  if (idempotencyKey !== undefined) change.idempotencyKey = idempotencyKey;
+  return change;
 }

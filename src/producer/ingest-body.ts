@@ -1,6 +1,9 @@
+import type { BodyFormat } from './content-type.js';
+
 /**
  * Turns an HTTP body into a list of items: a JSON array, a single JSON object, or NDJSON (one object
- * per line). Problems name the item (array index or NDJSON line) and the reason.
+ * per line). Problems name the item (array index or NDJSON line) and the reason. A JSON object with the
+ * same key twice keeps the last (as JSON.parse does).
  */
 export interface ParsedBody {
   items: unknown[];
@@ -11,7 +14,7 @@ export interface ParsedBody {
   problems: { at: number; field: string; reason: string }[];
 }
 
-export function parseIngestBody(raw: Buffer, contentType: string): ParsedBody {
+export function parseIngestBody(raw: Buffer, declared: BodyFormat): ParsedBody {
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
@@ -23,7 +26,6 @@ export function parseIngestBody(raw: Buffer, contentType: string): ParsedBody {
       problems: [{ at: 0, field: '(body)', reason: 'is not valid UTF-8' }],
     };
   }
-  const declared = /ndjson|jsonl/i.test(contentType) ? 'ndjson' : /json/i.test(contentType) ? 'json' : 'auto';
   // Undeclared: an array is JSON; several lines that are not an array are NDJSON.
   const ndjson =
     declared === 'ndjson' || (declared === 'auto' && !/^\s*\[/.test(text) && text.trim().includes('\n'));

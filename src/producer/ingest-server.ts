@@ -3,9 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
-import { validateLeads, validateMObjects } from './changes.js';
+import { type ValidatedChanges } from './changes.js';
+import { BodyBudget } from './body-budget.js';
+import { bodyFormat, type BodyFormat } from './content-type.js';
+import { bodyItemKey, headerKeyProblem } from './idempotency-key.js';
 import { parseIngestBody } from './ingest-body.js';
+import { validateInSlices } from './validate-slices.js';
 import type { Producer } from './producer.js';
+import { writeFailure } from './write-failure.js';
 import { createIngestMetrics } from '../metrics/ingest-metrics.js';
 
 /** Options of {@link startIngestServer}. */
@@ -20,6 +25,12 @@ export interface IngestServerOptions {
    * @defaultValue 5 MiB
    */
   maxBodyBytes?: number;
+  /**
+   * Bytes of bodies read, parsed and written at once; a body beyond it is answered 503 with
+   * `Retry-After` (one body is always let through when nothing else is in progress).
+   * @defaultValue 3 × maxBodyBytes
+   */
+  maxBytesInProgress?: number;
   /** @defaultValue 0 (a free port) */
   port?: number;
   /** @defaultValue 127.0.0.1 */
@@ -33,23 +44,27 @@ export interface IngestServer {
 }
 
 class TooLarge extends Error {}
+class Busy extends Error {}
 
-function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
+/** Reads a body of at most `limit` bytes; one without a declared length reserves budget as it arrives. */
+function readBody(
+  req: http.IncomingMessage,
+  limit: number,
+  reserve: ((bytes: number) => boolean) | undefined,
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? '0');
-    if (declared > limit) {
-      reject(new TooLarge());
-      return;
-    }
     const chunks: Buffer[] = [];
     let size = 0;
+    const stop = (error: Error): void => {
+      req.removeAllListeners('data');
+      req.resume();
+      reject(error);
+    };
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new TooLarge());
-      } else chunks.push(chunk);
+      if (size > limit) stop(new TooLarge());
+      else if (reserve && !reserve(chunk.length)) stop(new Busy());
+      else chunks.push(chunk);
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
@@ -60,6 +75,10 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
  * HTTP ingestion: `POST /v1/leads` and `POST /v1/mobjects` take a JSON array, one JSON object, or NDJSON.
  * A body is accepted whole or refused whole: with any invalid item the answer is 400 listing every
  * problem and nothing is written, so a client can fix and resend the same body without duplicates.
+ * With an `Idempotency-Key` header, item N of the body carries the key `HEADER:N` (unless it has its
+ * own), so resending a body whose answer was lost writes nothing twice and answers the first references.
+ * A 503 says whether nothing was written (`state: "refused"`) or the write may have happened
+ * (`state: "unknown"`).
  */
 export async function startIngestServer(options: IngestServerOptions): Promise<IngestServer> {
   if (!options.authDisabled && !options.token) {
@@ -69,6 +88,7 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
   }
   const log = options.log ?? silentLogger;
   const limit = options.maxBodyBytes ?? 5 * 1024 * 1024;
+  const budget = new BodyBudget(options.maxBytesInProgress ?? 3 * limit);
   const expected = options.token ? Buffer.from(`Bearer ${options.token}`) : undefined;
 
   const authorized = (req: http.IncomingMessage): boolean => {
@@ -77,7 +97,7 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
     return given.length === expected!.length && timingSafeEqual(given, expected!);
   };
 
-  const metrics = createIngestMetrics();
+  const metrics = createIngestMetrics(() => budget.inProgress);
   const reply = (
     res: http.ServerResponse,
     status: number,
@@ -107,19 +127,68 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
         { error: 'Authorization: a valid bearer token is required' },
         { 'WWW-Authenticate': 'Bearer' },
       );
-    let raw: Buffer;
+    const format = bodyFormat(req.headers['content-type']);
+    if ('problem' in format)
+      return reply(res, 415, { error: `Content-Type: ${format.problem}` }, { Accept: 'application/json' });
+    const header = req.headers['idempotency-key'];
+    const idempotency = Array.isArray(header) ? header.join(',') : header;
+    const keyProblem = idempotency === undefined ? undefined : headerKeyProblem(idempotency);
+    if (keyProblem) return reply(res, 400, { error: `Idempotency-Key: ${keyProblem}` });
+
+    const declared =
+      req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
+    if (declared !== undefined && declared > limit) return tooLarge(res);
+    let reserved = 0;
+    const reserve = (bytes: number): boolean => {
+      if (!budget.tryReserve(bytes, reserved)) return false;
+      reserved += bytes;
+      return true;
+    };
     try {
-      raw = await readBody(req, limit);
-    } catch (error) {
-      if (error instanceof TooLarge)
-        return reply(res, 413, { error: `body: larger than ${limit} bytes; send fewer changes per request` });
-      throw error;
+      if (declared !== undefined && !reserve(declared)) return busy(req, res);
+      let raw: Buffer;
+      try {
+        raw = await readBody(req, limit, declared === undefined ? reserve : undefined);
+      } catch (error) {
+        if (error instanceof TooLarge) return tooLarge(res);
+        if (error instanceof Busy) return busy(req, res);
+        throw error;
+      }
+      await write(res, kind, raw, format.format, idempotency);
+    } finally {
+      budget.release(reserved);
     }
-    const body = parseIngestBody(raw, String(req.headers['content-type'] ?? ''));
-    const validated = (kind === 'leads' ? validateLeads : validateMObjects)(
-      body.items,
-      (i) => body.positions[i]!,
+  };
+
+  const tooLarge = (res: http.ServerResponse): void =>
+    reply(res, 413, { error: `body: larger than ${limit} bytes; send fewer changes per request` });
+
+  const busy = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    metrics.busy();
+    // The body is not read: the connection closes after the answer.
+    reply(
+      res,
+      503,
+      {
+        error:
+          `busy: ${budget.inProgress} bytes of bodies are being taken in (limit ${budget.limitBytes}); ` +
+          'nothing was accepted, retry after the delay',
+        state: 'refused',
+      },
+      { 'Retry-After': '1', Connection: 'close' },
     );
+    req.resume();
+  };
+
+  const write = async (
+    res: http.ServerResponse,
+    kind: 'leads' | 'mobjects',
+    raw: Buffer,
+    format: BodyFormat,
+    idempotency: string | undefined,
+  ): Promise<void> => {
+    const body = parseIngestBody(raw, format);
+    const validated: ValidatedChanges = await validateInSlices(kind, body.items, (i) => body.positions[i]!);
     const problems = [...body.problems, ...validated.problems].map((p) => ({
       [body.positionKind]: p.at,
       field: p.field,
@@ -129,28 +198,45 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
       metrics.rejected(kind, Math.max(body.items.length, 1));
       return reply(res, 400, { error: `nothing accepted: ${problems.length} problem(s)`, problems });
     }
+    const changes = validated.valid.map((v) =>
+      idempotency !== undefined && v.change.idempotencyKey === undefined
+        ? { ...v.change, idempotencyKey: bodyItemKey(idempotency, body.positions[v.index]!) }
+        : v.change,
+    );
     let refs;
     try {
       // One Redis call for the whole body: it is written whole or not at all.
-      refs = await options.producer.buffer.enqueue(validated.valid.map((v) => v.change));
+      refs = await options.producer.buffer.enqueue(changes);
     } catch (error) {
-      log.error('Redis refused a write', { error: (error as Error).message });
+      const message = (error as Error).message;
+      const state = writeFailure(error);
+      log.error('Redis failed a write', { error: message, state });
       return reply(
         res,
         503,
-        {
-          error: `Redis cannot take the write now (${(error as Error).message}); nothing was accepted, retry later`,
-        },
+        state === 'refused'
+          ? {
+              error: `Redis cannot take the write now (${message}); nothing was accepted, retry later`,
+              state,
+            }
+          : {
+              error:
+                `the connection to Redis failed before it answered (${message}): the body may or may not ` +
+                'have been accepted; resend it with the same Idempotency-Key, which writes nothing twice',
+              state,
+            },
         { 'Retry-After': '5' },
       );
     }
-    metrics.accepted(kind, refs.length, refs.merged);
+    metrics.accepted(kind, refs.length - refs.replayed, refs.merged, refs.replayed);
     reply(res, 202, {
       accepted: refs.length,
+      ...(refs.replayed > 0 ? { replayed: refs.replayed } : {}),
       references: refs.map((r, i) => ({
         [body.positionKind]: body.positions[validated.valid[i]!.index],
         key: r.key,
         seq: r.seq,
+        ...(r.replayed ? { replayed: true } : {}),
       })),
     });
   };

@@ -3,6 +3,7 @@ import { RedisBuffer, type EnqueueReply } from '../buffer/buffer.js';
 import type { Outcome } from '../buffer/types.js';
 import type { InputProblem } from '../model/records.js';
 import { connectRedis, waitReady, type RedisTarget } from '../redis.js';
+import { writeFailure } from './write-failure.js';
 import {
   validateLeads,
   validateMObjects,
@@ -26,6 +27,11 @@ export interface ProducerOptions extends RedisTarget {
    * @defaultValue 100
    */
   chunkSize?: number;
+  /**
+   * How long an idempotency key is remembered (`MKTSYNC_IDEMPOTENCY_WINDOW_S` for the commands).
+   * @defaultValue 86400 (one day)
+   */
+  idempotencyWindowSec?: number;
 }
 
 /** Where an accepted change went: the record it merges into and the sequence number it was accepted at. */
@@ -34,20 +40,42 @@ export interface ChangeReference {
   index: number;
   key: string;
   seq: number;
+  /**
+   * The change's idempotency key had been written within the window: nothing was written now, and this
+   * is the reference of the first write.
+   */
+  replayed?: true;
 }
 
 /**
- * Redis failed part of an enqueue call. `accepted` lists the changes that were written before the
- * failure (they will be sent); the others were not and may be enqueued again.
+ * Redis failed part of an enqueue call. Every valid change is in exactly one list:
+ * - `accepted`: written (they will be sent);
+ * - `refused`: certainly not written; enqueue them again;
+ * - `unknown`: the connection failed before Redis answered, so they may or may not have been written.
+ *   Resend them with the same idempotency keys (a written one is then answered with its reference and
+ *   not written twice); without keys a resend may write them twice.
+ *
+ * `refused` and `unknown` hold positions in the call's input; `rejected` the invalid inputs, as in
+ * {@link EnqueueResult}.
  */
 export class EnqueueError extends Error {
   override readonly name = 'EnqueueError';
+  readonly accepted: ChangeReference[];
+  readonly refused: number[];
+  readonly unknown: number[];
+  readonly rejected: InputProblem[];
+  override readonly cause: unknown;
   constructor(
     message: string,
-    readonly accepted: ChangeReference[],
-    override readonly cause: unknown,
+    parts: { accepted: ChangeReference[]; refused: number[]; unknown: number[]; rejected: InputProblem[] },
+    cause: unknown,
   ) {
     super(message);
+    this.accepted = parts.accepted;
+    this.refused = parts.refused;
+    this.unknown = parts.unknown;
+    this.rejected = parts.rejected;
+    this.cause = cause;
   }
 }
 
@@ -79,7 +107,9 @@ export async function createProducer(options: ProducerOptions = {}): Promise<Pro
   const owned = options.redis === undefined;
   const redis = options.redis ?? connectRedis(options, 'producer');
   if (owned) await waitReady(redis);
-  const buffer = new RedisBuffer(redis, options.prefix ?? 'mktsync');
+  const buffer = new RedisBuffer(redis, options.prefix ?? 'mktsync', {
+    idempotencyWindowMs: (options.idempotencyWindowSec ?? 86_400) * 1000,
+  });
   const chunkSize = options.chunkSize ?? 100;
 
   // Each chunk is validated and sent before the next is validated, without waiting for Redis: one
@@ -100,20 +130,26 @@ export async function createProducer(options: ProducerOptions = {}): Promise<Pro
     }
     const settled = await Promise.allSettled(pending);
     const accepted: ChangeReference[] = [];
+    const refused: number[] = [];
+    const unknown: number[] = [];
     let failure: unknown;
     settled.forEach((result, c) => {
-      if (result.status === 'rejected') failure ??= result.reason;
-      else
-        result.value.forEach((ref, j) =>
-          accepted.push({ index: chunks[c]![j]!.index, key: ref.key, seq: ref.seq }),
-        );
+      const chunk = chunks[c]!;
+      if (result.status === 'fulfilled') {
+        result.value.forEach((ref, j) => accepted.push({ index: chunk[j]!.index, ...ref }));
+        return;
+      }
+      failure ??= result.reason;
+      const into = writeFailure(result.reason) === 'refused' ? refused : unknown;
+      for (const v of chunk) into.push(v.index);
     });
     if (failure !== undefined) {
-      const valid = chunks.reduce((n, c) => n + c.length, 0);
       throw new EnqueueError(
-        `Redis refused ${valid - accepted.length} of ${valid} valid changes (${(failure as Error).message}); ` +
-          'the error lists the accepted ones',
-        accepted,
+        `Redis failed part of the call (${(failure as Error).message}): ${accepted.length} accepted, ` +
+          `${refused.length} refused (not written; enqueue them again), ${unknown.length} unknown ` +
+          '(the connection failed before Redis answered, so they may have been written; resend them with ' +
+          'the same idempotency keys); the error lists each',
+        { accepted, refused, unknown, rejected },
         failure,
       );
     }

@@ -74,7 +74,8 @@ export async function startRedisServer(extraArgs: string[] = []): Promise<RedisS
     port,
     process: child,
     stop: async () => {
-      if (child.exitCode === null) {
+      // A server a test killed has a signalCode and no exitCode: it has already exited.
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
         await exited;

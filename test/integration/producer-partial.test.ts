@@ -30,6 +30,9 @@ describe('a producer call that Redis refuses part of', () => {
     expect(accepted.length).toBeGreaterThan(0);
     expect(accepted.length).toBeLessThan(changes.length);
     expect((error as EnqueueError).message).toMatch(/OOM|maxmemory/);
+    // Redis answered OOM for the rest: certainly not written, so refused, and none unknown.
+    expect((error as EnqueueError).unknown).toEqual([]);
+    expect((error as EnqueueError).refused.length).toBe(changes.length - accepted.length);
     // What the error calls accepted is in Redis; nothing else is.
     await admin.config('SET', 'maxmemory', '0');
     const stored = await admin.keys('{partial}:rec:*');

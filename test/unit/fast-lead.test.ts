@@ -22,20 +22,35 @@ const pools: Record<string, { good: unknown[]; bad: unknown[] }> = {
     bad: [2147483648, 0, -3, 1.5, '7', null, Number.NaN],
   },
   Email: {
-    good: [MISSING, 'a@example.com', 'Ä@Example.COM', 'a b/c?d@e.com', undefined],
-    bad: ['', 'x\u0001y@e.com', '\ud800@e.com', 3, null],
+    good: [MISSING, 'a@example.com', 'Ä@Example.COM', 'a b/c?d@e.com', ' a@e.com', undefined],
+    bad: ['', ' ', '\t \n', 'x\u0001y@e.com', '\ud800@e.com', 3, null],
   },
-  ForeignSysPersonId: { good: [MISSING, MISSING, MISSING, 'sf-1', 'a/b c'], bad: ['', 5] },
+  ForeignSysPersonId: { good: [MISSING, MISSING, MISSING, 'sf-1', 'a/b c'], bad: ['', '  ', 5] },
   ForeignSysType: { good: [MISSING, MISSING, MISSING, 'SFDC', 'CUSTOM', 'NETSUITE'], bad: ['sfdc', 1] },
   dedupEnabled: { good: [MISSING, MISSING, true, false], bad: ['false', null] },
+  idempotencyKey: {
+    good: [MISSING, MISSING, 'k-1', 'order:42:line:7', 'x'.repeat(200), undefined],
+    bad: ['', 'has space', 'x'.repeat(201), 'caf\u00e9', 'a\u0000', 7, null],
+  },
   attributes: {
     good: [
       MISSING,
       {},
       { City: 'Berlin', Score: 5, Opt: true, Gone: null },
-      { Big: 1e21, Neg: -0, Small: 5e-7, '2': 'two', '1': 'one' },
+      { Big: 1e21, Neg: -0, Small: 5e-7, a2: 'two', B_1: 'one' },
     ],
     bad: [
+      // JSON.parse makes __proto__ an own key, as an HTTP body or NDJSON line would.
+      JSON.parse('{"__proto__": "x", "City": "y"}') as unknown,
+      JSON.parse('{"__proto__": {"polluted": true}}') as unknown,
+      { constructor: 'x' },
+      { prototype: 1 },
+      { 'First Name': 'x' },
+      { 'a<b': 'x' },
+      { 'A&B': 'x' },
+      { '2': 'two' },
+      { _x: 'x' },
+      { 'Tab\there': 'x' },
       { '': 'x' },
       { 'A\u0002': 'x' },
       { Bad: 'x\u0000' },
@@ -90,6 +105,30 @@ describe('the fast lead check', () => {
     ]) {
       expect(fastLeadChange(input)).toStrictEqual(bufferedLead(leadChangeSchema.parse(input)));
     }
+  });
+
+  it('refuses names Marketo cannot hold, reserved names and blank keys, naming each', () => {
+    const result = validateLeads(
+      JSON.parse(
+        JSON.stringify([
+          { Email: 'a@example.com', attributes: { 'First Name': 'x', 'a<b': 1, 'A&B': 2, 'C\u0001': 3 } },
+          { Email: ' ' },
+          { Email: 'b@example.com', attributes: { constructor: 1, prototype: 2 } },
+        ]).replace('"attributes":{"constructor"', '"attributes":{"__proto__":{"x":1},"constructor"'),
+      ) as unknown[],
+    );
+    expect(result.valid).toEqual([]);
+    const named = result.problems.map((p) => `${p.at} ${p.field}: ${p.reason}`);
+    expect(named).toEqual([
+      '0 attributes.First Name: the name "First Name" is not one Marketo can hold: a letter, then letters, digits or underscores',
+      '0 attributes.a<b: the name "a<b" is not one Marketo can hold: a letter, then letters, digits or underscores',
+      '0 attributes.A&B: the name "A&B" is not one Marketo can hold: a letter, then letters, digits or underscores',
+      '0 attributes.C\u0001: the name "C\\u0001" is not one Marketo can hold: a letter, then letters, digits or underscores',
+      '1 Email: cannot be empty or blank',
+      '2 attributes.__proto__: the name "__proto__" is reserved and cannot be used',
+      '2 attributes.constructor: the name "constructor" is reserved and cannot be used',
+      '2 attributes.prototype: the name "prototype" is reserved and cannot be used',
+    ]);
   });
 
   it('leaves everything doubtful to zod, which names the field', () => {
