@@ -41,11 +41,13 @@ local function upgrade(a, b)
   return b
 end
 
--- Puts a batch entry back as pending, under any newer change that arrived meanwhile.
+-- Puts a batch entry back as pending, under any newer change that arrived meanwhile. An entry that an
+-- indeterminate attempt may already have applied keeps that memory ('uncertain': how many such attempts).
 local function putBack(group, e, score, burn)
   local rk = K('rec:' .. e.key)
   local cur = redis.call('HMGET', rk, 'group', 'data', 'count', 'last', 'first', 'at', 't0')
   local attempts = tonumber(e.attempts) + (burn and 1 or 0)
+  if e.uncertain then redis.call('HSET', rk, 'uncertain', e.uncertain) end
   if cur[1] then
     local g = upgrade(group, cur[1])
     local merged = merge(e.data, cjson.decode(cur[2]))
@@ -150,13 +152,13 @@ while #entries < maxBatch and scanned < scanMax do
   for _, key in ipairs(cand) do
     scanned = scanned + 1
     if #entries < maxBatch and redis.call('HEXISTS', K('inflight'), key) == 0 then
-      local r = redis.call('HMGET', K('rec:' .. key), 'data', 'first', 'last', 'count', 't0', 'attempts', 'at')
+      local r = redis.call('HMGET', K('rec:' .. key), 'data', 'first', 'last', 'count', 't0', 'attempts', 'at', 'uncertain')
       local quietAt = hold and tonumber(r[7] or r[5]) + quiet or 0
       if quietAt > now then
         holdUntil = math.min(holdUntil, quietAt)
       else
         entries[#entries + 1] = { key = key, data = cjson.decode(r[1]), first = tonumber(r[2]), last = tonumber(r[3] or r[2]),
-          count = tonumber(r[4] or '1'), t0 = tonumber(r[5]), attempts = tonumber(r[6] or '0') }
+          count = tonumber(r[4] or '1'), t0 = tonumber(r[5]), attempts = tonumber(r[6] or '0'), uncertain = tonumber(r[8]) }
       end
     end
   end
@@ -196,8 +198,9 @@ return 0
 
 /**
  * ARGV: base, batchId, now, retentionSec, streamMaxLen, actionsJson. Each action:
- * {key, action: 'done'|'retry'|'dead', score?, burn?, outcome?, dead?}. Returns 'ok' or 'lost' (the
- * batch's lease expired and the sweeper already put its records back).
+ * {key, action: 'done'|'retry'|'dead', score?, burn?, uncertain?, outcome?, dead?}. A retry with
+ * `uncertain` counts one more attempt that may have been applied. Returns 'ok' or 'lost' (the batch's
+ * lease expired and the sweeper already put its records back).
  */
 export const SETTLE = `${COMMON}
 local batchId, now, retention, maxLen = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -211,6 +214,7 @@ for _, a in ipairs(cjson.decode(ARGV[6])) do
   if e and redis.call('HGET', K('inflight'), a.key) == batchId then
     redis.call('HDEL', K('inflight'), a.key)
     if a.action == 'retry' then
+      if a.uncertain then e.uncertain = (tonumber(e.uncertain) or 0) + 1 end
       putBack(b[1], e, a.score, a.burn)
     else
       local o = cjson.encode(a.outcome)
