@@ -244,7 +244,9 @@ return 1
 
 /**
  * ARGV: base, now, limit. Puts back the records of batches whose lease expired (their worker died or
- * hung) and drops those batches; returns how many it recovered.
+ * hung) and drops those batches; returns how many it recovered. Nobody knows whether such a batch's
+ * call reached Marketo, so each record counts one more uncertain attempt: the sender's delivery policy
+ * decides whether it may be sent again.
  */
 export const SWEEP = `${COMMON}
 local now, limit = tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -255,6 +257,7 @@ for _, id in ipairs(expired) do
     for _, e in ipairs(cjson.decode(b[2])) do
       if redis.call('HGET', K('inflight'), e.key) == id then
         redis.call('HDEL', K('inflight'), e.key)
+        e.uncertain = (tonumber(e.uncertain) or 0) + 1
         putBack(b[1], e, now, true)
       end
     end
@@ -274,7 +277,11 @@ if untilMs > cur then redis.call('SET', K('pause'), untilMs, 'PXAT', untilMs) en
 return math.max(cur, untilMs)
 `;
 
-/** ARGV: base, now, key1, key2, … (none: all). Puts dead-lettered records back as pending. */
+/**
+ * ARGV: base, now, key1, key2, … (none: all). Puts dead-lettered records back as pending. A redrive is
+ * the operator's decision to send again, so it clears the doubt an indeterminate attempt left
+ * ('uncertain'): an INDETERMINATE create is then sent like a new one.
+ */
 export const REDRIVE = `${COMMON}
 local now = tonumber(ARGV[2])
 local keys = {}
@@ -285,6 +292,8 @@ for _, key in ipairs(keys) do
   if raw then
     local d = cjson.decode(raw)
     d.entry.attempts = 0
+    d.entry.uncertain = nil
+    redis.call('HDEL', K('rec:' .. key), 'uncertain')
     putBack(d.group, d.entry, now, false)
     redis.call('SADD', K('groups'), d.group)
     redis.call('HDEL', K('dlq'), key)

@@ -122,7 +122,23 @@ export class BatchSender {
   ): Promise<{ actions: SettleAction[]; report: SendReport }> {
     const report: SendReport = { calls: 0, faults: [], retries: [], throttlePauses: 0 };
     const actions: SettleAction[] = [];
-    await this.#sendPart(batch, batch.entries, actions, report, true, control);
+    // A record an earlier attempt may have applied (its batch was recovered after a crash or a lost
+    // lease) is treated as if that attempt had just failed indeterminately: a create is not sent again.
+    const now = Date.now();
+    const send: BatchEntry[] = [];
+    for (const entry of batch.entries) {
+      if (entry.uncertain && failureAction('indeterminate', batch.group, entry.data) === 'indeterminate') {
+        const reason = `${entry.uncertain} earlier attempt${entry.uncertain > 1 ? 's' : ''} ended without an answer (worker crash or lost lease)`;
+        actions.push(this.#indeterminate(batch, entry, reason, now));
+      } else send.push(entry);
+    }
+    if (send.length < batch.entries.length)
+      this.log.error('a create may have been applied: its records are INDETERMINATE and dead-lettered', {
+        batch: batch.id,
+        group: batch.group,
+        records: batch.entries.length - send.length,
+      });
+    await this.#sendPart(batch, send, actions, report, true, control);
     return { actions, report };
   }
 

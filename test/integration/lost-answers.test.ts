@@ -139,3 +139,21 @@ describe('an Opportunity INSERT by externalKey whose answer is lost', () => {
     });
   });
 });
+
+describe('an operator redrives INDETERMINATE creates', () => {
+  it('after checking that Marketo did not apply them (a reset before applying), a redrive sends them once', async () => {
+    p = await startPipeline({ faults: { failNext: { calls: 1, effect: 'reset' } } });
+    const keys = await enqueueCreates(20);
+    await p.startWorker();
+    await p.drained();
+    for (const outcome of await outcomes(keys)) expect(outcome.status).toBe('INDETERMINATE');
+    // The operator looks at Marketo: nothing was created, so resending is safe.
+    expect(await state<EmulatedLead[]>('leads')).toHaveLength(0);
+    expect(await p.producer.buffer.redrive()).toHaveLength(20);
+    await p.drained();
+    expect(await state<EmulatedLead[]>('leads')).toHaveLength(20);
+    for (const outcome of await outcomes(keys))
+      expect(outcome).toMatchObject({ status: 'CREATED', attempt: 1 });
+    expect(await p.producer.buffer.deadLetters()).toEqual([]);
+  });
+});
