@@ -36,7 +36,10 @@ export interface Worker {
   readonly buffer: RedisBuffer;
   /** Why the worker is not ready, or null when it is. */
   notReadyReason(): Promise<string | null>;
-  /** Stops claiming, waits for calls in flight up to the shutdown timeout, then closes. */
+  /**
+   * Stops claiming and starting calls, waits for calls in flight up to the shutdown timeout, abandons
+   * those still running (settled under the delivery policy), then closes.
+   */
   stop(): Promise<void>;
 }
 
