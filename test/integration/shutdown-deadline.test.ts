@@ -89,4 +89,32 @@ describe('the shutdown deadline is a hard line', () => {
     expect(Object.fromEntries(statuses)).toEqual({ INDETERMINATE: 2_400 });
     expect((await p.producer.buffer.stats()).deadLetters).toBe(2_400);
   });
+
+  it('a batch being split around a bad record when the worker stops starts no further split call; the rest is handed back', async () => {
+    p = await startPipeline({ faults: { latency: { fixedMs: 300 } } });
+    const { accepted } = await p.producer.enqueueLeads(
+      Array.from({ length: 300 }, (_, i) => ({
+        Email: `split${i}@example.com`,
+        attributes: (i === 137 ? { pants: 'yes' } : { City: `c${i}` }) as Record<string, string>,
+      })),
+    );
+    expect(accepted).toHaveLength(300);
+    const worker = await p.startWorker();
+    // Stop once the whole-call fault came back and the first half is in flight.
+    await until('the first split call', async () => (await calls()).length >= 2);
+    const stoppedAt = Date.now();
+    await worker.stop();
+    const afterStop = (await calls()).filter((c) => c.startedAt >= stoppedAt);
+    console.info(`split at SIGTERM: ${afterStop.length} calls started after stop()`);
+    expect(afterStop).toEqual([]);
+    // What was not sent went back untouched: no attempt burnt, nothing dead-lettered but the bad record's verdict.
+    const stats = await p.producer.buffer.stats();
+    expect(stats.inFlight).toBe(0);
+    expect(stats.waitingTotal).toBeGreaterThan(0);
+    await p.startWorker();
+    await p.drained();
+    expect(p.f.emulator.leads.size).toBe(299);
+    const dead = await p.producer.buffer.deadLetters();
+    expect(dead.map((d) => d.key)).toEqual(['L:em:split137%40example.com']);
+  });
 });
