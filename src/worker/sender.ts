@@ -83,8 +83,8 @@ interface RecordResult {
   note?: string;
 }
 
-function uncertain(doubtful: ReadonlySet<BatchEntry>, entry: BatchEntry): { uncertain?: true } {
-  return doubtful.has(entry) ? { uncertain: true } : {};
+function earlierAttempts(n: number): string {
+  return `${n} earlier attempt${n > 1 ? 's' : ''}`;
 }
 
 /**
@@ -93,7 +93,7 @@ function uncertain(doubtful: ReadonlySet<BatchEntry>, entry: BatchEntry): { unce
  */
 function settledAfterDoubt(entry: BatchEntry, result: RecordResult): RecordResult {
   if (!entry.uncertain) return result;
-  const earlier = `${entry.uncertain} earlier attempt${entry.uncertain > 1 ? 's' : ''} ended indeterminate`;
+  const earlier = `${earlierAttempts(entry.uncertain)} ended indeterminate`;
   if (result.status === 'SKIPPED')
     return {
       ...result,
@@ -128,7 +128,7 @@ export class BatchSender {
     const send: BatchEntry[] = [];
     for (const entry of batch.entries) {
       if (entry.uncertain && failureAction('indeterminate', batch.group, entry.data) === 'indeterminate') {
-        const reason = `${entry.uncertain} earlier attempt${entry.uncertain > 1 ? 's' : ''} ended without an answer (worker crash or lost lease)`;
+        const reason = `${earlierAttempts(entry.uncertain)} ended without an answer (worker crash or lost lease)`;
         actions.push(this.#indeterminate(batch, entry, reason, now));
       } else send.push(entry);
     }
@@ -245,26 +245,9 @@ export class BatchSender {
     if (!(error instanceof SoapError)) throw error;
     const code = error instanceof MarketoFault ? (error.code ?? null) : null;
     report.faults.push({ code, category: error.category });
-    const retryAll = (burn: boolean, score: number): void => {
-      for (const entry of entries) {
-        if (burn && entry.attempts + 1 >= this.policy.maxAttempts) {
-          actions.push(
-            this.#dead(
-              batch,
-              entry,
-              {
-                status: 'FAILED',
-                id: 0,
-                error: `gave up after ${entry.attempts + 1} attempts: ${error.message}`,
-              },
-              code,
-              now,
-            ),
-          );
-        } else {
-          actions.push({ key: entry.key, action: 'retry', score, burn });
-        }
-      }
+    // Throttle, quota and authentication burn no attempt: the records simply go back.
+    const retryAll = (): void => {
+      for (const entry of entries) actions.push({ key: entry.key, action: 'retry', score: now, burn: false });
       report.retries.push({ category: error.category, records: entries.length });
     };
     // The policy's rows for these categories treat every kind of record alike; see delivery-policy.ts.
@@ -275,7 +258,7 @@ export class BatchSender {
         await this.buffer.pauseUntil(now + wait);
         report.throttlePauses++;
         this.log.warn('Marketo throttled: pausing every worker', { code, pauseMs: wait });
-        retryAll(false, now);
+        retryAll();
         return;
       }
       case 'park': {
@@ -284,7 +267,7 @@ export class BatchSender {
         this.log.error('daily API quota used up: sending parked until the reset', {
           resetAt: new Date(until).toISOString(),
         });
-        retryAll(false, now);
+        retryAll();
         return;
       }
       case 'stop': {
@@ -296,7 +279,7 @@ export class BatchSender {
           code,
           retryInMs: this.policy.authPauseMs,
         });
-        retryAll(false, now);
+        retryAll();
         return;
       }
       case 'split': {
@@ -326,70 +309,66 @@ export class BatchSender {
           error: error.message,
         });
         return;
-      default: {
-        // transient, re-sign (still failing after re-signing), indeterminate: record by record, by
-        // what a second application of it would do.
-        const resend: BatchEntry[] = [];
-        const doubtful = new Set<BatchEntry>();
-        let indeterminate = 0;
-        for (const entry of entries) {
-          const action = failureAction(error.category, batch.group, entry.data);
-          if (action === 'indeterminate') {
-            actions.push(this.#indeterminate(batch, entry, error.message, now));
-            indeterminate++;
-            continue;
-          }
-          if (action === 'resend-checked') doubtful.add(entry);
-          resend.push(entry);
-        }
-        if (indeterminate > 0) {
-          this.log.error('a create may have been applied: its records are INDETERMINATE and dead-lettered', {
-            batch: batch.id,
-            group: batch.group,
-            records: indeterminate,
-            error: error.message,
-          });
-        }
-        if (resend.length === 0) return;
-        if (control.stopping.aborted) {
-          // Shutting down: the records go straight back for another worker; no attempt burnt.
-          for (const entry of resend)
-            actions.push({
-              key: entry.key,
-              action: 'retry',
-              score: now,
-              burn: false,
-              ...uncertain(doubtful, entry),
-            });
-          return;
-        }
-        const attempt = Math.min(...resend.map((e) => e.attempts));
-        const wait = backoffMs(attempt, this.policy.backoffBaseMs, this.policy.backoffMaxMs);
-        this.log.warn('call failed: retrying with backoff', {
-          category: error.category,
-          code,
-          error: error.message,
-          backoffMs: wait,
-          ...(doubtful.size > 0 ? { resentAfterDoubt: doubtful.size } : {}),
-        });
-        const score = now + wait - this.policy.lingerMs;
-        for (const entry of resend) {
-          if (entry.attempts + 1 >= this.policy.maxAttempts) {
-            const reason = `gave up after ${entry.attempts + 1} attempts: ${error.message}`;
-            actions.push(this.#dead(batch, entry, { status: 'FAILED', id: 0, error: reason }, code, now));
-          } else {
-            actions.push({
-              key: entry.key,
-              action: 'retry',
-              score,
-              burn: true,
-              ...uncertain(doubtful, entry),
-            });
-          }
-        }
-        report.retries.push({ category: error.category, records: resend.length });
-      }
+      default:
+        // transient, re-sign (still failing after re-signing), indeterminate.
+        this.#resendWhatIsSafe(error, code, batch, entries, actions, report, control, now);
     }
+  }
+
+  /**
+   * After a failure that applied nothing, or may have applied everything: record by record, by what a
+   * second application would do, resend with backoff or surface it as INDETERMINATE.
+   */
+  #resendWhatIsSafe(
+    error: SoapError,
+    code: number | null,
+    batch: ClaimedBatch,
+    entries: readonly BatchEntry[],
+    actions: SettleAction[],
+    report: SendReport,
+    control: DeliveryControl,
+    now: number,
+  ): void {
+    const resend: { entry: BatchEntry; uncertain: boolean }[] = [];
+    let surfaced = 0;
+    for (const entry of entries) {
+      const action = failureAction(error.category, batch.group, entry.data);
+      if (action === 'indeterminate') {
+        actions.push(this.#indeterminate(batch, entry, error.message, now));
+        surfaced++;
+      } else resend.push({ entry, uncertain: action === 'resend-checked' });
+    }
+    if (surfaced > 0)
+      this.log.error('a create may have been applied: its records are INDETERMINATE and dead-lettered', {
+        batch: batch.id,
+        group: batch.group,
+        records: surfaced,
+        error: error.message,
+      });
+    if (resend.length === 0) return;
+    const doubt = (uncertain: boolean): { uncertain?: true } => (uncertain ? { uncertain } : {});
+    if (control.stopping.aborted) {
+      // Shutting down: the records go straight back for another worker; no attempt burnt.
+      for (const { entry, uncertain } of resend)
+        actions.push({ key: entry.key, action: 'retry', score: now, burn: false, ...doubt(uncertain) });
+      return;
+    }
+    const attempt = Math.min(...resend.map((r) => r.entry.attempts));
+    const wait = backoffMs(attempt, this.policy.backoffBaseMs, this.policy.backoffMaxMs);
+    this.log.warn('call failed: retrying with backoff', {
+      category: error.category,
+      code,
+      error: error.message,
+      backoffMs: wait,
+    });
+    const score = now + wait - this.policy.lingerMs;
+    for (const { entry, uncertain } of resend) {
+      if (entry.attempts + 1 >= this.policy.maxAttempts) {
+        const reason = `gave up after ${entry.attempts + 1} attempts: ${error.message}`;
+        actions.push(this.#dead(batch, entry, { status: 'FAILED', id: 0, error: reason }, code, now));
+      } else actions.push({ key: entry.key, action: 'retry', score, burn: true, ...doubt(uncertain) });
+    }
+    report.retries.push({ category: error.category, records: resend.length });
   }
 
   /** Takes a rate token for one more call; false when the worker began stopping meanwhile. */
@@ -413,7 +392,7 @@ export class BatchSender {
 
   /** A create that Marketo may have applied: said so, and dead-lettered for an operator to decide. */
   #indeterminate(batch: ClaimedBatch, entry: BatchEntry, reason: string, now: number): SettleAction {
-    const error = `the call may have been applied (${reason}); not resent, because a second application would create a duplicate: check Marketo, then redrive (mktsync dlq redrive) or drop it`;
+    const error = `the call may have been applied (${reason}); not resent, because a second application would create a duplicate: check Marketo, and redrive it (mktsync dlq redrive) only if Marketo does not have it`;
     const outcome = this.#outcome(batch, entry, { status: 'INDETERMINATE', id: 0, error }, now);
     return {
       key: entry.key,
