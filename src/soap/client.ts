@@ -12,6 +12,16 @@ import { signRequest, w3cTimestamp } from './signature.js';
 import { HttpTransport, type TransportOptions } from './transport.js';
 import type { LeadRecord, LeadSyncResult, MObject, MObjSyncResult, SyncOperation } from './types.js';
 
+/** A Program `Cost` entry without an `Id` is appended as a new cost every time it is applied. */
+function appendsCost(object: MObject): boolean {
+  return (
+    object.type === 'Program' &&
+    (object.typeAttributes ?? []).some(
+      (t) => t.attrType === 'Cost' && !t.attributes.some((a) => a.name === 'Id'),
+    )
+  );
+}
+
 function stopped(control: CallControl): boolean {
   return control.noNewAttempts?.aborted === true || control.abandon?.aborted === true;
 }
@@ -116,8 +126,9 @@ export class MarketoSoapClient {
   }
 
   /**
-   * Inserts, updates or upserts up to 100 objects with one operation. An INSERT is never resent after a
-   * failure that may have come after Marketo applied it.
+   * Inserts, updates or upserts up to 100 objects with one operation. An INSERT, or a Program update
+   * adding a cost (a `Cost` entry without `Id`, appended each time it is applied), is never resent
+   * after a failure that may have come after Marketo applied it.
    */
   async syncMObjects(
     objects: readonly MObject[],
@@ -125,7 +136,8 @@ export class MarketoSoapClient {
     control: CallControl = {},
   ): Promise<MObjSyncResult[]> {
     const prepared = buildSyncMObjects(objects, operation);
-    const answer = await this.send(prepared, { ...control, idempotent: operation !== 'INSERT' });
+    const idempotent = operation !== 'INSERT' && !objects.some(appendsCost);
+    const answer = await this.send(prepared, { ...control, idempotent });
     return parseSyncMObjects(answer, prepared.recordCount);
   }
 

@@ -1,4 +1,4 @@
-import type { BatchGroup, StoredChange } from '../buffer/types.js';
+import type { BatchGroup, StoredChange, StoredMObject } from '../buffer/types.js';
 import type { ErrorCategory } from '../soap/faults.js';
 
 /**
@@ -11,11 +11,11 @@ import type { ErrorCategory } from '../soap/faults.js';
 /**
  * What resending a record can do:
  * - `idempotent`: applying it twice ends in the same state (leads with dedupEnabled, UPDATE, UPSERT):
- *   at-least-once delivery, resent after any failure.
+ *   at-least-once delivery, resent after any failure. Not a Program update adding a cost (below).
  * - `checked-create`: an INSERT naming its object by externalKey or id: a second application is
  *   answered SKIPPED instead of creating a copy, so it may be resent, remembering the doubt.
- * - `create`: a lead with dedupEnabled false or an INSERT without a key: a second application
- *   creates a duplicate, so it is never resent after a failure that may have come after Marketo
+ * - `create`: a lead with dedupEnabled false, an INSERT without a key, or a Program update adding a
+ *   `Cost` entry without an `Id`: a second application creates a duplicate, so it is never resent after a failure that may have come after Marketo
  *   applied it (at-most-once, surfaced to an operator).
  */
 export type DeliveryKind = 'idempotent' | 'checked-create' | 'create';
@@ -53,11 +53,24 @@ export const FAILURE_ACTIONS: Readonly<Record<ErrorCategory, Readonly<Record<Del
     indeterminate: { idempotent: 'retry', 'checked-create': 'resend-checked', create: 'indeterminate' },
   });
 
+/**
+ * Whether an object update appends something: a Program `Cost` entry without an `Id` is added as a new
+ * cost each time it is applied, so it is a create however its call is named.
+ */
+function appendsCost(data: StoredChange): boolean {
+  const object = data as StoredMObject;
+  return (
+    object.type === 'Program' &&
+    (object.typeAttributes ?? []).some((t) => t.attrType === 'Cost' && t.attributes.Id === undefined)
+  );
+}
+
 /** The delivery kind of one record of `group`. */
 export function deliveryKind(group: BatchGroup, data: StoredChange): DeliveryKind {
   if (group === 'L0') return 'create';
-  if (group !== 'O:INSERT') return 'idempotent';
-  const object = data as { externalKey?: unknown; id?: unknown };
+  if (group === 'L') return 'idempotent';
+  if (group !== 'O:INSERT') return appendsCost(data) ? 'create' : 'idempotent';
+  const object = data as StoredMObject;
   return object.externalKey !== undefined || object.id !== undefined ? 'checked-create' : 'create';
 }
 

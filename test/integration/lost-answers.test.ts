@@ -157,3 +157,20 @@ describe('an operator redrives INDETERMINATE creates', () => {
     expect(await p.producer.buffer.deadLetters()).toEqual([]);
   });
 });
+
+describe('a Program update adding a cost whose answer is lost', () => {
+  it('is not resent (a second application appends the cost again): one cost, outcome INDETERMINATE', async () => {
+    p = await startPipeline({ faults: { failNext: { calls: 1, effect: 'apply-then-reset' } } });
+    const { accepted } = await p.producer.enqueueMObjects({
+      type: 'Program',
+      operation: 'UPDATE',
+      id: 1001,
+      typeAttributes: [{ attrType: 'Cost', attributes: { Month: '2026-11', Amount: 250 } }],
+    });
+    await p.startWorker();
+    await p.drained();
+    const programs = await state<{ id: number; costs: { amount: number }[] }[]>('mobjects?type=Program');
+    expect(programs.find((x) => x.id === 1001)!.costs.map((c) => c.amount)).toEqual([250]);
+    expect((await p.producer.getOutcome(accepted[0]!.key))?.status).toBe('INDETERMINATE');
+  });
+});

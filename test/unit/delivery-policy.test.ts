@@ -16,6 +16,20 @@ describe('delivery policy', () => {
     expect(deliveryKind('O:INSERT', unkeyed)).toBe('create');
     expect(deliveryKind('O:INSERT', keyed)).toBe('checked-create');
     expect(deliveryKind('O:INSERT', byId)).toBe('checked-create');
+    const cost = (attributes: Record<string, string>) => ({
+      type: 'Program',
+      id: 1001,
+      typeAttributes: [{ attrType: 'Cost', attributes }],
+    });
+    expect(deliveryKind('O:UPDATE', cost({ Month: '2026-11', Amount: '5' }))).toBe('create');
+    expect(deliveryKind('O:UPDATE', cost({ Id: '3001', Amount: '5' }))).toBe('idempotent');
+    expect(
+      deliveryKind('O:UPDATE', {
+        type: 'Program',
+        id: 1001,
+        typeAttributes: [{ attrType: 'Tag', attributes: { Type: 'Channel', Value: 'Webinar' } }],
+      }),
+    ).toBe('idempotent');
   });
 
   it('never resends a create after a failure that may have come after Marketo applied it', () => {
