@@ -1,8 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { Outcome } from '../../src/buffer/types.js';
 import type { EmulatedLead } from '../../src/emulator/lead-store.js';
 import type { EmulatedObject } from '../../src/emulator/mobject-store.js';
 import type { CallLogEntry } from '../../src/emulator/call-log.js';
+import { runCli } from '../helpers/cli.js';
 import { startPipeline, type PipelineFixture } from '../helpers/pipeline.js';
 
 let p: PipelineFixture;
@@ -147,9 +148,21 @@ describe('an operator redrives INDETERMINATE creates', () => {
     await p.startWorker();
     await p.drained();
     for (const outcome of await outcomes(keys)) expect(outcome.status).toBe('INDETERMINATE');
+    // The operator finds them with the command line, with the record as sent and the reason.
+    const env = { REDIS_URL: inject('redisUrl'), MKTSYNC_PREFIX: p.prefix };
+    const listed = await runCli(['outcomes', '--status', 'INDETERMINATE'], env);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout.trim().split('\n')).toHaveLength(20);
+    const dlq = await runCli(['dlq', 'list'], env);
+    const letters = dlq.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { reason: string });
+    expect(letters).toHaveLength(20);
+    expect(letters[0]!.reason).toMatch(/^INDETERMINATE: the call may have been applied/);
     // The operator looks at Marketo: nothing was created, so resending is safe.
     expect(await state<EmulatedLead[]>('leads')).toHaveLength(0);
-    expect(await p.producer.buffer.redrive()).toHaveLength(20);
+    expect((await runCli(['dlq', 'redrive', '--all'], env)).code).toBe(0);
     await p.drained();
     expect(await state<EmulatedLead[]>('leads')).toHaveLength(20);
     for (const outcome of await outcomes(keys))
