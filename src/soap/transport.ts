@@ -75,7 +75,7 @@ export class HttpTransport {
         req.destroy();
         reject(new TransportError(message, status, { sent, ...(cause !== undefined ? { cause } : {}) }));
       };
-      const onAbort = (): void => fail('the call was abandoned (shutdown deadline)');
+      const onAbort = (): void => fail('the call was abandoned by its caller (shutdown deadline)');
       if (signal?.aborted) {
         reject(new TransportError('the call was abandoned before it started', undefined, { sent: false }));
         return;
@@ -85,11 +85,11 @@ export class HttpTransport {
         agent: this.#agent,
         headers: { ...headers, 'Content-Length': String(payload.length) },
       });
-      signal?.addEventListener('abort', onAbort, { once: true });
       const responseTimer = setTimeout(
         () => fail(`no complete answer within ${this.#responseTimeoutMs} ms`),
         this.#responseTimeoutMs,
       );
+      signal?.addEventListener('abort', onAbort, { once: true });
       req.on('finish', () => (sent = true));
       req.on('socket', (socket) => {
         // A reused keep-alive socket is already connected; only a new one gets the connect deadline.
