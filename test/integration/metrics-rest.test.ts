@@ -27,9 +27,6 @@ const leads = (n: number): TransportCall => ({
   })),
 });
 
-const line = (text: string, start: string): string | undefined =>
-  text.split('\n').find((l) => l.startsWith(start));
-
 describe('worker metrics fed by the REST transport', () => {
   it('label every series transport="rest", name REST endpoints, count faults by code and token requests', async () => {
     f = await startRestFixture({ faults: { failNext: { calls: 1, effect: 20011 } } });
