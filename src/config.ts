@@ -426,3 +426,14 @@ export function readRestSettings(env: Env): RestSettings {
   if (partition) settings.partitionName = partition;
   return Object.freeze(settings);
 }
+
+/**
+ * The schemas of the variables read through zod, so that a test can hold the README's configuration
+ * table against them (every variable listed, with its default). Variables read directly (`env.X`
+ * above) are found by that test in this file's text.
+ */
+export const ENV_SCHEMAS = Object.freeze({
+  worker: workerEnvSchema,
+  ingest: ingestEnvSchema,
+  idempotency: idempotencyEnvSchema,
+});
