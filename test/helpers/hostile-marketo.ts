@@ -9,8 +9,8 @@ export interface HostileMarketo {
   endpoint: string;
   /** Calls answered so far. */
   readonly calls: number;
-  /** Replaces the answer for the next calls. */
-  answer(build: (records: number) => { status: number; body: string }): void;
+  /** Replaces the answer for the next calls; `'trickle'` sends one byte a second and never ends. */
+  answer(build: (records: number) => { status: number; body: string } | 'trickle'): void;
   close(): Promise<void>;
 }
 
@@ -40,7 +40,7 @@ export function faultAnswer(
 
 /** Starts the hostile endpoint on a free loopback port. */
 export async function startHostileMarketo(): Promise<HostileMarketo> {
-  let build: (records: number) => { status: number; body: string } = (n) =>
+  let build: (records: number) => { status: number; body: string } | 'trickle' = (n) =>
     leadsAnswer(Array.from({ length: n }, (_, i) => `<leadId>${i + 1}</leadId><status>CREATED</status>`));
   let calls = 0;
   const server = http.createServer((req, res) => {
@@ -50,9 +50,15 @@ export async function startHostileMarketo(): Promise<HostileMarketo> {
       const request = Buffer.concat(chunks).toString('utf8');
       const records = request.split('<leadRecord>').length - 1 || request.split('<mObject>').length - 1;
       calls++;
-      const { status, body } = build(records);
-      res.writeHead(status, { 'Content-Type': 'text/xml; charset=utf-8' });
-      res.end(body);
+      const answer = build(records);
+      if (answer === 'trickle') {
+        res.writeHead(200, { 'Content-Type': 'text/xml; charset=utf-8' });
+        const drip = setInterval(() => res.write(' '), 1_000);
+        res.on('close', () => clearInterval(drip));
+        return;
+      }
+      res.writeHead(answer.status, { 'Content-Type': 'text/xml; charset=utf-8' });
+      res.end(answer.body);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
