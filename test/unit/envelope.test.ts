@@ -118,14 +118,14 @@ const MOBJECT_CASES: [string, MObject[], SyncOperation][] = [
 
 describe('request bodies', () => {
   it.each(LEAD_CASES)(
-    'syncMultipleLeads with %s validates against the published schema',
+    'syncMultipleLeads with %s validates against the schema',
     (_name, records, dedup) => {
       expect(validateAgainstSchema(buildSyncMultipleLeads(records, dedup).bodyXml)).toBe('');
     },
   );
 
   it.each(MOBJECT_CASES)(
-    'syncMObjects with %s validates against the published schema',
+    'syncMObjects with %s validates against the schema',
     (_name, objects, operation) => {
       expect(validateAgainstSchema(buildSyncMObjects(objects, operation).bodyXml)).toBe('');
     },
