@@ -9,6 +9,7 @@ import {
   type Operation,
 } from './types.js';
 import { boundOptionalText, boundText } from '../bounded-text.js';
+import { guardAnswer } from './answer-guard.js';
 import {
   MalformedResultError,
   MarketoFault,
@@ -32,27 +33,8 @@ import {
  * wrong number of results is an error, never a success.
  */
 
-/** Markup allowed per record, and for the envelope around them: a result takes about ten tags. */
-const TAGS_PER_RECORD = 64;
-const TAGS_OF_ENVELOPE = 256;
-
-// Counted before parsing: a parsed tree costs ~100 bytes per tag, so 8 MB of `<a/>` would need a
-// gigabyte of heap just to find out that the answer is wrong.
-function countMarkup(xml: string): number {
-  let count = 0;
-  for (let at = xml.indexOf('<'); at !== -1; at = xml.indexOf('<', at + 1)) count++;
-  for (let at = xml.indexOf('='); at !== -1; at = xml.indexOf('=', at + 1)) count++;
-  return count;
-}
-
-function body(xml: string, records = 0): XmlNode {
-  const allowed = TAGS_OF_ENVELOPE + TAGS_PER_RECORD * records;
-  const markup = countMarkup(xml);
-  if (markup > allowed) {
-    throw new ResponseFormatError(
-      `Marketo's answer has ${markup} tags and attributes, more than ${allowed} for ${records} records`,
-    );
-  }
+function body(answer: string, records = 0): XmlNode {
+  const xml = guardAnswer(answer, records);
   let doc: XmlNode;
   try {
     doc = parseXml(xml);

@@ -184,6 +184,40 @@ describe('hostile answers against a worker capped at 128 MB of heap', () => {
     expect(attributes.outcomes.every((o) => o.status !== 'CREATED' || typeof o.id === 'number')).toBe(true);
   });
 
+  it('a 7 MB error text, a 7 MB tag and 7 MB after the envelope: cut or refused, not fatal', async () => {
+    hostile.answer((n) =>
+      leadsAnswer(
+        Array.from({ length: n }, (_, i) =>
+          i === 1
+            ? `<leadId>5</leadId><status>FAILED</status><error>20103 ${'&amp;'.repeat((7 * MB) / 5)}</error>`
+            : created(n, i),
+        ),
+      ),
+    );
+    const long = await sendLeads('longtext');
+    const failed = long.outcomes.filter((o) => o.status === 'FAILED');
+    expect(failed).toHaveLength(1);
+    expect(String(failed[0]!.error)).toMatch(/^20103 &+… \[\d+ characters cut\]$/);
+    expect(Math.max(...long.outcomeJson.map((o) => o.length))).toBeLessThan(2048);
+
+    hostile.answer((n) =>
+      leadsAnswer([
+        `<leadId x="${'a'.repeat(7 * MB)}">1</leadId><status>CREATED</status>`,
+        ...Array.from({ length: n - 1 }, (_, i) => created(n, i)),
+      ]),
+    );
+    const tag = await sendLeads('longtag');
+    expect(tag.outcomes.every((o) => o.status === 'FAILED')).toBe(true);
+    expect(String(tag.outcomes[0]!.error)).toMatch(/tag longer than/);
+
+    hostile.answer((n) => {
+      const ok = leadsAnswer(Array.from({ length: n }, (_, i) => created(n, i)));
+      return { status: 200, body: `${ok.body}${'t'.repeat(7 * MB)}` };
+    });
+    const after = await sendLeads('trailing');
+    expect(after.outcomes.every((o) => o.status !== 'CREATED' || typeof o.id === 'number')).toBe(true);
+  });
+
   it('the worker survived every answer, its logs stayed small and Redis grew by little', async () => {
     expect(worker.exitCode).toBeNull();
     expect(stderr).not.toMatch(/heap out of memory|FATAL ERROR/);
