@@ -1,5 +1,6 @@
 import { ConfigError } from '../config.js';
 import { EmulatorConfigError } from '../emulator/config.js';
+import { RedisUnavailableError } from '../redis.js';
 import { demoCommand } from './demo-command.js';
 import { dlqCommand } from './dlq-command.js';
 import { emulatorCommand } from './emulator-command.js';
@@ -53,6 +54,12 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
+    // Not a usage error: the command was right but Redis could not be used; the message says why.
+    if (error instanceof RedisUnavailableError) {
+      process.stderr.write(`mktsync: ${error.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
     const known =
       error instanceof UsageError || error instanceof ConfigError || error instanceof EmulatorConfigError;
     const argError = (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
