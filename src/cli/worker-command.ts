@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
-import { readWorkerSettings } from '../config.js';
+import { readReconcileSettings, readWorkerSettings } from '../config.js';
 import { createLogger } from '../log.js';
 import { startWorker } from '../worker/worker.js';
+import { startWorkerReconcile } from '../reconcile/worker-reconcile.js';
 import { waitForShutdown } from './signals.js';
 
 export const WORKER_HELP = `mktsync worker: batch changes from Redis and send them to Marketo
@@ -12,6 +13,9 @@ MARKETO_SOAP_ENDPOINT, MARKETO_USER_ID, MARKETO_ENCRYPTION_KEY, MKTSYNC_* settin
 Options:
   --port P     port of /livez and /readyz (overrides MKTSYNC_HTTP_PORT)
   --loops N    dispatch loops in this process (default: MKTSYNC_MAX_CONCURRENT)
+
+Reconcile runs (mktsync reconcile) are processed beside the batch loops: MKTSYNC_RECONCILE=off keeps
+this worker out of them, MKTSYNC_RECONCILE_CONCURRENCY sets how many at once (default 1).
 
 SIGTERM or SIGINT stops claiming and finishes calls in flight (up to MKTSYNC_SHUTDOWN_TIMEOUT_MS);
 a second signal exits at once.
@@ -38,8 +42,10 @@ export async function workerCommand(argv: string[], env: NodeJS.ProcessEnv): Pro
     log,
     ...(values.loops !== undefined ? { loops: Number(values.loops) } : {}),
   });
+  const reconcile = await startWorkerReconcile(settings, readReconcileSettings(env), log);
   log.info('worker ready', { url: worker.url });
   await waitForShutdown(log);
+  await reconcile.close();
   await worker.stop();
   return 0;
 }
