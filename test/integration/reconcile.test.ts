@@ -11,7 +11,7 @@ import { reconcileQueue, submitRun } from '../../src/reconcile/reconcile-queue.j
 import { startReconcileWorker, type ReconcileWorker } from '../../src/reconcile/reconcile-worker.js';
 import type { RunData, RunRequest, RunSummary } from '../../src/reconcile/run-types.js';
 import { readSetMeta } from '../../src/reconcile/set-meta.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, startCli } from '../helpers/cli.js';
 import { startPipeline, type PipelineFixture } from '../helpers/pipeline.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mktsync-reconcile-'));
@@ -171,5 +171,149 @@ describe('reconcile runs', () => {
     const full = await runCli(['reconcile', 'run', '--leads', url, '--full', '--wait'], env());
     const s2 = JSON.parse(full.stdout) as RunSummary;
     expect(s2).toMatchObject({ unchanged: 2, enqueued: 2, confirmed: 2, full: true });
+  });
+
+  it('reads standard input in the CLI process and names bad NDJSON rows by line', async () => {
+    await setup();
+    const text = [
+      JSON.stringify(lead(1)),
+      'not json',
+      JSON.stringify({ attributes: { City: 'x' } }),
+      '',
+      JSON.stringify({ ...lead(2), dedupEnabled: false }),
+      JSON.stringify(lead(3)),
+    ].join('\n');
+    const out = await runCli(['reconcile', 'run', '--leads', '-', '--name', 'piped'], env(), text);
+    expect(out.code).toBe(1);
+    const summary = JSON.parse(out.stdout) as RunSummary;
+    expect(summary).toMatchObject({ set: 'piped', read: 5, new: 2, refused: 3, enqueued: 2, confirmed: 2 });
+    expect(summary.refusedRows.map((r) => [r.line, r.field])).toEqual([
+      [2, '(record)'],
+      [3, '(record)'],
+      [5, 'dedupEnabled'],
+    ]);
+    expect(summary.refusedRows[0]!.reason).toMatch(/not valid JSON/);
+  });
+
+  it('runs on a schedule (BullMQ job scheduler) and lists schedules, sets and runs', async () => {
+    await setup();
+    const path = file('scheduled.ndjson', ndjson([lead(1), lead(2)]));
+    const made = await runCli(
+      ['reconcile', 'schedule', 'every-second', '--every', '1000', '--leads', path],
+      env(),
+    );
+    expect(made.code).toBe(0);
+    expect(JSON.parse(made.stdout)).toMatchObject({
+      name: 'every-second',
+      set: 'every-second',
+      intervalMs: 1000,
+    });
+    const deadline = Date.now() + 20_000;
+    let done: RunSummary | undefined;
+    while (!done && Date.now() < deadline) {
+      const jobs = await queue.getJobs(['completed']);
+      done = jobs.find((j) => j.data.schedule === 'every-second')?.returnvalue;
+      if (!done) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(done).toMatchObject({ set: 'every-second', read: 2 });
+    const list = await runCli(['reconcile', 'list'], env());
+    const lines = list.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.find((l) => l.type === 'schedule')).toMatchObject({ name: 'every-second', everyMs: 1000 });
+    expect(lines.find((l) => l.type === 'set')).toMatchObject({ name: 'every-second', tracked: 2 });
+    expect(lines.find((l) => l.type === 'run' && l.state === 'completed')).toMatchObject({
+      schedule: 'every-second',
+      summary: { read: 2 },
+    });
+    expect((await runCli(['reconcile', 'unschedule', 'every-second'], env())).code).toBe(0);
+    expect(await queue.getJobSchedulers()).toEqual([]);
+    const bad = await runCli(['reconcile', 'schedule', 'x', '--cron', 'not a cron', '--leads', path], env());
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--cron "not a cron"/);
+  });
+
+  it('cancels an active run', async () => {
+    await setup();
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
+      let n = 0;
+      const timer = setInterval(() => res.write(`${JSON.stringify(lead(n++))}\n`), 20);
+      res.on('close', () => clearInterval(timer));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise((r) => (server.closeAllConnections(), server.close(r))));
+    const id = await submitRun(queue, {
+      kind: 'leads',
+      source: `http://127.0.0.1:${(server.address() as AddressInfo).port}/endless.ndjson`,
+      set: 'endless',
+    });
+    while ((await (await queue.getJob(id))!.getState()) !== 'active')
+      await new Promise((r) => setTimeout(r, 50));
+    const out = await runCli(['reconcile', 'cancel', id], env());
+    expect(JSON.parse(out.stdout)).toEqual({ run: id, result: 'cancelling' });
+    await expect(finished(id)).rejects.toThrow(/cancelled/);
+  });
+});
+
+describe('a worker killed mid-run', () => {
+  it('is replaced by another worker that resumes the run from its checkpoint and accounts for every row', async () => {
+    p = await startPipeline({}, { MKTSYNC_QUIET_MS: '0' });
+    queue = reconcileQueue(p.redis, p.prefix);
+    cleanups.push(() => queue.close());
+    const ROWS = 300;
+    // A slow export: 15 rows every 100 ms, so the kill lands mid-read.
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
+      let n = 0;
+      const timer = setInterval(() => {
+        const rows = [];
+        for (let i = 0; i < 15 && n < ROWS; i++) rows.push(JSON.stringify(lead(n++)));
+        res.write(rows.join('\n') + '\n');
+        if (n >= ROWS) {
+          clearInterval(timer);
+          res.end();
+        }
+      }, 100);
+      res.on('close', () => clearInterval(timer));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise((r) => (server.closeAllConnections(), server.close(r))));
+    const workerEnv = {
+      REDIS_URL: inject('redisUrl'),
+      MKTSYNC_PREFIX: p.prefix,
+      MARKETO_SOAP_ENDPOINT: p.f.emulator.endpoint,
+      MARKETO_USER_ID: p.f.credentials.userId,
+      MARKETO_ENCRYPTION_KEY: p.f.credentials.encryptionKey,
+      MKTSYNC_HTTP_PORT: '0',
+      MKTSYNC_LINGER_MS: '100',
+      MKTSYNC_QUIET_MS: '0',
+      MKTSYNC_RATE_LIMIT: '0',
+      MKTSYNC_RESPONSE_TIMEOUT_MS: '3000',
+      MKTSYNC_LEASE_MS: '4000',
+      MKTSYNC_RECONCILE_LOCK_MS: '2000',
+    };
+    const ready = (l: Record<string, unknown>) => l.msg === 'worker ready';
+    const first = await startCli(['worker'], ready, workerEnv);
+    cleanups.push(() => first.stop());
+    const id = await submitRun(queue, {
+      kind: 'leads',
+      source: `http://127.0.0.1:${(server.address() as AddressInfo).port}/slow.ndjson`,
+      set: 'slow',
+    });
+    for (;;) {
+      const progress = (await queue.getJob(id))?.progress as { read?: number } | undefined;
+      if ((progress?.read ?? 0) >= 60) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    first.child.kill('SIGKILL');
+    const second = await startCli(['worker'], ready, workerEnv);
+    cleanups.push(() => second.stop());
+    const summary = await finished(id, 45_000);
+    expect(summary.resumed).toBeGreaterThanOrEqual(1);
+    expect(summary).toMatchObject({ read: ROWS, new: ROWS, refused: 0, enqueued: ROWS, confirmed: ROWS });
+    expect(summary).toMatchObject({ failed: 0, unconfirmed: 0, tracked: ROWS });
+    expect(p.f.emulator.leads.size).toBe(ROWS);
   });
 });
