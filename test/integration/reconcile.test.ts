@@ -28,6 +28,7 @@ const lead = (n: number, city = `City ${n}`) => ({
 
 let p: PipelineFixture;
 let queue: Queue<RunData, RunSummary, string>;
+let workerUrl: string | undefined;
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -37,7 +38,7 @@ afterEach(async () => {
 /** A pipeline (emulator, batch worker) plus an in-process reconcile processor and the queue. */
 async function setup(workerEnv: Record<string, string> = {}): Promise<void> {
   p = await startPipeline({}, { MKTSYNC_QUIET_MS: '0', ...workerEnv });
-  await p.startWorker();
+  workerUrl = (await p.startWorker()).url;
   const connection = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
   queue = reconcileQueue(p.redis, p.prefix);
   const processor: ReconcileWorker = await startReconcileWorker({
@@ -196,7 +197,8 @@ describe('reconcile runs', () => {
   });
 
   it('runs on a schedule (BullMQ job scheduler) and lists schedules, sets and runs', async () => {
-    await setup();
+    const token = 'reconcile-view-token-0123';
+    await setup({ MKTSYNC_INGEST_TOKEN: token });
     const path = file('scheduled.ndjson', ndjson([lead(1), lead(2)]));
     const made = await runCli(
       ['reconcile', 'schedule', 'every-second', '--every', '1000', '--leads', path],
@@ -227,6 +229,18 @@ describe('reconcile runs', () => {
       schedule: 'every-second',
       summary: { read: 2 },
     });
+    // The worker's queue view lists them too.
+    const view = (await (
+      await fetch(`${workerUrl}/queue.json`, { headers: { Authorization: `Bearer ${token}` } })
+    ).json()) as {
+      reconcile: { schedules: { name: string }[]; runs: { state: string; summary: unknown }[] };
+    };
+    expect(view.reconcile.schedules.map((s) => s.name)).toEqual(['every-second']);
+    expect(view.reconcile.runs.find((r) => r.state === 'completed')?.summary).toMatchObject({ read: 2 });
+    const html = await (
+      await fetch(`${workerUrl}/queue`, { headers: { Authorization: `Bearer ${token}` } })
+    ).text();
+    expect(html).toContain('<h2>Reconcile runs</h2>');
     expect((await runCli(['reconcile', 'unschedule', 'every-second'], env())).code).toBe(0);
     expect(await queue.getJobSchedulers()).toEqual([]);
     const bad = await runCli(['reconcile', 'schedule', 'x', '--cron', 'not a cron', '--leads', path], env());
