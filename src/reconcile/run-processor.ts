@@ -4,7 +4,7 @@ import type { BufferedChange } from '../buffer/buffer.js';
 import { silentLogger, type Logger } from '../log.js';
 import { validateLeads, validateMObjects } from '../producer/changes.js';
 import type { Producer } from '../producer/producer.js';
-import { fingerprint, type Fingerprint } from './fingerprint.js';
+import { rowFingerprint, type Fingerprint } from './fingerprint.js';
 import { bucketsFor, FingerprintStore, RowState } from './fingerprint-store.js';
 import { encodePending, PendingOutcomes, type PendingRecord } from './pending-outcomes.js';
 import { reconcileKeys, type ReconcileKeys } from './reconcile-keys.js';
@@ -25,7 +25,7 @@ export interface RunDeps {
   confirmTimeoutMs?: number;
   /** Set lock lifetime, renewed while the run works (default 60 s). */
   lockMs?: number;
-  /** Rows per checkpoint (default 5000); a chunk is also cut after a second of slow reading. */
+  /** Rows per checkpoint (default 10000); a chunk is also cut after a second of slow reading. */
   chunkRows?: number;
   /** How often outcomes are looked for (default 500 ms). */
   confirmPollMs?: number;
@@ -76,7 +76,7 @@ export async function processRun(ctx: RunContext, deps: RunDeps): Promise<RunSum
   const log = deps.log ?? silentLogger;
   const keys = reconcileKeys(deps.prefix);
   const lockMs = deps.lockMs ?? 60_000;
-  const chunkRows = deps.chunkRows ?? 5000;
+  const chunkRows = deps.chunkRows ?? 10_000;
   const { data } = ctx;
   const runKey = keys.run(ctx.id);
 
@@ -165,12 +165,40 @@ export async function processRun(ctx: RunContext, deps: RunDeps): Promise<RunSum
           );
         if (!resumed) await redis.hset(runKey, 'identity', source.identity);
         const validate = data.kind === 'leads' ? validateLeads : validateMObjects;
-        let rows: { line: number; change: BufferedChange; fp: Fingerprint }[] = [];
+        /** A row as the buffer would take it, or why it is refused. */
+        const validateRow = (line: number, value: unknown): BufferedChange | RefusedRow => {
+          const result = validate([value], () => line);
+          const change = result.valid[0]?.change;
+          if (!change)
+            return {
+              line,
+              field: result.problems[0]?.field ?? '(record)',
+              reason: result.problems.map((p) => `${p.field}: ${p.reason}`).join('; '),
+            };
+          if (change.key.endsWith('#'))
+            return {
+              line,
+              field: data.kind === 'leads' ? 'dedupEnabled' : 'operation',
+              reason:
+                data.kind === 'leads'
+                  ? 'dedupEnabled=false creates a new lead each time: it cannot be reconciled'
+                  : 'INSERT creates a new object each time: reconcile with UPSERT or UPDATE',
+            };
+          return change;
+        };
+        let rows: { line: number; value: unknown; fp: Fingerprint; change?: BufferedChange }[] = [];
         let refused: RefusedRow[] = [];
+        let read = 0;
         let chunkStarted = Date.now();
         let lastConfirm = Date.now();
 
-        const flush = async (lastLine: number): Promise<void> => {
+        type Row = { line: number; value: unknown; fp: Fingerprint; change?: BufferedChange };
+        const flush = async (
+          rows: Row[],
+          refused: RefusedRow[],
+          read: number,
+          lastLine: number,
+        ): Promise<void> => {
           await checkStop();
           if (!store) {
             // First run of the set: size the buckets from the source's size and its first lines.
@@ -189,14 +217,25 @@ export async function processRun(ctx: RunContext, deps: RunDeps): Promise<RunSum
                 stamp,
               )
             : [];
-          const send: typeof rows = [];
+          // Only rows that are not unchanged are validated: an unchanged row was valid when committed.
+          const send: { fp: Fingerprint; change: BufferedChange }[] = [];
           rows.forEach((r, i) => {
             const s = states[i]!;
+            if (s === RowState.Unchanged && !data.full) {
+              counters.unchanged++;
+              return;
+            }
+            const change = r.change ?? validateRow(r.line, r.value);
+            if ('reason' in change) {
+              refused.push(change);
+              return;
+            }
             if (s === RowState.New) counters.new++;
             else if (s === RowState.Changed) counters.changed++;
             else counters.unchanged++;
-            if (data.full || s !== RowState.Unchanged) send.push(r);
+            send.push({ fp: r.fp, change });
           });
+          refused.sort((a, b) => a.line - b.line);
           const enqueued = new Map<string, PendingRecord>();
           for (let i = 0; i < send.length; i += 500) {
             const part = send.slice(i, i + 500);
@@ -206,6 +245,7 @@ export async function processRun(ctx: RunContext, deps: RunDeps): Promise<RunSum
               enqueued.set(ref.key, { seq: ref.seq, keyDigest: r.fp.keyDigest, content: r.fp.content });
             });
           }
+          counters.read += read;
           counters.enqueued += send.length;
           counters.refused += refused.length;
           line = lastLine;
@@ -226,9 +266,6 @@ export async function processRun(ctx: RunContext, deps: RunDeps): Promise<RunSum
           await m.exec();
           for (const [key, p] of enqueued) pending.pending.set(key, p);
           for (const r of refused) if (refusedLines.length < 50) refusedLines.push(r.line);
-          rows = [];
-          refused = [];
-          chunkStarted = Date.now();
           await renew();
           if (Date.now() - lastConfirm >= (deps.confirmPollMs ?? 500)) {
             await pending.confirm(store);
@@ -238,37 +275,45 @@ export async function processRun(ctx: RunContext, deps: RunDeps): Promise<RunSum
         };
 
         let lastLine = line;
+        const resumeAfter = line;
+        // One chunk is checked and checkpointed while the next is read; checkpoints stay in order.
+        let flushing: Promise<void> = Promise.resolve();
+        const cut = async (): Promise<void> => {
+          const previous = flushing;
+          const [r, f, n, l] = [rows, refused, read, lastLine];
+          rows = [];
+          refused = [];
+          read = 0;
+          chunkStarted = Date.now();
+          flushing = previous.then(() => flush(r, f, n, l));
+          flushing.catch(() => undefined);
+          await previous;
+        };
         for await (const record of source.records) {
-          if (record.line <= line) continue;
+          if (record.line <= resumeAfter) continue;
           lastLine = record.line;
-          counters.read++;
+          read++;
           if (record.error !== undefined) {
             refused.push({ line: record.line, field: '(record)', reason: record.error });
           } else {
-            const result = validate([record.value], () => record.line);
-            const change = result.valid[0]?.change;
-            if (!change) {
-              const first = result.problems[0];
-              refused.push({
-                line: record.line,
-                field: first?.field ?? '(record)',
-                reason: result.problems.map((p) => `${p.field}: ${p.reason}`).join('; '),
-              });
-            } else if (change.key.endsWith('#')) {
-              refused.push({
-                line: record.line,
-                field: data.kind === 'leads' ? 'dedupEnabled' : 'operation',
-                reason:
-                  data.kind === 'leads'
-                    ? 'dedupEnabled=false creates a new lead each time: it cannot be reconciled'
-                    : 'INSERT creates a new object each time: reconcile with UPSERT or UPDATE',
-              });
-            } else rows.push({ line: record.line, change, fp: fingerprint(change) });
+            const fp = rowFingerprint(data.kind, record.value);
+            if (fp !== null && !data.full) rows.push({ line: record.line, value: record.value, fp });
+            else {
+              const change = validateRow(record.line, record.value);
+              if ('reason' in change) refused.push(change);
+              else
+                rows.push({
+                  line: record.line,
+                  value: record.value,
+                  fp: fp ?? rowFingerprint(data.kind, record.value, change.key)!,
+                  change,
+                });
+            }
           }
-          if (rows.length + refused.length >= chunkRows || Date.now() - chunkStarted >= 1000)
-            await flush(lastLine);
+          if (rows.length + refused.length >= chunkRows || Date.now() - chunkStarted >= 1000) await cut();
         }
-        await flush(lastLine);
+        await cut();
+        await flushing;
         await redis.hset(runKey, 'read_done', 1);
       } catch (error) {
         if (ctx.signal?.aborted) throw new RunInterruptedError('this worker is stopping');
