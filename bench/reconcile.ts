@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
+import { readRecords } from '../src/producer/file-records.js';
 import { createProducer } from '../src/producer/producer.js';
 import { rowFingerprint } from '../src/reconcile/fingerprint.js';
 import { bucketsFor, FingerprintStore } from '../src/reconcile/fingerprint-store.js';
@@ -117,6 +118,7 @@ export async function benchReconcile(
     const runRedis = new Redis(redisUrl);
     const measured: {
       enqueueSeconds: number;
+      readSeconds: number;
       diffEnqueueSeconds: number;
       runSeconds: number;
       changed: number;
@@ -142,6 +144,13 @@ export async function benchReconcile(
         const enqueueSeconds = (JSON.parse(out) as { seconds: number }).seconds;
         await dropPrefix(redis, `{${basePrefix}}*`);
 
+        // The floor both share: reading and parsing every row with the file reader of `mktsync enqueue`.
+        const readStarted = performance.now();
+        let readRows = 0;
+        for await (const record of readRecords(path, 'leads')) if (record.value !== undefined) readRows++;
+        const readSeconds = (performance.now() - readStarted) / 1000;
+        if (readRows !== rows) throw new Error(`read ${readRows} of ${rows} rows`);
+
         const callsBefore = (
           (await (await fetch(`${emulator.url}/_emulator/stats`)).json()) as { calls: number }
         ).calls;
@@ -165,6 +174,7 @@ export async function benchReconcile(
           throw new Error(`run ${v}: ${summary.changed} changed, the export has ${expectedChanged}`);
         measured.push({
           enqueueSeconds,
+          readSeconds,
           diffEnqueueSeconds: (readDoneAt - started) / 1000,
           runSeconds: (ended - started) / 1000,
           changed: summary.changed,
@@ -188,6 +198,8 @@ export async function benchReconcile(
       runs: measured,
       enqueueSeconds: med((m) => m.enqueueSeconds),
       diffEnqueueSeconds: med((m) => m.diffEnqueueSeconds),
+      readOnlySeconds: med((m) => m.readSeconds),
+      readOnlyOverEnqueue: med((m) => m.readSeconds / m.enqueueSeconds),
       runSeconds: med((m) => m.runSeconds),
       diffOverEnqueue: med((m) => m.diffEnqueueSeconds / m.enqueueSeconds),
       callsOverMinimum: med((m) => m.calls / m.minimumCalls),
