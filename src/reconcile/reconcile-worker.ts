@@ -13,6 +13,7 @@ import {
   type RunDeps,
 } from './run-processor.js';
 import { runDataSchema, type RunData, type RunSummary } from './run-types.js';
+import { SourceError } from './source.js';
 
 /** Options of {@link startReconcileWorker}. */
 export interface ReconcileWorkerOptions extends Omit<RunDeps, 'stdin'> {
@@ -73,7 +74,11 @@ export async function startReconcileWorker(options: ReconcileWorkerOptions): Pro
           await job.moveToDelayed(Date.now() + (error instanceof SetBusyError ? BUSY_DELAY_MS : 0), token);
           throw new DelayedError();
         }
-        if (error instanceof RunCancelledError || error instanceof RunRefusedError) {
+        if (
+          error instanceof RunCancelledError ||
+          error instanceof RunRefusedError ||
+          (error instanceof SourceError && error.permanent)
+        ) {
           await options.redis.del(keys.cancel(job.id!));
           throw new UnrecoverableError(error.message);
         }

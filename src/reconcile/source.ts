@@ -19,9 +19,18 @@ export const DEFAULT_SOURCE_LIMITS: SourceLimits = {
   connectTimeoutMs: 30_000,
 };
 
-/** A source that cannot be read as asked (missing file, HTTP error, over a bound). */
+/**
+ * A source that cannot be read as asked (missing file, HTTP error, over a bound). `permanent` when
+ * retrying cannot help (over a bound, HTTP 4xx): the run fails at once instead of being retried.
+ */
 export class SourceError extends Error {
   override readonly name = 'SourceError';
+  constructor(
+    message: string,
+    readonly permanent = false,
+  ) {
+    super(message);
+  }
 }
 
 /** An opened source: its records, and what is known of its size and identity. */
@@ -73,7 +82,7 @@ class Bounds extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.counted.bytes += chunk.length;
     if (this.counted.bytes > this.limits.maxBytes)
-      return done(new SourceError(`${this.label}: larger than ${this.limits.maxBytes} bytes`));
+      return done(new SourceError(`${this.label}: larger than ${this.limits.maxBytes} bytes`, true));
     let from = 0;
     for (;;) {
       const nl = chunk.indexOf(10, from);
@@ -91,6 +100,7 @@ class Bounds extends Transform {
       return done(
         new SourceError(
           `${this.label}:${this.counted.lines + 1}: line longer than ${this.limits.maxLineBytes} bytes`,
+          true,
         ),
       );
     done(null, chunk);
@@ -129,13 +139,16 @@ export async function openSource(
     }
     if (!response.ok || response.body === null) {
       await response.body?.cancel();
-      throw new SourceError(`${location}: HTTP ${response.status} ${response.statusText}`);
+      throw new SourceError(
+        `${location}: HTTP ${response.status} ${response.statusText}`,
+        response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429,
+      );
     }
     const length = Number(response.headers.get('content-length') ?? NaN);
     if (Number.isFinite(length)) {
       if (length > limits.maxBytes) {
         await response.body.cancel();
-        throw new SourceError(`${location}: larger than ${limits.maxBytes} bytes (${length})`);
+        throw new SourceError(`${location}: larger than ${limits.maxBytes} bytes (${length})`, true);
       }
       sizeBytes = length;
     }
@@ -149,7 +162,7 @@ export async function openSource(
     } catch {
       throw new SourceError(`${location}: no such file`);
     }
-    if (!stat.isFile()) throw new SourceError(`${location}: not a file`);
+    if (!stat.isFile()) throw new SourceError(`${location}: not a file`, true);
     sizeBytes = stat.size;
     identity = `${stat.size}:${Math.trunc(stat.mtimeMs)}`;
     format = options.format ?? formatOf(location);

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { reconcileKeys } from '../../src/reconcile/reconcile-keys.js';
 import { reconcileQueue, submitRun } from '../../src/reconcile/reconcile-queue.js';
 import { startReconcileWorker, type ReconcileWorker } from '../../src/reconcile/reconcile-worker.js';
+import { processRun } from '../../src/reconcile/run-processor.js';
 import type { RunData, RunRequest, RunSummary } from '../../src/reconcile/run-types.js';
 import { readSetMeta } from '../../src/reconcile/set-meta.js';
 import { runCli, startCli } from '../helpers/cli.js';
@@ -246,6 +247,39 @@ describe('reconcile runs', () => {
     const bad = await runCli(['reconcile', 'schedule', 'x', '--cron', 'not a cron', '--leads', path], env());
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--cron "not a cron"/);
+  });
+
+  it('bounds what it reads: a line over the limit fails the run at once, naming the line', async () => {
+    await setup();
+    const path = file(
+      'long.ndjson',
+      `${JSON.stringify(lead(1))}\n${JSON.stringify(lead(2, 'x'.repeat(5000)))}\n`,
+    );
+    const run = processRun(
+      {
+        id: 'bounded',
+        data: { kind: 'leads', source: path, set: 'long', full: false },
+        progress: async () => {},
+      },
+      {
+        redis: p.redis,
+        producer: p.producer,
+        prefix: p.prefix,
+        limits: { maxBytes: 1_000_000, maxLineBytes: 1024, connectTimeoutMs: 1000 },
+      },
+    );
+    await expect(run).rejects.toThrow(`${path}:2: line longer than 1024 bytes`);
+    // As a job (the worker's bound is 1 MiB): failed for good after one attempt, not retried.
+    const huge = file('huge.ndjson', `${JSON.stringify(lead(3, 'y'.repeat(1_100_000)))}\n`);
+    const failedId = await submitRun(queue, { kind: 'leads', source: huge, set: 'huge' });
+    await expect(finished(failedId)).rejects.toThrow('huge.ndjson:1: line longer than 1048576 bytes');
+    expect((await queue.getJob(failedId))!.attemptsMade).toBe(1);
+    const id = await submitRun(queue, { kind: 'leads', source: `${path}.missing`, set: 'long' });
+    const job = await queue.getJob(id);
+    // A missing file is retried (it may be written later); the attempt fails naming it.
+    for (let i = 0; i < 100 && (await job!.getState()) !== 'delayed'; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect((await queue.getJob(id))!.failedReason).toContain('no such file');
   });
 
   it('cancels an active run', async () => {
