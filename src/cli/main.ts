@@ -6,6 +6,7 @@ import { dlqCommand } from './dlq-command.js';
 import { emulatorCommand } from './emulator-command.js';
 import { enqueueCommand } from './enqueue-command.js';
 import { outcomesCommand } from './outcomes-command.js';
+import { reconcileCommand } from './reconcile-command.js';
 import { ingestCommand } from './ingest-command.js';
 import { sendCommand } from './send-command.js';
 import { UsageError } from './usage-error.js';
@@ -20,6 +21,7 @@ Commands:
   outcomes   print outcomes (per record, or the stream; --follow)
   dlq        list or redrive dead-lettered records
   ingest     accept changes over HTTP (POST /v1/leads, /v1/mobjects)
+  reconcile  send only what changed in an export since the last run (BullMQ runs, schedules)
   send       send one batch of leads or objects straight to Marketo (debugging)
   worker     batch changes from Redis and send them to Marketo
 
@@ -33,6 +35,7 @@ const COMMANDS: Record<string, (argv: string[], env: NodeJS.ProcessEnv) => Promi
   enqueue: enqueueCommand,
   ingest: ingestCommand,
   outcomes: outcomesCommand,
+  reconcile: reconcileCommand,
   send: sendCommand,
   worker: workerCommand,
 };

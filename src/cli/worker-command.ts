@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
-import { readWorkerSettings, redisTarget } from '../config.js';
+import { readReconcileSettings, readWorkerSettings, redisTarget } from '../config.js';
 import { createLogger } from '../log.js';
 import { connectRedis } from '../redis.js';
 import { startWorker } from '../worker/worker.js';
 import { waitForRedis } from './redis-wait.js';
+import { startWorkerReconcile } from '../reconcile/worker-reconcile.js';
 import { waitForShutdown } from './signals.js';
 
 export const WORKER_HELP = `mktsync worker: batch changes from Redis and send them to Marketo
@@ -14,6 +15,9 @@ MARKETO_SOAP_ENDPOINT, MARKETO_USER_ID, MARKETO_ENCRYPTION_KEY, MKTSYNC_* settin
 Options:
   --port P     port of /livez and /readyz (overrides MKTSYNC_HTTP_PORT)
   --loops N    dispatch loops in this process (default: MKTSYNC_MAX_CONCURRENT)
+
+Reconcile runs (mktsync reconcile) are processed beside the batch loops: MKTSYNC_RECONCILE=off keeps
+this worker out of them, MKTSYNC_RECONCILE_CONCURRENCY sets how many at once (default 1).
 
 SIGTERM or SIGINT stops claiming and starting calls, and finishes calls in flight up to
 MKTSYNC_SHUTDOWN_TIMEOUT_MS; then it abandons them (updates go back to pending, creates end
@@ -48,8 +52,10 @@ export async function workerCommand(argv: string[], env: NodeJS.ProcessEnv): Pro
       redis,
       ...(values.loops !== undefined ? { loops: Number(values.loops) } : {}),
     });
+    const reconcile = await startWorkerReconcile(settings, readReconcileSettings(env), log);
     log.info('worker ready', { url: worker.url });
     await shutdown;
+    await reconcile.close();
     await worker.stop();
     return 0;
   } finally {
