@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { registerProcessMetrics } from './process-metrics.js';
 import { createFieldFaultCounter } from './field-fault-metric.js';
+import { registerReconcileMetrics } from './reconcile-metrics.js';
 import type { RedisBuffer, SettleAction } from '../buffer/buffer.js';
 import { BATCH_GROUPS, type ClaimedBatch } from '../buffer/types.js';
 import { quotaDay } from '../model/quota-day.js';
@@ -63,6 +64,7 @@ export function createWorkerMetrics(
   // Given once here, so no series can miss it and dashboards can filter every panel by transport.
   registry.setDefaultLabels({ transport: options.transport });
   registerProcessMetrics(registry);
+  registerReconcileMetrics(registry, buffer.redis, buffer.keys.base.slice(1, -1));
   const calls = new Counter({
     name: 'mktsync_calls_total',
     help: 'Calls to Marketo (HTTP attempts) by operation and result (success, fault, error).',

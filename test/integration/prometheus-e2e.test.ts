@@ -5,6 +5,9 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { startIngestServer, type IngestServer } from '../../src/producer/ingest-server.js';
+import { reconcileQueue } from '../../src/reconcile/reconcile-queue.js';
+import { processRun } from '../../src/reconcile/run-processor.js';
+import { upsertSchedule } from '../../src/reconcile/schedules.js';
 import { freePort } from '../helpers/redis-server.js';
 import { startPipeline, type PipelineFixture } from '../helpers/pipeline.js';
 
@@ -106,6 +109,17 @@ beforeAll(async () => {
     await new Promise((r) => setTimeout(r, 1000));
   }
   await p.drained(30_000);
+  // A reconcile run and a schedule, so that the reconciliation panels and alert have series.
+  const exportFile = join(dir, 'export.ndjson');
+  writeFileSync(exportFile, '{"Email":"rc1@example.com","attributes":{"City":"x"}}\n');
+  const data = { kind: 'leads', source: exportFile, set: 'nightly', full: false } as const;
+  await processRun(
+    { id: 'e2e', data, progress: async () => {} },
+    { redis: p.redis, producer: p.producer, prefix: p.prefix },
+  );
+  const queue = reconcileQueue(p.redis, p.prefix);
+  await upsertSchedule(queue, p.redis, p.prefix, 'nightly', { cron: '0 2 * * *' }, data);
+  await queue.close();
   await new Promise((r) => setTimeout(r, 3000));
 }, 90_000);
 
@@ -135,8 +149,8 @@ describe('a real Prometheus scraping a worker and an ingest server under load', 
   });
 
   it('every per-process worker series a panel reads is filtered by $transport', () => {
-    // Shared gauges (the buffer's state, the same for every worker), the ingest server's series and up
-    // are not per transport.
+    // Shared gauges (the buffer's and the reconcile runs' state in Redis, the same for every worker),
+    // the ingest server's series and up are not per transport.
     const unfiltered = new Set([
       'mktsync_records_waiting',
       'mktsync_records_in_flight',
@@ -153,7 +167,8 @@ describe('a real Prometheus scraping a worker and an ingest server under load', 
     ]);
     const missing = exprs.flatMap(([title, expr]) =>
       [...expr.matchAll(/\b(mktsync_[a-z0-9_]+)(\{[^}]*\})?/g)]
-        .filter((m) => !unfiltered.has(m[1]!) && !(m[2] ?? '').includes('transport=~"$transport"'))
+        .filter((m) => !unfiltered.has(m[1]!) && !m[1]!.startsWith('mktsync_reconcile_'))
+        .filter((m) => !(m[2] ?? '').includes('transport=~"$transport"'))
         .map((m) => `${title}: ${m[0]}`),
     );
     expect(missing).toEqual([]);
