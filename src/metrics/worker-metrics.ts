@@ -4,20 +4,43 @@ import { createFieldFaultCounter } from './field-fault-metric.js';
 import { registerReconcileMetrics } from './reconcile-metrics.js';
 import type { RedisBuffer, SettleAction } from '../buffer/buffer.js';
 import { BATCH_GROUPS, type ClaimedBatch } from '../buffer/types.js';
+import { quotaDay } from '../model/quota-day.js';
+import type { BatchReport, CallAttempt, TransportName } from '../model/reports.js';
 import type { AttemptReport } from '../soap/client.js';
-import { MarketoFault } from '../soap/faults.js';
-import { quotaDay } from '../worker/backoff.js';
-import type { SendReport } from '../worker/sender.js';
+import { soapCallAttempt } from './call-attempt.js';
 
 /**
  * The worker's Prometheus metrics, on a registry of its own. Counters and histograms count what this
  * process did; gauges marked "shared" read the buffer's state in Redis when scraped, so every worker
- * reports the same value: aggregate them with max(), not sum().
+ * reports the same value: aggregate them with max(), not sum(). Every series carries the worker's
+ * `transport` label (`soap` or `rest`).
  */
 export interface WorkerMetrics {
   readonly registry: Registry;
+  /** Counts one HTTP attempt of a call, whatever the transport (see `call-attempt.ts` for adapters). */
+  onCall(attempt: CallAttempt): void;
+  /** Counts one SOAP attempt: the same as `onCall(soapCallAttempt(report))`. */
   onAttempt(report: AttemptReport): void;
-  onBatch(batch: ClaimedBatch, report: SendReport, actions: readonly SettleAction[]): void;
+  onBatch(batch: ClaimedBatch, report: BatchReport, actions: readonly SettleAction[]): void;
+  /**
+   * Reports the token requests of a REST transport: `read` is called at each scrape and returns the
+   * running totals (a `RestTransport`'s `tokenStats` fits). Call it once; SOAP has no tokens.
+   */
+  trackTokens(read: () => Readonly<TokenCounts>): void;
+}
+
+/** Running totals of a REST transport's requests to the Identity service. */
+export interface TokenCounts {
+  /** Token requests made. */
+  requests: number;
+  /** Renewals forced by a refused token (601/602) or a token issued already expired. */
+  forcedRenewals: number;
+}
+
+/** Options of {@link createWorkerMetrics}. */
+export interface WorkerMetricsOptions {
+  /** The transport the worker sends with: the `transport` label of every series. */
+  transport: TransportName;
 }
 
 const OUTCOME_STATUSES = [
@@ -31,33 +54,40 @@ const OUTCOME_STATUSES = [
   'PROBABLY_CREATED',
 ] as const;
 
-export function createWorkerMetrics(buffer: RedisBuffer, dailyQuota: number): WorkerMetrics {
+/** The worker's metrics for `buffer`, every series labelled with `options.transport`. */
+export function createWorkerMetrics(
+  buffer: RedisBuffer,
+  dailyQuota: number,
+  options: WorkerMetricsOptions,
+): WorkerMetrics {
   const registry = new Registry();
+  // Given once here, so no series can miss it and dashboards can filter every panel by transport.
+  registry.setDefaultLabels({ transport: options.transport });
   registerProcessMetrics(registry);
   registerReconcileMetrics(registry, buffer.redis, buffer.keys.base.slice(1, -1));
   const calls = new Counter({
-    name: 'mktsync_soap_calls_total',
-    help: 'SOAP calls (HTTP attempts) by operation and result (success, fault, error).',
+    name: 'mktsync_calls_total',
+    help: 'Calls to Marketo (HTTP attempts) by operation and result (success, fault, error).',
     labelNames: ['operation', 'result'] as const,
     registers: [registry],
   });
   const duration = new Histogram({
-    name: 'mktsync_soap_call_duration_seconds',
-    help: 'Duration of one SOAP call (HTTP attempt), by operation.',
+    name: 'mktsync_call_duration_seconds',
+    help: 'Duration of one call to Marketo (HTTP attempt), by operation.',
     labelNames: ['operation'] as const,
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
     registers: [registry],
   });
   const batchRecords = new Histogram({
     name: 'mktsync_batch_records',
-    help: 'Records carried by one SOAP call, by operation.',
+    help: 'Records carried by one call to Marketo, by operation.',
     labelNames: ['operation'] as const,
     buckets: [1, 10, 50, 100, 150, 200, 250, 299, 300],
     registers: [registry],
   });
   const faults = new Counter({
-    name: 'mktsync_soap_faults_total',
-    help: 'Failed SOAP calls by Marketo fault code ("none" for transport and format errors) and category.',
+    name: 'mktsync_call_faults_total',
+    help: 'Failed calls by Marketo code ("none" for network and format errors) and category.',
     labelNames: ['code', 'category'] as const,
     registers: [registry],
   });
@@ -82,7 +112,7 @@ export function createWorkerMetrics(buffer: RedisBuffer, dailyQuota: number): Wo
   });
   const throttlePauses = new Counter({
     name: 'mktsync_throttle_pauses_total',
-    help: 'Times Marketo throttled (20023/20024) and every worker paused.',
+    help: 'Times Marketo throttled (SOAP 20023/20024, REST 606/615) and every worker paused.',
     registers: [registry],
   });
   new Gauge({
@@ -92,10 +122,32 @@ export function createWorkerMetrics(buffer: RedisBuffer, dailyQuota: number): Wo
   }).set(dailyQuota);
   const authFailures = new Counter({
     name: 'mktsync_auth_failures_total',
-    help: 'Calls refused for authentication (20013/20014).',
+    help: 'Calls refused for authentication (SOAP 20013/20014, REST 603, HTTP 401/403).',
     registers: [registry],
   });
   const fieldFaults = createFieldFaultCounter(registry);
+  // The REST transport keeps running totals of its token requests; they are read at scrape time.
+  let readTokens: (() => Readonly<TokenCounts>) | undefined;
+  let countedTokens: TokenCounts = { requests: 0, forcedRenewals: 0 };
+  const collectTokens = (): void => {
+    if (!readTokens) return;
+    const now = readTokens();
+    tokenRequests.inc(Math.max(0, now.requests - countedTokens.requests));
+    forcedRenewals.inc(Math.max(0, now.forcedRenewals - countedTokens.forcedRenewals));
+    countedTokens = { requests: now.requests, forcedRenewals: now.forcedRenewals };
+  };
+  const tokenRequests = new Counter({
+    name: 'mktsync_token_requests_total',
+    help: 'Token requests to the Identity service (REST; always 0 over SOAP).',
+    registers: [registry],
+    collect: collectTokens,
+  });
+  const forcedRenewals = new Counter({
+    name: 'mktsync_token_forced_renewals_total',
+    help: 'Token renewals forced by a refused (601/602) or already expired token (REST; always 0 over SOAP).',
+    registers: [registry],
+    collect: collectTokens,
+  });
 
   // Shared gauges: read from Redis at scrape time; one refresh (two round trips) serves them all.
   let refreshing: Promise<void> | undefined;
@@ -118,7 +170,7 @@ export function createWorkerMetrics(buffer: RedisBuffer, dailyQuota: number): Wo
   });
   const activeCalls = new Gauge({
     name: 'mktsync_calls_in_flight',
-    help: 'SOAP calls in flight across all workers (shared).',
+    help: 'Calls to Marketo in flight across all workers (shared).',
     registers: [registry],
     collect,
   });
@@ -186,23 +238,25 @@ export function createWorkerMetrics(buffer: RedisBuffer, dailyQuota: number): Wo
     accepted.set(stats.counters.accepted ?? 0);
     coalesced.set(stats.counters.coalesced ?? 0);
   };
+  const onCall = (attempt: CallAttempt): void => {
+    const operation = attempt.operation;
+    duration.observe({ operation }, attempt.durationMs / 1000);
+    batchRecords.observe({ operation }, attempt.records);
+    if (!attempt.error) {
+      calls.inc({ operation, result: 'success' });
+      return;
+    }
+    const { code, category } = attempt.error;
+    calls.inc({ operation, result: code === null ? 'error' : 'fault' });
+    faults.inc({ code: code ?? 'none', category });
+    if (category === 'auth') authFailures.inc();
+  };
   return {
     registry,
-    onAttempt(report) {
-      const operation = report.operation;
-      duration.observe({ operation }, report.durationMs / 1000);
-      batchRecords.observe({ operation }, report.recordCount);
-      if (!report.error) {
-        calls.inc({ operation, result: 'success' });
-        return;
-      }
-      const code =
-        report.error instanceof MarketoFault && report.error.code !== undefined
-          ? String(report.error.code)
-          : 'none';
-      calls.inc({ operation, result: report.error instanceof MarketoFault ? 'fault' : 'error' });
-      faults.inc({ code, category: report.error.category });
-      if (report.error.category === 'auth') authFailures.inc();
+    onCall,
+    onAttempt: (report) => onCall(soapCallAttempt(report)),
+    trackTokens(read) {
+      readTokens = read;
     },
     onBatch(_batch, report, actions) {
       throttlePauses.inc(report.throttlePauses);

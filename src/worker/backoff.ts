@@ -50,12 +50,5 @@ function nextMidnightOffset(at: number, timeZone: string): number {
   return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 3600_000 + Number(m[3]) * 60_000);
 }
 
-/** The quota day of `now` as `YYYY-MM-DD` in `timeZone` (Marketo counts its daily quota in US Central). */
-export function quotaDay(now: number, timeZone = 'America/Chicago'): string {
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(now);
-}
+// The quota day is shared with the metrics, which must not import the worker.
+export { quotaDay } from '../model/quota-day.js';

@@ -61,7 +61,7 @@ export async function startWorker(settings: WorkerSettings, options: WorkerOptio
   await waitReady(redis);
   const buffer = new RedisBuffer(redis, settings.prefix);
   const client = new MarketoSoapClient({ ...marketo, responseTimeoutMs: settings.responseTimeoutMs });
-  const metrics = createWorkerMetrics(buffer, settings.dailyQuota);
+  const metrics = createWorkerMetrics(buffer, settings.dailyQuota, { transport: 'soap' });
   client.onAttempt((report) => {
     metrics.onAttempt(report);
     buffer.recordCall(quotaDay(Date.now()), report.error === undefined).catch((error: unknown) => {

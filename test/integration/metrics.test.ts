@@ -1,16 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startIngestServer } from '../../src/producer/ingest-server.js';
+import { sample } from '../helpers/exposition.js';
 import { startPipeline, type PipelineFixture } from '../helpers/pipeline.js';
 
 let p: PipelineFixture;
 afterEach(() => p?.close());
-
-const sample = (text: string, name: string, labels = ''): number => {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels ? `{${labels}}` : ''} `));
-  if (!line) throw new Error(`no sample ${name}{${labels}} in:\n${text.slice(0, 2000)}`);
-  return Number(line.split(' ').at(-1));
-};
 
 describe('/metrics', () => {
   it('the worker counts calls, outcomes, batch sizes and faults, and reports the shared buffer state', async () => {
@@ -22,22 +17,36 @@ describe('/metrics', () => {
     const worker = await p.startWorker();
     await p.drained();
     const text = await (await fetch(`${worker.url}/metrics`)).text();
-    expect(sample(text, 'mktsync_outcomes_total', 'status="CREATED"')).toBe(5);
-    expect(sample(text, 'mktsync_outcomes_total', 'status="FAILED"')).toBe(0);
-    expect(sample(text, 'mktsync_soap_calls_total', 'operation="syncMultipleLeads",result="fault"')).toBe(1);
-    expect(sample(text, 'mktsync_soap_calls_total', 'operation="syncMultipleLeads",result="success"')).toBe(
-      1,
+    expect(sample(text, 'mktsync_outcomes_total', 'status="CREATED",transport="soap"')).toBe(5);
+    expect(sample(text, 'mktsync_outcomes_total', 'status="FAILED",transport="soap"')).toBe(0);
+    expect(
+      sample(text, 'mktsync_calls_total', 'operation="syncMultipleLeads",result="fault",transport="soap"'),
+    ).toBe(1);
+    expect(
+      sample(text, 'mktsync_calls_total', 'operation="syncMultipleLeads",result="success",transport="soap"'),
+    ).toBe(1);
+    expect(
+      sample(text, 'mktsync_call_faults_total', 'code="20011",category="transient",transport="soap"'),
+    ).toBe(1);
+    expect(sample(text, 'mktsync_retries_total', 'category="transient",transport="soap"')).toBe(5);
+    expect(sample(text, 'mktsync_batch_records_sum', 'operation="syncMultipleLeads",transport="soap"')).toBe(
+      10,
     );
-    expect(sample(text, 'mktsync_soap_faults_total', 'code="20011",category="transient"')).toBe(1);
-    expect(sample(text, 'mktsync_retries_total', 'category="transient"')).toBe(5);
-    expect(sample(text, 'mktsync_batch_records_sum', 'operation="syncMultipleLeads"')).toBe(10);
-    expect(sample(text, 'mktsync_outcome_latency_seconds_count')).toBe(5);
-    expect(sample(text, 'mktsync_records_waiting', 'group="L"')).toBe(0);
-    expect(sample(text, 'mktsync_quota_calls_today')).toBe(2);
-    expect(sample(text, 'mktsync_last_success_timestamp_seconds')).toBeGreaterThan(Date.now() / 1000 - 60);
-    expect(sample(text, 'mktsync_buffer_changes_coalesced')).toBe(1);
-    expect(sample(text, 'mktsync_dead_letters')).toBe(0);
-    expect(text).toContain('mktsync_process_resident_memory_bytes');
+    expect(sample(text, 'mktsync_outcome_latency_seconds_count', 'transport="soap"')).toBe(5);
+    expect(sample(text, 'mktsync_records_waiting', 'group="L",transport="soap"')).toBe(0);
+    expect(sample(text, 'mktsync_quota_calls_today', 'transport="soap"')).toBe(2);
+    expect(sample(text, 'mktsync_last_success_timestamp_seconds', 'transport="soap"')).toBeGreaterThan(
+      Date.now() / 1000 - 60,
+    );
+    expect(sample(text, 'mktsync_buffer_changes_coalesced', 'transport="soap"')).toBe(1);
+    expect(sample(text, 'mktsync_dead_letters', 'transport="soap"')).toBe(0);
+    expect(text).toContain('mktsync_process_resident_memory_bytes{transport="soap"}');
+    // Every series of a worker over SOAP carries transport="soap", given once when the metrics are made.
+    const series = text.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+    expect(series.length).toBeGreaterThan(50);
+    expect(series.filter((l) => !/[{,]transport="soap"[,}]/.test(l))).toEqual([]);
+    // No SOAP-specific names remain.
+    expect(text).not.toMatch(/mktsync_soap_/);
     // No per-record or per-email labels, and never a secret.
     expect(text).not.toMatch(/@example\.com|L:em:/);
     expect(text).not.toContain(p.f.credentials.encryptionKey);

@@ -1,0 +1,58 @@
+import type { CallAttempt } from '../model/reports.js';
+import type { RestAttemptReport } from '../rest/client.js';
+import type { AttemptReport } from '../soap/client.js';
+import { MarketoFault } from '../soap/faults.js';
+
+/**
+ * Adapters from each transport's attempt report to the transport-neutral {@link CallAttempt} the
+ * metrics count. They keep the `operation` label bounded: REST paths carry program ids, so they are
+ * named by endpoint, never used as they are.
+ */
+
+/** A SOAP attempt: the operation as it is; Marketo's fault code, or null for transport and format errors. */
+export function soapCallAttempt(report: AttemptReport): CallAttempt {
+  const attempt: CallAttempt = {
+    operation: report.operation,
+    records: report.recordCount,
+    durationMs: report.durationMs,
+  };
+  if (report.error) {
+    const code =
+      report.error instanceof MarketoFault && report.error.code !== undefined
+        ? String(report.error.code)
+        : null;
+    attempt.error = { category: report.error.category, code };
+  }
+  return attempt;
+}
+
+const REST_OPERATIONS: readonly (readonly [RegExp, string])[] = [
+  [/^\/rest\/v1\/leads\.json$/, 'syncLeads'],
+  [/^\/rest\/v1\/leads\/describe2?\.json$/, 'describeLeads'],
+  [/^\/rest\/v1\/opportunities\.json$/, 'syncOpportunities'],
+  [/^\/rest\/v1\/opportunities\/roles\.json$/, 'syncOpportunityRoles'],
+  [/^\/rest\/asset\/v1\/program\/\d+\.json$/, 'updateProgram'],
+];
+
+/** The bounded operation name of a REST path: Adobe's endpoint name, or `other`. */
+export function restOperation(path: string): string {
+  const bare = path.split('?')[0] ?? '';
+  return REST_OPERATIONS.find(([pattern]) => pattern.test(bare))?.[1] ?? 'other';
+}
+
+/**
+ * A REST attempt: the endpoint's name as the operation; a Marketo code (`"606"`) counts as a fault,
+ * anything else (`http:502`, `response-timeout`, `malformed-answer`) as an error with code null.
+ */
+export function restCallAttempt(report: RestAttemptReport): CallAttempt {
+  const attempt: CallAttempt = {
+    operation: restOperation(report.path),
+    records: report.records,
+    durationMs: report.durationMs,
+  };
+  if (report.error) {
+    const code = report.error.code !== null && /^\d+$/.test(report.error.code) ? report.error.code : null;
+    attempt.error = { category: report.error.category, code };
+  }
+  return attempt;
+}
