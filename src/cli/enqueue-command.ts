@@ -67,6 +67,8 @@ export async function enqueueCommand(argv: string[], env: NodeJS.ProcessEnv): Pr
   const keyProblem = idempotencyPrefix === undefined ? undefined : headerKeyProblem(idempotencyPrefix);
   if (keyProblem) throw new UsageError(`--idempotency-key ${keyProblem}`);
   const settings = readCommonRedis(env);
+  // Read before connecting: a bad setting is the user's to fix, not a Redis failure.
+  const idempotencyWindowSec = readIdempotencyWindowSec(env);
   const started = Date.now();
   const summary = (fields: Record<string, unknown>): void => {
     process.stdout.write(
@@ -78,7 +80,7 @@ export async function enqueueCommand(argv: string[], env: NodeJS.ProcessEnv): Pr
     producer = await createProducer({
       ...redisTarget(settings),
       prefix: settings.prefix,
-      idempotencyWindowSec: readIdempotencyWindowSec(env),
+      idempotencyWindowSec,
     });
   } catch (error) {
     process.stderr.write(`mktsync enqueue: cannot reach Redis: ${(error as Error).message}; nothing read\n`);
