@@ -19,6 +19,7 @@ import { MObjectStore } from './mobject-store.js';
 import { renderFault, renderLeadResults, renderMObjectResults } from './render.js';
 import { readRequest, type ReceivedAuth, type ReceivedRequest } from './request-reader.js';
 import { createRestMode } from './rest/rest-mode.js';
+import { BodyTooLarge, readBoundedBody } from './request-body.js';
 import { DEFAULT_SEED, STANDARD_LEAD_FIELDS, type Seed } from './seed.js';
 import { renderWsdl } from './wsdl.js';
 
@@ -65,27 +66,6 @@ const SOAP_PATH = /^\/soap\/mktows\/([A-Za-z0-9_.]+)\/?$/;
 const MAX_SOAP_BYTES = 32 * 1024 * 1024;
 const MAX_JSON_BYTES = 4 * 1024 * 1024;
 const SAFE_HOST = /^[A-Za-z0-9.\-:[\]]+$/;
-
-class BodyTooLarge extends Error {}
-
-function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new BodyTooLarge(`body larger than ${limit} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
 
 function sendJson(res: http.ServerResponse, status: number, value: unknown): void {
   const body = JSON.stringify(value);
@@ -232,7 +212,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     }
     let raw: Buffer;
     try {
-      raw = await readBody(req, MAX_SOAP_BYTES);
+      raw = await readBoundedBody(req, MAX_SOAP_BYTES);
     } catch (error) {
       calls.finish(entry, 'rejected');
       if (error instanceof BodyTooLarge)
@@ -344,7 +324,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       case 'POST /_emulator/config': {
         let patch: unknown;
         try {
-          patch = JSON.parse((await readBody(req, MAX_JSON_BYTES)).toString('utf8'));
+          patch = JSON.parse((await readBoundedBody(req, MAX_JSON_BYTES)).toString('utf8'));
         } catch (error) {
           return sendJson(res, 400, {
             error: `body: ${error instanceof BodyTooLarge ? error.message : 'not valid JSON'}`,

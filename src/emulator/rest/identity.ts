@@ -2,7 +2,8 @@ import { timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
 import type { CallLog } from '../call-log.js';
 import type { RestConfig } from './rest-config.js';
-import { BodyTooLarge, readBoundedBody, sendGatewayPage, sendRestJson } from './rest-http.js';
+import { BodyTooLarge, readBoundedBody } from '../request-body.js';
+import { sendGatewayPage, sendRestJson } from './rest-http.js';
 import type { TokenStore } from './token-store.js';
 
 /**

@@ -10,7 +10,8 @@ import { handleIdentity } from './identity.js';
 import { LeadFieldCatalogue } from './lead-fields.js';
 import { failureBody, RestCallError, UNCOUNTED_CODES } from './rest-answer.js';
 import { executeRest, readRestRequest } from './rest-dispatch.js';
-import { BodyTooLarge, bearerToken, readBoundedBody, sendGatewayPage, sendRestJson } from './rest-http.js';
+import { BodyTooLarge, readBoundedBody } from '../request-body.js';
+import { bearerToken, sendGatewayPage, sendRestJson } from './rest-http.js';
 import { matchRestRoute } from './rest-routes.js';
 import { TokenStore } from './token-store.js';
 
