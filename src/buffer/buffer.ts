@@ -98,7 +98,14 @@ export interface ClaimRefusal {
 /** What {@link RedisBuffer.settle} does with one record of a batch. */
 export type SettleAction =
   | { key: string; action: 'done'; outcome: Outcome }
-  | { key: string; action: 'retry'; score: number; burn: boolean }
+  | {
+      key: string;
+      action: 'retry';
+      score: number;
+      burn: boolean;
+      /** The attempt may have been applied: the record remembers it ({@link BatchEntry.uncertain}). */
+      uncertain?: boolean;
+    }
   | { key: string; action: 'dead'; outcome: Outcome; dead: Omit<DeadLetter, 'entry' | 'group'> };
 
 /** Point-in-time view of the buffer, for metrics, progress and tests. */

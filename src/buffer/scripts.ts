@@ -41,11 +41,13 @@ local function upgrade(a, b)
   return b
 end
 
--- Puts a batch entry back as pending, under any newer change that arrived meanwhile.
+-- Puts a batch entry back as pending, under any newer change that arrived meanwhile. An entry that an
+-- indeterminate attempt may already have applied keeps that memory ('uncertain': how many such attempts).
 local function putBack(group, e, score, burn)
   local rk = K('rec:' .. e.key)
   local cur = redis.call('HMGET', rk, 'group', 'data', 'count', 'last', 'first', 'at', 't0')
   local attempts = tonumber(e.attempts) + (burn and 1 or 0)
+  if e.uncertain then redis.call('HSET', rk, 'uncertain', e.uncertain) end
   if cur[1] then
     local g = upgrade(group, cur[1])
     local merged = merge(e.data, cjson.decode(cur[2]))
@@ -189,13 +191,13 @@ while #entries < maxBatch and scanned < scanMax do
   for _, key in ipairs(cand) do
     scanned = scanned + 1
     if #entries < maxBatch and redis.call('HEXISTS', K('inflight'), key) == 0 then
-      local r = redis.call('HMGET', K('rec:' .. key), 'data', 'first', 'last', 'count', 't0', 'attempts', 'at')
+      local r = redis.call('HMGET', K('rec:' .. key), 'data', 'first', 'last', 'count', 't0', 'attempts', 'at', 'uncertain')
       local quietAt = hold and tonumber(r[7] or r[5]) + quiet or 0
       if quietAt > now then
         holdUntil = math.min(holdUntil, quietAt)
       else
         entries[#entries + 1] = { key = key, data = cjson.decode(r[1]), first = tonumber(r[2]), last = tonumber(r[3] or r[2]),
-          count = tonumber(r[4] or '1'), t0 = tonumber(r[5]), attempts = tonumber(r[6] or '0') }
+          count = tonumber(r[4] or '1'), t0 = tonumber(r[5]), attempts = tonumber(r[6] or '0'), uncertain = tonumber(r[8]) }
       end
     end
   end
@@ -235,8 +237,9 @@ return 0
 
 /**
  * ARGV: base, batchId, now, retentionSec, streamMaxLen, actionsJson. Each action:
- * {key, action: 'done'|'retry'|'dead', score?, burn?, outcome?, dead?}. Returns 'ok' or 'lost' (the
- * batch's lease expired and the sweeper already put its records back).
+ * {key, action: 'done'|'retry'|'dead', score?, burn?, uncertain?, outcome?, dead?}. A retry with
+ * `uncertain` counts one more attempt that may have been applied. Returns 'ok' or 'lost' (the batch's
+ * lease expired and the sweeper already put its records back).
  */
 export const SETTLE = `${COMMON}
 local batchId, now, retention, maxLen = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -250,6 +253,7 @@ for _, a in ipairs(cjson.decode(ARGV[6])) do
   if e and redis.call('HGET', K('inflight'), a.key) == batchId then
     redis.call('HDEL', K('inflight'), a.key)
     if a.action == 'retry' then
+      if a.uncertain then e.uncertain = (tonumber(e.uncertain) or 0) + 1 end
       putBack(b[1], e, a.score, a.burn)
     else
       local o = cjson.encode(a.outcome)
@@ -279,7 +283,9 @@ return 1
 
 /**
  * ARGV: base, now, limit. Puts back the records of batches whose lease expired (their worker died or
- * hung) and drops those batches; returns how many it recovered.
+ * hung) and drops those batches; returns how many it recovered. Nobody knows whether such a batch's
+ * call reached Marketo, so each record counts one more uncertain attempt: the sender's delivery policy
+ * decides whether it may be sent again.
  */
 export const SWEEP = `${COMMON}
 local now, limit = tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -290,6 +296,7 @@ for _, id in ipairs(expired) do
     for _, e in ipairs(cjson.decode(b[2])) do
       if redis.call('HGET', K('inflight'), e.key) == id then
         redis.call('HDEL', K('inflight'), e.key)
+        e.uncertain = (tonumber(e.uncertain) or 0) + 1
         putBack(b[1], e, now, true)
       end
     end
@@ -309,7 +316,11 @@ if untilMs > cur then redis.call('SET', K('pause'), untilMs, 'PXAT', untilMs) en
 return math.max(cur, untilMs)
 `;
 
-/** ARGV: base, now, key1, key2, … (none: all). Puts dead-lettered records back as pending. */
+/**
+ * ARGV: base, now, key1, key2, … (none: all). Puts dead-lettered records back as pending. A redrive is
+ * the operator's decision to send again, so it clears the doubt an indeterminate attempt left
+ * ('uncertain'): an INDETERMINATE create is then sent like a new one.
+ */
 export const REDRIVE = `${COMMON}
 local now = tonumber(ARGV[2])
 local keys = {}
@@ -320,6 +331,8 @@ for _, key in ipairs(keys) do
   if raw then
     local d = cjson.decode(raw)
     d.entry.attempts = 0
+    d.entry.uncertain = nil
+    redis.call('HDEL', K('rec:' .. key), 'uncertain')
     putBack(d.group, d.entry, now, false)
     redis.call('SADD', K('groups'), d.group)
     redis.call('HDEL', K('dlq'), key)

@@ -48,6 +48,8 @@ export interface BatchEntry {
   t0: number;
   /** Attempts already burnt on it. */
   attempts: number;
+  /** How many earlier attempts ended indeterminate (Marketo may have applied them); absent when none. */
+  uncertain?: number;
 }
 
 /** A claimed batch: one SOAP call's worth of records. */
@@ -60,7 +62,11 @@ export interface ClaimedBatch {
 /** The final word on a record, kept per record and appended to the outcome stream. */
 export interface Outcome {
   key: string;
-  /** CREATED, UPDATED, UNCHANGED, SKIPPED or FAILED. */
+  /**
+   * CREATED, UPDATED, UNCHANGED, SKIPPED or FAILED (Marketo's answer); INDETERMINATE (a create whose
+   * call may or may not have been applied: dead-lettered for an operator); PROBABLY_CREATED (an INSERT
+   * answered SKIPPED on a resend after an indeterminate attempt, which most probably created it).
+   */
   status: string;
   /** Marketo id of the lead or object, when Marketo gave one. */
   id: number | null;
@@ -77,6 +83,8 @@ export interface Outcome {
   latencyMs: number;
   /** Epoch ms. */
   at: number;
+  /** What is known beyond the status, e.g. that an earlier attempt may have been applied. */
+  note?: string;
 }
 
 /** A dead-lettered record: what was sent, why it failed for good, when. */

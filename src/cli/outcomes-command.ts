@@ -12,10 +12,20 @@ Usage:
 
 Without --key, reads the outcome stream from its start (or, with --follow, keeps printing new
 outcomes as they arrive; stop with Ctrl-C). --key prints that record's latest outcome.
---status keeps only CREATED, UPDATED, UNCHANGED, SKIPPED or FAILED. Uses REDIS_URL and MKTSYNC_PREFIX.
+--status keeps only CREATED, UPDATED, UNCHANGED, SKIPPED, FAILED, INDETERMINATE (a create that may or
+may not have been applied) or PROBABLY_CREATED. Uses REDIS_URL and MKTSYNC_PREFIX.
 `;
 
-const STATUSES = ['CREATED', 'UPDATED', 'UNCHANGED', 'SKIPPED', 'FAILED', 'DELETED'];
+const STATUSES = [
+  'CREATED',
+  'UPDATED',
+  'UNCHANGED',
+  'SKIPPED',
+  'FAILED',
+  'DELETED',
+  'INDETERMINATE',
+  'PROBABLY_CREATED',
+];
 
 export async function outcomesCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const { values } = parseArgs({

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { readMarketoSettings, requireMarketo } from '../config.js';
+import { readMarketoSettings, readTransportKind, requireMarketo } from '../config.js';
 import { startEmulator, type Emulator } from '../emulator/index.js';
 import {
   leadRecordSchema,
@@ -15,6 +15,7 @@ import { SYNC_OPERATIONS, type LeadRecord, type MObject, type SyncOperation } fr
 import { XmlTextError } from '../soap/xml-text.js';
 import { DEMO_ENCRYPTION_KEY, DEMO_USER_ID } from './emulator-command.js';
 import { readNdjson } from './ndjson.js';
+import { sendOverRest } from './send-rest.js';
 import { UsageError } from './usage-error.js';
 
 export const SEND_HELP = `mktsync send: send one batch straight to Marketo, without any queue (for debugging credentials and mappings)
@@ -22,9 +23,12 @@ export const SEND_HELP = `mktsync send: send one batch straight to Marketo, with
 Usage:
   mktsync send leads FILE [--dedup true|false]
   mktsync send mobjects FILE --operation INSERT|UPDATE|UPSERT
+  --transport soap|rest  the API to use (default: MARKETO_TRANSPORT, else the one whose endpoint is set)
 
 FILE is NDJSON, one record per line ('-' reads stdin). Uses MARKETO_SOAP_ENDPOINT, MARKETO_USER_ID and
-MARKETO_ENCRYPTION_KEY; --emulator sends to a throw-away in-process emulator instead.
+MARKETO_ENCRYPTION_KEY (REST: MARKETO_REST_ENDPOINT, MARKETO_CLIENT_ID, MARKETO_CLIENT_SECRET; records
+are sent in one call per key kind or object type, see docs/rest.md); --emulator sends to a throw-away
+in-process emulator instead.
 Prints one NDJSON result per record ({"line","status","id","error"}) or the fault; exit 0 when the call
 succeeded (even if some records FAILED), 1 on a fault, 2 on bad input.
 `;
@@ -37,6 +41,7 @@ export async function sendCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
       dedup: { type: 'string' },
       operation: { type: 'string' },
       emulator: { type: 'boolean', default: false },
+      transport: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -93,6 +98,22 @@ export async function sendCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
     return 2;
   }
   if (lines.length === 0) throw new UsageError(`${file} holds no records`);
+
+  if (values.transport !== undefined && values.transport !== 'soap' && values.transport !== 'rest')
+    throw new UsageError(`--transport must be soap or rest, got ${values.transport}`);
+  if ((values.transport ?? readTransportKind(env)) === 'rest') {
+    return sendOverRest({
+      kind,
+      lines,
+      leads,
+      objects,
+      ...(dedupEnabled !== undefined ? { dedupEnabled } : {}),
+      ...(operation !== undefined ? { operation } : {}),
+      emulator: values.emulator,
+      env,
+      out: (line) => process.stdout.write(line),
+    });
+  }
 
   let emulator: Emulator | undefined;
   let target: { endpoint: string; userId: string; encryptionKey: string };

@@ -13,8 +13,9 @@ Options:
   --port P     port of /livez and /readyz (overrides MKTSYNC_HTTP_PORT)
   --loops N    dispatch loops in this process (default: MKTSYNC_MAX_CONCURRENT)
 
-SIGTERM or SIGINT stops claiming and finishes calls in flight (up to MKTSYNC_SHUTDOWN_TIMEOUT_MS);
-a second signal exits at once.
+SIGTERM or SIGINT stops claiming and starting calls, and finishes calls in flight up to
+MKTSYNC_SHUTDOWN_TIMEOUT_MS; then it abandons them (updates go back to pending, creates end
+INDETERMINATE) and exits. A second signal exits at once.
 `;
 
 export async function workerCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {

@@ -6,7 +6,10 @@ export interface CallLogEntry {
   transport: 'soap' | 'rest';
   operation: string;
   recordCount: number;
-  /** `ok`, `fault`, `http-502`/`http-503`, `reset`, `hang`, or `rejected` (not a SOAP call at all). */
+  /**
+   * `ok`, `fault`, `http-502`/`http-503`, `reset`, `hang`, `rejected` (not a SOAP call at all), or, for a
+   * call applied whose answer was lost, `applied-reset`, `applied-hang`, `applied-late`.
+   */
   status: string;
   faultCode?: number;
   /** When the call arrived and when it was answered, epoch ms: overlapping calls can be found. */

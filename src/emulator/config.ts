@@ -52,6 +52,13 @@ export const faultsSchema = z.strictObject({
   hangRate: rate.default(0),
   /** Share of calls whose connection is reset without an answer. */
   resetRate: rate.default(0),
+  /** Share of admitted calls applied to the stores whose answer is then lost (the connection reset). */
+  applyThenResetRate: rate.default(0),
+  /**
+   * How long an `apply-then-late` answer is held back after the call was applied: by default well
+   * beyond a client's usual response timeout (mktsync's default is 60 s), so the client has given up.
+   */
+  lateAnswerMs: z.number().int().min(0).default(120_000),
   /** The next `calls` calls are answered with the throttle fault `code`. */
   throttleBurst: z
     .strictObject({
@@ -61,7 +68,11 @@ export const faultsSchema = z.strictObject({
     .nullable()
     .default(null),
   recordRules: z.array(recordRuleSchema).default([]),
-  /** The next `calls` calls fail with `effect`: a transport failure or a transient fault, deterministically. */
+  /**
+   * The next `calls` calls fail with `effect`: a transport failure or a transient fault, deterministically.
+   * `apply-then-*` apply the call to the stores first and then lose the answer (reset the connection,
+   * never answer, or answer after `lateAnswerMs`); they count only calls that were applied.
+   */
   failNext: z
     .strictObject({
       calls: z.number().int().min(0),

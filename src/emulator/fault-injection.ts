@@ -119,3 +119,25 @@ export function applyRecordRules(
   }
   return verdict;
 }
+
+/** How the answer of an applied call is lost: the connection reset, never answered, or answered late. */
+export type LostAnswer = 'apply-then-reset' | 'apply-then-hang' | 'apply-then-late';
+
+/**
+ * Decides, once a call has been applied to the stores, whether its answer is lost. A `failNext` of an
+ * `apply-then-*` effect counts down here, so it only counts calls that were really applied.
+ */
+export function chooseLostAnswer(faults: FaultsConfig, random: Random): LostAnswer | undefined {
+  const next = faults.failNext;
+  if (
+    next &&
+    next.calls > 0 &&
+    (next.effect === 'apply-then-reset' ||
+      next.effect === 'apply-then-hang' ||
+      next.effect === 'apply-then-late')
+  ) {
+    next.calls--;
+    return next.effect;
+  }
+  return random.chance(faults.applyThenResetRate) ? 'apply-then-reset' : undefined;
+}

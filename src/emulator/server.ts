@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseW3cTimestamp, signRequest } from '../soap/signature.js';
-import { CallLog } from './call-log.js';
+import { CallLog, type CallLogEntry } from './call-log.js';
 import {
   EmulatorConfigError,
   parseEmulatorConfig,
@@ -12,7 +12,14 @@ import {
   type EmulatorConfigInput,
 } from './config.js';
 import { EmulatorFault } from './fault.js';
-import { applyRecordRules, chooseMischief, drawLatency, Random } from './fault-injection.js';
+import {
+  applyRecordRules,
+  chooseLostAnswer,
+  chooseMischief,
+  drawLatency,
+  Random,
+  type LostAnswer,
+} from './fault-injection.js';
 import { LeadStore } from './lead-store.js';
 import { Limits } from './limits.js';
 import { MObjectStore } from './mobject-store.js';
@@ -191,11 +198,41 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     return renderMObjectResults(mobjects.sync(request.mobjects, request.mobjectOperation, verdict.failures));
   };
 
+  /** The call was applied; its answer is now lost the chosen way (the call log says which). */
+  const loseAnswer = (
+    lost: LostAnswer,
+    entry: CallLogEntry,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    answer: string,
+  ): void => {
+    if (lost === 'apply-then-reset') {
+      calls.finish(entry, 'applied-reset');
+      req.socket.destroy();
+    } else if (lost === 'apply-then-hang') {
+      // Never answered: the client's response timeout ends it; close() ends the connection.
+      calls.finish(entry, 'applied-hang');
+    } else {
+      const timer = setTimeout(() => {
+        calls.finish(entry, 'applied-late');
+        if (!res.destroyed) sendXml(res, 200, answer);
+      }, config.faults.lateAnswerMs);
+      res.once('close', () => {
+        if (entry.status === 'pending') calls.finish(entry, 'applied-late');
+        clearTimeout(timer);
+      });
+    }
+  };
+
   const handleSoap = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const entry = calls.start('unknown');
     let mischief = chooseMischief(config.faults, random, entry.seq);
     const next = config.faults.failNext;
-    if (next && next.calls > 0 && next.effect !== 10001 && next.effect !== 20011) {
+    if (
+      next &&
+      next.calls > 0 &&
+      (next.effect === 'hang' || next.effect === 'reset' || next.effect === 502 || next.effect === 503)
+    ) {
       next.calls--;
       mischief = next.effect;
     }
@@ -272,8 +309,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         throw new EmulatorFault(transientCounter++ % 2 === 0 ? 10001 : 20011);
       }
       const answer = execute(request);
-      calls.finish(entry, 'ok');
-      sendXml(res, 200, answer);
+      const lost = chooseLostAnswer(config.faults, random);
+      if (lost === undefined) {
+        calls.finish(entry, 'ok');
+        sendXml(res, 200, answer);
+      } else loseAnswer(lost, entry, req, res, answer);
     } catch (error) {
       if (!(error instanceof EmulatorFault)) throw error;
       calls.finish(entry, 'fault', error.code);

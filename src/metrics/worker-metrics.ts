@@ -19,7 +19,16 @@ export interface WorkerMetrics {
   onBatch(batch: ClaimedBatch, report: SendReport, actions: readonly SettleAction[]): void;
 }
 
-const OUTCOME_STATUSES = ['CREATED', 'UPDATED', 'UNCHANGED', 'SKIPPED', 'FAILED', 'DELETED'] as const;
+const OUTCOME_STATUSES = [
+  'CREATED',
+  'UPDATED',
+  'UNCHANGED',
+  'SKIPPED',
+  'FAILED',
+  'DELETED',
+  'INDETERMINATE',
+  'PROBABLY_CREATED',
+] as const;
 
 export function createWorkerMetrics(buffer: RedisBuffer, dailyQuota: number): WorkerMetrics {
   const registry = new Registry();

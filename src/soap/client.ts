@@ -6,11 +6,25 @@ import {
   wrapEnvelope,
   type PreparedRequest,
 } from './envelope.js';
-import { HttpStatusError, MarketoFault, ResponseFormatError, SoapError, TransportError } from './faults.js';
+import { HttpStatusError, MarketoFault, SoapError, TransportError } from './faults.js';
 import { parseFault, parseSyncMObjects, parseSyncMultipleLeads } from './response.js';
 import { signRequest, w3cTimestamp } from './signature.js';
 import { HttpTransport, type TransportOptions } from './transport.js';
 import type { LeadRecord, LeadSyncResult, MObject, MObjSyncResult, SyncOperation } from './types.js';
+
+/** A Program `Cost` entry without an `Id` is appended as a new cost every time it is applied. */
+function appendsCost(object: MObject): boolean {
+  return (
+    object.type === 'Program' &&
+    (object.typeAttributes ?? []).some(
+      (t) => t.attrType === 'Cost' && !t.attributes.some((a) => a.name === 'Id'),
+    )
+  );
+}
+
+function stopped(control: CallControl): boolean {
+  return control.noNewAttempts?.aborted === true || control.abandon?.aborted === true;
+}
 
 /** How to reach and authenticate against one Marketo instance's SOAP endpoint. */
 export interface SoapClientOptions extends TransportOptions {
@@ -21,7 +35,9 @@ export interface SoapClientOptions extends TransportOptions {
   /** The encryption key; it signs requests and is never logged, sent, or put in an error. */
   encryptionKey: string;
   /**
-   * Extra attempts, inside one call, after a transport blip (reset, timeout, 5xx, truncated answer).
+   * Extra attempts, inside one call, after a transport blip: one known to have happened before the
+   * request left (refused, DNS, TLS, connect timeout, a proxy's 502/503) always, one after it (reset,
+   * response timeout, an answer cut off) only for an idempotent call (never a create).
    * API-level retries belong to the caller, so that every real call passes its rate limiter.
    * @defaultValue 2
    */
@@ -38,6 +54,18 @@ export interface SoapClientOptions extends TransportOptions {
   retryMinDelayMs?: number;
   /** The clock used for `requestTimestamp`; tests move it. */
   now?: () => Date;
+}
+
+/**
+ * How a caller controls one call: whether another attempt may still start, and when the attempt in
+ * flight must be abandoned. A stopping worker sets `noNewAttempts` at SIGTERM and `abandon` at its
+ * shutdown deadline.
+ */
+export interface CallControl {
+  /** Once aborted, no further HTTP attempt starts (no transport retry, no re-signed resend). */
+  noNewAttempts?: AbortSignal;
+  /** Once aborted, the attempt in flight is abandoned at once. */
+  abandon?: AbortSignal;
 }
 
 /** What one HTTP attempt did; handed to {@link SoapClientOptions}'s observers such as metrics. */
@@ -83,50 +111,79 @@ export class MarketoSoapClient {
     this.#observers.push(observer);
   }
 
-  /** Upserts up to 300 leads; `dedupEnabled` is left out of the request when undefined (Marketo: true). */
+  /**
+   * Upserts up to 300 leads; `dedupEnabled` is left out of the request when undefined (Marketo: true).
+   * With `dedupEnabled: false` every record is a create, so the call is never resent after a failure
+   * that may have come after Marketo applied it.
+   */
   async syncMultipleLeads(
     records: readonly LeadRecord[],
-    options: { dedupEnabled?: boolean } = {},
+    options: { dedupEnabled?: boolean } & CallControl = {},
   ): Promise<LeadSyncResult[]> {
     const prepared = buildSyncMultipleLeads(records, options.dedupEnabled);
-    return parseSyncMultipleLeads(await this.send(prepared), prepared.recordCount);
-  }
-
-  /** Inserts, updates or upserts up to 100 objects with one operation. */
-  async syncMObjects(objects: readonly MObject[], operation: SyncOperation): Promise<MObjSyncResult[]> {
-    const prepared = buildSyncMObjects(objects, operation);
-    return parseSyncMObjects(await this.send(prepared), prepared.recordCount);
+    const answer = await this.send(prepared, { ...options, idempotent: options.dedupEnabled !== false });
+    return parseSyncMultipleLeads(answer, prepared.recordCount);
   }
 
   /**
-   * Sends a prepared request and returns the body of its HTTP 200 answer. Faults and failures throw; a
-   * transport blip is retried here a bounded number of times, and 20016 is re-signed and sent again.
+   * Inserts, updates or upserts up to 100 objects with one operation. An INSERT, or a Program update
+   * adding a cost (a `Cost` entry without `Id`, appended each time it is applied), is never resent
+   * after a failure that may have come after Marketo applied it.
    */
-  async send(prepared: PreparedRequest): Promise<string> {
-    return pRetry(() => this.#sendResigning(prepared), {
+  async syncMObjects(
+    objects: readonly MObject[],
+    operation: SyncOperation,
+    control: CallControl = {},
+  ): Promise<MObjSyncResult[]> {
+    const prepared = buildSyncMObjects(objects, operation);
+    const idempotent = operation !== 'INSERT' && !objects.some(appendsCost);
+    const answer = await this.send(prepared, { ...control, idempotent });
+    return parseSyncMObjects(answer, prepared.recordCount);
+  }
+
+  /**
+   * Sends a prepared request and returns the body of its HTTP 200 answer. Faults and failures throw.
+   * A failure before the request left (refused, DNS, TLS, connect timeout, a proxy's 502/503) is
+   * retried here a bounded number of times; one after it (reset, response timeout, an answer cut off)
+   * only when `idempotent` says a second application is harmless. 20016 is re-signed and sent again.
+   */
+  async send(
+    prepared: PreparedRequest,
+    control: CallControl & { idempotent?: boolean } = {},
+  ): Promise<string> {
+    const idempotent = control.idempotent ?? true;
+    return pRetry(() => this.#sendResigning(prepared, control), {
       retries: this.#transportRetries,
       minTimeout: this.#retryMinDelayMs,
       factor: 2,
       randomize: true,
       shouldRetry: ({ error }) =>
-        error instanceof TransportError ||
-        error instanceof ResponseFormatError ||
-        (error instanceof HttpStatusError && error.category === 'transient'),
+        !stopped(control) &&
+        !(error instanceof MarketoFault) &&
+        error instanceof SoapError &&
+        (error.category === 'transient' || (idempotent && error.category === 'indeterminate')),
     });
   }
 
-  async #sendResigning(prepared: PreparedRequest): Promise<string> {
+  async #sendResigning(prepared: PreparedRequest, control: CallControl): Promise<string> {
     for (let resign = 0; ; resign++) {
       try {
-        return await this.#attempt(prepared);
+        return await this.#attempt(prepared, control);
       } catch (error) {
-        if (!(error instanceof MarketoFault && error.category === 're-sign') || resign >= this.#resignRetries)
+        if (
+          !(error instanceof MarketoFault && error.category === 're-sign') ||
+          resign >= this.#resignRetries ||
+          stopped(control)
+        )
           throw error;
       }
     }
   }
 
-  async #attempt(prepared: PreparedRequest): Promise<string> {
+  async #attempt(prepared: PreparedRequest, control: CallControl): Promise<string> {
+    // Checked before every attempt, the first included: a stopping caller starts nothing new.
+    if (stopped(control))
+      throw new TransportError('not sent: the caller is stopping', undefined, { sent: false });
     const requestTimestamp = w3cTimestamp(this.#now());
     const envelope = wrapEnvelope(
       {
@@ -139,10 +196,11 @@ export class MarketoSoapClient {
     const started = performance.now();
     let error: SoapError | undefined;
     try {
-      const answer = await this.#transport.post(envelope, {
-        'Content-Type': 'text/xml; charset=utf-8',
-        SOAPAction: soapAction(prepared.operation),
-      });
+      const answer = await this.#transport.post(
+        envelope,
+        { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: soapAction(prepared.operation) },
+        control.abandon,
+      );
       if (answer.status === 200) return answer.body;
       // Marketo answers faults with HTTP 500; anything else without a fault is an HTTP-level failure.
       let fault: MarketoFault | undefined;
@@ -153,7 +211,7 @@ export class MarketoSoapClient {
       }
       throw fault ?? new HttpStatusError(answer.status);
     } catch (caught) {
-      error = caught instanceof SoapError ? caught : new TransportError(String(caught));
+      error = caught instanceof SoapError ? caught : new TransportError(String(caught), undefined);
       throw error;
     } finally {
       const report: AttemptReport = {

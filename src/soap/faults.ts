@@ -116,17 +116,26 @@ export class MarketoFault extends SoapError {
   }
 }
 
-/** The HTTP exchange failed: connection refused or reset, timeout, HTTP error without a fault. */
+/**
+ * The HTTP exchange failed: connection refused or reset, timeout, an answer cut off. `sent` says
+ * whether the whole request had left this process: a failure before that (DNS, refused, TLS, connect
+ * timeout) is `transient` (Marketo cannot have applied it, so it may be resent); after it (a reset, a
+ * response timeout, an answer cut off) it is `indeterminate` (Marketo may have applied it).
+ */
 export class TransportError extends SoapError {
   override readonly name = 'TransportError';
-  readonly category = 'transient' as const;
+  readonly category: 'transient' | 'indeterminate';
+  /** Whether the whole request was written before the failure (so Marketo may have applied it). */
+  readonly sent: boolean;
   constructor(
     message: string,
     /** The HTTP status, when a response arrived. */
     readonly httpStatus?: number,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { sent?: boolean },
   ) {
     super(message, options);
+    this.sent = options?.sent ?? true;
+    this.category = this.sent ? 'indeterminate' : 'transient';
   }
 }
 
@@ -136,20 +145,26 @@ export class HttpStatusError extends SoapError {
   readonly category: ErrorCategory;
   constructor(readonly httpStatus: number) {
     super(`Marketo answered HTTP ${httpStatus} without a SOAP fault`);
+    // 502/503 without a SOAP body come from a proxy or a server refusing work before it started; 429
+    // and 408 refuse the request. Any other 5xx (a 504 gateway timeout, a bare 500) may come after
+    // Marketo applied the call: indeterminate.
     this.category =
-      httpStatus >= 500 || httpStatus === 429 || httpStatus === 408
+      httpStatus === 502 || httpStatus === 503 || httpStatus === 429 || httpStatus === 408
         ? 'transient'
-        : httpStatus === 401 || httpStatus === 403
-          ? 'auth'
-          : 'invalid-request';
+        : httpStatus >= 500
+          ? 'indeterminate'
+          : httpStatus === 401 || httpStatus === 403
+            ? 'auth'
+            : 'invalid-request';
   }
 }
 
 /** The answer was not a well-formed SOAP message of the expected shape. */
 export class ResponseFormatError extends SoapError {
   override readonly name = 'ResponseFormatError';
-  // A truncated or non-SOAP answer is almost always a proxy or network fault: worth another attempt.
-  readonly category = 'transient' as const;
+  // An answer arrived, so Marketo received the request: a truncated or malformed one does not say
+  // whether it was applied. Updates may be resent; creates may not.
+  readonly category = 'indeterminate' as const;
 }
 
 /** The answer carried a different number of results than records were sent: nothing can be matched. */

@@ -55,65 +55,76 @@ export class HttpTransport {
     this.#maxResponseBytes = options.maxResponseBytes ?? 8 * 1024 * 1024;
   }
 
-  /** Sends `body` and resolves with the whole answer; rejects with {@link TransportError}. */
-  post(body: string, headers: Record<string, string>): Promise<HttpAnswer> {
+  /**
+   * Sends `body` and resolves with the whole answer; rejects with {@link TransportError}, whose `sent`
+   * says whether the whole request had been written when it failed. `signal` abandons the exchange.
+   */
+  post(body: string, headers: Record<string, string>, signal?: AbortSignal): Promise<HttpAnswer> {
     const payload = Buffer.from(body, 'utf8');
     const request = this.#url.protocol === 'https:' ? https.request : http.request;
     return new Promise<HttpAnswer>((resolve, reject) => {
       let settled = false;
-      const fail = (error: TransportError): void => {
+      // Until the last byte of the request is handed to the network, Marketo cannot hold the whole
+      // request, so cannot have applied it: such a failure may be resent. After it, nobody knows.
+      let sent = false;
+      const fail = (message: string, status?: number, cause?: unknown): void => {
         if (settled) return;
         settled = true;
         clearTimeout(responseTimer);
+        signal?.removeEventListener('abort', onAbort);
         req.destroy();
-        reject(error);
+        reject(new TransportError(message, status, { sent, ...(cause !== undefined ? { cause } : {}) }));
       };
+      const onAbort = (): void => fail('the call was abandoned by its caller (shutdown deadline)');
+      if (signal?.aborted) {
+        reject(new TransportError('the call was abandoned before it started', undefined, { sent: false }));
+        return;
+      }
       const req = request(this.#url, {
         method: 'POST',
         agent: this.#agent,
         headers: { ...headers, 'Content-Length': String(payload.length) },
       });
       const responseTimer = setTimeout(
-        () => fail(new TransportError(`no complete answer within ${this.#responseTimeoutMs} ms`)),
+        () => fail(`no complete answer within ${this.#responseTimeoutMs} ms`),
         this.#responseTimeoutMs,
       );
+      signal?.addEventListener('abort', onAbort, { once: true });
+      req.on('finish', () => (sent = true));
       req.on('socket', (socket) => {
         // A reused keep-alive socket is already connected; only a new one gets the connect deadline.
         if (socket.connecting) {
           const connectTimer = setTimeout(
-            () => fail(new TransportError(`could not connect within ${this.#connectTimeoutMs} ms`)),
+            () => fail(`could not connect within ${this.#connectTimeoutMs} ms`),
             this.#connectTimeoutMs,
           );
           socket.once('connect', () => clearTimeout(connectTimer));
           socket.once('close', () => clearTimeout(connectTimer));
         }
       });
-      req.on('error', (error) =>
-        fail(new TransportError(`HTTP request failed: ${error.message}`, undefined, { cause: error })),
-      );
+      req.on('error', (error) => fail(`HTTP request failed: ${error.message}`, undefined, error));
       req.on('response', (res) => {
+        // An answer is arriving: Marketo had the request, whatever happens to the answer now.
+        sent = true;
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {
           size += chunk.length;
           if (size > this.#maxResponseBytes) {
-            fail(new TransportError(`answer larger than ${this.#maxResponseBytes} bytes`, res.statusCode));
+            fail(`answer larger than ${this.#maxResponseBytes} bytes`, res.statusCode);
             return;
           }
           chunks.push(chunk);
         });
         res.on('error', (error) =>
-          fail(
-            new TransportError(`reading the answer failed: ${error.message}`, res.statusCode, {
-              cause: error,
-            }),
-          ),
+          fail(`reading the answer failed: ${error.message}`, res.statusCode, error),
         );
-        res.on('aborted', () => fail(new TransportError('the answer was cut off', res.statusCode)));
+        res.on('aborted', () => fail('the answer was cut off', res.statusCode));
         res.on('end', () => {
           if (settled) return;
           settled = true;
           clearTimeout(responseTimer);
+          signal?.removeEventListener('abort', onAbort);
           resolve({
             status: res.statusCode ?? 0,
             contentType: String(res.headers['content-type'] ?? ''),

@@ -46,6 +46,10 @@ export interface DispatcherEvents {
  */
 export class Dispatcher {
   #stopping = false;
+  /** Aborted at stop(): no call starts any more. */
+  readonly #stop = new AbortController();
+  /** Aborted at the shutdown deadline: calls in flight are abandoned. */
+  readonly #abandon = new AbortController();
   #loops: Promise<void>[] = [];
   #wake: (() => void)[] = [];
   #inFlight = new Set<string>();
@@ -69,11 +73,23 @@ export class Dispatcher {
     for (let i = 0; i < loops; i++) this.#loops.push(this.#loop(i));
   }
 
-  /** Stops claiming; resolves when every loop has finished its current batch. */
+  /**
+   * Stops claiming and starting calls (no split call, retry or resend either); resolves when every
+   * loop has settled its current batch.
+   */
   async stop(): Promise<void> {
     this.#stopping = true;
+    this.#stop.abort();
     for (const wake of this.#wake.splice(0)) wake();
     await Promise.all(this.#loops);
+  }
+
+  /**
+   * The shutdown deadline: abandons the calls in flight. Their batches settle at once under the
+   * delivery policy (idempotent records back to pending, creates INDETERMINATE), handing the leases back.
+   */
+  abandonInFlight(): void {
+    this.#abandon.abort();
   }
 
   #limits(group: BatchGroup, flush: boolean): ClaimLimits {
@@ -144,7 +160,10 @@ export class Dispatcher {
       Math.max(100, Math.floor(this.options.leaseMs / 3)),
     );
     try {
-      const { actions, report } = await this.sender.send(batch);
+      const { actions, report } = await this.sender.send(batch, {
+        stopping: this.#stop.signal,
+        abandon: this.#abandon.signal,
+      });
       const settled = await this.buffer.settle(
         batch.id,
         actions,

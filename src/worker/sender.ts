@@ -13,6 +13,7 @@ import { MarketoFault, SoapError } from '../soap/faults.js';
 import type { LeadRecord, MObject, SyncOperation } from '../soap/types.js';
 import { XmlTextError } from '../soap/xml-text.js';
 import { backoffMs, nextMidnight } from './backoff.js';
+import { failureAction } from './delivery-policy.js';
 import { DEFAULT_SPLIT_CALL_BUDGET, isolateRecordFault } from './poison-split.js';
 
 /** How the sender treats failures. */
@@ -27,6 +28,18 @@ export interface SendPolicy {
   /** Extra calls a batch may spend isolating the records behind a whole-call record fault. */
   splitCallBudget?: number;
 }
+
+/**
+ * How a stopping worker reins in a batch: after `stopping` no new call starts (no split call, no
+ * internal retry, no re-signed resend, no token wait that ends in a call); at `abandon` the call in
+ * flight is given up and its records follow the delivery policy.
+ */
+export interface DeliveryControl {
+  stopping: AbortSignal;
+  abandon: AbortSignal;
+}
+
+const NEVER = new AbortController().signal;
 
 /** What happened to a batch, for metrics and logs. */
 export interface SendReport {
@@ -70,6 +83,27 @@ interface RecordResult {
   status: string;
   id: number;
   error?: string;
+  note?: string;
+}
+
+function earlierAttempts(n: number): string {
+  return `${n} earlier attempt${n > 1 ? 's' : ''}`;
+}
+
+/**
+ * What a record's result means when an earlier attempt may already have applied it: an INSERT answered
+ * SKIPPED (its key exists) was most probably created by that attempt; anything else says so.
+ */
+function settledAfterDoubt(entry: BatchEntry, result: RecordResult): RecordResult {
+  if (!entry.uncertain) return result;
+  const earlier = `${earlierAttempts(entry.uncertain)} ended indeterminate`;
+  if (result.status === 'SKIPPED')
+    return {
+      ...result,
+      status: 'PROBABLY_CREATED',
+      note: `${earlier}; Marketo answered SKIPPED to the resend (the key exists), so that attempt most probably created it`,
+    };
+  return { ...result, note: `${earlier}; Marketo answered ${result.status} to the resend` };
 }
 
 /**
@@ -88,18 +122,42 @@ export class BatchSender {
     private readonly log: Logger,
   ) {}
 
-  async send(batch: ClaimedBatch): Promise<{ actions: SettleAction[]; report: SendReport }> {
+  async send(
+    batch: ClaimedBatch,
+    control: DeliveryControl = { stopping: NEVER, abandon: NEVER },
+  ): Promise<{ actions: SettleAction[]; report: SendReport }> {
     const report: SendReport = { calls: 0, faults: [], retries: [], throttlePauses: 0 };
     const actions: SettleAction[] = [];
-    await this.#sendPart(batch, batch.entries, actions, report, true);
+    // A record an earlier attempt may have applied (its batch was recovered after a crash or a lost
+    // lease) is treated as if that attempt had just failed indeterminately: a create is not sent again.
+    const now = Date.now();
+    const send: BatchEntry[] = [];
+    for (const entry of batch.entries) {
+      if (entry.uncertain && failureAction('indeterminate', batch.group, entry.data) === 'indeterminate') {
+        const reason = `${earlierAttempts(entry.uncertain)} ended without an answer (worker crash or lost lease)`;
+        actions.push(this.#indeterminate(batch, entry, reason, now));
+      } else send.push(entry);
+    }
+    if (send.length < batch.entries.length)
+      this.log.error('a create may have been applied: its records are INDETERMINATE and dead-lettered', {
+        batch: batch.id,
+        group: batch.group,
+        records: batch.entries.length - send.length,
+      });
+    await this.#sendPart(batch, send, actions, report, true, control);
     return { actions, report };
   }
 
-  async #call(batch: ClaimedBatch, entries: readonly BatchEntry[]): Promise<RecordResult[]> {
+  async #call(
+    batch: ClaimedBatch,
+    entries: readonly BatchEntry[],
+    control: DeliveryControl,
+  ): Promise<RecordResult[]> {
+    const callControl = { noNewAttempts: control.stopping, abandon: control.abandon };
     if (isLeadGroup(batch.group)) {
       const results = await this.client.syncMultipleLeads(
         entries.map((e) => leadRecord(e.data as StoredLead)),
-        { dedupEnabled: batch.group === 'L' },
+        { dedupEnabled: batch.group === 'L', ...callControl },
       );
       return results.map((r) => ({
         status: r.status,
@@ -111,6 +169,7 @@ export class BatchSender {
     const results = await this.client.syncMObjects(
       entries.map((e) => mobject(e.data as StoredMObject)),
       operation,
+      callControl,
     );
     return results.map((r) => ({
       status: r.status,
@@ -125,22 +184,34 @@ export class BatchSender {
     actions: SettleAction[],
     report: SendReport,
     tokenHeld: boolean,
+    control: DeliveryControl,
   ): Promise<void> {
     if (entries.length === 0) return;
-    if (!tokenHeld) await this.#waitForToken(`${batch.id}:${report.calls}`);
+    // After SIGTERM no call starts: what has not been sent goes back, untouched, for another worker.
+    if (
+      control.stopping.aborted ||
+      (!tokenHeld && !(await this.#waitForToken(`${batch.id}:${report.calls}`, control.stopping)))
+    ) {
+      this.#handBack(entries, actions);
+      return;
+    }
     report.calls++;
     let results: RecordResult[];
     try {
-      results = await this.#call(batch, entries);
+      results = await this.#call(batch, entries, control);
     } catch (error) {
-      await this.#onCallError(error, batch, entries, actions, report);
+      await this.#onCallError(error, batch, entries, actions, report, control);
       return;
     }
     const now = Date.now();
     entries.forEach((entry, i) => {
       const result = results[i]!;
       if (result.status !== 'FAILED') {
-        actions.push({ key: entry.key, action: 'done', outcome: this.#outcome(batch, entry, result, now) });
+        actions.push({
+          key: entry.key,
+          action: 'done',
+          outcome: this.#outcome(batch, entry, settledAfterDoubt(entry, result), now),
+        });
         return;
       }
       const code = Number(FAILED_CODE.exec(result.error ?? '')?.[1] ?? NaN);
@@ -160,6 +231,7 @@ export class BatchSender {
     entries: readonly BatchEntry[],
     actions: SettleAction[],
     report: SendReport,
+    control: DeliveryControl,
   ): Promise<void> {
     const now = Date.now();
     if (error instanceof XmlTextError && error.recordIndex !== undefined) {
@@ -172,54 +244,39 @@ export class BatchSender {
         actions,
         report,
         false,
+        control,
       );
       return;
     }
     if (!(error instanceof SoapError)) throw error;
     const code = error instanceof MarketoFault ? (error.code ?? null) : null;
     report.faults.push({ code, category: error.category });
-    const retryAll = (burn: boolean, score: number): void => {
-      for (const entry of entries) {
-        if (burn && entry.attempts + 1 >= this.policy.maxAttempts) {
-          actions.push(
-            this.#dead(
-              batch,
-              entry,
-              {
-                status: 'FAILED',
-                id: 0,
-                error: `gave up after ${entry.attempts + 1} attempts: ${error.message}`,
-              },
-              code,
-              now,
-            ),
-          );
-        } else {
-          actions.push({ key: entry.key, action: 'retry', score, burn });
-        }
-      }
+    // Throttle, quota and authentication burn no attempt: the records simply go back.
+    const retryAll = (): void => {
+      for (const entry of entries) actions.push({ key: entry.key, action: 'retry', score: now, burn: false });
       report.retries.push({ category: error.category, records: entries.length });
     };
-    switch (error.category) {
-      case 'throttle': {
+    // The policy's rows for these categories treat every kind of record alike; see delivery-policy.ts.
+    switch (failureAction(error.category, batch.group, entries[0]!.data)) {
+      case 'pause': {
         // 20023: the rate window is full; 20024: too many calls at once. Every worker waits; no attempt burnt.
         const wait = code === 20024 ? 1_000 : this.policy.rateWindowMs;
         await this.buffer.pauseUntil(now + wait);
         report.throttlePauses++;
         this.log.warn('Marketo throttled: pausing every worker', { code, pauseMs: wait });
-        retryAll(false, now);
+        retryAll();
         return;
       }
-      case 'quota': {
+      case 'park': {
         const until = nextMidnight(now);
         await this.buffer.pauseUntil(until);
         this.log.error('daily API quota used up: sending parked until the reset', {
           resetAt: new Date(until).toISOString(),
         });
-        retryAll(false, now);
+        retryAll();
         return;
       }
-      case 'auth': {
+      case 'stop': {
         await this.buffer.stopSending(
           `authentication failed (${code ?? error.message}); check MARKETO_USER_ID and MARKETO_ENCRYPTION_KEY`,
           this.policy.authPauseMs,
@@ -228,16 +285,16 @@ export class BatchSender {
           code,
           retryInMs: this.policy.authPauseMs,
         });
-        retryAll(false, now);
+        retryAll();
         return;
       }
-      case 'invalid-record': {
+      case 'split': {
         const probe = this.#isolating.get(batch.id);
         if (probe) probe.fault = error;
-        else await this.#isolate(error, batch, entries, actions, report);
+        else await this.#isolate(error, batch, entries, actions, report, control);
         return;
       }
-      case 'invalid-request':
+      case 'dead-letter':
         for (const entry of entries)
           actions.push(
             this.#dead(batch, entry, { status: 'FAILED', id: 0, error: error.message }, code, now),
@@ -248,18 +305,9 @@ export class BatchSender {
           error: error.message,
         });
         return;
-      default: {
-        // transient, re-sign (still failing after re-signing), indeterminate: back off and retry.
-        const attempt = Math.min(...entries.map((e) => e.attempts));
-        const wait = backoffMs(attempt, this.policy.backoffBaseMs, this.policy.backoffMaxMs);
-        this.log.warn('call failed: retrying with backoff', {
-          category: error.category,
-          code,
-          error: error.message,
-          backoffMs: wait,
-        });
-        retryAll(true, now + wait - this.policy.lingerMs);
-      }
+      default:
+        // transient, re-sign (still failing after re-signing), indeterminate.
+        this.#resendWhatIsSafe(error, code, batch, entries, actions, report, control, now);
     }
   }
 
@@ -269,6 +317,7 @@ export class BatchSender {
     entries: readonly BatchEntry[],
     actions: SettleAction[],
     report: SendReport,
+    control: DeliveryControl,
   ): Promise<void> {
     const codeOf = (e: SoapError): number | null => (e instanceof MarketoFault ? (e.code ?? null) : null);
     const budget = this.policy.splitCallBudget ?? DEFAULT_SPLIT_CALL_BUDGET;
@@ -280,7 +329,7 @@ export class BatchSender {
         const probe: { fault?: SoapError } = {};
         this.#isolating.set(batch.id, probe);
         try {
-          await this.#sendPart(batch, part, actions, report, false);
+          await this.#sendPart(batch, part, actions, report, false, control);
         } finally {
           this.#isolating.delete(batch.id);
         }
@@ -324,15 +373,97 @@ export class BatchSender {
     });
   }
 
-  async #waitForToken(member: string): Promise<void> {
+  /**
+   * After a failure that applied nothing, or may have applied everything: record by record, by what a
+   * second application would do, resend with backoff or surface it as INDETERMINATE.
+   */
+  #resendWhatIsSafe(
+    error: SoapError,
+    code: number | null,
+    batch: ClaimedBatch,
+    entries: readonly BatchEntry[],
+    actions: SettleAction[],
+    report: SendReport,
+    control: DeliveryControl,
+    now: number,
+  ): void {
+    const resend: { entry: BatchEntry; uncertain: boolean }[] = [];
+    let surfaced = 0;
+    for (const entry of entries) {
+      const action = failureAction(error.category, batch.group, entry.data);
+      if (action === 'indeterminate') {
+        actions.push(this.#indeterminate(batch, entry, error.message, now));
+        surfaced++;
+      } else resend.push({ entry, uncertain: action === 'resend-checked' });
+    }
+    if (surfaced > 0)
+      this.log.error('a create may have been applied: its records are INDETERMINATE and dead-lettered', {
+        batch: batch.id,
+        group: batch.group,
+        records: surfaced,
+        error: error.message,
+      });
+    if (resend.length === 0) return;
+    const doubt = (uncertain: boolean): { uncertain?: true } => (uncertain ? { uncertain } : {});
+    if (control.stopping.aborted) {
+      // Shutting down: the records go straight back for another worker; no attempt burnt.
+      for (const { entry, uncertain } of resend)
+        actions.push({ key: entry.key, action: 'retry', score: now, burn: false, ...doubt(uncertain) });
+      return;
+    }
+    const attempt = Math.min(...resend.map((r) => r.entry.attempts));
+    const wait = backoffMs(attempt, this.policy.backoffBaseMs, this.policy.backoffMaxMs);
+    this.log.warn('call failed: retrying with backoff', {
+      category: error.category,
+      code,
+      error: error.message,
+      backoffMs: wait,
+    });
+    const score = now + wait - this.policy.lingerMs;
+    for (const { entry, uncertain } of resend) {
+      if (entry.attempts + 1 >= this.policy.maxAttempts) {
+        const reason = `gave up after ${entry.attempts + 1} attempts: ${error.message}`;
+        actions.push(this.#dead(batch, entry, { status: 'FAILED', id: 0, error: reason }, code, now));
+      } else actions.push({ key: entry.key, action: 'retry', score, burn: true, ...doubt(uncertain) });
+    }
+    report.retries.push({ category: error.category, records: resend.length });
+  }
+
+  /** Takes a rate token for one more call; false when the worker began stopping meanwhile. */
+  async #waitForToken(member: string, stopping: AbortSignal): Promise<boolean> {
     for (;;) {
+      if (stopping.aborted) return false;
       const wait = await this.buffer.takeToken(
         { rateMax: this.policy.rateLimit, rateWindowMs: this.policy.rateWindowMs },
         member,
       );
-      if (wait === 0) return;
+      if (wait === 0) return !stopping.aborted;
       await new Promise((r) => setTimeout(r, Math.min(wait, 1_000)));
     }
+  }
+
+  /** Records never sent go back as they were, eligible at once, no attempt burnt. */
+  #handBack(entries: readonly BatchEntry[], actions: SettleAction[]): void {
+    const now = Date.now();
+    for (const entry of entries) actions.push({ key: entry.key, action: 'retry', score: now, burn: false });
+  }
+
+  /** A create that Marketo may have applied: said so, and dead-lettered for an operator to decide. */
+  #indeterminate(batch: ClaimedBatch, entry: BatchEntry, reason: string, now: number): SettleAction {
+    const error = `the call may have been applied (${reason}); not resent, because a second application would create a duplicate: check Marketo, and redrive it (mktsync dlq redrive) only if Marketo does not have it`;
+    const outcome = this.#outcome(batch, entry, { status: 'INDETERMINATE', id: 0, error }, now);
+    return {
+      key: entry.key,
+      action: 'dead',
+      outcome,
+      dead: {
+        key: entry.key,
+        reason: `INDETERMINATE: ${error}`,
+        code: null,
+        attempts: entry.attempts + 1,
+        at: now,
+      },
+    };
   }
 
   #retry(entry: BatchEntry, now: number, burn: boolean): SettleAction {
@@ -341,6 +472,7 @@ export class BatchSender {
   }
 
   #outcome(batch: ClaimedBatch, entry: BatchEntry, result: RecordResult, now: number): Outcome {
+    const note = result.note !== undefined ? { note: result.note } : {};
     return {
       key: entry.key,
       status: result.status,
@@ -353,6 +485,7 @@ export class BatchSender {
       changes: entry.count,
       latencyMs: now - entry.t0,
       at: now,
+      ...note,
     };
   }
 

@@ -12,6 +12,9 @@ import { Dispatcher, type DispatcherEvents } from './dispatcher.js';
 import { serveQueueView } from './queue-view.js';
 import { BatchSender } from './sender.js';
 
+/** How long abandoned batches get to settle after the shutdown deadline (Redis round trips only). */
+const SETTLE_GRACE_MS = 5_000;
+
 /** Options of {@link startWorker} besides the settings. */
 export interface WorkerOptions {
   log?: Logger;
@@ -33,7 +36,10 @@ export interface Worker {
   readonly buffer: RedisBuffer;
   /** Why the worker is not ready, or null when it is. */
   notReadyReason(): Promise<string | null>;
-  /** Stops claiming, waits for calls in flight up to the shutdown timeout, then closes. */
+  /**
+   * Stops claiming and starting calls, waits for calls in flight up to the shutdown timeout, abandons
+   * those still running (settled under the delivery policy), then closes.
+   */
   stop(): Promise<void>;
 }
 
@@ -69,7 +75,9 @@ export async function startWorker(settings: WorkerSettings, options: WorkerOptio
     log,
     {
       onBatch(batch, report, actions, durationMs, lost) {
-        metrics.onBatch(batch, report, actions);
+        // A lost batch's records were put back and will be settled again: counting them now would
+        // count them twice.
+        if (!lost) metrics.onBatch(batch, report, actions);
         options.events?.onBatch?.(batch, report, actions, durationMs, lost);
       },
     },
@@ -152,16 +160,30 @@ export async function startWorker(settings: WorkerSettings, options: WorkerOptio
       clearInterval(sweeper);
       const inFlight = dispatcher.inFlight;
       let timer: NodeJS.Timeout | undefined;
+      const stopped = dispatcher.stop();
       const drained = await Promise.race([
-        dispatcher.stop().then(() => true),
+        stopped.then(() => true),
         new Promise<boolean>((r) => (timer = setTimeout(() => r(false), settings.shutdownTimeoutMs))),
       ]);
       clearTimeout(timer);
-      if (!drained)
-        log.warn('shutdown timeout: calls still in flight are handed back through their lease', {
-          inFlight: dispatcher.inFlight,
-        });
-      else log.info('worker stopped', { finishedInFlight: inFlight });
+      if (!drained) {
+        // The deadline is a hard line: calls still running are abandoned and their batches settled
+        // now under the delivery policy, which hands their leases back.
+        log.warn('shutdown timeout: abandoning calls in flight', { inFlight: dispatcher.inFlight });
+        dispatcher.abandonInFlight();
+        const settled = await Promise.race([
+          stopped.then(() => true),
+          new Promise<boolean>((r) => (timer = setTimeout(() => r(false), SETTLE_GRACE_MS))),
+        ]);
+        clearTimeout(timer);
+        if (!settled)
+          log.error(
+            'abandoned calls could not be settled; their leases expire and another worker recovers them',
+            {
+              inFlight: dispatcher.inFlight,
+            },
+          );
+      } else log.info('worker stopped', { finishedInFlight: inFlight });
       client.close();
       if (server) {
         server.close();

@@ -1,0 +1,165 @@
+import { boundText, MarketoCallError, type RecordResult } from '../transport/contract.js';
+import { callCodeMeaning, httpStatusMeaning, recordCodeMeaning } from './codes.js';
+import type { RestAnswer } from './http.js';
+import { asObject, parseJsonBounded } from './json.js';
+
+/**
+ * Reading Marketo's REST answers: the envelope (`success`, `errors`, `result`), then one result per
+ * record. Anything that does not say what happened to each record is indeterminate.
+ */
+
+/** Marketo's `{code, message}` pairs as one bounded text. */
+function describeErrors(list: unknown[]): { code: string | null; text: string } {
+  const pairs = list.map((e) => {
+    const o = asObject(e);
+    return {
+      code: o?.code === undefined ? null : String(o.code),
+      message: typeof o?.message === 'string' ? o.message : '',
+    };
+  });
+  return {
+    code: pairs[0]?.code ?? null,
+    text: boundText(pairs.map((p) => `${p.code ?? '?'} ${p.message}`.trim()).join('; ')),
+  };
+}
+
+const malformed = (why: string): MarketoCallError =>
+  new MarketoCallError(`Marketo's answer was not understood: ${why}`, {
+    category: 'transient',
+    code: 'malformed-answer',
+    applied: 'indeterminate',
+  });
+
+/**
+ * The `result` array of a successful answer, or a {@link MarketoCallError} for an HTTP error, a
+ * `success: false` answer, or an answer of another shape.
+ */
+export function readEnvelope(answer: RestAnswer): unknown[] {
+  if (answer.status !== 200) {
+    const meaning = httpStatusMeaning(answer.status);
+    const details: ConstructorParameters<typeof MarketoCallError>[1] = {
+      category: meaning.category,
+      code: `http:${answer.status}`,
+      applied: meaning.applied ?? 'indeterminate',
+      httpStatus: answer.status,
+    };
+    const retryAfterMs = answer.retryAfterMs ?? meaning.retryAfterMs;
+    if (retryAfterMs !== undefined) details.retryAfterMs = retryAfterMs;
+    throw new MarketoCallError(`Marketo answered HTTP ${answer.status} (${meaning.name})`, details);
+  }
+  const parsed = parseJsonBounded(answer.body);
+  if (!parsed.ok) throw malformed('not JSON');
+  const body = asObject(parsed.value);
+  if (!body || typeof body.success !== 'boolean') throw malformed('no success flag');
+  if (!body.success) {
+    if (!Array.isArray(body.errors) || body.errors.length === 0)
+      throw malformed('success is false without errors');
+    const { code, text } = describeErrors(body.errors);
+    if (code === null) throw malformed('an error without a code');
+    const meaning = callCodeMeaning(code);
+    const details: ConstructorParameters<typeof MarketoCallError>[1] = {
+      category: meaning.category,
+      code,
+      applied: meaning.applied ?? 'not-applied',
+    };
+    if (meaning.retryAfterMs !== undefined) details.retryAfterMs = meaning.retryAfterMs;
+    throw new MarketoCallError(`Marketo refused the call: ${text}`, details);
+  }
+  if (!Array.isArray(body.result)) throw malformed('success without a result array');
+  return body.result;
+}
+
+/** One result entry: created, updated, or skipped with reasons (Swagger also names it `reason`). */
+function recordResult(entry: unknown, id: string | null): RecordResult {
+  const o = asObject(entry);
+  const status = typeof o?.status === 'string' ? o.status : '';
+  if (status === 'created') return { status: 'CREATED', id, code: null, category: null, message: null };
+  if (status === 'updated') return { status: 'UPDATED', id, code: null, category: null, message: null };
+  if (status === 'skipped') {
+    // The docs send `reasons: [..]`; Swagger's Lead has a single `reason: {..}`. Both are read.
+    const reasons = Array.isArray(o?.reasons)
+      ? o.reasons
+      : Array.isArray(o?.reason)
+        ? o.reason
+        : asObject(o?.reason)
+          ? [o?.reason]
+          : [];
+    const { code, text } = describeErrors(reasons);
+    if (code === null)
+      return {
+        status: 'FAILED',
+        id,
+        code: null,
+        category: 'invalid-record',
+        message: 'skipped without a reason',
+      };
+    const meaning = recordCodeMeaning(code);
+    return {
+      status: meaning.status ?? 'FAILED',
+      id,
+      code,
+      category: meaning.status === 'SKIPPED' ? null : meaning.category,
+      message: text,
+    };
+  }
+  // A status Marketo does not document for a write: we cannot say what happened to the record.
+  return {
+    status: 'FAILED',
+    id,
+    code: null,
+    category: 'indeterminate',
+    message: boundText(`unexpected record status ${JSON.stringify(status)}`),
+  };
+}
+
+function countMismatch(expected: number, received: number): MarketoCallError {
+  return new MarketoCallError(
+    `Marketo answered ${received} results for ${expected} records; which records were applied is unknown`,
+    { category: 'indeterminate', code: 'result-count-mismatch', applied: 'indeterminate' },
+  );
+}
+
+/** Sync Leads: one result per input record, by position (lead results carry no `seq`). */
+export function leadResults(result: unknown[], expected: number): RecordResult[] {
+  if (result.length !== expected) throw countMismatch(expected, result.length);
+  return result.map((entry) => {
+    const id = asObject(entry)?.id;
+    return recordResult(entry, typeof id === 'number' || typeof id === 'string' ? String(id) : null);
+  });
+}
+
+/** Sync Opportunities / Roles: results matched by `seq`, which must be exactly 0…n-1. */
+export function objectResults(result: unknown[], expected: number): RecordResult[] {
+  if (result.length !== expected) throw countMismatch(expected, result.length);
+  const bySeq = new Array<RecordResult | undefined>(expected);
+  for (const entry of result) {
+    const o = asObject(entry);
+    const seq = o?.seq;
+    if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 0 || seq >= expected || bySeq[seq]) {
+      throw new MarketoCallError(
+        `Marketo answered a missing, duplicate or out-of-range seq (${String(seq)})`,
+        {
+          category: 'indeterminate',
+          code: 'result-seq-mismatch',
+          applied: 'indeterminate',
+        },
+      );
+    }
+    const guid = o?.marketoGUID;
+    bySeq[seq] = recordResult(entry, typeof guid === 'string' && guid.trim() !== '' ? guid.trim() : null);
+  }
+  return bySeq as RecordResult[];
+}
+
+/** Update Program: one program per call; the answer's `result[0].id` is the program. */
+export function programResult(result: unknown[], programId: number): RecordResult {
+  const id = asObject(result[0])?.id;
+  if (result.length !== 1 || (id !== undefined && String(id) !== String(programId))) {
+    throw new MarketoCallError(`Marketo answered ${result.length} programs for program ${programId}`, {
+      category: 'indeterminate',
+      code: 'result-count-mismatch',
+      applied: 'indeterminate',
+    });
+  }
+  return { status: 'UPDATED', id: String(programId), code: null, category: null, message: null };
+}

@@ -1,0 +1,344 @@
+import type { StoredLead, StoredMObject } from '../buffer/types.js';
+import {
+  boundText,
+  MarketoCallError,
+  type CallOptions,
+  type LeadGroup,
+  type ObjectGroup,
+  type RecordResult,
+  type Transport,
+  type TransportCall,
+  type TransportGroup,
+} from '../transport/contract.js';
+import { leadResults, objectResults, programResult, readEnvelope } from './answer.js';
+import { FieldCatalog, type FieldCatalogOptions } from './describe.js';
+import type { RestProblem } from './expressible.js';
+import { RestHttp, type RestHttpOptions } from './http.js';
+import { leadCallShape, restLead } from './leads.js';
+import { OBJECT_ACTIONS, OBJECT_PATHS, restObject } from './objects.js';
+import { programForm, programPath } from './programs.js';
+import { MAX_BODY_BYTES, planBodies } from './split.js';
+import { TokenManager, type TokenStats } from './token.js';
+import type { RestValue } from './values.js';
+
+/** How to reach one Marketo instance's REST API. */
+export interface RestTransportOptions extends RestHttpOptions {
+  /** The REST endpoint, e.g. `https://123-ABC-456.mktorest.com` (a trailing `/rest` is accepted). */
+  endpoint: string;
+  /** The Identity endpoint; default `<endpoint>/identity`. */
+  identityEndpoint?: string;
+  clientId: string;
+  /** A secret: sent to the Identity service only; never logged, stored or put in an error. */
+  clientSecret: string;
+  /** The REST lead field holding ForeignSysPersonId; leads keyed by it fail without it. */
+  foreignIdField?: string;
+  /** Sync Leads' `partitionName`, for instances with lead partitions (upserts only). */
+  partitionName?: string;
+  /**
+   * Largest request body; groups are cut into several requests below it.
+   * @defaultValue 1000000 (Marketo refuses bodies over 1 MB)
+   */
+  maxBodyBytes?: number;
+  /** Renew the token when less than this is left. @defaultValue 60000 */
+  renewAheadMs?: number;
+  /** Caching of Describe. */
+  describe?: FieldCatalogOptions;
+}
+
+/** What one HTTP request did, for metrics and logs. */
+export interface RestAttemptReport {
+  path: string;
+  records: number;
+  durationMs: number;
+  error?: MarketoCallError;
+}
+
+/** Sync Leads, Sync Opportunities and Roles: 300 records a call. Update Program: one program a call. */
+export const REST_MAX_RECORDS = 300;
+
+const USER_AGENT = 'mktsync';
+
+/** `endpoint` without a trailing slash or `/rest`: the base that `/rest/v1/…` and `/identity` hang off. */
+export function restBase(endpoint: string): string {
+  return endpoint.replace(/\/+$/, '').replace(/\/rest$/, '');
+}
+
+/**
+ * The REST transport: one batch group in, one result per record out. Keys and field names are mapped
+ * to REST's, a group is cut into requests under 1 MB, tokens are renewed inside, and every answer is
+ * read by the code table in `codes.ts`.
+ */
+export class RestTransport implements Transport {
+  readonly kind = 'rest' as const;
+  readonly #api: RestHttp;
+  readonly #identity: RestHttp;
+  readonly #tokens: TokenManager;
+  readonly #catalog: FieldCatalog;
+  readonly #foreignIdField: string | undefined;
+  readonly #partitionName: string | undefined;
+  readonly #maxBodyBytes: number;
+  readonly #observers: ((report: RestAttemptReport) => void)[] = [];
+  /** The endpoint, safe to show. */
+  readonly endpoint: string;
+
+  constructor(options: RestTransportOptions) {
+    this.endpoint = restBase(options.endpoint);
+    this.#api = new RestHttp(this.endpoint, options);
+    const identity = new URL(options.identityEndpoint ?? `${this.endpoint}/identity`);
+    const identityBase = identity.origin;
+    this.#identity =
+      identityBase === new URL(this.endpoint).origin ? this.#api : new RestHttp(identityBase, options);
+    this.#tokens = new TokenManager(this.#identity, {
+      clientId: options.clientId,
+      clientSecret: options.clientSecret,
+      tokenPath: `${identity.pathname.replace(/\/+$/, '')}/oauth/token`,
+      ...(options.renewAheadMs !== undefined ? { renewAheadMs: options.renewAheadMs } : {}),
+    });
+    this.#catalog = new FieldCatalog((path) => this.#exchange('GET', path, undefined, 0), options.describe);
+    this.#foreignIdField = options.foreignIdField;
+    this.#partitionName = options.partitionName;
+    this.#maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
+  }
+
+  /** Token requests and forced renewals so far. */
+  get tokenStats(): Readonly<TokenStats> {
+    return this.#tokens.stats;
+  }
+
+  /** Describe calls so far. */
+  get describeCalls(): number {
+    return this.#catalog.calls;
+  }
+
+  /** Calls `observer` after every REST request (Identity requests excluded). */
+  onAttempt(observer: (report: RestAttemptReport) => void): void {
+    this.#observers.push(observer);
+  }
+
+  maxRecords(group: TransportGroup): number {
+    return group.kind === 'object' && group.type === 'Program' ? 1 : REST_MAX_RECORDS;
+  }
+
+  async send(call: TransportCall, options: CallOptions = {}): Promise<RecordResult[]> {
+    if (call.records.length === 0) return [];
+    if (call.group.kind === 'lead')
+      return this.#sendLeads(call.group, call.records as readonly StoredLead[], options.signal);
+    const group = call.group;
+    const records = call.records as readonly StoredMObject[];
+    if (group.type === 'Program') return this.#sendPrograms(records, options.signal);
+    return this.#sendObjects(group, group.type, records, options.signal);
+  }
+
+  close(): void {
+    this.#api.close();
+    if (this.#identity !== this.#api) this.#identity.close();
+  }
+
+  async #sendLeads(
+    group: LeadGroup,
+    leads: readonly StoredLead[],
+    signal?: AbortSignal,
+  ): Promise<RecordResult[]> {
+    const names = new Set(leads.flatMap((l) => Object.keys(l.attributes)));
+    const fields = await this.#catalog.tableFor('lead', names, signal);
+    const options = this.#foreignIdField ? { foreignIdField: this.#foreignIdField } : {};
+    const mapped = leads.map((lead) => restLead(lead, group, fields, options));
+    const shape = leadCallShape(group, this.#foreignIdField);
+    const envelope: Record<string, unknown> = { ...shape };
+    if (this.#partitionName && shape.action !== 'createDuplicate')
+      envelope.partitionName = this.#partitionName;
+    return this.#sendJson('/rest/v1/leads.json', envelope, mapped, leadResults, signal);
+  }
+
+  async #sendObjects(
+    group: ObjectGroup,
+    type: 'Opportunity' | 'OpportunityPersonRole',
+    objects: readonly StoredMObject[],
+    signal?: AbortSignal,
+  ): Promise<RecordResult[]> {
+    const names = new Set(objects.flatMap((o) => Object.keys(o.attributes ?? {})));
+    const fields = await this.#catalog.tableFor(type, names, signal);
+    const mapped = objects.map((o) => restObject(o, type, group.operation, fields));
+    const envelope = { action: OBJECT_ACTIONS[group.operation], dedupeBy: 'dedupeFields' };
+    return this.#sendJson(OBJECT_PATHS[type], envelope, mapped, objectResults, signal);
+  }
+
+  /**
+   * Sends mapped records as `{...envelope, input: [...]}` in as many requests as the size and count
+   * limits need, in order; refused records get their FAILED result without being sent.
+   */
+  async #sendJson(
+    path: string,
+    envelope: Record<string, unknown>,
+    mapped: readonly (
+      { ok: true; record: Record<string, RestValue> } | { ok: false; problem: RestProblem }
+    )[],
+    read: (result: unknown[], expected: number) => RecordResult[],
+    signal?: AbortSignal,
+  ): Promise<RecordResult[]> {
+    const results = new Array<RecordResult | undefined>(mapped.length);
+    const sendable: number[] = [];
+    const texts: string[] = [];
+    mapped.forEach((m, i) => {
+      if (!m.ok) results[i] = refused(m.problem);
+      else {
+        sendable.push(i);
+        texts.push(JSON.stringify(m.record));
+      }
+    });
+    const head = JSON.stringify({ ...envelope, input: [] });
+    const plan = planBodies(
+      texts.map((t) => Buffer.byteLength(t, 'utf8')),
+      Buffer.byteLength(head, 'utf8'),
+      this.#maxBodyBytes,
+      REST_MAX_RECORDS,
+    );
+    for (const k of plan.tooLarge) results[sendable[k]!] = tooLarge(this.#maxBodyBytes);
+    for (const request of plan.requests) {
+      const indexes = request.map((k) => sendable[k]!);
+      const body = `${head.slice(0, -2)}${request.map((k) => texts[k]).join(',')}]}`;
+      let answer: RecordResult[];
+      try {
+        answer = read(
+          await this.#exchange('POST', path, body, indexes.length, signal, 'application/json'),
+          indexes.length,
+        );
+      } catch (error) {
+        throw settledBefore(error, results, indexes[0]!);
+      }
+      indexes.forEach((index, j) => {
+        results[index] = answer[j]!;
+      });
+    }
+    return results as RecordResult[];
+  }
+
+  async #sendPrograms(programs: readonly StoredMObject[], signal?: AbortSignal): Promise<RecordResult[]> {
+    const results: RecordResult[] = [];
+    for (const program of programs) {
+      const form = programForm(program);
+      if (!form.ok) {
+        results.push(refused(form.problem));
+        continue;
+      }
+      if (Buffer.byteLength(form.body, 'utf8') > this.#maxBodyBytes) {
+        results.push(tooLarge(this.#maxBodyBytes));
+        continue;
+      }
+      try {
+        const result = await this.#exchange(
+          'POST',
+          programPath(program.id!),
+          form.body,
+          1,
+          signal,
+          'application/x-www-form-urlencoded',
+        );
+        results.push(programResult(result, program.id!));
+      } catch (error) {
+        // One program per request: a request refused because of its program (e.g. 702 for an unknown
+        // id, 709) is that program's failure, and the programs after it still go.
+        if (
+          error instanceof MarketoCallError &&
+          error.category === 'invalid-record' &&
+          error.applied !== 'indeterminate'
+        ) {
+          results.push({
+            status: 'FAILED',
+            id: String(program.id),
+            code: error.code,
+            category: 'invalid-record',
+            message: error.message,
+          });
+          continue;
+        }
+        throw settledBefore(error, results, results.length);
+      }
+    }
+    return results;
+  }
+
+  /**
+   * One authenticated request and its `result`. A refused token (601/602) is renewed once and the
+   * request sent again at once: Marketo did not execute it, and this costs the caller no attempt.
+   */
+  async #exchange(
+    method: 'GET' | 'POST',
+    path: string,
+    body: string | undefined,
+    records: number,
+    signal?: AbortSignal,
+    contentType?: string,
+  ): Promise<unknown[]> {
+    let token = await this.#tokens.token(signal);
+    for (let renewed = false; ; renewed = true) {
+      if (signal?.aborted)
+        throw new MarketoCallError('call abandoned before it was sent', {
+          category: 'transient',
+          code: 'aborted',
+          applied: 'not-sent',
+        });
+      const started = performance.now();
+      try {
+        const headers: Record<string, string> = {
+          Authorization: `Bearer ${token}`,
+          'User-Agent': USER_AGENT,
+        };
+        if (contentType) headers['Content-Type'] = contentType;
+        const answer = await this.#api.request({
+          method,
+          path,
+          headers,
+          ...(body !== undefined ? { body } : {}),
+          ...(signal ? { signal } : {}),
+        });
+        const result = readEnvelope(answer);
+        this.#report({ path, records, durationMs: performance.now() - started });
+        return result;
+      } catch (error) {
+        if (error instanceof MarketoCallError)
+          this.#report({ path, records, durationMs: performance.now() - started, error });
+        if (error instanceof MarketoCallError && error.category === 're-auth' && !renewed) {
+          token = await this.#tokens.renew(token, signal);
+          continue;
+        }
+        throw error;
+      }
+    }
+  }
+
+  #report(report: RestAttemptReport): void {
+    for (const observer of this.#observers) observer(report);
+  }
+}
+
+function refused(problem: RestProblem): RecordResult {
+  return {
+    status: 'FAILED',
+    id: null,
+    code: null,
+    category: 'invalid-record',
+    message: boundText(`${problem.field} ${problem.reason}`),
+    field: problem.field,
+  };
+}
+
+function tooLarge(maxBytes: number): RecordResult {
+  return {
+    status: 'FAILED',
+    id: null,
+    code: null,
+    category: 'invalid-record',
+    message: `the record alone makes a request body over ${maxBytes} bytes, which Marketo refuses`,
+  };
+}
+
+/** `error` carrying the results of the records before `firstUnsettled`, all of which are known. */
+function settledBefore(
+  error: unknown,
+  results: readonly (RecordResult | undefined)[],
+  firstUnsettled: number,
+): unknown {
+  if (!(error instanceof MarketoCallError) || firstUnsettled === 0) return error;
+  return error.withSettled(results.slice(0, firstUnsettled) as RecordResult[]);
+}

@@ -1,0 +1,133 @@
+import type { RecordResult } from './contract.js';
+
+/**
+ * The one error a transport throws. Whatever the wire (SOAP faults, REST `errors[]`, HTTP statuses,
+ * sockets), a failed call reaches the sender's policy as a category, a code, and what is known about
+ * whether Marketo may have applied it.
+ */
+
+/** What a failure means for the sender's policy. */
+export const CALL_ERROR_CATEGORIES = [
+  /** Marketo's or the network's trouble: retry with backoff, bounded attempts. */
+  'transient',
+  /** The rate or concurrency limit was hit: wait (see `retryAfterMs`), burn no attempt. */
+  'throttle',
+  /** The daily quota is used up: park until Marketo's reset (midnight US Central). */
+  'quota',
+  /**
+   * The credentials of one request went stale (SOAP 20016, REST 601/602). Transports renew and resend
+   * at once inside the call; it reaches the caller only when the renewed request was refused again,
+   * and then means "retry soon, burn no attempt".
+   */
+  're-auth',
+  /** Credentials are wrong or lack permission: stop sending, alert, burn nothing. */
+  'auth',
+  /** The request itself is wrong (a bug or a setting): permanent for every record in it. */
+  'invalid-request',
+  /** One record made the whole call fail: split the call to isolate it. */
+  'invalid-record',
+  /** The answer did not say what happened to each record: the outcome is unknown. */
+  'indeterminate',
+] as const;
+export type CallErrorCategory = (typeof CALL_ERROR_CATEGORIES)[number];
+
+/**
+ * What is known about whether Marketo applied a failed call. A create must never be sent again unless
+ * it is known not to have been applied.
+ */
+export const CALL_APPLIED = [
+  /** The request never reached Marketo whole: no connection, DNS, TLS, connect timeout, aborted before sent. */
+  'not-sent',
+  /** Marketo answered that it did not execute the request (e.g. REST 6xx, a SOAP fault). */
+  'not-applied',
+  /** It may have been applied: timeout or reset after sending, a cut-off or malformed answer, a gateway error. */
+  'indeterminate',
+] as const;
+export type CallApplied = (typeof CALL_APPLIED)[number];
+
+/** Longest text kept from anything Marketo or the network says. */
+export const MAX_TEXT_BYTES = 1024;
+
+/** `text` cut to at most `maxBytes` UTF-8 bytes (on a character boundary), with a marker when cut. */
+export function boundText(text: string, maxBytes = MAX_TEXT_BYTES): string {
+  if (Buffer.byteLength(text, 'utf8') <= maxBytes) return text;
+  const marker = '… (cut)';
+  let out = '';
+  let size = Buffer.byteLength(marker, 'utf8');
+  for (const ch of text) {
+    const n = Buffer.byteLength(ch, 'utf8');
+    if (size + n > maxBytes) break;
+    out += ch;
+    size += n;
+  }
+  return out + marker;
+}
+
+/** The details of a {@link MarketoCallError}. */
+export interface MarketoCallErrorDetails {
+  /** What the policy should do; see {@link CALL_ERROR_CATEGORIES}. */
+  category: CallErrorCategory;
+  /**
+   * Marketo's code as text (`"606"`, `"20023"`), `"http:<status>"` for an HTTP status without a Marketo
+   * code, or a local condition (`"connect-timeout"`, `"response-timeout"`, `"malformed-answer"`, …).
+   */
+  code: string | null;
+  /** Whether Marketo may have applied the call; see {@link CALL_APPLIED}. */
+  applied: CallApplied;
+  /** How long to wait before the next call, when Marketo or the limit says (ms). */
+  retryAfterMs?: number;
+  /** The offending field, when known, as the change formats name it (e.g. `attributes.Amount`). */
+  field?: string;
+  /** Index, in the records handed to the transport, of the offending record, when known. */
+  recordIndex?: number;
+  /** The HTTP status, when an answer arrived. */
+  httpStatus?: number;
+  /**
+   * Results of the records before the failure, when the transport had to split the group into several
+   * requests and the first ones succeeded: `settled[i]` belongs to record `i`, and the error concerns
+   * records `settled.length` onwards only.
+   */
+  settled?: readonly RecordResult[];
+}
+
+/** A call that did not yield one result per record. Its message is bounded and never holds a secret. */
+export class MarketoCallError extends Error {
+  override readonly name = 'MarketoCallError';
+  readonly category: CallErrorCategory;
+  readonly code: string | null;
+  readonly applied: CallApplied;
+  readonly retryAfterMs?: number;
+  readonly field?: string;
+  readonly recordIndex?: number;
+  readonly httpStatus?: number;
+  readonly settled: readonly RecordResult[];
+
+  constructor(message: string, details: MarketoCallErrorDetails, options?: ErrorOptions) {
+    super(boundText(message), options);
+    this.category = details.category;
+    this.code = details.code;
+    this.applied = details.applied;
+    if (details.retryAfterMs !== undefined) this.retryAfterMs = details.retryAfterMs;
+    if (details.field !== undefined) this.field = details.field;
+    if (details.recordIndex !== undefined) this.recordIndex = details.recordIndex;
+    if (details.httpStatus !== undefined) this.httpStatus = details.httpStatus;
+    this.settled = details.settled ?? [];
+  }
+
+  /** The same error with `settled` results of the records before it. */
+  withSettled(settled: readonly RecordResult[]): MarketoCallError {
+    const copy = new MarketoCallError(this.message, { ...this.details(), settled }, { cause: this.cause });
+    return copy;
+  }
+
+  /** The details, for copying. */
+  details(): MarketoCallErrorDetails {
+    const d: MarketoCallErrorDetails = { category: this.category, code: this.code, applied: this.applied };
+    if (this.retryAfterMs !== undefined) d.retryAfterMs = this.retryAfterMs;
+    if (this.field !== undefined) d.field = this.field;
+    if (this.recordIndex !== undefined) d.recordIndex = this.recordIndex;
+    if (this.httpStatus !== undefined) d.httpStatus = this.httpStatus;
+    if (this.settled.length > 0) d.settled = this.settled;
+    return d;
+  }
+}

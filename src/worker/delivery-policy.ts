@@ -1,0 +1,80 @@
+import type { BatchGroup, StoredChange, StoredMObject } from '../buffer/types.js';
+import type { ErrorCategory } from '../soap/faults.js';
+
+/**
+ * The delivery policy: what the sender does with the records of a call that failed as a whole, by the
+ * failure's category and by what a second application of the record would do. It knows nothing of
+ * the wire: the transport says whether the failure came before the request left (`transient`) or
+ * after (`indeterminate`); this table says what each kind of record can afford.
+ */
+
+/**
+ * What resending a record can do:
+ * - `idempotent`: applying it twice ends in the same state (leads with dedupEnabled, UPDATE, UPSERT):
+ *   at-least-once delivery, resent after any failure. Not a Program update adding a cost (below).
+ * - `checked-create`: an INSERT naming its object by externalKey or id: a second application is
+ *   answered SKIPPED instead of creating a copy, so it may be resent, remembering the doubt.
+ * - `create`: a lead with dedupEnabled false, an INSERT without a key, or a Program update adding a
+ *   `Cost` entry without an `Id`: a second application creates a duplicate, so it is never resent after a failure that may have come after Marketo
+ *   applied it (at-most-once, surfaced to an operator).
+ */
+export type DeliveryKind = 'idempotent' | 'checked-create' | 'create';
+
+/**
+ * What happens to the records of a failed call:
+ * - `pause`: every worker waits out the throttle window; records back, no attempt burnt.
+ * - `park`: the daily quota is used up; sending waits for the reset, no attempt burnt.
+ * - `stop`: authentication failed; sending stops, no attempt burnt.
+ * - `split`: a record made the whole call fail; halves are sent until it is isolated.
+ * - `dead-letter`: Marketo refused the request as malformed; final.
+ * - `retry`: back to pending with backoff, an attempt burnt (dead-lettered after the last one).
+ * - `resend-checked`: like `retry`, and the record remembers that an earlier attempt may have
+ *   applied it, so a SKIPPED answer is reported as probably created by that attempt.
+ * - `indeterminate`: outcome INDETERMINATE, dead-lettered with the reason; an operator checks
+ *   Marketo and redrives it (`mktsync dlq redrive`) or drops it.
+ */
+export type FailureAction =
+  'pause' | 'park' | 'stop' | 'split' | 'dead-letter' | 'retry' | 'resend-checked' | 'indeterminate';
+
+/** Rows: the failure's category; columns: the kind of record. */
+export const FAILURE_ACTIONS: Readonly<Record<ErrorCategory, Readonly<Record<DeliveryKind, FailureAction>>>> =
+  Object.freeze({
+    // Known not to have been applied (refused before it left, or an internal error of Marketo's).
+    transient: { idempotent: 'retry', 'checked-create': 'retry', create: 'retry' },
+    // Still expired after re-signing: Marketo refused it, nothing applied.
+    're-sign': { idempotent: 'retry', 'checked-create': 'retry', create: 'retry' },
+    throttle: { idempotent: 'pause', 'checked-create': 'pause', create: 'pause' },
+    quota: { idempotent: 'park', 'checked-create': 'park', create: 'park' },
+    auth: { idempotent: 'stop', 'checked-create': 'stop', create: 'stop' },
+    'invalid-request': { idempotent: 'dead-letter', 'checked-create': 'dead-letter', create: 'dead-letter' },
+    // A whole-call fault applies nothing, so the halves may be sent whatever they hold.
+    'invalid-record': { idempotent: 'split', 'checked-create': 'split', create: 'split' },
+    // Marketo may have applied the call: only what is safe to apply twice goes again.
+    indeterminate: { idempotent: 'retry', 'checked-create': 'resend-checked', create: 'indeterminate' },
+  });
+
+/**
+ * Whether an object update appends something: a Program `Cost` entry without an `Id` is added as a new
+ * cost each time it is applied, so it is a create however its call is named.
+ */
+function appendsCost(data: StoredChange): boolean {
+  const object = data as StoredMObject;
+  return (
+    object.type === 'Program' &&
+    (object.typeAttributes ?? []).some((t) => t.attrType === 'Cost' && t.attributes.Id === undefined)
+  );
+}
+
+/** The delivery kind of one record of `group`. */
+export function deliveryKind(group: BatchGroup, data: StoredChange): DeliveryKind {
+  if (group === 'L0') return 'create';
+  if (group === 'L') return 'idempotent';
+  if (group !== 'O:INSERT') return appendsCost(data) ? 'create' : 'idempotent';
+  const object = data as StoredMObject;
+  return object.externalKey !== undefined || object.id !== undefined ? 'checked-create' : 'create';
+}
+
+/** What to do with a record of `group` after a failure of `category`. */
+export function failureAction(category: ErrorCategory, group: BatchGroup, data: StoredChange): FailureAction {
+  return FAILURE_ACTIONS[category][deliveryKind(group, data)];
+}

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { ERROR_CATEGORIES } from '../../src/soap/faults.js';
+import { deliveryKind, FAILURE_ACTIONS, failureAction } from '../../src/worker/delivery-policy.js';
+
+const lead = { Email: 'a@example.com', attributes: {} };
+const keyed = { type: 'Opportunity', externalKey: { name: 'crmId', value: 'o-1' } };
+const byId = { type: 'Opportunity', id: 7 };
+const unkeyed = { type: 'Opportunity', attributes: { Name: 'x' } };
+
+describe('delivery policy', () => {
+  it('tells idempotent records from creates, and creates Marketo can check from those it cannot', () => {
+    expect(deliveryKind('L', lead)).toBe('idempotent');
+    expect(deliveryKind('O:UPDATE', keyed)).toBe('idempotent');
+    expect(deliveryKind('O:UPSERT', keyed)).toBe('idempotent');
+    expect(deliveryKind('L0', lead)).toBe('create');
+    expect(deliveryKind('O:INSERT', unkeyed)).toBe('create');
+    expect(deliveryKind('O:INSERT', keyed)).toBe('checked-create');
+    expect(deliveryKind('O:INSERT', byId)).toBe('checked-create');
+    const cost = (attributes: Record<string, string>) => ({
+      type: 'Program',
+      id: 1001,
+      typeAttributes: [{ attrType: 'Cost', attributes }],
+    });
+    expect(deliveryKind('O:UPDATE', cost({ Month: '2026-11', Amount: '5' }))).toBe('create');
+    expect(deliveryKind('O:UPDATE', cost({ Id: '3001', Amount: '5' }))).toBe('idempotent');
+    expect(
+      deliveryKind('O:UPDATE', {
+        type: 'Program',
+        id: 1001,
+        typeAttributes: [{ attrType: 'Tag', attributes: { Type: 'Channel', Value: 'Webinar' } }],
+      }),
+    ).toBe('idempotent');
+  });
+
+  it('never resends a create after a failure that may have come after Marketo applied it', () => {
+    expect(failureAction('indeterminate', 'L0', lead)).toBe('indeterminate');
+    expect(failureAction('indeterminate', 'O:INSERT', unkeyed)).toBe('indeterminate');
+    expect(failureAction('indeterminate', 'O:INSERT', keyed)).toBe('resend-checked');
+    expect(failureAction('indeterminate', 'L', lead)).toBe('retry');
+    expect(failureAction('indeterminate', 'O:UPSERT', keyed)).toBe('retry');
+  });
+
+  it('resends anything after a failure known to have come before Marketo received the call', () => {
+    for (const category of ['transient', 're-sign'] as const) {
+      expect(failureAction(category, 'L0', lead)).toBe('retry');
+      expect(failureAction(category, 'O:INSERT', unkeyed)).toBe('retry');
+      expect(failureAction(category, 'L', lead)).toBe('retry');
+    }
+  });
+
+  it('has a row for every category, and only the indeterminate row depends on the kind of record', () => {
+    expect(Object.keys(FAILURE_ACTIONS).sort()).toEqual([...ERROR_CATEGORIES].sort());
+    for (const category of ERROR_CATEGORIES) {
+      const row = new Set(Object.values(FAILURE_ACTIONS[category]));
+      expect(row.size, category).toBe(category === 'indeterminate' ? 3 : 1);
+    }
+    expect(FAILURE_ACTIONS.throttle.create).toBe('pause');
+    expect(FAILURE_ACTIONS.quota.create).toBe('park');
+    expect(FAILURE_ACTIONS.auth.create).toBe('stop');
+    expect(FAILURE_ACTIONS['invalid-record'].create).toBe('split');
+    expect(FAILURE_ACTIONS['invalid-request'].create).toBe('dead-letter');
+  });
+});
