@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseW3cTimestamp, signRequest } from '../soap/signature.js';
-import { CallLog, type CallLogEntry } from './call-log.js';
+import { CallLog } from './call-log.js';
 import {
   EmulatorConfigError,
   parseEmulatorConfig,
@@ -18,13 +18,13 @@ import {
   chooseMischief,
   drawLatency,
   Random,
-  type LostAnswer,
 } from './fault-injection.js';
 import { LeadStore } from './lead-store.js';
 import { Limits } from './limits.js';
 import { MObjectStore } from './mobject-store.js';
 import { renderFault, renderLeadResults, renderMObjectResults } from './render.js';
 import { readRequest, type ReceivedAuth, type ReceivedRequest } from './request-reader.js';
+import { loseAnswer } from './lost-answer.js';
 import { createRestMode } from './rest/rest-mode.js';
 import { BodyTooLarge, readBoundedBody } from './request-body.js';
 import { DEFAULT_SEED, STANDARD_LEAD_FIELDS, type Seed } from './seed.js';
@@ -198,32 +198,6 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     return renderMObjectResults(mobjects.sync(request.mobjects, request.mobjectOperation, verdict.failures));
   };
 
-  /** The call was applied; its answer is now lost the chosen way (the call log says which). */
-  const loseAnswer = (
-    lost: LostAnswer,
-    entry: CallLogEntry,
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    answer: string,
-  ): void => {
-    if (lost === 'apply-then-reset') {
-      calls.finish(entry, 'applied-reset');
-      req.socket.destroy();
-    } else if (lost === 'apply-then-hang') {
-      // Never answered: the client's response timeout ends it; close() ends the connection.
-      calls.finish(entry, 'applied-hang');
-    } else {
-      const timer = setTimeout(() => {
-        calls.finish(entry, 'applied-late');
-        if (!res.destroyed) sendXml(res, 200, answer);
-      }, config.faults.lateAnswerMs);
-      res.once('close', () => {
-        if (entry.status === 'pending') calls.finish(entry, 'applied-late');
-        clearTimeout(timer);
-      });
-    }
-  };
-
   const handleSoap = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const entry = calls.start('unknown');
     let mischief = chooseMischief(config.faults, random, entry.seq);
@@ -313,7 +287,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       if (lost === undefined) {
         calls.finish(entry, 'ok');
         sendXml(res, 200, answer);
-      } else loseAnswer(lost, entry, req, res, answer);
+      } else
+        loseAnswer(
+          lost,
+          { calls, entry, req, res },
+          { afterMs: config.faults.lateAnswerMs, answer: () => sendXml(res, 200, answer) },
+        );
     } catch (error) {
       if (!(error instanceof EmulatorFault)) throw error;
       calls.finish(entry, 'fault', error.code);

@@ -2,8 +2,9 @@ import type http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CallLog } from '../call-log.js';
 import type { EmulatorConfig } from '../config.js';
-import { chooseMischief, drawLatency, type Random } from '../fault-injection.js';
+import { chooseLostAnswer, chooseMischief, drawLatency, type Random } from '../fault-injection.js';
 import type { LeadStore } from '../lead-store.js';
+import { loseAnswer } from '../lost-answer.js';
 import type { Limits } from '../limits.js';
 import type { MObjectStore } from '../mobject-store.js';
 import { handleIdentity } from './identity.js';
@@ -43,9 +44,6 @@ export interface RestMode {
   expireToken(): boolean;
   usage(): { tokenRequests: number; tokensIssued: number; tokenValid: boolean };
 }
-
-type ApplyThen = 'apply-then-reset' | 'apply-then-hang' | 'apply-then-late';
-const APPLY_THEN: readonly string[] = ['apply-then-reset', 'apply-then-hang', 'apply-then-late'];
 
 /** Marketo's REST codes for the limit faults the shared limits machinery names in SOAP terms. */
 function limitCode(soapCode: number): number {
@@ -176,28 +174,20 @@ export function createRestMode(deps: RestModeDeps): RestMode {
       }
       if (deps.random().chance(config.faults.transientFaultRate))
         throw new RestCallError(rest.transientCodes[transientCounter++ % rest.transientCodes.length]!);
-      let applyThen: ApplyThen | undefined;
-      const lose = config.faults.failNext;
-      if (lose && lose.calls > 0 && APPLY_THEN.includes(String(lose.effect))) {
-        lose.calls--;
-        applyThen = lose.effect as ApplyThen;
-      }
       const answer = executeRest(matched, request, { config, leads, mobjects, fields: fields() });
-      if (applyThen === 'apply-then-reset') {
-        calls.finish(entry, applyThen);
-        req.socket.destroy();
-        return;
-      }
-      if (applyThen === 'apply-then-hang') {
-        calls.finish(entry, applyThen);
-        return;
-      }
-      if (applyThen === 'apply-then-late') {
-        admission.release();
-        calls.finish(entry, applyThen);
-        await sleep(rest.lateAnswerMs, undefined, { ref: false });
-        entry.httpStatus = 200;
-        sendRestJson(res, 200, answer);
+      const lost = chooseLostAnswer(config.faults, deps.random());
+      if (lost !== undefined) {
+        loseAnswer(
+          lost,
+          { calls, entry, req, res },
+          {
+            afterMs: config.faults.lateAnswerMs,
+            answer: () => {
+              entry.httpStatus = 200;
+              sendRestJson(res, 200, answer);
+            },
+          },
+        );
         return;
       }
       entry.httpStatus = 200;
