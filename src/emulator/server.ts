@@ -12,13 +12,7 @@ import {
   type EmulatorConfigInput,
 } from './config.js';
 import { EmulatorFault } from './fault.js';
-import {
-  applyRecordRules,
-  chooseLostAnswer,
-  chooseMischief,
-  drawLatency,
-  Random,
-} from './fault-injection.js';
+import { applyRecordRules, chooseLostAnswer, drawLatency, Random, takeMischief } from './fault-injection.js';
 import { LeadStore } from './lead-store.js';
 import { Limits } from './limits.js';
 import { MObjectStore } from './mobject-store.js';
@@ -200,16 +194,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
 
   const handleSoap = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const entry = calls.start('unknown');
-    let mischief = chooseMischief(config.faults, random, entry.seq);
-    const next = config.faults.failNext;
-    if (
-      next &&
-      next.calls > 0 &&
-      (next.effect === 'hang' || next.effect === 'reset' || next.effect === 502 || next.effect === 503)
-    ) {
-      next.calls--;
-      mischief = next.effect;
-    }
+    const mischief = takeMischief(config.faults, random, entry.seq);
     if (mischief === 'reset') {
       calls.finish(entry, 'reset');
       req.socket.destroy();

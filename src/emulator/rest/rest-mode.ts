@@ -2,7 +2,7 @@ import type http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CallLog } from '../call-log.js';
 import type { EmulatorConfig } from '../config.js';
-import { chooseLostAnswer, chooseMischief, drawLatency, type Random } from '../fault-injection.js';
+import { chooseLostAnswer, drawLatency, takeMischief, type Random } from '../fault-injection.js';
 import type { LeadStore } from '../lead-store.js';
 import { loseAnswer } from '../lost-answer.js';
 import type { Limits } from '../limits.js';
@@ -81,16 +81,7 @@ export function createRestMode(deps: RestModeDeps): RestMode {
     const entry = calls.start(typeof matched === 'string' ? 'unknown' : matched.operation, 'rest');
     if (typeof matched !== 'string' && matched.programId !== undefined) entry.programId = matched.programId;
 
-    let mischief = chooseMischief(config.faults, deps.random(), entry.seq);
-    const next = config.faults.failNext;
-    if (
-      next &&
-      next.calls > 0 &&
-      (next.effect === 'hang' || next.effect === 'reset' || next.effect === 502 || next.effect === 503)
-    ) {
-      next.calls--;
-      mischief = next.effect;
-    }
+    const mischief = takeMischief(config.faults, deps.random(), entry.seq);
     if (mischief === 'reset') {
       calls.finish(entry, 'reset');
       req.socket.destroy();
