@@ -66,8 +66,12 @@ export async function handleIdentity(
     try {
       body = await readBoundedBody(req, MAX_IDENTITY_BODY);
     } catch (error) {
-      finish('rejected', 413);
-      if (error instanceof BodyTooLarge) return sendGatewayPage(res, 413);
+      if (error instanceof BodyTooLarge) {
+        finish('http-413', 413);
+        return sendGatewayPage(res, 413);
+      }
+      // The body never arrived whole (the client went away): nothing was answered.
+      calls.finish(entry, 'rejected');
       req.socket.destroy();
       return;
     }
