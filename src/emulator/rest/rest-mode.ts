@@ -4,7 +4,7 @@ import type { CallLog } from '../call-log.js';
 import type { EmulatorConfig } from '../config.js';
 import { chooseLostAnswer, drawLatency, takeMischief, type Random } from '../fault-injection.js';
 import type { LeadStore } from '../lead-store.js';
-import { loseAnswer } from '../lost-answer.js';
+import { dropUnread, loseAnswer } from '../lost-answer.js';
 import type { Limits } from '../limits.js';
 import type { MObjectStore } from '../mobject-store.js';
 import { handleIdentity } from './identity.js';
@@ -82,17 +82,7 @@ export function createRestMode(deps: RestModeDeps): RestMode {
     if (typeof matched !== 'string' && matched.programId !== undefined) entry.programId = matched.programId;
 
     const mischief = takeMischief(config.faults, deps.random(), entry.seq);
-    if (mischief === 'reset') {
-      calls.finish(entry, 'reset');
-      req.socket.destroy();
-      return;
-    }
-    if (mischief === 'hang') {
-      // Never answered: the client's response timeout must end it; close() ends these connections.
-      calls.finish(entry, 'hang');
-      req.resume();
-      return;
-    }
+    if (dropUnread(mischief, { calls, entry, req })) return;
     let raw: Buffer;
     try {
       raw = await readBoundedBody(req, rest.maxBodyBytes);
