@@ -14,6 +14,7 @@ import { emulatorProcess } from './harness.js';
 import { benchIngest } from './ingest.js';
 import { benchLatency } from './latency.js';
 import { benchMemory } from './memory.js';
+import { benchReconcile } from './reconcile.js';
 import { benchScaling } from './scaling.js';
 
 const { values } = parseArgs({
@@ -39,6 +40,7 @@ const sizes = smoke
       scaleChanges: 10_000,
       scaleLeads: 2_500,
       scale: [1, 2],
+      reconcileRows: 5_000,
     }
   : {
       ingest: 100_000,
@@ -52,6 +54,7 @@ const sizes = smoke
       scaleChanges: 100_000,
       scaleLeads: 25_000,
       scale: [1, 2, 4],
+      reconcileRows: 1_000_000,
     };
 
 const redis = await startPrivateRedis(say, process.env);
@@ -162,6 +165,29 @@ try {
       value: capped.workerPeakRssMb,
       target: '≤ 200',
       met: capped.workerPeakRssMb <= 200,
+    });
+  }
+  if (want('reconcile')) {
+    say('reconcile…');
+    const r = await benchReconcile(redis.url, emulator, sizes.reconcileRows, sizes.runs);
+    results.reconcile = r;
+    targets.push({
+      name: `reconcile ${sizes.reconcileRows.toLocaleString('en-US')} rows, 2% changed: diff+enqueue time / mktsync enqueue time`,
+      value: r.diffOverEnqueue,
+      target: '≤ 0.2',
+      met: r.diffOverEnqueue <= 0.2,
+    });
+    targets.push({
+      name: 'reconcile: calls / ceil(changed / 300)',
+      value: r.callsOverMinimum,
+      target: '≤ 1.05x',
+      met: r.callsOverMinimum <= 1.05,
+    });
+    targets.push({
+      name: 'reconcile: Redis bytes per tracked record (MEMORY USAGE)',
+      value: r.memoryUsageBytesPerTrackedRecord,
+      target: '≤ 32',
+      met: r.memoryUsageBytesPerTrackedRecord <= 32,
     });
   }
   if (want('scaling')) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure the programs the tests talk to exist: redis-server (real Redis, never a mock), xmllint
-# (validates requests against Marketo's published schema) and Prometheus with promtool (scrapes the
+# (validates request bodies against their schema) and Prometheus with promtool (scrapes the
 # services and checks the alert rules in the metrics tests). Installs them from Debian's packages when
 # possible, else says exactly what to install.
 set -euo pipefail

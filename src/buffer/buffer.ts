@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis, Cluster, Result } from 'ioredis';
+import { boundText } from '../bounded-text.js';
 import { bufferKeys, type BufferKeys } from './keys.js';
 import { CLAIM, ENQUEUE, PAUSE, REDRIVE, RENEW, SETTLE, SWEEP, TAKE_TOKEN } from './scripts.js';
 import {
@@ -136,6 +137,19 @@ function normalize(entry: BatchEntry): BatchEntry {
   return entry;
 }
 
+// The last guard before an outcome or dead letter is kept: whatever built it, its texts are bounded,
+// so one is never more than a few KB (the record snapshot of a dead letter is bounded at intake).
+function bounded(action: SettleAction): SettleAction {
+  if (action.action === 'retry') return action;
+  const outcome: Outcome = {
+    ...action.outcome,
+    status: boundText(action.outcome.status, 32),
+    error: action.outcome.error === null ? null : boundText(action.outcome.error),
+  };
+  if (action.action === 'done') return { ...action, outcome };
+  return { ...action, outcome, dead: { ...action.dead, reason: boundText(action.dead.reason) } };
+}
+
 /**
  * The coalescing buffer in Redis: changes merge per record until a batch claims them; a claimed batch
  * is settled record by record or recovered by the sweeper after a crash.
@@ -263,7 +277,7 @@ export class RedisBuffer {
       now,
       retentionSec,
       streamMaxLen,
-      JSON.stringify(actions),
+      JSON.stringify(actions.map(bounded)),
     );
     return reply === 'ok';
   }

@@ -9,6 +9,7 @@ import { startEmulator, type Emulator } from '../emulator/index.js';
 import { createLogger, silentLogger } from '../log.js';
 import type { MObjectChange } from '../producer/changes.js';
 import { createProducer } from '../producer/producer.js';
+import { safeUrl } from '../safe-url.js';
 import { startWorker, type Worker } from '../worker/worker.js';
 import { DEMO_ENCRYPTION_KEY, DEMO_USER_ID, MARKETO_LIKE_LATENCY } from './emulator-command.js';
 import { UsageError } from './usage-error.js';
@@ -77,13 +78,13 @@ export async function demoCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
       cleanups.unshift(() => redis.stop());
       redisUrl = redis.url;
       say(`• started a private Redis at ${redisUrl}`);
-    } else say(`• using Redis at ${redisUrl.replace(/\/\/[^@]*@/, '//***@')}`);
+    } else say(`• using Redis at ${safeUrl(redisUrl)}`);
 
     let marketo: { endpoint: string; userId: string; encryptionKey: string };
     let emulator: Emulator | undefined;
     if (values.marketo) {
       marketo = requireMarketo(readMarketoSettings(env));
-      say(`• sending to ${marketo.endpoint}`);
+      say(`• sending to ${safeUrl(marketo.endpoint)}`);
     } else {
       emulator = await startEmulator({
         userId: DEMO_USER_ID,
@@ -111,6 +112,12 @@ export async function demoCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
       MKTSYNC_LOG_LEVEL: 'warn',
     });
     let calls = 0;
+    // Marketo refusing the credentials stops sending for MKTSYNC_AUTH_PAUSE_MS: the demo could only
+    // wait, so it stops at the first such fault and says so.
+    let refuse: (error: Error) => void = () => {};
+    const refused = new Promise<never>((_, reject) => (refuse = reject));
+    refused.catch(() => undefined);
+    const unlessRefused = <T>(work: Promise<T>): Promise<T> => Promise.race([work, refused]);
     const workers: Worker[] = [];
     for (let i = 0; i < workerCount; i++) {
       const worker = await startWorker(settings, {
@@ -120,7 +127,13 @@ export async function demoCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
             : silentLogger,
         http: false,
         loops: Math.max(1, Math.floor(settings.maxConcurrent / workerCount)),
-        events: { onBatch: (_batch, report) => void (calls += report.calls) },
+        events: {
+          onBatch: (_batch, report) => {
+            calls += report.calls;
+            const auth = report.faults.find((f) => f.category === 'auth');
+            if (auth) refuse(new DemoAuthError(auth.code, values.marketo));
+          },
+        },
       });
       workers.push(worker);
     }
@@ -169,19 +182,23 @@ export async function demoCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
           email: burst.leads[i % Math.max(1, burst.leads.length)]?.Email ?? o.email,
         })),
       );
-      await new Promise((r) => setTimeout(r, gap));
+      await unlessRefused(new Promise((r) => setTimeout(r, gap)));
     }
 
     // Person roles need Marketo ids: wait for each new opportunity and its contact, then link them.
     const roles: MObjectChange[] = [];
     for (const o of newOpportunities.slice(0, 200)) {
-      const opp = await producer.waitForOutcome(
-        { key: `O:Opportunity:ek:crmOpportunityId=${o.key}`, seq: 0 },
-        { timeoutMs: 120_000 },
+      const opp = await unlessRefused(
+        producer.waitForOutcome(
+          { key: `O:Opportunity:ek:crmOpportunityId=${o.key}`, seq: 0 },
+          { timeoutMs: 120_000 },
+        ),
       );
-      const person = await producer.waitForOutcome(
-        { key: `L:em:${encodeURIComponent(o.email.toLowerCase())}`, seq: 0 },
-        { timeoutMs: 120_000 },
+      const person = await unlessRefused(
+        producer.waitForOutcome(
+          { key: `L:em:${encodeURIComponent(o.email.toLowerCase())}`, seq: 0 },
+          { timeoutMs: 120_000 },
+        ),
       );
       if (opp.id && person.id) {
         roles.push({
@@ -197,9 +214,9 @@ export async function demoCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
     r.accepted.forEach((ref) => note('O:INSERT', ref.key));
 
     for (;;) {
-      const s = await producer.buffer.stats();
+      const s = await unlessRefused(producer.buffer.stats());
       if (s.waitingTotal === 0 && s.inFlight === 0) break;
-      await new Promise((res) => setTimeout(res, 200));
+      await unlessRefused(new Promise((res) => setTimeout(res, 200)));
     }
     clearInterval(progress);
     if (tty) process.stderr.write('\r\x1b[K');
@@ -216,8 +233,26 @@ export async function demoCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
     );
     printSummary(summary, values.json, emulator);
     return summary.outcomes.FAILED ? 1 : 0;
+  } catch (error) {
+    if (!(error instanceof DemoAuthError)) throw error;
+    if (tty) process.stderr.write('\r\x1b[K');
+    say(`mktsync demo: ${error.message}`);
+    return 1;
   } finally {
     for (const cleanup of cleanups) await cleanup().catch(() => undefined);
+  }
+}
+
+/** Marketo refused the demo's credentials. */
+class DemoAuthError extends Error {
+  override readonly name = 'DemoAuthError';
+  constructor(code: number | null, marketo: boolean) {
+    super(
+      `authentication failed: Marketo refused the credentials${code !== null ? ` (fault ${code})` : ''}; ` +
+        (marketo
+          ? 'check MARKETO_USER_ID and MARKETO_ENCRYPTION_KEY against the SOAP API settings of your instance (Admin → Web Services). Nothing more was sent.'
+          : 'the built-in emulator refused its own demo credentials (a bug: please report it).'),
+    );
   }
 }
 

@@ -83,9 +83,10 @@ export async function enqueueCommand(argv: string[], env: NodeJS.ProcessEnv): Pr
       idempotencyWindowSec,
     });
   } catch (error) {
-    process.stderr.write(`mktsync enqueue: cannot reach Redis: ${(error as Error).message}; nothing read\n`);
+    // Nothing was read: the summary says so on stdout, and the error ends the command as every
+    // one-shot command ends on an unusable Redis (the reason on stderr, exit 1).
     summary({ lines: 0, accepted: 0, rejected: 0, stopped: (error as Error).message });
-    return STOPPED;
+    throw error;
   }
   const validate = kind === 'leads' ? validateLeads : validateMObjects;
   const progress = !values.quiet && process.stderr.isTTY;

@@ -3,6 +3,8 @@ import { readIngestSettings, redisTarget } from '../config.js';
 import { createLogger } from '../log.js';
 import { startIngestServer } from '../producer/ingest-server.js';
 import { createProducer } from '../producer/producer.js';
+import { connectRedis } from '../redis.js';
+import { waitForRedis } from './redis-wait.js';
 import { waitForShutdown } from './signals.js';
 
 export const INGEST_HELP = `mktsync ingest: accept changes over HTTP into the buffer
@@ -16,6 +18,7 @@ problem). 401 without the bearer token, 413 over the size limit, 415 under a Con
 JSON or NDJSON, 503 with Retry-After when busy or when Redis cannot take the write ("state" says
 whether nothing was written or the write is unknown). An Idempotency-Key header makes a resend of the
 same body write nothing twice.
+While Redis is unreachable the server keeps retrying, logs why, and answers /readyz with 503 and the reason.
 
 Environment: REDIS_URL, MKTSYNC_PREFIX, MKTSYNC_INGEST_TOKEN (required unless MKTSYNC_INGEST_AUTH=off),
 MKTSYNC_INGEST_PORT (8080), MKTSYNC_INGEST_HOST (0.0.0.0), MKTSYNC_INGEST_MAX_BODY_BYTES (5 MiB),
@@ -38,24 +41,32 @@ export async function ingestCommand(argv: string[], env: NodeJS.ProcessEnv): Pro
     values.port !== undefined ? { ...env, MKTSYNC_INGEST_PORT: values.port } : env,
   );
   const log = createLogger('ingest', settings.logLevel);
-  const producer = await createProducer({
-    ...redisTarget(settings),
-    prefix: settings.prefix,
-    idempotencyWindowSec: settings.idempotencyWindowSec,
-  });
-  const server = await startIngestServer({
-    producer,
-    authDisabled: settings.authDisabled,
-    maxBodyBytes: settings.maxBodyBytes,
-    maxBytesInProgress: settings.maxBytesInProgress,
-    port: settings.port,
-    host: settings.host,
-    log,
-    ...(settings.token ? { token: settings.token } : {}),
-  });
-  log.info('ingest server listening', { url: server.url, auth: settings.authDisabled ? 'off' : 'bearer' });
-  await waitForShutdown(log);
-  await server.close();
-  await producer.close();
-  return 0;
+  const shutdown = waitForShutdown(log);
+  const redis = connectRedis(redisTarget(settings), 'producer', { log });
+  try {
+    const health = { port: settings.port, host: settings.host };
+    if ((await waitForRedis(redis, log, health, shutdown)) === 'stopped') return 0;
+    const producer = await createProducer({
+      redis,
+      prefix: settings.prefix,
+      idempotencyWindowSec: settings.idempotencyWindowSec,
+    });
+    const server = await startIngestServer({
+      producer,
+      authDisabled: settings.authDisabled,
+      maxBodyBytes: settings.maxBodyBytes,
+      maxBytesInProgress: settings.maxBytesInProgress,
+      port: settings.port,
+      host: settings.host,
+      log,
+      ...(settings.token ? { token: settings.token } : {}),
+    });
+    log.info('ingest server listening', { url: server.url, auth: settings.authDisabled ? 'off' : 'bearer' });
+    await shutdown;
+    await server.close();
+    await producer.close();
+    return 0;
+  } finally {
+    redis.disconnect();
+  }
 }

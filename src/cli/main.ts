@@ -1,10 +1,12 @@
 import { ConfigError } from '../config.js';
 import { EmulatorConfigError } from '../emulator/config.js';
+import { RedisUnavailableError } from '../redis.js';
 import { demoCommand } from './demo-command.js';
 import { dlqCommand } from './dlq-command.js';
 import { emulatorCommand } from './emulator-command.js';
 import { enqueueCommand } from './enqueue-command.js';
 import { outcomesCommand } from './outcomes-command.js';
+import { reconcileCommand } from './reconcile-command.js';
 import { ingestCommand } from './ingest-command.js';
 import { sendCommand } from './send-command.js';
 import { UsageError } from './usage-error.js';
@@ -19,6 +21,7 @@ Commands:
   outcomes   print outcomes (per record, or the stream; --follow)
   dlq        list or redrive dead-lettered records
   ingest     accept changes over HTTP (POST /v1/leads, /v1/mobjects)
+  reconcile  send only what changed in an export since the last run (BullMQ runs, schedules)
   send       send one batch of leads or objects straight to Marketo (debugging)
   worker     batch changes from Redis and send them to Marketo
 
@@ -32,6 +35,7 @@ const COMMANDS: Record<string, (argv: string[], env: NodeJS.ProcessEnv) => Promi
   enqueue: enqueueCommand,
   ingest: ingestCommand,
   outcomes: outcomesCommand,
+  reconcile: reconcileCommand,
   send: sendCommand,
   worker: workerCommand,
 };
@@ -53,6 +57,12 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
+    // Not a usage error: the command was right but Redis could not be used; the message says why.
+    if (error instanceof RedisUnavailableError) {
+      process.stderr.write(`mktsync: ${error.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
     const known =
       error instanceof UsageError || error instanceof ConfigError || error instanceof EmulatorConfigError;
     const argError = (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { connectRedis, waitReady } from '../redis.js';
 import { readCommonRedis, redisTarget } from '../config.js';
+import { createLogger } from '../log.js';
 import { bufferKeys } from '../buffer/keys.js';
 import type { Outcome } from '../buffer/types.js';
 import { UsageError } from './usage-error.js';
@@ -14,6 +15,8 @@ Without --key, reads the outcome stream from its start (or, with --follow, keeps
 outcomes as they arrive; stop with Ctrl-C). --key prints that record's latest outcome.
 --status keeps only CREATED, UPDATED, UNCHANGED, SKIPPED, FAILED, INDETERMINATE (a create that may or
 may not have been applied) or PROBABLY_CREATED. Uses REDIS_URL and MKTSYNC_PREFIX.
+Without --follow, an unreachable Redis (or one refusing the credentials) is reported at once and the
+exit status is 1; with --follow it keeps retrying and logs why on standard error.
 `;
 
 const STATUSES = [
@@ -49,8 +52,15 @@ export async function outcomesCommand(argv: string[], env: NodeJS.ProcessEnv): P
     throw new UsageError('--limit must be a positive whole number');
   const settings = readCommonRedis(env);
   const keys = bufferKeys(settings.prefix);
-  const redis = connectRedis(redisTarget(settings), 'worker');
-  await waitReady(redis);
+  // Following is long-running: it waits through outages and says why on stderr (stdout is the data).
+  const redis = values.follow
+    ? connectRedis(redisTarget(settings), 'worker', {
+        log: createLogger('outcomes', settings.logLevel, process.stderr),
+      })
+    : connectRedis(redisTarget(settings), 'producer');
+  await (values.follow
+    ? waitReady(redis, Infinity, { attempts: Infinity, failOnAuth: false })
+    : waitReady(redis));
   const keep = (o: Outcome): boolean => values.status === undefined || o.status === values.status;
   let printed = 0;
   const print = (o: Outcome): void => {

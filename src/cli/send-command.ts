@@ -21,8 +21,8 @@ import { UsageError } from './usage-error.js';
 export const SEND_HELP = `mktsync send: send one batch straight to Marketo, without any queue (for debugging credentials and mappings)
 
 Usage:
-  mktsync send leads FILE [--dedup true|false]
-  mktsync send mobjects FILE --operation INSERT|UPDATE|UPSERT
+  mktsync send leads FILE [--dedup true|false] [--timeout S]
+  mktsync send mobjects FILE --operation INSERT|UPDATE|UPSERT [--timeout S]
   --transport soap|rest  the API to use (default: MARKETO_TRANSPORT, else the one whose endpoint is set)
 
 FILE is NDJSON, one record per line ('-' reads stdin). Uses MARKETO_SOAP_ENDPOINT, MARKETO_USER_ID and
@@ -31,6 +31,8 @@ are sent in one call per key kind or object type, see docs/rest.md); --emulator 
 in-process emulator instead.
 Prints one NDJSON result per record ({"line","status","id","error"}) or the fault; exit 0 when the call
 succeeded (even if some records FAILED), 1 on a fault, 2 on bad input.
+--timeout S (default 60) is the longest wait for the answer, in seconds; the call is sent once (no
+retry after a transport failure), so that is also how long the command can take.
 `;
 
 export async function sendCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -42,6 +44,7 @@ export async function sendCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
       operation: { type: 'string' },
       emulator: { type: 'boolean', default: false },
       transport: { type: 'string' },
+      timeout: { type: 'string', default: '60' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -55,6 +58,10 @@ export async function sendCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
       'usage: mktsync send leads FILE [--dedup true|false] | mktsync send mobjects FILE --operation OP',
     );
   }
+  const timeoutS = Number(values.timeout);
+  if (!Number.isFinite(timeoutS) || timeoutS <= 0 || timeoutS > 3600)
+    throw new UsageError(`--timeout must be a number of seconds between 0 and 3600, got ${values.timeout}`);
+  const timeoutMs = Math.ceil(timeoutS * 1000);
   let dedupEnabled: boolean | undefined;
   if (values.dedup !== undefined) {
     if (values.dedup !== 'true' && values.dedup !== 'false')
@@ -110,6 +117,7 @@ export async function sendCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
       ...(dedupEnabled !== undefined ? { dedupEnabled } : {}),
       ...(operation !== undefined ? { operation } : {}),
       emulator: values.emulator,
+      responseTimeoutMs: timeoutMs,
       env,
       out: (line) => process.stdout.write(line),
     });
@@ -123,22 +131,25 @@ export async function sendCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
   } else {
     target = requireMarketo(readMarketoSettings(env));
   }
-  const client = new MarketoSoapClient(target);
-  try {
-    const results =
-      kind === 'leads'
-        ? (await client.syncMultipleLeads(leads, dedupEnabled === undefined ? {} : { dedupEnabled })).map(
-            (r) => ({
-              status: r.status,
-              id: r.leadId,
-              error: r.error ?? null,
-            }),
-          )
-        : (await client.syncMObjects(objects, operation!)).map((r) => ({
+  // One HTTP attempt, so that --timeout bounds the command: a debugging call shows what one call did
+  // (a stale signature, 20016, is still signed again at once).
+  const client = new MarketoSoapClient({ ...target, responseTimeoutMs: timeoutMs, transportRetries: 0 });
+  const call = async () =>
+    kind === 'leads'
+      ? (await client.syncMultipleLeads(leads, dedupEnabled === undefined ? {} : { dedupEnabled })).map(
+          (r) => ({
             status: r.status,
-            id: r.id,
+            id: r.leadId,
             error: r.error ?? null,
-          }));
+          }),
+        )
+      : (await client.syncMObjects(objects, operation!)).map((r) => ({
+          status: r.status,
+          id: r.id,
+          error: r.error ?? null,
+        }));
+  try {
+    const results = await call();
     results.forEach((r, i) => process.stdout.write(`${JSON.stringify({ line: lines[i], ...r })}\n`));
     return 0;
   } catch (error) {

@@ -23,6 +23,8 @@ export interface RestSendInput {
   dedupEnabled?: boolean;
   operation?: SyncOperation;
   emulator: boolean;
+  /** The longest wait for one answer (`--timeout`). */
+  responseTimeoutMs: number;
   env: NodeJS.ProcessEnv;
   out: (line: string) => void;
 }
@@ -72,6 +74,7 @@ export async function sendOverRest(input: RestSendInput): Promise<number> {
       clientId: DEMO_CLIENT_ID,
       clientSecret: DEMO_CLIENT_SECRET,
       foreignIdField: 'crmContactId',
+      responseTimeoutMs: input.responseTimeoutMs,
     });
   } else {
     const s = readRestSettings(input.env);
@@ -82,6 +85,7 @@ export async function sendOverRest(input: RestSendInput): Promise<number> {
       clientSecret: s.clientSecret,
       ...(s.foreignIdField ? { foreignIdField: s.foreignIdField } : {}),
       ...(s.partitionName ? { partitionName: s.partitionName } : {}),
+      responseTimeoutMs: input.responseTimeoutMs,
     });
   }
   const results = new Array<RecordResult | undefined>(input.lines.length);

@@ -1,7 +1,10 @@
 import { parseArgs } from 'node:util';
-import { readWorkerSettings } from '../config.js';
+import { readReconcileSettings, readWorkerSettings, redisTarget } from '../config.js';
 import { createLogger } from '../log.js';
+import { connectRedis } from '../redis.js';
 import { startWorker } from '../worker/worker.js';
+import { waitForRedis } from './redis-wait.js';
+import { startWorkerReconcile } from '../reconcile/worker-reconcile.js';
 import { waitForShutdown } from './signals.js';
 
 export const WORKER_HELP = `mktsync worker: batch changes from Redis and send them to Marketo
@@ -13,9 +16,13 @@ Options:
   --port P     port of /livez and /readyz (overrides MKTSYNC_HTTP_PORT)
   --loops N    dispatch loops in this process (default: MKTSYNC_MAX_CONCURRENT)
 
+Reconcile runs (mktsync reconcile) are processed beside the batch loops: MKTSYNC_RECONCILE=off keeps
+this worker out of them, MKTSYNC_RECONCILE_CONCURRENCY sets how many at once (default 1).
+
 SIGTERM or SIGINT stops claiming and starting calls, and finishes calls in flight up to
 MKTSYNC_SHUTDOWN_TIMEOUT_MS; then it abandons them (updates go back to pending, creates end
-INDETERMINATE) and exits. A second signal exits at once.
+INDETERMINATE) and exits. A second signal exits at once. While Redis is
+unreachable the worker keeps retrying, logs why, and answers /readyz with 503 and the reason.
 `;
 
 export async function workerCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -35,12 +42,23 @@ export async function workerCommand(argv: string[], env: NodeJS.ProcessEnv): Pro
     values.port !== undefined ? { ...env, MKTSYNC_HTTP_PORT: values.port } : env,
   );
   const log = createLogger('worker', settings.logLevel);
-  const worker = await startWorker(settings, {
-    log,
-    ...(values.loops !== undefined ? { loops: Number(values.loops) } : {}),
-  });
-  log.info('worker ready', { url: worker.url });
-  await waitForShutdown(log);
-  await worker.stop();
-  return 0;
+  const shutdown = waitForShutdown(log);
+  const redis = connectRedis(redisTarget(settings), 'worker', { log });
+  try {
+    const health = { port: settings.httpPort, host: settings.httpHost };
+    if ((await waitForRedis(redis, log, health, shutdown)) === 'stopped') return 0;
+    const worker = await startWorker(settings, {
+      log,
+      redis,
+      ...(values.loops !== undefined ? { loops: Number(values.loops) } : {}),
+    });
+    const reconcile = await startWorkerReconcile(settings, readReconcileSettings(env), log);
+    log.info('worker ready', { url: worker.url });
+    await shutdown;
+    await reconcile.close();
+    await worker.stop();
+    return 0;
+  } finally {
+    redis.disconnect();
+  }
 }

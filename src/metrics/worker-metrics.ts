@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { registerProcessMetrics } from './process-metrics.js';
 import { createFieldFaultCounter } from './field-fault-metric.js';
+import { registerReconcileMetrics } from './reconcile-metrics.js';
 import type { RedisBuffer, SettleAction } from '../buffer/buffer.js';
 import { BATCH_GROUPS, type ClaimedBatch } from '../buffer/types.js';
 import type { AttemptReport } from '../soap/client.js';
@@ -33,6 +34,7 @@ const OUTCOME_STATUSES = [
 export function createWorkerMetrics(buffer: RedisBuffer, dailyQuota: number): WorkerMetrics {
   const registry = new Registry();
   registerProcessMetrics(registry);
+  registerReconcileMetrics(registry, buffer.redis, buffer.keys.base.slice(1, -1));
   const calls = new Counter({
     name: 'mktsync_soap_calls_total',
     help: 'SOAP calls (HTTP attempts) by operation and result (success, fault, error).',

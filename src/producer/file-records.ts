@@ -48,7 +48,15 @@ export async function* readRecords(
   kind: 'leads' | 'mobjects',
   format = detectFormat(path),
 ): AsyncGenerator<FileRecord> {
-  const input = path === '-' ? process.stdin : createReadStream(path);
+  yield* readRecordStream(path === '-' ? process.stdin : createReadStream(path), kind, format);
+}
+
+/** {@link readRecords} over any byte stream (a file, standard input, an HTTP response). */
+export async function* readRecordStream(
+  input: NodeJS.ReadableStream,
+  kind: 'leads' | 'mobjects',
+  format: 'csv' | 'ndjson',
+): AsyncGenerator<FileRecord> {
   if (format === 'ndjson') {
     let line = 0;
     for await (const text of createInterface({ input, crlfDelay: Infinity })) {

@@ -12,6 +12,7 @@ import { validateInSlices } from './validate-slices.js';
 import type { Producer } from './producer.js';
 import { writeFailure } from './write-failure.js';
 import { createIngestMetrics } from '../metrics/ingest-metrics.js';
+import { redisProblem } from '../redis.js';
 
 /** Options of {@link startIngestServer}. */
 export interface IngestServerOptions {
@@ -252,10 +253,10 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
         return;
       }
       if (path === '/readyz') {
-        const status = options.producer.buffer.redis.status;
-        return status === 'ready'
+        const problem = redisProblem(options.producer.buffer.redis);
+        return problem === null
           ? reply(res, 200, { ready: true })
-          : reply(res, 503, { ready: false, reason: `Redis is ${status}` });
+          : reply(res, 503, { ready: false, reason: problem });
       }
       if (path === '/v1/leads' || path === '/v1/mobjects') {
         if (req.method !== 'POST') return reply(res, 405, { error: `${path} takes POST` }, { Allow: 'POST' });

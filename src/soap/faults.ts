@@ -167,6 +167,15 @@ export class ResponseFormatError extends SoapError {
   readonly category = 'indeterminate' as const;
 }
 
+/**
+ * The answer was well formed but a result in it cannot be taken as said (e.g. a lead id beyond 2^53):
+ * Marketo may have applied the call, so what happened to the records is unknown.
+ */
+export class MalformedResultError extends SoapError {
+  override readonly name = 'MalformedResultError';
+  readonly category = 'indeterminate' as const;
+}
+
 /** The answer carried a different number of results than records were sent: nothing can be matched. */
 export class ResultCountMismatchError extends SoapError {
   override readonly name = 'ResultCountMismatchError';

@@ -8,7 +8,14 @@ import {
   type MObjSyncResult,
   type Operation,
 } from './types.js';
-import { MarketoFault, ResponseFormatError, ResultCountMismatchError } from './faults.js';
+import { boundOptionalText, boundText } from '../bounded-text.js';
+import { guardAnswer } from './answer-guard.js';
+import {
+  MalformedResultError,
+  MarketoFault,
+  ResponseFormatError,
+  ResultCountMismatchError,
+} from './faults.js';
 import {
   child,
   children,
@@ -26,12 +33,14 @@ import {
  * wrong number of results is an error, never a success.
  */
 
-function body(xml: string): XmlNode {
+function body(answer: string, records = 0): XmlNode {
+  const xml = guardAnswer(answer, records);
   let doc: XmlNode;
   try {
     doc = parseXml(xml);
   } catch (error) {
-    if (error instanceof XmlParseError) throw new ResponseFormatError(`Marketo's answer is ${error.message}`);
+    if (error instanceof XmlParseError)
+      throw new ResponseFormatError(`Marketo's answer is ${boundText(error.message)}`);
     throw error;
   }
   const bodyNode = child(child(doc, 'Envelope'), 'Body');
@@ -43,13 +52,13 @@ function body(xml: string): XmlNode {
 /** Reads a `SOAP-ENV:Fault` element into a {@link MarketoFault}. */
 export function faultFrom(fault: XmlValue): MarketoFault {
   const exception = child(child(fault, 'detail'), 'serviceException');
-  const codeText = textOf(child(exception, 'code'));
-  const code = codeText !== undefined && /^\d+$/.test(codeText.trim()) ? Number(codeText) : undefined;
+  const codeText = boundOptionalText(textOf(child(exception, 'code')));
+  const code = codeText !== undefined && /^\d{1,9}$/.test(codeText.trim()) ? Number(codeText) : undefined;
   return new MarketoFault(
     code,
-    textOf(child(fault, 'faultcode')) ?? '',
-    textOf(child(fault, 'faultstring')) ?? '',
-    textOf(child(exception, 'message')),
+    boundText(textOf(child(fault, 'faultcode')) ?? ''),
+    boundText(textOf(child(fault, 'faultstring')) ?? ''),
+    boundOptionalText(textOf(child(exception, 'message'))),
   );
 }
 
@@ -59,8 +68,8 @@ export function parseFault(xml: string): MarketoFault | undefined {
   return fault === undefined ? undefined : faultFrom(fault);
 }
 
-function successResult(xml: string, operation: Operation): XmlValue {
-  const bodyNode = body(xml);
+function successResult(xml: string, operation: Operation, records: number): XmlValue {
+  const bodyNode = body(xml, records);
   const fault = bodyNode.Fault;
   if (fault !== undefined) throw faultFrom(fault);
   const success = bodyNode[`success${operation[0]!.toUpperCase()}${operation.slice(1)}`];
@@ -73,20 +82,27 @@ function successResult(xml: string, operation: Operation): XmlValue {
   return result;
 }
 
+function shown(value: string | undefined): string {
+  return value === undefined ? 'nothing' : JSON.stringify(boundText(value, 100));
+}
+
 function int(value: string | undefined, where: string): number {
   if (value === undefined || !/^-?\d+$/.test(value.trim())) {
-    throw new ResponseFormatError(
-      `Marketo's answer has no integer at ${where} (got ${JSON.stringify(value)})`,
+    throw new ResponseFormatError(`Marketo's answer has no integer at ${where} (got ${shown(value)})`);
+  }
+  const n = Number(value);
+  // The call was answered: a record may have been created under an id that cannot be held exactly.
+  if (!Number.isSafeInteger(n)) {
+    throw new MalformedResultError(
+      `Marketo's answer has ${shown(value)} at ${where}, not a safe integer; what the call did is indeterminate`,
     );
   }
-  return Number(value);
+  return n;
 }
 
 function oneOf<T extends string>(allowed: readonly T[], value: string | undefined, where: string): T {
   if (value === undefined || !allowed.includes(value as T)) {
-    throw new ResponseFormatError(
-      `Marketo's answer has an unknown status at ${where}: ${JSON.stringify(value)}`,
-    );
+    throw new ResponseFormatError(`Marketo's answer has an unknown status at ${where}: ${shown(value)}`);
   }
   return value as T;
 }
@@ -97,7 +113,7 @@ function checkCount(expected: number, received: number): void {
 
 /** Parses a syncMultipleLeads answer that must carry `expected` results. */
 export function parseSyncMultipleLeads(xml: string, expected: number): LeadSyncResult[] {
-  const list = child(successResult(xml, 'syncMultipleLeads'), 'syncStatusList');
+  const list = child(successResult(xml, 'syncMultipleLeads', expected), 'syncStatusList');
   if (list === undefined) throw new ResponseFormatError("Marketo's answer has no syncStatusList");
   const statuses = children(list, 'syncStatus');
   checkCount(expected, statuses.length);
@@ -108,14 +124,14 @@ export function parseSyncMultipleLeads(xml: string, expected: number): LeadSyncR
       status: oneOf<LeadSyncStatus>(LEAD_SYNC_STATUSES, textOf(child(s, 'status')), `${where}/status`),
     };
     const error = textOf(child(s, 'error'));
-    if (error !== undefined && error !== '') result.error = error;
+    if (error !== undefined && error !== '') result.error = boundText(error);
     return result;
   });
 }
 
 /** Parses a syncMObjects answer that must carry `expected` results. */
 export function parseSyncMObjects(xml: string, expected: number): MObjSyncResult[] {
-  const list = child(successResult(xml, 'syncMObjects'), 'mObjStatusList');
+  const list = child(successResult(xml, 'syncMObjects', expected), 'mObjStatusList');
   if (list === undefined) throw new ResponseFormatError("Marketo's answer has no mObjStatusList");
   const statuses = children(list, 'mObjStatus');
   checkCount(expected, statuses.length);
@@ -128,13 +144,13 @@ export function parseSyncMObjects(xml: string, expected: number): MObjSyncResult
     const key = child(s, 'externalKey');
     if (key !== undefined) {
       const externalKey: Attrib = {
-        name: textOf(child(key, 'name')) ?? '',
-        value: textOf(child(key, 'value')) ?? '',
+        name: boundText(textOf(child(key, 'name')) ?? ''),
+        value: boundText(textOf(child(key, 'value')) ?? ''),
       };
       result.externalKey = externalKey;
     }
     const error = textOf(child(s, 'error'));
-    if (error !== undefined && error !== '') result.error = error;
+    if (error !== undefined && error !== '') result.error = boundText(error);
     return result;
   });
 }

@@ -1,4 +1,5 @@
 import { XMLParser } from 'fast-xml-parser';
+import { boundText } from '../bounded-text.js';
 
 /**
  * The one XML parser configuration of mktsync, used for Marketo's answers and by the emulator for
@@ -48,7 +49,8 @@ export function parseXml(xml: string): XmlNode {
   try {
     return parser.parse(xml, true) as XmlNode;
   } catch (error) {
-    throw new XmlParseError(`not well-formed XML: ${(error as Error).message}`);
+    // The parser may quote the offending markup, which can be as long as the document.
+    throw new XmlParseError(`not well-formed XML: ${boundText((error as Error).message)}`);
   }
 }
 

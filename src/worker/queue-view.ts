@@ -1,6 +1,10 @@
 import type http from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
+import type { Queue } from 'bullmq';
 import type { RedisBuffer } from '../buffer/buffer.js';
+import { reconcileQueue } from '../reconcile/reconcile-queue.js';
+import { reconcileOverview } from '../reconcile/run-list.js';
+import type { RunData, RunSummary } from '../reconcile/run-types.js';
 import { escapeXmlText as esc } from '../soap/xml-text.js';
 
 /** Options of the operators' queue view on the worker's HTTP port. */
@@ -21,6 +25,17 @@ function authorized(req: http.IncomingMessage, token: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(token);
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+// One BullMQ queue handle per connection, for the reconcile runs and schedules the view lists.
+const reconcileQueues = new WeakMap<object, Queue<RunData, RunSummary, string>>();
+function reconcileQueueOf(buffer: RedisBuffer): Queue<RunData, RunSummary, string> {
+  let queue = reconcileQueues.get(buffer.redis);
+  if (!queue) {
+    queue = reconcileQueue(buffer.redis, buffer.keys.base.slice(1, -1));
+    reconcileQueues.set(buffer.redis, queue);
+  }
+  return queue;
 }
 
 /**
@@ -71,7 +86,11 @@ export async function serveQueueView(
     send(200, 'application/json', JSON.stringify({ redriven: await buffer.redrive([key]) }));
     return true;
   }
-  const [stats, dead] = await Promise.all([buffer.stats(), buffer.deadLetters(50)]);
+  const [stats, dead, reconcile] = await Promise.all([
+    buffer.stats(),
+    buffer.deadLetters(50),
+    reconcileOverview(reconcileQueueOf(buffer), buffer.redis, buffer.keys.base.slice(1, -1), 20),
+  ]);
   const view = {
     waiting: stats.waiting,
     inFlight: stats.inFlight,
@@ -90,6 +109,7 @@ export async function serveQueueView(
         at: new Date(d.at).toISOString(),
       })),
     },
+    reconcile,
   };
   if (path === '/queue.json') {
     send(200, 'application/json', JSON.stringify(view));
@@ -107,6 +127,21 @@ export async function serveQueueView(
       (d) =>
         `<tr><td>${esc(d.key)}</td><td>${d.code ?? ''}</td><td>${d.attempts}</td><td>${d.at}</td><td>${esc(d.reason)}</td></tr>`,
     )
+    .join('')}</table>
+<h2>Reconcile schedules</h2><table><tr><th>name</th><th>set</th><th>timing</th><th>next</th><th>source</th></tr>${reconcile.schedules
+    .map(
+      (s) =>
+        `<tr><td>${esc(s.name)}</td><td>${esc(s.set)}</td><td>${esc(s.cron ?? `every ${s.everyMs} ms`)}</td><td>${s.next ? new Date(s.next).toISOString() : '—'}</td><td>${esc(s.source)}</td></tr>`,
+    )
+    .join('')}</table>
+<h2>Reconcile runs</h2><table><tr><th>run</th><th>state</th><th>set</th><th>created</th><th>read</th><th>unchanged</th><th>changed</th><th>new</th><th>refused</th><th>enqueued</th><th>confirmed</th><th>failed</th><th>absent</th><th>error</th></tr>${reconcile.runs
+    .map((r) => {
+      const c = r.summary ?? r.progress;
+      const n = (
+        k: 'read' | 'unchanged' | 'changed' | 'new' | 'refused' | 'enqueued' | 'confirmed' | 'failed',
+      ): string => (c ? String(c[k]) : '');
+      return `<tr><td>${esc(r.run)}</td><td>${esc(r.state)}</td><td>${esc(r.set)}</td><td>${r.createdAt}</td><td>${n('read')}</td><td>${n('unchanged')}</td><td>${n('changed')}</td><td>${n('new')}</td><td>${n('refused')}</td><td>${n('enqueued')}</td><td>${n('confirmed')}</td><td>${n('failed')}</td><td>${r.summary ? r.summary.absent : ''}</td><td>${esc(r.failedReason ?? '')}</td></tr>`;
+    })
     .join('')}</table></body></html>`;
   send(200, 'text/html; charset=utf-8', html);
   return true;

@@ -4,7 +4,8 @@ import type { Cluster, Redis } from 'ioredis';
 import { RedisBuffer } from '../buffer/buffer.js';
 import { requireMarketo, type WorkerSettings } from '../config.js';
 import { silentLogger, type Logger } from '../log.js';
-import { connectRedis, waitReady } from '../redis.js';
+import { connectRedis, redisProblem, waitReady } from '../redis.js';
+import { safeUrl } from '../safe-url.js';
 import { MarketoSoapClient } from '../soap/client.js';
 import { createWorkerMetrics } from '../metrics/worker-metrics.js';
 import { quotaDay } from './backoff.js';
@@ -96,7 +97,8 @@ export async function startWorker(settings: WorkerSettings, options: WorkerOptio
   dispatcher.start();
 
   const notReadyReason = async (): Promise<string | null> => {
-    if (redis.status !== 'ready') return `Redis is ${redis.status}`;
+    const problem = redisProblem(redis);
+    if (problem !== null) return problem;
     const stopped = await redis.get(buffer.keys.stop);
     return stopped === null ? null : `sending stopped: ${stopped}`;
   };
@@ -150,7 +152,7 @@ export async function startWorker(settings: WorkerSettings, options: WorkerOptio
     const address = server.address() as AddressInfo;
     url = `http://${settings.httpHost === '0.0.0.0' ? '127.0.0.1' : settings.httpHost}:${address.port}`;
   }
-  log.info('worker started', { endpoint: marketo.endpoint, prefix: settings.prefix, http: url });
+  log.info('worker started', { endpoint: safeUrl(marketo.endpoint), prefix: settings.prefix, http: url });
 
   return {
     url,

@@ -58,7 +58,7 @@ describe('mktsync enqueue from a pipe when Redis fails mid-stream', () => {
       stillRunning,
       `running with stdin open after ${written} lines; stderr: ${stderr.slice(0, 500)}`,
     ).toBe(false);
-    expect(code).toBe(3);
+    expect(code, stderr).toBe(3);
     expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
     const summary = JSON.parse(stdout) as Record<string, number | number[]>;
     const through = summary.acceptedThroughLine as number;
@@ -97,10 +97,10 @@ describe('mktsync enqueue --idempotency-key', () => {
     const first = await runCli(args, env);
     const second = await runCli(args, env);
     rmSync(dir, { recursive: true, force: true });
-    expect(first.code).toBe(0);
+    expect(first.code, first.stderr).toBe(0);
     expect(JSON.parse(first.stdout)).toMatchObject({ lines: 10, accepted: 10, rejected: 0 });
     expect(JSON.parse(first.stdout).replayed).toBeUndefined();
-    expect(second.code).toBe(0);
+    expect(second.code, second.stderr).toBe(0);
     expect(JSON.parse(second.stdout)).toMatchObject({ lines: 10, accepted: 10, replayed: 10, rejected: 0 });
     const admin = new Redis(server.url);
     expect(await admin.keys('{resume}:rec:*')).toHaveLength(10);

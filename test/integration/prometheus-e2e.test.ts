@@ -5,6 +5,9 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { startIngestServer, type IngestServer } from '../../src/producer/ingest-server.js';
+import { reconcileQueue } from '../../src/reconcile/reconcile-queue.js';
+import { processRun } from '../../src/reconcile/run-processor.js';
+import { upsertSchedule } from '../../src/reconcile/schedules.js';
 import { freePort } from '../helpers/redis-server.js';
 import { startPipeline, type PipelineFixture } from '../helpers/pipeline.js';
 
@@ -99,6 +102,17 @@ beforeAll(async () => {
     await new Promise((r) => setTimeout(r, 1000));
   }
   await p.drained(30_000);
+  // A reconcile run and a schedule, so that the reconciliation panels and alert have series.
+  const exportFile = join(dir, 'export.ndjson');
+  writeFileSync(exportFile, '{"Email":"rc1@example.com","attributes":{"City":"x"}}\n');
+  const data = { kind: 'leads', source: exportFile, set: 'nightly', full: false } as const;
+  await processRun(
+    { id: 'e2e', data, progress: async () => {} },
+    { redis: p.redis, producer: p.producer, prefix: p.prefix },
+  );
+  const queue = reconcileQueue(p.redis, p.prefix);
+  await upsertSchedule(queue, p.redis, p.prefix, 'nightly', { cron: '0 2 * * *' }, data);
+  await queue.close();
   await new Promise((r) => setTimeout(r, 3000));
 }, 90_000);
 

@@ -117,19 +117,13 @@ const MOBJECT_CASES: [string, MObject[], SyncOperation][] = [
 ];
 
 describe('request bodies', () => {
-  it.each(LEAD_CASES)(
-    'syncMultipleLeads with %s validates against the published schema',
-    (_name, records, dedup) => {
-      expect(validateAgainstSchema(buildSyncMultipleLeads(records, dedup).bodyXml)).toBe('');
-    },
-  );
+  it.each(LEAD_CASES)('syncMultipleLeads with %s validates against the schema', (_name, records, dedup) => {
+    expect(validateAgainstSchema(buildSyncMultipleLeads(records, dedup).bodyXml)).toBe('');
+  });
 
-  it.each(MOBJECT_CASES)(
-    'syncMObjects with %s validates against the published schema',
-    (_name, objects, operation) => {
-      expect(validateAgainstSchema(buildSyncMObjects(objects, operation).bodyXml)).toBe('');
-    },
-  );
+  it.each(MOBJECT_CASES)('syncMObjects with %s validates against the schema', (_name, objects, operation) => {
+    expect(validateAgainstSchema(buildSyncMObjects(objects, operation).bodyXml)).toBe('');
+  });
 
   it('the schema check can fail: a wrong element order is refused', () => {
     const wrong =

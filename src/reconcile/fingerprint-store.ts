@@ -1,0 +1,252 @@
+import type { Cluster, Redis, Result } from 'ioredis';
+import type { Fingerprint } from './fingerprint.js';
+import { FINGERPRINT_SLOT_GROUPS, type ReconcileKeys } from './reconcile-keys.js';
+
+type RedisLike = Redis | Cluster;
+
+/**
+ * A set's fingerprints: what Marketo last confirmed for each record. Records are spread over small
+ * hashes ("buckets") by their key digest, sized so that each stays a listpack (Redis's compact encoding,
+ * at most `hash-max-listpack-entries` = 128 fields by default): a record costs its 8-byte key digest as
+ * field and a 14-byte value (8-byte content fingerprint, 4-byte Marketo id, 2-byte run stamp), about
+ * 26 bytes in the listpack plus its share of the bucket's key.
+ *
+ * The stamp is the number (mod 65535, never 0) of the last run that saw the record, so records absent
+ * from a run are found without keeping the record keys.
+ */
+
+/** Average records per bucket aimed at when sizing; resized outside [MIN_FILL, MAX_FILL]. */
+export const TARGET_FILL = 80;
+const MAX_FILL = 100;
+const MIN_FILL = 30;
+/** Fewest buckets a set has (small sets pay the per-key overhead; they are small). */
+export const MIN_BUCKETS = 16;
+
+/** What {@link FingerprintStore.check} says of a record. */
+export const enum RowState {
+  New = 0,
+  Unchanged = 1,
+  Changed = 2,
+}
+
+// ARGV[1]: the run's stamp; ARGV[2]: 18 bytes per record: the 1-based index of its bucket in KEYS
+// (2 bytes, big-endian), its key digest (8) and its content fingerprint (8). One packed argument keeps
+// the protocol and the client's work per record small: a run checks every row of the export.
+const CHECK = `
+local stamp = ARGV[1]
+local blob = ARGV[2]
+local out = {}
+for off = 1, #blob, 18 do
+  local hi, lo = string.byte(blob, off, off + 1)
+  local k = KEYS[hi * 256 + lo]
+  local f = string.sub(blob, off + 2, off + 9)
+  local v = redis.call('HGET', k, f)
+  if not v then
+    out[#out + 1] = '0'
+  else
+    if string.sub(v, 1, 8) == string.sub(blob, off + 10, off + 17) then out[#out + 1] = '1' else out[#out + 1] = '2' end
+    if string.sub(v, 13, 14) ~= stamp then redis.call('HSET', k, f, string.sub(v, 1, 12) .. stamp) end
+  end
+end
+return table.concat(out)
+`;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    mktRcCheck(numKeys: number, ...args: (string | number | Buffer)[]): Result<string, Context>;
+  }
+}
+
+/** The number of buckets for `records` records. */
+export function bucketsFor(records: number): number {
+  return Math.max(MIN_BUCKETS, Math.ceil(records / TARGET_FILL));
+}
+
+/** A run's 2-byte stamp. */
+export function stampBytes(stamp: number): Buffer {
+  const b = Buffer.alloc(2);
+  b.writeUInt16BE(stamp);
+  return b;
+}
+
+/** A stored value: fingerprint, Marketo id (0 when unknown), stamp. */
+export function storedValue(content: Buffer, marketoId: number | null, stamp: number): Buffer {
+  const v = Buffer.alloc(14);
+  content.copy(v, 0, 0, 8);
+  v.writeUInt32BE(marketoId !== null && marketoId > 0 && marketoId <= 0xffffffff ? marketoId : 0, 8);
+  v.writeUInt16BE(stamp, 12);
+  return v;
+}
+
+/** One stored record as a scan sees it. */
+export interface ScannedRecord {
+  keyDigest: Buffer;
+  marketoId: number | null;
+  stamp: number;
+}
+
+export class FingerprintStore {
+  constructor(
+    private readonly redis: RedisLike,
+    private readonly keys: ReconcileKeys,
+    readonly set: string,
+    readonly buckets: number,
+    readonly generation: number,
+  ) {
+    const name: string = 'mktRcCheck';
+    if (!(name in redis)) redis.defineCommand(name, { lua: CHECK });
+  }
+
+  bucketOf(keyDigest: Buffer): number {
+    return keyDigest.readUInt32BE(0) % this.buckets;
+  }
+
+  bucketKey(bucket: number): string {
+    return this.keys.bucket(this.set, this.generation, bucket);
+  }
+
+  /**
+   * Compares records with the stored fingerprints and stamps the ones it finds with `stamp` (seen by
+   * this run). One script call per slot group, so the cost is a few calls per chunk.
+   */
+  async check(rows: readonly Fingerprint[], stamp: number): Promise<RowState[]> {
+    const stampArg = stampBytes(stamp);
+    const groups = new Map<number, { keys: string[]; index: Map<number, number>; rows: number[] }>();
+    const buckets = new Array<number>(rows.length);
+    rows.forEach((row, i) => {
+      const bucket = this.bucketOf(row.keyDigest);
+      buckets[i] = bucket;
+      const g = bucket % FINGERPRINT_SLOT_GROUPS;
+      let group = groups.get(g);
+      if (!group) groups.set(g, (group = { keys: [], index: new Map(), rows: [] }));
+      if (!group.index.has(bucket)) {
+        group.keys.push(this.bucketKey(bucket));
+        group.index.set(bucket, group.keys.length);
+      }
+      group.rows.push(i);
+    });
+    const out: RowState[] = new Array<RowState>(rows.length);
+    await Promise.all(
+      [...groups.values()].map(async (group) => {
+        const blob = Buffer.allocUnsafe(group.rows.length * 18);
+        group.rows.forEach((i, j) => {
+          const row = rows[i]!;
+          blob.writeUInt16BE(group.index.get(buckets[i]!)!, j * 18);
+          row.keyDigest.copy(blob, j * 18 + 2, 0, 8);
+          row.content.copy(blob, j * 18 + 10, 0, 8);
+        });
+        const states = await this.redis.mktRcCheck(group.keys.length, ...group.keys, stampArg, blob);
+        group.rows.forEach((i, j) => (out[i] = (states.charCodeAt(j) - 48) as RowState));
+      }),
+    );
+    return out;
+  }
+
+  /** Stores confirmed fingerprints. */
+  async commit(
+    records: readonly { keyDigest: Buffer; content: Buffer; marketoId: number | null }[],
+    stamp: number,
+  ): Promise<void> {
+    await Promise.all(
+      records.map((r) =>
+        this.redis.hset(
+          this.bucketKey(this.bucketOf(r.keyDigest)),
+          r.keyDigest,
+          storedValue(r.content, r.marketoId, stamp),
+        ),
+      ),
+    );
+  }
+
+  /** Visits every stored record, `concurrency` buckets at a time. */
+  async scan(visit: (record: ScannedRecord, bucket: number) => void, concurrency = 64): Promise<void> {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < this.buckets) {
+        const bucket = next++;
+        const flat = (await this.redis.callBuffer('HGETALL', this.bucketKey(bucket))) as Buffer[];
+        for (let i = 0; i + 1 < flat.length; i += 2) {
+          const v = flat[i + 1]!;
+          const id = v.length >= 12 ? v.readUInt32BE(8) : 0;
+          visit({ keyDigest: flat[i]!, marketoId: id === 0 ? null : id, stamp: v.readUInt16BE(12) }, bucket);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, this.buckets) }, worker));
+  }
+
+  /** Counts records, and those not stamped by `stamp`; removes the latter when `drop` (a full run). */
+  async census(stamp: number, drop: boolean): Promise<{ tracked: number; absent: number }> {
+    let tracked = 0;
+    let absent = 0;
+    const stale = new Map<number, Buffer[]>();
+    await this.scan((r, bucket) => {
+      tracked++;
+      if (r.stamp === stamp) return;
+      absent++;
+      if (drop) {
+        const list = stale.get(bucket) ?? [];
+        list.push(r.keyDigest);
+        stale.set(bucket, list);
+      }
+    });
+    if (drop) {
+      await Promise.all(
+        [...stale].map(([bucket, fields]) => this.redis.hdel(this.bucketKey(bucket), ...fields)),
+      );
+      tracked -= absent;
+    }
+    return { tracked, absent };
+  }
+
+  /** Whether `tracked` records fit this store's bucket count well enough to keep it. */
+  fits(tracked: number): boolean {
+    const fill = tracked / this.buckets;
+    return fill <= MAX_FILL && (fill >= MIN_FILL || this.buckets <= MIN_BUCKETS);
+  }
+
+  /**
+   * Copies every record into a new generation sized for `tracked` records, and returns it. The caller
+   * switches the set to it and then {@link drop}s this one; a crash before the switch leaves this one in
+   * use (the copy is redone).
+   */
+  async resize(tracked: number): Promise<FingerprintStore> {
+    const next = new FingerprintStore(
+      this.redis,
+      this.keys,
+      this.set,
+      bucketsFor(tracked),
+      this.generation + 1,
+    );
+    await next.drop();
+    const RANGE = 512;
+    for (let start = 0; start < this.buckets; start += RANGE) {
+      const moved = new Map<number, Buffer[]>();
+      await Promise.all(
+        Array.from({ length: Math.min(RANGE, this.buckets - start) }, async (_, i) => {
+          const flat = (await this.redis.callBuffer('HGETALL', this.bucketKey(start + i))) as Buffer[];
+          for (let j = 0; j + 1 < flat.length; j += 2) {
+            const target = next.bucketOf(flat[j]!);
+            const list = moved.get(target) ?? [];
+            list.push(flat[j]!, flat[j + 1]!);
+            moved.set(target, list);
+          }
+        }),
+      );
+      await Promise.all(
+        [...moved].map(([bucket, fieldsAndValues]) =>
+          this.redis.hset(next.bucketKey(bucket), ...fieldsAndValues),
+        ),
+      );
+    }
+    return next;
+  }
+
+  /** Deletes every bucket of this generation. */
+  async drop(): Promise<void> {
+    const all = Array.from({ length: this.buckets }, (_, b) => this.bucketKey(b));
+    // One key per command: the buckets sit in different slots under Redis Cluster.
+    for (let i = 0; i < all.length; i += 1000)
+      await Promise.all(all.slice(i, i + 1000).map((k) => this.redis.unlink(k)));
+  }
+}

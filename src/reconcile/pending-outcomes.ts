@@ -1,0 +1,108 @@
+import type { Cluster, Redis } from 'ioredis';
+import type { RedisBuffer } from '../buffer/buffer.js';
+import type { Outcome } from '../buffer/types.js';
+import type { FingerprintStore } from './fingerprint-store.js';
+import type { ReconcileKeys } from './reconcile-keys.js';
+
+type RedisLike = Redis | Cluster;
+
+/** A record a run enqueued and waits for: the sequence number its outcome must cover, and its digests. */
+export interface PendingRecord {
+  seq: number;
+  keyDigest: Buffer;
+  content: Buffer;
+}
+
+/** Outcome statuses after which Marketo holds what was sent. */
+const SUCCESS = new Set(['CREATED', 'UPDATED', 'UNCHANGED']);
+
+/** Kept failed keys per run (the count is exact). */
+const FAILED_KEPT = 1000;
+
+// Pending entries are removed and counted in one step, so a record is counted once even when two
+// confirmations race (a resumed run and a late one) or a crash repeats one.
+const SETTLE = `
+local kept = tonumber(ARGV[1])
+for i = 2, #ARGV, 2 do
+  if redis.call('HDEL', KEYS[1], ARGV[i]) == 1 then
+    if ARGV[i + 1] == 'c' then
+      redis.call('HINCRBY', KEYS[2], 'confirmed', 1)
+    else
+      redis.call('HINCRBY', KEYS[2], 'failed', 1)
+      if redis.call('LLEN', KEYS[3]) < kept then redis.call('RPUSH', KEYS[3], ARGV[i]) end
+    end
+  end
+end
+return 1
+`;
+
+export function encodePending(p: PendingRecord): string {
+  return `${p.seq}|${p.keyDigest.toString('hex')}${p.content.toString('hex')}`;
+}
+
+export function decodePending(text: string): PendingRecord {
+  const [seq, hex] = text.split('|');
+  const bytes = Buffer.from(hex!, 'hex');
+  return { seq: Number(seq), keyDigest: bytes.subarray(0, 8), content: bytes.subarray(8, 16) };
+}
+
+/**
+ * Learns the outcomes of a run's enqueued records from the per-record outcomes the workers write, and
+ * commits a record's fingerprint only when its outcome (one covering the record's sequence number) is a
+ * success. Failures are counted and leave the old fingerprint, so the next run sends the record again.
+ */
+export class PendingOutcomes {
+  /** Records enqueued and checkpointed, not yet settled. */
+  readonly pending = new Map<string, PendingRecord>();
+
+  constructor(
+    private readonly redis: RedisLike,
+    private readonly buffer: RedisBuffer,
+    private readonly keys: ReconcileKeys,
+    private readonly runId: string,
+    private readonly stamp: number,
+  ) {}
+
+  /** Loads the pending records a previous attempt checkpointed. */
+  async load(): Promise<void> {
+    const all = await this.redis.hgetall(this.keys.pending(this.runId));
+    for (const [key, value] of Object.entries(all)) this.pending.set(key, decodePending(value));
+  }
+
+  /** Checks every pending record's outcome once; returns how many settled. */
+  async confirm(store: FingerprintStore): Promise<number> {
+    let settled = 0;
+    const keys = [...this.pending.keys()];
+    for (let i = 0; i < keys.length; i += 1000) {
+      const slice = keys.slice(i, i + 1000);
+      const raws = await this.redis.mget(...slice.map((k) => this.buffer.keys.outcome(k)));
+      const commits: { keyDigest: Buffer; content: Buffer; marketoId: number | null }[] = [];
+      const verdicts: string[] = [];
+      slice.forEach((key, j) => {
+        const raw = raws[j];
+        if (raw === null || raw === undefined) return;
+        const outcome = JSON.parse(raw) as Outcome;
+        const p = this.pending.get(key)!;
+        if (outcome.lastSeq < p.seq) return;
+        const ok = SUCCESS.has(outcome.status);
+        if (ok) commits.push({ keyDigest: p.keyDigest, content: p.content, marketoId: outcome.id });
+        verdicts.push(key, ok ? 'c' : 'f');
+      });
+      if (verdicts.length === 0) continue;
+      // The fingerprint first: a crash between the two steps repeats an idempotent commit.
+      await store.commit(commits, this.stamp);
+      await this.redis.eval(
+        SETTLE,
+        3,
+        this.keys.pending(this.runId),
+        this.keys.run(this.runId),
+        this.keys.failed(this.runId),
+        FAILED_KEPT,
+        ...verdicts,
+      );
+      for (let v = 0; v < verdicts.length; v += 2) this.pending.delete(verdicts[v]!);
+      settled += verdicts.length / 2;
+    }
+    return settled;
+  }
+}

@@ -1,0 +1,88 @@
+import type { Cluster, Redis } from 'ioredis';
+import type { ReconcileKeys } from './reconcile-keys.js';
+
+type RedisLike = Redis | Cluster;
+
+/** What is known of a reconcile set, from its metadata hash. */
+export interface SetMeta {
+  name: string;
+  kind: 'leads' | 'mobjects' | undefined;
+  /** Bucket count and generation of its fingerprint store; 0 buckets before its first run. */
+  buckets: number;
+  generation: number;
+  tracked: number;
+  absent: number;
+  /** Stamp of the last completed run (records not carrying it were absent from that run). */
+  lastStamp: number;
+  lastRun: string | null;
+  /** Epoch ms of the last completed run, or null. */
+  lastSuccessAt: number | null;
+  lastDurationMs: number | null;
+  /** Rows by result over every completed run. */
+  rows: Record<string, number>;
+}
+
+export async function readSetMeta(redis: RedisLike, keys: ReconcileKeys, name: string): Promise<SetMeta> {
+  const h = await redis.hgetall(keys.set(name));
+  const num = (field: string): number => Number(h[field] ?? 0);
+  return {
+    name,
+    kind: h.kind as SetMeta['kind'],
+    buckets: num('buckets'),
+    generation: num('gen'),
+    tracked: num('tracked'),
+    absent: num('absent'),
+    lastStamp: num('lastStamp'),
+    lastRun: h.lastRun ?? null,
+    lastSuccessAt: h.lastSuccessAt ? Number(h.lastSuccessAt) : null,
+    lastDurationMs: h.lastDurationMs ? Number(h.lastDurationMs) : null,
+    rows: Object.fromEntries(
+      Object.entries(h)
+        .filter(([k]) => k.startsWith('rows:'))
+        .map(([k, v]) => [k.slice(5), Number(v)]),
+    ),
+  };
+}
+
+/** Every set's metadata. */
+export async function readAllSets(redis: RedisLike, keys: ReconcileKeys): Promise<SetMeta[]> {
+  const names = (await redis.smembers(keys.sets)).sort();
+  return Promise.all(names.map((n) => readSetMeta(redis, keys, n)));
+}
+
+const TAKE_LOCK = `
+local holder = redis.call('GET', KEYS[1])
+if holder == false or holder == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return ''
+end
+return holder
+`;
+const RELEASE_LOCK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
+/**
+ * Takes or renews a set's lock for run `id` (one run per set at a time: two would stamp and commit
+ * over each other). Returns null when taken, else the run that holds it.
+ */
+export async function takeSetLock(
+  redis: RedisLike,
+  keys: ReconcileKeys,
+  set: string,
+  id: string,
+  ttlMs: number,
+): Promise<string | null> {
+  const holder = (await redis.eval(TAKE_LOCK, 1, keys.lock(set), id, ttlMs)) as string;
+  return holder === '' ? null : holder;
+}
+
+export async function releaseSetLock(
+  redis: RedisLike,
+  keys: ReconcileKeys,
+  set: string,
+  id: string,
+): Promise<void> {
+  await redis.eval(RELEASE_LOCK, 1, keys.lock(set), id);
+}

@@ -1,0 +1,186 @@
+import { createReadStream, statSync } from 'node:fs';
+import { basename, extname } from 'node:path';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { readRecordStream, type FileRecord } from '../producer/file-records.js';
+
+/** Bounds on what a reconcile run reads from outside. */
+export interface SourceLimits {
+  /** Largest source, bytes. */
+  maxBytes: number;
+  /** Longest line, bytes (a line is held whole while it is parsed). */
+  maxLineBytes: number;
+  /** Longest wait for an HTTP(S) source's response headers, ms. */
+  connectTimeoutMs: number;
+}
+
+export const DEFAULT_SOURCE_LIMITS: SourceLimits = {
+  maxBytes: 16 * 1024 ** 3,
+  maxLineBytes: 1024 * 1024,
+  connectTimeoutMs: 30_000,
+};
+
+/**
+ * A source that cannot be read as asked (missing file, HTTP error, over a bound). `permanent` when
+ * retrying cannot help (over a bound, HTTP 4xx): the run fails at once instead of being retried.
+ */
+export class SourceError extends Error {
+  override readonly name = 'SourceError';
+  constructor(
+    message: string,
+    readonly permanent = false,
+  ) {
+    super(message);
+  }
+}
+
+/** An opened source: its records, and what is known of its size and identity. */
+export interface OpenedSource {
+  records: AsyncGenerator<FileRecord>;
+  format: 'csv' | 'ndjson';
+  /** Total bytes, when the file system or Content-Length says. */
+  sizeBytes: number | undefined;
+  /**
+   * What identifies this version of the source (file size and mtime; ETag or Last-Modified), so that a
+   * resumed run can refuse a source that changed under it. Empty when nothing identifies it.
+   */
+  identity: string;
+  /** Bytes and lines read so far (for the row estimate). */
+  readonly counted: { bytes: number; lines: number };
+  close(): void;
+}
+
+/** True for `http://` and `https://` locations. */
+export const isUrl = (location: string): boolean => /^https?:\/\//i.test(location);
+
+/** The format of a location: `.csv` (or a CSV content type) is CSV, anything else NDJSON. */
+function formatOf(location: string, contentType?: string | null): 'csv' | 'ndjson' {
+  const path = isUrl(location) ? new URL(location).pathname : location;
+  if (/\.csv$/i.test(path) || /^text\/csv\b/i.test(contentType ?? '')) return 'csv';
+  return 'ndjson';
+}
+
+/** A set name derived from a location: its file name without extension. */
+export function defaultSetName(location: string): string {
+  if (location === '-') return 'stdin';
+  const path = isUrl(location) ? new URL(location).pathname : location;
+  const name = basename(path, extname(path))
+    .replace(/[^A-Za-z0-9_.-]+/g, '-')
+    .slice(0, 64);
+  return name === '' ? 'export' : name;
+}
+
+/** Counts bytes and lines, and fails the stream past the size or line bound. */
+class Bounds extends Transform {
+  readonly counted = { bytes: 0, lines: 0 };
+  private lineBytes = 0;
+  constructor(
+    private readonly limits: SourceLimits,
+    private readonly label: string,
+  ) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.counted.bytes += chunk.length;
+    if (this.counted.bytes > this.limits.maxBytes)
+      return done(new SourceError(`${this.label}: larger than ${this.limits.maxBytes} bytes`, true));
+    let from = 0;
+    for (;;) {
+      const nl = chunk.indexOf(10, from);
+      if (nl < 0) {
+        this.lineBytes += chunk.length - from;
+        break;
+      }
+      this.lineBytes += nl - from;
+      if (this.lineBytes > this.limits.maxLineBytes) break;
+      this.counted.lines++;
+      this.lineBytes = 0;
+      from = nl + 1;
+    }
+    if (this.lineBytes > this.limits.maxLineBytes)
+      return done(
+        new SourceError(
+          `${this.label}:${this.counted.lines + 1}: line longer than ${this.limits.maxLineBytes} bytes`,
+          true,
+        ),
+      );
+    done(null, chunk);
+  }
+}
+
+/**
+ * Opens a file, an HTTP(S) URL (streamed, never held whole) or standard input (`-`) and reads its
+ * records with the same reader as `mktsync enqueue`.
+ */
+export async function openSource(
+  location: string,
+  kind: 'leads' | 'mobjects',
+  options: { format?: 'csv' | 'ndjson' | undefined; limits?: SourceLimits; stdin?: Readable } = {},
+): Promise<OpenedSource> {
+  const limits = options.limits ?? DEFAULT_SOURCE_LIMITS;
+  let input: Readable;
+  let sizeBytes: number | undefined;
+  let identity = '';
+  let format: 'csv' | 'ndjson';
+  let abort: (() => void) | undefined;
+  if (location === '-') {
+    input = options.stdin ?? process.stdin;
+    format = options.format ?? 'ndjson';
+  } else if (isUrl(location)) {
+    const controller = new AbortController();
+    abort = () => controller.abort();
+    const timer = setTimeout(() => controller.abort(), limits.connectTimeoutMs);
+    let response: Response;
+    try {
+      response = await fetch(location, { signal: controller.signal, redirect: 'follow' });
+    } catch (error) {
+      throw new SourceError(`${location}: cannot fetch (${(error as Error).message})`);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!response.ok || response.body === null) {
+      await response.body?.cancel();
+      throw new SourceError(
+        `${location}: HTTP ${response.status} ${response.statusText}`,
+        response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429,
+      );
+    }
+    const length = Number(response.headers.get('content-length') ?? NaN);
+    if (Number.isFinite(length)) {
+      if (length > limits.maxBytes) {
+        await response.body.cancel();
+        throw new SourceError(`${location}: larger than ${limits.maxBytes} bytes (${length})`, true);
+      }
+      sizeBytes = length;
+    }
+    identity = response.headers.get('etag') ?? response.headers.get('last-modified') ?? '';
+    format = options.format ?? formatOf(location, response.headers.get('content-type'));
+    input = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
+  } else {
+    let stat;
+    try {
+      stat = statSync(location);
+    } catch {
+      throw new SourceError(`${location}: no such file`);
+    }
+    if (!stat.isFile()) throw new SourceError(`${location}: not a file`, true);
+    sizeBytes = stat.size;
+    identity = `${stat.size}:${Math.trunc(stat.mtimeMs)}`;
+    format = options.format ?? formatOf(location);
+    input = createReadStream(location);
+  }
+  const bounds = new Bounds(limits, location);
+  input.on('error', (error) => bounds.destroy(error));
+  const bounded = input.pipe(bounds);
+  return {
+    records: readRecordStream(bounded, kind, format),
+    format,
+    sizeBytes,
+    identity,
+    counted: bounds.counted,
+    close() {
+      abort?.();
+      if (input !== process.stdin) input.destroy();
+      bounds.destroy();
+    },
+  };
+}
