@@ -66,7 +66,7 @@ export const DEFAULT_IDEMPOTENCY_WINDOW_MS = 86_400_000;
 
 /** Options of {@link RedisBuffer}. */
 export interface RedisBufferOptions {
-  /** How long an idempotency key is remembered. @defaultValue one day */
+  /** How long an idempotency key is remembered, in whole milliseconds (at least 1). @defaultValue one day */
   idempotencyWindowMs?: number;
 }
 
@@ -164,7 +164,13 @@ export class RedisBuffer {
     options: RedisBufferOptions = {},
   ) {
     this.keys = bufferKeys(prefix);
-    this.idempotencyWindowMs = options.idempotencyWindowMs ?? DEFAULT_IDEMPOTENCY_WINDOW_MS;
+    const windowMs = options.idempotencyWindowMs ?? DEFAULT_IDEMPOTENCY_WINDOW_MS;
+    // The enqueue script takes a window of 0 as "no change carries a key" and hands the window to PX.
+    if (!Number.isSafeInteger(windowMs) || windowMs < 1)
+      throw new RangeError(
+        `idempotencyWindowMs: must be a whole number of milliseconds, at least 1 (got ${windowMs})`,
+      );
+    this.idempotencyWindowMs = windowMs;
     for (const [name, lua] of Object.entries(SCRIPTS)) {
       if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: 1, lua });
     }

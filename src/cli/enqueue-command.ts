@@ -22,14 +22,14 @@ Options:
 
 Streams the file: valid lines are accepted as they come, invalid ones are reported as
 FILE:LINE: FIELD: REASON. Ends with a JSON summary on stdout ("replayed": accepted lines whose
-idempotency key had already been written, so nothing was written again). Exit 0 when every line was accepted,
-1 when some were rejected, 3 when Redis failed a write: reading stops at once, and the summary says
-through which line everything valid was accepted, the first line not written and the lines whose
-state is unknown (written or not: the connection failed before Redis answered). Uses REDIS_URL,
-MKTSYNC_PREFIX and MKTSYNC_IDEMPOTENCY_WINDOW_S.
+idempotency key had already been written, so nothing was written again). Exit 0 when every line
+was accepted, 1 when some were rejected or Redis could not be reached, 3 when Redis failed a write:
+reading stops at once, and the summary says through which line everything valid was accepted, the
+first line not written and the lines whose state is unknown (written or not: the connection failed
+before Redis answered). Uses REDIS_URL, MKTSYNC_PREFIX and MKTSYNC_IDEMPOTENCY_WINDOW_S.
 `;
 
-/** Exit status when Redis failed a write (or could not be reached) and the import stopped. */
+/** Exit status when Redis failed a write and the import stopped (unreachable at the start is 1). */
 const STOPPED = 3;
 
 /** Lines of one failed write: [first, last] and whether they were certainly not written. */
@@ -67,6 +67,8 @@ export async function enqueueCommand(argv: string[], env: NodeJS.ProcessEnv): Pr
   const keyProblem = idempotencyPrefix === undefined ? undefined : headerKeyProblem(idempotencyPrefix);
   if (keyProblem) throw new UsageError(`--idempotency-key ${keyProblem}`);
   const settings = readCommonRedis(env);
+  // Read before connecting: a bad setting is the user's to fix, not a Redis failure.
+  const idempotencyWindowSec = readIdempotencyWindowSec(env);
   const started = Date.now();
   const summary = (fields: Record<string, unknown>): void => {
     process.stdout.write(
@@ -78,7 +80,7 @@ export async function enqueueCommand(argv: string[], env: NodeJS.ProcessEnv): Pr
     producer = await createProducer({
       ...redisTarget(settings),
       prefix: settings.prefix,
-      idempotencyWindowSec: readIdempotencyWindowSec(env),
+      idempotencyWindowSec,
     });
   } catch (error) {
     // Nothing was read: the summary says so on stdout, and the error ends the command as every

@@ -37,19 +37,32 @@ export function drawLatency(latency: LatencyConfig | null, random: Random): numb
   return latency.medianMs * Math.exp(sigma * random.normal());
 }
 
-/**
- * The transport-level misbehaviour chosen for one call, decided before the call is read. The
- * `apply-then-*` effects of `failNext` are listed so that the type holds every `failNext` effect; each
- * transport's handler acts on them after applying the call.
- */
-export type TransportMischief =
-  'reset' | 'hang' | 502 | 503 | 'apply-then-reset' | 'apply-then-hang' | 'apply-then-late' | undefined;
+/** The transport-level misbehaviour chosen for one call, decided before the call is read. */
+export type TransportMischief = 'reset' | 'hang' | 502 | 503 | undefined;
 
-export function chooseMischief(faults: FaultsConfig, random: Random, counter: number): TransportMischief {
+function chooseMischief(faults: FaultsConfig, random: Random, counter: number): TransportMischief {
   if (random.chance(faults.resetRate)) return 'reset';
   if (random.chance(faults.hangRate)) return 'hang';
   if (random.chance(faults.httpErrorRate)) return counter % 2 === 0 ? 502 : 503;
   return undefined;
+}
+
+/**
+ * The misbehaviour of one call, SOAP or REST, before it is read: a `failNext` of hang, reset, 502 or 503
+ * (counted down here), else one drawn at the configured rates.
+ */
+export function takeMischief(faults: FaultsConfig, random: Random, counter: number): TransportMischief {
+  const drawn = chooseMischief(faults, random, counter);
+  const next = faults.failNext;
+  if (
+    next &&
+    next.calls > 0 &&
+    (next.effect === 'hang' || next.effect === 'reset' || next.effect === 502 || next.effect === 503)
+  ) {
+    next.calls--;
+    return next.effect;
+  }
+  return drawn;
 }
 
 function leadMatches(rule: RecordRule, lead: ReceivedLead): boolean {

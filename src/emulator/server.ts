@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseW3cTimestamp, signRequest } from '../soap/signature.js';
-import { CallLog, type CallLogEntry } from './call-log.js';
+import { CallLog } from './call-log.js';
 import {
   EmulatorConfigError,
   parseEmulatorConfig,
@@ -12,20 +12,15 @@ import {
   type EmulatorConfigInput,
 } from './config.js';
 import { EmulatorFault } from './fault.js';
-import {
-  applyRecordRules,
-  chooseLostAnswer,
-  chooseMischief,
-  drawLatency,
-  Random,
-  type LostAnswer,
-} from './fault-injection.js';
+import { applyRecordRules, chooseLostAnswer, drawLatency, Random, takeMischief } from './fault-injection.js';
 import { LeadStore } from './lead-store.js';
 import { Limits } from './limits.js';
 import { MObjectStore } from './mobject-store.js';
 import { renderFault, renderLeadResults, renderMObjectResults } from './render.js';
 import { readRequest, type ReceivedAuth, type ReceivedRequest } from './request-reader.js';
+import { dropUnread, loseAnswer } from './lost-answer.js';
 import { createRestMode } from './rest/rest-mode.js';
+import { BodyTooLarge, readBoundedBody } from './request-body.js';
 import { DEFAULT_SEED, STANDARD_LEAD_FIELDS, type Seed } from './seed.js';
 import { renderWsdl } from './wsdl.js';
 
@@ -72,27 +67,6 @@ const SOAP_PATH = /^\/soap\/mktows\/([A-Za-z0-9_.]+)\/?$/;
 const MAX_SOAP_BYTES = 32 * 1024 * 1024;
 const MAX_JSON_BYTES = 4 * 1024 * 1024;
 const SAFE_HOST = /^[A-Za-z0-9.\-:[\]]+$/;
-
-class BodyTooLarge extends Error {}
-
-function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new BodyTooLarge(`body larger than ${limit} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
 
 function sendJson(res: http.ServerResponse, status: number, value: unknown): void {
   const body = JSON.stringify(value);
@@ -218,58 +192,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     return renderMObjectResults(mobjects.sync(request.mobjects, request.mobjectOperation, verdict.failures));
   };
 
-  /** The call was applied; its answer is now lost the chosen way (the call log says which). */
-  const loseAnswer = (
-    lost: LostAnswer,
-    entry: CallLogEntry,
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    answer: string,
-  ): void => {
-    if (lost === 'apply-then-reset') {
-      calls.finish(entry, 'applied-reset');
-      req.socket.destroy();
-    } else if (lost === 'apply-then-hang') {
-      // Never answered: the client's response timeout ends it; close() ends the connection.
-      calls.finish(entry, 'applied-hang');
-    } else {
-      const timer = setTimeout(() => {
-        calls.finish(entry, 'applied-late');
-        if (!res.destroyed) sendXml(res, 200, answer);
-      }, config.faults.lateAnswerMs);
-      res.once('close', () => {
-        if (entry.status === 'pending') calls.finish(entry, 'applied-late');
-        clearTimeout(timer);
-      });
-    }
-  };
-
   const handleSoap = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const entry = calls.start('unknown');
-    let mischief = chooseMischief(config.faults, random, entry.seq);
-    const next = config.faults.failNext;
-    if (
-      next &&
-      next.calls > 0 &&
-      (next.effect === 'hang' || next.effect === 'reset' || next.effect === 502 || next.effect === 503)
-    ) {
-      next.calls--;
-      mischief = next.effect;
-    }
-    if (mischief === 'reset') {
-      calls.finish(entry, 'reset');
-      req.socket.destroy();
-      return;
-    }
-    if (mischief === 'hang') {
-      // Never answered: the client's response timeout must end it. close() ends these connections.
-      calls.finish(entry, 'hang');
-      req.resume();
-      return;
-    }
+    const mischief = takeMischief(config.faults, random, entry.seq);
+    if (dropUnread(mischief, { calls, entry, req })) return;
     let raw: Buffer;
     try {
-      raw = await readBody(req, MAX_SOAP_BYTES);
+      raw = await readBoundedBody(req, MAX_SOAP_BYTES);
     } catch (error) {
       calls.finish(entry, 'rejected');
       if (error instanceof BodyTooLarge)
@@ -333,7 +262,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       if (lost === undefined) {
         calls.finish(entry, 'ok');
         sendXml(res, 200, answer);
-      } else loseAnswer(lost, entry, req, res, answer);
+      } else
+        loseAnswer(
+          lost,
+          { calls, entry, req, res },
+          { afterMs: config.faults.lateAnswerMs, answer: () => sendXml(res, 200, answer) },
+        );
     } catch (error) {
       if (!(error instanceof EmulatorFault)) throw error;
       calls.finish(entry, 'fault', error.code);
@@ -384,7 +318,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       case 'POST /_emulator/config': {
         let patch: unknown;
         try {
-          patch = JSON.parse((await readBody(req, MAX_JSON_BYTES)).toString('utf8'));
+          patch = JSON.parse((await readBoundedBody(req, MAX_JSON_BYTES)).toString('utf8'));
         } catch (error) {
           return sendJson(res, 400, {
             error: `body: ${error instanceof BodyTooLarge ? error.message : 'not valid JSON'}`,

@@ -4,7 +4,8 @@
  */
 export type BodyFormat = 'json' | 'ndjson' | 'auto';
 
-const NDJSON = /^application\/(x-)?(ndjson|jsonl|jsonlines|json-seq)$/;
+// Not application/json-seq: its records start with RS (0x1E), which no JSON parser reads.
+const NDJSON = /^application\/(x-)?(ndjson|jsonl|jsonlines)$/;
 const JSON_TYPE = /^application\/([a-z0-9.+-]+\+)?json$/;
 
 /** The format a Content-Type header declares, or a reason to answer 415. */

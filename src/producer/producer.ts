@@ -28,7 +28,8 @@ export interface ProducerOptions extends RedisTarget {
    */
   chunkSize?: number;
   /**
-   * How long an idempotency key is remembered (`MKTSYNC_IDEMPOTENCY_WINDOW_S` for the commands).
+   * How long an idempotency key is remembered (`MKTSYNC_IDEMPOTENCY_WINDOW_S` for the commands), in
+   * seconds of at least 0.001, rounded to milliseconds.
    * @defaultValue 86400 (one day)
    */
   idempotencyWindowSec?: number;
@@ -104,11 +105,16 @@ export interface Producer {
 
 /** Creates a producer. See {@link ProducerOptions}. */
 export async function createProducer(options: ProducerOptions = {}): Promise<Producer> {
+  const windowSec = options.idempotencyWindowSec ?? 86_400;
+  if (!(windowSec >= 0.001) || !Number.isFinite(windowSec))
+    throw new RangeError(
+      `idempotencyWindowSec: must be a number of seconds of at least 0.001 (got ${windowSec})`,
+    );
   const owned = options.redis === undefined;
   const redis = options.redis ?? connectRedis(options, 'producer');
   if (owned) await waitReady(redis);
   const buffer = new RedisBuffer(redis, options.prefix ?? 'mktsync', {
-    idempotencyWindowMs: (options.idempotencyWindowSec ?? 86_400) * 1000,
+    idempotencyWindowMs: Math.round(windowSec * 1000),
   });
   const chunkSize = options.chunkSize ?? 100;
 

@@ -118,7 +118,11 @@ describe('a bad field mapping', () => {
     expect(await p.producer.getOutcome('L:em:m2%40example.com')).toMatchObject({ status: 'CREATED' });
   }, 120_000);
 
-  it('when the budget is spent, the undecided records go back with an attempt burnt instead of holding the batch, and are isolated later', async () => {
+  /**
+   * 300 leads, those at `poison` faulting any call they are in with 20110 (a fault naming no field);
+   * returns the batches one dispatch loop made, once every record is settled.
+   */
+  async function sendWithPoison(poison: ReadonlySet<number>, env: Record<string, string> = {}) {
     p = await startPipeline({
       faults: {
         recordRules: [
@@ -131,7 +135,6 @@ describe('a bad field mapping', () => {
         ],
       },
     });
-    const poison = new Set([137]);
     await p.producer.enqueueLeads(
       leads(
         300,
@@ -139,14 +142,19 @@ describe('a bad field mapping', () => {
         (i) => ({ City: poison.has(i) ? 'poison' : `c${i}` }),
       ),
     );
-    const batches = await startRecordingWorker({ MKTSYNC_SPLIT_CALL_BUDGET: '6' });
+    const batches = await startRecordingWorker(env);
     await p.drained(120_000);
+    return batches;
+  }
+
+  /** No batch spent more than `budget` split calls; some records went back; every record settled right. */
+  async function expectIsolatedWithin(batches: BatchSeen[], budget: number, poison: ReadonlySet<number>) {
     const perBatch = batches.map((b) => b.calls);
-    expect(Math.max(...perBatch), `calls per batch: ${perBatch.join(',')}`).toBeLessThanOrEqual(1 + 6);
+    expect(Math.max(...perBatch), `calls per batch: ${perBatch.join(',')}`).toBeLessThanOrEqual(1 + budget);
     const handedBack = batches.flatMap((b) => b.retries).filter((r) => r.category === 'split-budget');
     expect(handedBack.length).toBeGreaterThan(0);
     // Every healthy record got through, every bad one is dead-lettered with Marketo's code.
-    expect(p.f.emulator.leads.size).toBe(299);
+    expect(p.f.emulator.leads.size).toBe(300 - poison.size);
     const dead = await p.producer.buffer.deadLetters();
     expect(dead.map((d) => d.key).sort()).toEqual([...poison].map((i) => `L:em:s${i}%40example.com`).sort());
     for (const d of dead) expect(d.code).toBe(20110);
@@ -154,44 +162,18 @@ describe('a bad field mapping', () => {
       Array.from({ length: 300 }, (_, i) => p.producer.getOutcome(`L:em:s${i}%40example.com`)),
     );
     expect(Math.max(...outcomes.map((o) => o!.attempt))).toBeGreaterThan(1);
+  }
+
+  it('when the budget is spent, the undecided records go back with an attempt burnt instead of holding the batch, and are isolated later', async () => {
+    const poison = new Set([137]);
+    const batches = await sendWithPoison(poison, { MKTSYNC_SPLIT_CALL_BUDGET: '6' });
+    await expectIsolatedWithin(batches, 6, poison);
   }, 120_000);
 
   it('eight bad records that no fault names: every batch stays within the default budget and every healthy record gets through', async () => {
-    p = await startPipeline({
-      faults: {
-        recordRules: [
-          {
-            match: { attribute: { name: 'City', value: 'poison' } },
-            effect: 'fault',
-            code: 20110,
-            message: 'Bad parameter',
-          },
-        ],
-      },
-    });
     const poison = new Set([5, 40, 77, 120, 160, 199, 240, 281]);
-    await p.producer.enqueueLeads(
-      leads(
-        300,
-        (i) => `s${i}@example.com`,
-        (i) => ({ City: poison.has(i) ? 'poison' : `c${i}` }),
-      ),
-    );
-    const batches = await startRecordingWorker();
-    await p.drained(120_000);
-    const perBatch = batches.map((b) => b.calls);
-    expect(Math.max(...perBatch), `calls per batch: ${perBatch.join(',')}`).toBeLessThanOrEqual(1 + 20);
-    const handedBack = batches.flatMap((b) => b.retries).filter((r) => r.category === 'split-budget');
-    expect(handedBack.length).toBeGreaterThan(0);
-    // Every healthy record got through, every bad one is dead-lettered with Marketo's code.
-    expect(p.f.emulator.leads.size).toBe(292);
-    const dead = await p.producer.buffer.deadLetters();
-    expect(dead.map((d) => d.key).sort()).toEqual([...poison].map((i) => `L:em:s${i}%40example.com`).sort());
-    for (const d of dead) expect(d.code).toBe(20110);
-    const outcomes = await Promise.all(
-      Array.from({ length: 300 }, (_, i) => p.producer.getOutcome(`L:em:s${i}%40example.com`)),
-    );
-    expect(Math.max(...outcomes.map((o) => o!.attempt))).toBeGreaterThan(1);
+    const batches = await sendWithPoison(poison);
+    await expectIsolatedWithin(batches, 20, poison);
   }, 120_000);
 
   it('the refused field is counted per field in /metrics, its label set bounded', async () => {

@@ -107,3 +107,18 @@ describe('mktsync enqueue --idempotency-key', () => {
     admin.disconnect();
   });
 });
+
+describe('mktsync enqueue with a bad setting', () => {
+  it('names the setting and exits 2 without blaming Redis', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mktsync-enqueue-'));
+    const path = join(dir, 'leads.ndjson');
+    writeFileSync(path, `${JSON.stringify({ Email: 'a@example.com' })}\n`);
+    const env = { REDIS_URL: server.url, MKTSYNC_PREFIX: 'setting', MKTSYNC_IDEMPOTENCY_WINDOW_S: '0' };
+    const run = await runCli(['enqueue', '--leads', path, '--quiet'], env);
+    rmSync(dir, { recursive: true, force: true });
+    expect(run.stderr).toMatch(/^mktsync: MKTSYNC_IDEMPOTENCY_WINDOW_S /);
+    expect(run.stderr).not.toContain('Redis');
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+  });
+});

@@ -203,15 +203,15 @@ describe('Idempotency-Key', () => {
   });
 
   it('answers 503 "unknown" when Redis dies after the write was sent, telling to resend with the same key', async () => {
-    const redis = await startRedisServer(['--enable-debug-command', 'yes']);
+    const redis = await startRedisServer();
     await start({ url: redis.url });
     const admin = new Redis(redis.url);
     admin.on('error', () => {});
-    // Redis is busy for a second, so the body's write is sent and waits; then Redis dies unanswering.
-    void admin.call('DEBUG', 'SLEEP', '1').catch(() => {});
-    await new Promise((r) => setTimeout(r, 100));
+    // Redis holds writes, so the body's write is sent and waits; once Redis has it, Redis dies unanswering.
+    await admin.call('CLIENT', 'PAUSE', '30000', 'WRITE');
     const answer = post('[{"Email":"a@example.com","dedupEnabled":false}]', { 'Idempotency-Key': 'k-1' });
-    await new Promise((r) => setTimeout(r, 300));
+    while (!/blocked_clients:[1-9]/.test(await admin.info('clients')))
+      await new Promise((r) => setTimeout(r, 10));
     redis.process.kill('SIGKILL');
     const { status, retryAfter, body } = await answer;
     admin.disconnect();

@@ -222,8 +222,7 @@ describe('REST fault injection', () => {
 
   it('applies a call, then loses its answer: reset, hang, or an answer that comes late', async () => {
     f = await startRestFixture({
-      faults: { failNext: { calls: 1, effect: 'apply-then-reset' } },
-      rest: { lateAnswerMs: 200 },
+      faults: { failNext: { calls: 1, effect: 'apply-then-reset' }, lateAnswerMs: 200 },
     });
     const token = await f.token();
     await expect(
@@ -231,20 +230,36 @@ describe('REST fault injection', () => {
     ).rejects.toThrow();
     expect(f.emulator.leads.all().map((l) => l.Email)).toEqual(['ar@example.com']);
     f.emulator.configure({ faults: { failNext: { calls: 1, effect: 'apply-then-hang' } } });
+    const abort = new AbortController();
     const hung = fetch(`${f.emulator.restEndpoint}/rest/v1/leads.json`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
       body: JSON.stringify({ input: [{ email: 'ah@example.com' }] }),
-      signal: AbortSignal.timeout(300),
+      signal: abort.signal,
     });
+    // Give up only once the call was applied, however long the machine takes to get there.
+    while (!f.emulator.calls.since().some((c) => c.status === 'applied-hang'))
+      await new Promise((r) => setTimeout(r, 10));
+    abort.abort();
     await expect(hung).rejects.toThrow();
     expect(f.emulator.leads.all().map((l) => l.Email)).toEqual(['ar@example.com', 'ah@example.com']);
     f.emulator.configure({ faults: { failNext: { calls: 1, effect: 'apply-then-late' } } });
     const late = await f.call('POST', '/rest/v1/leads.json', { ...leadBody('al@example.com'), token });
     expect(late.body).toMatchObject({ success: true, result: [{ status: 'created' }] });
     const log = await apiCalls();
-    expect(log.map((c) => c.status)).toEqual(['apply-then-reset', 'apply-then-hang', 'apply-then-late']);
+    // The same statuses as SOAP calls whose answer was lost.
+    expect(log.map((c) => c.status)).toEqual(['applied-reset', 'applied-hang', 'applied-late']);
     // The late answer was written after the call had been applied and logged.
     expect(await stats()).toMatchObject({ activeCalls: 0 });
+  });
+
+  it('applies a share of calls, then resets them (faults.applyThenResetRate), as for SOAP', async () => {
+    f = await startRestFixture({ faults: { applyThenResetRate: 1 } });
+    const token = await f.token();
+    await expect(
+      f.call('POST', '/rest/v1/leads.json', { ...leadBody('rr@example.com'), token }),
+    ).rejects.toThrow();
+    expect(f.emulator.leads.all().map((l) => l.Email)).toEqual(['rr@example.com']);
+    expect((await apiCalls()).map((c) => c.status)).toEqual(['applied-reset']);
   });
 });

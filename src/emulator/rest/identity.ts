@@ -2,7 +2,8 @@ import { timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
 import type { CallLog } from '../call-log.js';
 import type { RestConfig } from './rest-config.js';
-import { BodyTooLarge, readBoundedBody, sendGatewayPage, sendRestJson } from './rest-http.js';
+import { BodyTooLarge, readBoundedBody } from '../request-body.js';
+import { sendGatewayPage, sendRestJson } from './rest-http.js';
 import type { TokenStore } from './token-store.js';
 
 /**
@@ -65,8 +66,12 @@ export async function handleIdentity(
     try {
       body = await readBoundedBody(req, MAX_IDENTITY_BODY);
     } catch (error) {
-      finish('rejected', 413);
-      if (error instanceof BodyTooLarge) return sendGatewayPage(res, 413);
+      if (error instanceof BodyTooLarge) {
+        finish('http-413', 413);
+        return sendGatewayPage(res, 413);
+      }
+      // The body never arrived whole (the client went away): nothing was answered.
+      calls.finish(entry, 'rejected');
       req.socket.destroy();
       return;
     }

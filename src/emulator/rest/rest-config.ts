@@ -47,8 +47,6 @@ export const restConfigSchema = z.strictObject({
   opportunityNameRequired: z.boolean().default(true),
   /** The codes `faults.transientFaultRate` answers REST calls with, in turn. */
   transientCodes: z.array(transientCode).min(1).default([604, 608, 611, 713]),
-  /** `failNext` effect `apply-then-late`: the answer comes this many ms after the call was applied. */
-  lateAnswerMs: z.number().int().min(0).default(120_000),
   faults: z
     .strictObject({
       /** The next `calls` REST API calls (identity excluded) are answered `success:false` with `code`. */

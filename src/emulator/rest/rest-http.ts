@@ -1,36 +1,6 @@
 import type http from 'node:http';
 
-/** Small HTTP helpers of the REST mode: bounded bodies and the answers Marketo's gateway gives. */
-
-export class BodyTooLarge extends Error {
-  override readonly name = 'BodyTooLarge';
-}
-
-/** Reads a body up to `limit` bytes; a declared or actual size above it is {@link BodyTooLarge}. */
-export function readBoundedBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? '0');
-    if (declared > limit) {
-      req.resume();
-      reject(new BodyTooLarge(`body of ${declared} bytes is larger than ${limit} bytes`));
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new BodyTooLarge(`body larger than ${limit} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
+/** Small HTTP helpers of the REST mode: the answers Marketo's API and its gateway give. */
 
 export function sendRestJson(res: http.ServerResponse, status: number, value: unknown): void {
   if (res.destroyed || res.headersSent) return;

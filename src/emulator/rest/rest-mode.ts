@@ -2,15 +2,17 @@ import type http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CallLog } from '../call-log.js';
 import type { EmulatorConfig } from '../config.js';
-import { chooseMischief, drawLatency, type Random } from '../fault-injection.js';
+import { chooseLostAnswer, drawLatency, takeMischief, type Random } from '../fault-injection.js';
 import type { LeadStore } from '../lead-store.js';
+import { dropUnread, loseAnswer } from '../lost-answer.js';
 import type { Limits } from '../limits.js';
 import type { MObjectStore } from '../mobject-store.js';
 import { handleIdentity } from './identity.js';
 import { LeadFieldCatalogue } from './lead-fields.js';
 import { failureBody, RestCallError, UNCOUNTED_CODES } from './rest-answer.js';
 import { executeRest, readRestRequest } from './rest-dispatch.js';
-import { BodyTooLarge, bearerToken, readBoundedBody, sendGatewayPage, sendRestJson } from './rest-http.js';
+import { BodyTooLarge, readBoundedBody } from '../request-body.js';
+import { bearerToken, sendGatewayPage, sendRestJson } from './rest-http.js';
 import { matchRestRoute } from './rest-routes.js';
 import { TokenStore } from './token-store.js';
 
@@ -42,9 +44,6 @@ export interface RestMode {
   expireToken(): boolean;
   usage(): { tokenRequests: number; tokensIssued: number; tokenValid: boolean };
 }
-
-type ApplyThen = 'apply-then-reset' | 'apply-then-hang' | 'apply-then-late';
-const APPLY_THEN: readonly string[] = ['apply-then-reset', 'apply-then-hang', 'apply-then-late'];
 
 /** Marketo's REST codes for the limit faults the shared limits machinery names in SOAP terms. */
 function limitCode(soapCode: number): number {
@@ -82,27 +81,8 @@ export function createRestMode(deps: RestModeDeps): RestMode {
     const entry = calls.start(typeof matched === 'string' ? 'unknown' : matched.operation, 'rest');
     if (typeof matched !== 'string' && matched.programId !== undefined) entry.programId = matched.programId;
 
-    let mischief = chooseMischief(config.faults, deps.random(), entry.seq);
-    const next = config.faults.failNext;
-    if (
-      next &&
-      next.calls > 0 &&
-      (next.effect === 'hang' || next.effect === 'reset' || next.effect === 502 || next.effect === 503)
-    ) {
-      next.calls--;
-      mischief = next.effect;
-    }
-    if (mischief === 'reset') {
-      calls.finish(entry, 'reset');
-      req.socket.destroy();
-      return;
-    }
-    if (mischief === 'hang') {
-      // Never answered: the client's response timeout must end it; close() ends these connections.
-      calls.finish(entry, 'hang');
-      req.resume();
-      return;
-    }
+    const mischief = takeMischief(config.faults, deps.random(), entry.seq);
+    if (dropUnread(mischief, { calls, entry, req })) return;
     let raw: Buffer;
     try {
       raw = await readBoundedBody(req, rest.maxBodyBytes);
@@ -175,28 +155,20 @@ export function createRestMode(deps: RestModeDeps): RestMode {
       }
       if (deps.random().chance(config.faults.transientFaultRate))
         throw new RestCallError(rest.transientCodes[transientCounter++ % rest.transientCodes.length]!);
-      let applyThen: ApplyThen | undefined;
-      const lose = config.faults.failNext;
-      if (lose && lose.calls > 0 && APPLY_THEN.includes(String(lose.effect))) {
-        lose.calls--;
-        applyThen = lose.effect as ApplyThen;
-      }
       const answer = executeRest(matched, request, { config, leads, mobjects, fields: fields() });
-      if (applyThen === 'apply-then-reset') {
-        calls.finish(entry, applyThen);
-        req.socket.destroy();
-        return;
-      }
-      if (applyThen === 'apply-then-hang') {
-        calls.finish(entry, applyThen);
-        return;
-      }
-      if (applyThen === 'apply-then-late') {
-        admission.release();
-        calls.finish(entry, applyThen);
-        await sleep(rest.lateAnswerMs, undefined, { ref: false });
-        entry.httpStatus = 200;
-        sendRestJson(res, 200, answer);
+      const lost = chooseLostAnswer(config.faults, deps.random());
+      if (lost !== undefined) {
+        loseAnswer(
+          lost,
+          { calls, entry, req, res },
+          {
+            afterMs: config.faults.lateAnswerMs,
+            answer: () => {
+              entry.httpStatus = 200;
+              sendRestJson(res, 200, answer);
+            },
+          },
+        );
         return;
       }
       entry.httpStatus = 200;
