@@ -11,7 +11,7 @@ import { SYNC_OPERATIONS } from '../soap/types.js';
 import type { BufferedChange } from '../buffer/buffer.js';
 import { fastLeadChange } from './fast-lead.js';
 import { idempotencyKeySchema } from './idempotency-key.js';
-import { leadKey, mobjectKey } from './record-keys.js';
+import { leadGroupName, leadKey, mobjectKey } from './record-keys.js';
 
 export { leadKey, mobjectKey };
 
@@ -62,7 +62,7 @@ export function bufferedLead(lead: z.output<typeof leadChangeSchema>): BufferedC
   if (lead.Email !== undefined) data.Email = lead.Email;
   if (lead.ForeignSysPersonId !== undefined) data.ForeignSysPersonId = lead.ForeignSysPersonId;
   if (lead.ForeignSysType !== undefined) data.ForeignSysType = lead.ForeignSysType;
-  const group: BatchGroup = lead.dedupEnabled === false ? 'L0' : 'L';
+  const group: BatchGroup = leadGroupName(data, lead.dedupEnabled);
   const change: BufferedChange = { key: leadKey(lead), group, data };
   if (lead.idempotencyKey !== undefined) change.idempotencyKey = lead.idempotencyKey;
   return change;
@@ -81,7 +81,11 @@ export function bufferedMObject(change: z.output<typeof mobjectChangeSchema>): B
     }));
   }
   if (change.associations !== undefined) data.associations = change.associations;
-  const buffered: BufferedChange = { key: mobjectKey(change), group: `O:${change.operation}`, data };
+  const buffered: BufferedChange = {
+    key: mobjectKey(change),
+    group: `O:${change.type}:${change.operation}`,
+    data,
+  };
   if (change.idempotencyKey !== undefined) buffered.idempotencyKey = change.idempotencyKey;
   return buffered;
 }

@@ -43,6 +43,12 @@ export interface RestTransportOptions extends RestHttpOptions {
   renewAheadMs?: number;
   /** Caching of Describe. */
   describe?: FieldCatalogOptions;
+  /**
+   * Awaited before each Describe request, which counts against Marketo's rate limit and daily quota
+   * like any call: a worker takes a token of its shared rate limiter here. Not called for Identity
+   * requests (they cost no quota) nor for the requests of `send()`, whose caller admitted them.
+   */
+  admitDescribe?: () => Promise<void>;
 }
 
 /** What one HTTP request did, for metrics and logs. */
@@ -94,7 +100,11 @@ export class RestTransport implements Transport {
       tokenPath: `${identity.pathname.replace(/\/+$/, '')}/oauth/token`,
       ...(options.renewAheadMs !== undefined ? { renewAheadMs: options.renewAheadMs } : {}),
     });
-    this.#catalog = new FieldCatalog((path) => this.#exchange('GET', path, undefined, 0), options.describe);
+    const admit = options.admitDescribe;
+    this.#catalog = new FieldCatalog(async (path) => {
+      if (admit) await admit();
+      return this.#exchange('GET', path, undefined, 0);
+    }, options.describe);
     this.#foreignIdField = options.foreignIdField;
     this.#partitionName = options.partitionName;
     this.#maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;

@@ -96,3 +96,23 @@ export async function startPipeline(
     },
   };
 }
+
+/**
+ * The fewest calls that can carry the records waiting per group: each group's count over the largest
+ * call of the transport (SOAP: 300 leads, 100 objects; REST: 300 leads, opportunities or roles, one
+ * program per call).
+ */
+export function minimumCalls(waiting: Record<string, number>, transport: 'soap' | 'rest'): number {
+  let calls = 0;
+  for (const [group, count] of Object.entries(waiting)) {
+    const max = group.startsWith('L')
+      ? 300
+      : transport === 'rest'
+        ? group.startsWith('O:Program:')
+          ? 1
+          : 300
+        : 100;
+    calls += Math.ceil(count / max);
+  }
+  return calls;
+}
