@@ -437,3 +437,16 @@ export function readRestSettings(env: Env): RestSettings {
   if (partition) settings.partitionName = partition;
   return Object.freeze(settings);
 }
+
+/**
+ * What producers (`mktsync ingest`, `mktsync enqueue`) must know of the workers' transport to refuse at
+ * intake what it cannot express: `MARKETO_TRANSPORT` and `MARKETO_REST_FOREIGN_ID_FIELD`.
+ */
+export function readIntakeSettings(env: Env): {
+  transport: MarketoTransportKind;
+  restForeignIdField?: string;
+} {
+  const transport = readTransportKind(env);
+  const field = env.MARKETO_REST_FOREIGN_ID_FIELD?.trim();
+  return { transport, ...(transport === 'rest' && field ? { restForeignIdField: field } : {}) };
+}
