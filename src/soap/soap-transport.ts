@@ -29,6 +29,8 @@ export const SOAP_MAX_LEADS = 300;
 export const SOAP_MAX_MOBJECTS = 100;
 /** How long to hold off after 20024 (too many calls at once): a call in flight ends within seconds. */
 export const SOAP_CONCURRENCY_PAUSE_MS = 1_000;
+/** How long to hold off after 20023: Marketo's rate window (100 calls per 20 s). */
+export const SOAP_RATE_WINDOW_MS = 20_000;
 
 const RECORD_CODE = /^(\d{5})\b/;
 
@@ -123,6 +125,7 @@ export function soapCallError(error: SoapError, signal?: AbortSignal): MarketoCa
       code,
       applied: appliedOf(error),
       ...(code === '20024' ? { retryAfterMs: SOAP_CONCURRENCY_PAUSE_MS } : {}),
+      ...(code === '20023' ? { retryAfterMs: SOAP_RATE_WINDOW_MS } : {}),
       ...(fields.length > 0 ? { field: fields[0]!, fields } : {}),
       ...(httpStatus !== undefined ? { httpStatus } : {}),
     },
