@@ -170,6 +170,7 @@ describe.each(TRANSPORTS)(
       p = await startPipeline(
         {
           callLogSize: 50_000,
+          rest: STREAM_REST,
           faults: { transientFaultRate: 0.1, hangRate: 0.03, latency: { minMs: 0, maxMs: 20 } },
         },
         {},
