@@ -150,7 +150,7 @@ export class RestTransport implements Transport {
     signal?: AbortSignal,
   ): Promise<RecordResult[]> {
     const names = new Set(leads.flatMap((l) => Object.keys(l.attributes)));
-    const fields = await this.#catalog.tableFor('lead', names, signal);
+    const fields = await notSentIfFails(this.#catalog.tableFor('lead', names, signal));
     const options = this.#foreignIdField ? { foreignIdField: this.#foreignIdField } : {};
     const mapped = leads.map((lead) => restLead(lead, group, fields, options));
     const shape = leadCallShape(group, this.#foreignIdField);
@@ -167,7 +167,7 @@ export class RestTransport implements Transport {
     signal?: AbortSignal,
   ): Promise<RecordResult[]> {
     const names = new Set(objects.flatMap((o) => Object.keys(o.attributes ?? {})));
-    const fields = await this.#catalog.tableFor(type, names, signal);
+    const fields = await notSentIfFails(this.#catalog.tableFor(type, names, signal));
     const mapped = objects.map((o) => restObject(o, type, group.operation, fields));
     const envelope = { action: OBJECT_ACTIONS[group.operation], dedupeBy: 'dedupeFields' };
     return this.#sendJson(OBJECT_PATHS[type], envelope, mapped, objectResults, signal);
@@ -319,6 +319,27 @@ export class RestTransport implements Transport {
 
   #report(report: RestAttemptReport): void {
     for (const observer of this.#observers) observer(report);
+  }
+}
+
+/**
+ * A Describe request that failed (whatever its own answer) means the records' request never left: it
+ * cannot have applied them, so a create among them may be sent again.
+ */
+async function notSentIfFails<T>(describe: Promise<T>): Promise<T> {
+  try {
+    return await describe;
+  } catch (error) {
+    if (!(error instanceof MarketoCallError) || error.applied === 'not-sent') throw error;
+    throw new MarketoCallError(
+      `the records were not sent: Describe failed first (${error.message})`,
+      {
+        ...error.details(),
+        category: error.category === 'indeterminate' ? 'transient' : error.category,
+        applied: 'not-sent',
+      },
+      { cause: error },
+    );
   }
 }
 

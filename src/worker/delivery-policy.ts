@@ -79,9 +79,14 @@ export function deliveryKind(group: TransportGroup, data: StoredChange): Deliver
   return object.externalKey !== undefined || object.id !== undefined ? 'checked-create' : 'create';
 }
 
-/** The row of {@link FAILURE_ACTIONS} a failure takes: a call that may have been applied is indeterminate. */
+/**
+ * The row of {@link FAILURE_ACTIONS} a failure takes: `applied` decides between the rows of doubt. A
+ * call that may have been applied is indeterminate whatever its category; one known not to have been
+ * applied is never indeterminate (it is transient).
+ */
 export function policyRow(category: CallErrorCategory, applied: CallApplied): CallErrorCategory {
-  return applied === 'indeterminate' ? 'indeterminate' : category;
+  if (applied === 'indeterminate') return 'indeterminate';
+  return category === 'indeterminate' ? 'transient' : category;
 }
 
 /**

@@ -243,7 +243,7 @@ describe('REST fault injection', () => {
     const late = await f.call('POST', '/rest/v1/leads.json', { ...leadBody('al@example.com'), token });
     expect(late.body).toMatchObject({ success: true, result: [{ status: 'created' }] });
     const log = await apiCalls();
-    expect(log.map((c) => c.status)).toEqual(['apply-then-reset', 'apply-then-hang', 'apply-then-late']);
+    expect(log.map((c) => c.status)).toEqual(['applied-reset', 'applied-hang', 'applied-late']);
     // The late answer was written after the call had been applied and logged.
     expect(await stats()).toMatchObject({ activeCalls: 0 });
   });

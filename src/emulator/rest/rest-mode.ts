@@ -183,17 +183,17 @@ export function createRestMode(deps: RestModeDeps): RestMode {
       }
       const answer = executeRest(matched, request, { config, leads, mobjects, fields: fields() });
       if (applyThen === 'apply-then-reset') {
-        calls.finish(entry, applyThen);
+        calls.finish(entry, applyThen.replace('apply-then-', 'applied-'));
         req.socket.destroy();
         return;
       }
       if (applyThen === 'apply-then-hang') {
-        calls.finish(entry, applyThen);
+        calls.finish(entry, applyThen.replace('apply-then-', 'applied-'));
         return;
       }
       if (applyThen === 'apply-then-late') {
         admission.release();
-        calls.finish(entry, applyThen);
+        calls.finish(entry, applyThen.replace('apply-then-', 'applied-'));
         await sleep(rest.lateAnswerMs, undefined, { ref: false });
         entry.httpStatus = 200;
         sendRestJson(res, 200, answer);
