@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CALL_ERROR_CATEGORIES as ERROR_CATEGORIES, parseGroupName } from '../../src/transport/contract.js';
-import { deliveryKind, FAILURE_ACTIONS, failureAction } from '../../src/worker/delivery-policy.js';
+import { deliveryKind, FAILURE_ACTIONS, failureAction, policyRow } from '../../src/worker/delivery-policy.js';
 
 const L = parseGroupName('L:Email')!;
 const L0 = parseGroupName('L0')!;
@@ -66,5 +66,16 @@ describe('delivery policy', () => {
     expect(FAILURE_ACTIONS.auth.create).toBe('stop');
     expect(FAILURE_ACTIONS['invalid-record'].create).toBe('split');
     expect(FAILURE_ACTIONS['invalid-request'].create).toBe('dead-letter');
+  });
+
+  it('takes the row of doubt from what is known about the call, not from its category alone', () => {
+    // REST's call-level 502: transient, but Marketo may have run it.
+    expect(policyRow('transient', 'indeterminate')).toBe('indeterminate');
+    expect(failureAction('transient', L0, lead, 'indeterminate')).toBe('indeterminate');
+    expect(failureAction('transient', INSERT, keyed, 'indeterminate')).toBe('resend-checked');
+    // Known not to have left (e.g. a failed Describe before the records' request): never indeterminate.
+    expect(policyRow('indeterminate', 'not-sent')).toBe('transient');
+    expect(failureAction('indeterminate', L0, lead, 'not-sent')).toBe('retry');
+    expect(policyRow('throttle', 'not-applied')).toBe('throttle');
   });
 });
