@@ -330,14 +330,11 @@ async function notSentIfFails<T>(describe: Promise<T>): Promise<T> {
   try {
     return await describe;
   } catch (error) {
-    if (!(error instanceof MarketoCallError) || error.applied === 'not-sent') throw error;
+    // A Describe refused outright says all there is; only doubt about the Describe itself is cleared.
+    if (!(error instanceof MarketoCallError) || error.applied !== 'indeterminate') throw error;
     throw new MarketoCallError(
       `the records were not sent: Describe failed first (${error.message})`,
-      {
-        ...error.details(),
-        category: error.category === 'indeterminate' ? 'transient' : error.category,
-        applied: 'not-sent',
-      },
+      { ...error.details(), category: 'transient', applied: 'not-sent' },
       { cause: error },
     );
   }
