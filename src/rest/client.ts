@@ -84,6 +84,8 @@ export class RestTransport implements Transport {
   readonly #partitionName: string | undefined;
   readonly #maxBodyBytes: number;
   readonly #observers: ((report: RestAttemptReport) => void)[] = [];
+  /** Per call (by its abort signal): once aborted, the call starts no further request. */
+  readonly #stoppingOf = new WeakMap<AbortSignal, AbortSignal>();
   /** The endpoint, safe to show. */
   readonly endpoint: string;
 
@@ -131,6 +133,12 @@ export class RestTransport implements Transport {
 
   async send(call: TransportCall, options: CallOptions = {}): Promise<RecordResult[]> {
     if (call.records.length === 0) return [];
+    if (options.stopping) {
+      // The call's requests find its `stopping` signal through its abort signal (one per call).
+      const signal = options.signal ?? new AbortController().signal;
+      this.#stoppingOf.set(signal, options.stopping);
+      options = { ...options, signal };
+    }
     if (call.group.kind === 'lead')
       return this.#sendLeads(call.group, call.records as readonly StoredLead[], options.signal);
     const group = call.group;
@@ -286,6 +294,12 @@ export class RestTransport implements Transport {
         throw new MarketoCallError('call abandoned before it was sent', {
           category: 'transient',
           code: 'aborted',
+          applied: 'not-sent',
+        });
+      if (signal && this.#stoppingOf.get(signal)?.aborted)
+        throw new MarketoCallError('not sent: the caller is stopping', {
+          category: 'transient',
+          code: 'stopping',
           applied: 'not-sent',
         });
       const started = performance.now();

@@ -248,6 +248,17 @@ describe('faults → categories', () => {
     expect(await thrown(t.send(emailLeads(1)))).toMatchObject({ category, applied, httpStatus: status });
   });
 
+  it('a caller that is stopping (SIGTERM) gets no further request of the call: not sent', async () => {
+    const t = transport();
+    await t.send(emailLeads(1));
+    const before = leadPosts().length;
+    const stopping = new AbortController();
+    stopping.abort();
+    const error = await thrown(t.send(emailLeads(2), { stopping: stopping.signal }));
+    expect(error).toMatchObject({ category: 'transient', code: 'stopping', applied: 'not-sent' });
+    expect(leadPosts()).toHaveLength(before);
+  });
+
   it('a Describe that meets a 502 leaves the records not sent: a create among them may go again', async () => {
     const t = transport();
     fake.queue.push({ status: 502, text: '<html>proxy says no</html>' });
