@@ -74,6 +74,10 @@ export interface WorkerSettings {
   /** `MKTSYNC_PREFIX`: the key prefix and Redis Cluster hash tag (default mktsync). */
   prefix: string;
   marketo: MarketoSettings;
+  /** `MARKETO_TRANSPORT`: which Marketo API the worker talks to (see {@link readTransportKind}). */
+  transport: MarketoTransportKind;
+  /** The REST settings, read when the transport is REST. */
+  rest?: RestSettings;
   /** `MKTSYNC_LINGER_MS`: how long the oldest change may wait for a fuller batch (default 2000). */
   lingerMs: number;
   /**
@@ -84,7 +88,10 @@ export interface WorkerSettings {
   quietMs: number;
   /** `MKTSYNC_MAX_LEADS_PER_CALL` (default 300, Marketo's maximum). */
   maxLeadsPerCall: number;
-  /** `MKTSYNC_MAX_MOBJECTS_PER_CALL` (default 100, Marketo's maximum). */
+  /**
+   * `MKTSYNC_MAX_MOBJECTS_PER_CALL`: a cap on objects per call below the transport's own maximum (SOAP
+   * 100, REST 300 opportunities or roles, one program); default 300 (no cap beyond the transport's).
+   */
   maxMObjectsPerCall: number;
   /** `MKTSYNC_RATE_LIMIT` calls per `MKTSYNC_RATE_WINDOW_MS`, shared by all workers (default 80 per 20000; 0 = off). */
   rateLimit: number;
@@ -150,7 +157,9 @@ const workerEnvSchema = z
     MKTSYNC_LINGER_MS: int(0).default(2000),
     MKTSYNC_QUIET_MS: int(0).default(500),
     MKTSYNC_MAX_LEADS_PER_CALL: int(1).max(300, 'must be at most 300 (Marketo’s limit)').default(300),
-    MKTSYNC_MAX_MOBJECTS_PER_CALL: int(1).max(100, 'must be at most 100 (Marketo’s limit)').default(100),
+    MKTSYNC_MAX_MOBJECTS_PER_CALL: int(1)
+      .max(300, 'must be at most 300 (Marketo’s REST limit; SOAP takes 100 at most)')
+      .default(300),
     MKTSYNC_RATE_LIMIT: int(0).default(80),
     MKTSYNC_RATE_WINDOW_MS: int(1).default(20_000),
     MKTSYNC_MAX_CONCURRENT: int(0).default(8),
@@ -191,6 +200,7 @@ export function readWorkerSettings(env: Env): WorkerSettings {
   const settings: WorkerSettings = {
     prefix: e.MKTSYNC_PREFIX,
     marketo: readMarketoSettings(env),
+    transport: readTransportKind(env),
     lingerMs: e.MKTSYNC_LINGER_MS,
     quietMs: e.MKTSYNC_QUIET_MS,
     maxLeadsPerCall: e.MKTSYNC_MAX_LEADS_PER_CALL,
@@ -217,6 +227,7 @@ export function readWorkerSettings(env: Env): WorkerSettings {
   if (e.MKTSYNC_INGEST_TOKEN) settings.queueViewToken = e.MKTSYNC_INGEST_TOKEN;
   if (e.REDIS_URL) settings.redisUrl = e.REDIS_URL;
   if (e.REDIS_CLUSTER_NODES) settings.redisClusterNodes = e.REDIS_CLUSTER_NODES.split(',');
+  if (settings.transport === 'rest') settings.rest = readRestSettings(env);
   return Object.freeze(settings);
 }
 
@@ -425,6 +436,19 @@ export function readRestSettings(env: Env): RestSettings {
   const partition = env.MARKETO_REST_PARTITION?.trim();
   if (partition) settings.partitionName = partition;
   return Object.freeze(settings);
+}
+
+/**
+ * What producers (`mktsync ingest`, `mktsync enqueue`) must know of the workers' transport to refuse at
+ * intake what it cannot express: `MARKETO_TRANSPORT` and `MARKETO_REST_FOREIGN_ID_FIELD`.
+ */
+export function readIntakeSettings(env: Env): {
+  transport: MarketoTransportKind;
+  restForeignIdField?: string;
+} {
+  const transport = readTransportKind(env);
+  const field = env.MARKETO_REST_FOREIGN_ID_FIELD?.trim();
+  return { transport, ...(transport === 'rest' && field ? { restForeignIdField: field } : {}) };
 }
 
 /** Settings of reconciliation runs (`mktsync worker` processes them; `mktsync reconcile` submits them). */

@@ -33,3 +33,15 @@ export {
 } from './soap/faults.js';
 export * from './soap/types.js';
 export { startEmulator, type Emulator, type EmulatorOptions } from './emulator/index.js';
+export { SoapTransport, soapCallError } from './soap/soap-transport.js';
+export { RestTransport, type RestTransportOptions } from './rest/client.js';
+export {
+  MarketoCallError,
+  type Transport,
+  type TransportCall,
+  type TransportGroup,
+  type RecordResult,
+  type CallOptions,
+  type CallErrorCategory,
+  type CallApplied,
+} from './transport/contract.js';

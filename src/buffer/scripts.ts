@@ -34,10 +34,13 @@ local function merge(old, new)
   return old
 end
 
--- An UPDATE merged with an UPSERT must still create: the merged change is an UPSERT.
+-- An UPDATE merged with an UPSERT must still create: the merged change is an UPSERT, in b's (the
+-- newer) naming: 'O:<type>:' today, 'O:' in the groups of releases before the transport seam.
 local function upgrade(a, b)
   if a == b then return a end
-  if (a == 'O:UPDATE' and b == 'O:UPSERT') or (a == 'O:UPSERT' and b == 'O:UPDATE') then return 'O:UPSERT' end
+  local _, oa = string.match(a, '^(O:.-)(%u+)$')
+  local bb, ob = string.match(b, '^(O:.-)(%u+)$')
+  if (oa == 'UPDATE' and ob == 'UPSERT') or (oa == 'UPSERT' and ob == 'UPDATE') then return bb .. 'UPSERT' end
   return b
 end
 

@@ -1,5 +1,3 @@
-import type { SyncOperation } from '../soap/types.js';
-
 /**
  * What the buffer keeps per record: the merged pending change as it will be sent. Attribute values are
  * already the text Marketo receives.
@@ -24,15 +22,32 @@ export interface StoredMObject {
 export type StoredChange = StoredLead | StoredMObject;
 
 /**
- * A batch group: the records of one group can share a call. Leads split by dedupEnabled (one value per
- * call), objects by operation (one per call).
+ * A batch group, by its name in Redis: the records of one group can share a call of either transport.
+ * Today's groups are transport-neutral (see `src/transport/groups.ts`): `L:Id`, `L:ForeignSysPersonId`,
+ * `L:Email` (one lead key kind per call), `L0` (dedupEnabled false), and `O:<type>:<operation>`. The
+ * groups of releases before the transport seam (`L`, `O:INSERT`, `O:UPDATE`, `O:UPSERT`) are still
+ * claimed, so that records waiting at an upgrade keep flowing; the sender splits such a batch.
  */
-export type BatchGroup = 'L' | 'L0' | `O:${SyncOperation}`;
+export type BatchGroup = string;
 
-export const BATCH_GROUPS: readonly BatchGroup[] = ['L', 'L0', 'O:INSERT', 'O:UPDATE', 'O:UPSERT'];
+/** The groups of releases before the transport seam: leads of any key kind, objects of any type. */
+export const LEGACY_BATCH_GROUPS: readonly BatchGroup[] = ['L', 'O:INSERT', 'O:UPDATE', 'O:UPSERT'];
 
-export function isLeadGroup(group: BatchGroup): group is 'L' | 'L0' {
-  return group === 'L' || group === 'L0';
+/** Every group a worker claims from: today's, then the legacy ones. */
+export const BATCH_GROUPS: readonly BatchGroup[] = [
+  'L:Id',
+  'L:ForeignSysPersonId',
+  'L:Email',
+  'L0',
+  ...['Program', 'Opportunity', 'OpportunityPersonRole'].flatMap((type) =>
+    ['INSERT', 'UPDATE', 'UPSERT'].map((op) => `O:${type}:${op}`),
+  ),
+  ...LEGACY_BATCH_GROUPS,
+];
+
+/** Whether `group` holds leads. */
+export function isLeadGroup(group: BatchGroup): boolean {
+  return group === 'L' || group === 'L0' || group.startsWith('L:');
 }
 
 /** One record of a claimed batch: the snapshot that is sent, and what it covers. */
@@ -68,8 +83,11 @@ export interface Outcome {
    * answered SKIPPED on a resend after an indeterminate attempt, which most probably created it).
    */
   status: string;
-  /** Marketo id of the lead or object, when Marketo gave one. */
-  id: number | null;
+  /**
+   * Marketo id of the lead or object, when Marketo gave one: a number for lead and program ids (and SOAP
+   * object ids), text for an id that is not a number (REST's `marketoGUID` of an opportunity or role).
+   */
+  id: number | string | null;
   error: string | null;
   /** The batch (call) that settled it. */
   batch: string;

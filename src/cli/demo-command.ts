@@ -174,8 +174,12 @@ export async function demoCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
       const m = await producer.enqueueMObjects(burst.mobjects);
       accepted += l.accepted.length + m.accepted.length;
       rejected += l.rejected.length + m.rejected.length;
-      l.accepted.forEach((r) => note('L', r.key));
-      m.accepted.forEach((r) => note(`O:${burst.mobjects[r.index]!.operation}`, r.key));
+      // The batch groups the buffer files them under: leads by key kind, objects by type and operation.
+      l.accepted.forEach((r) => note('L:Email', r.key));
+      m.accepted.forEach((r) => {
+        const change = burst.mobjects[r.index]!;
+        note(`O:${change.type}:${change.operation}`, r.key);
+      });
       newOpportunities.push(
         ...burst.newOpportunities.map((o, i) => ({
           ...o,
@@ -211,7 +215,7 @@ export async function demoCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
     const r = await producer.enqueueMObjects(roles);
     accepted += r.accepted.length;
     rejected += r.rejected.length;
-    r.accepted.forEach((ref) => note('O:INSERT', ref.key));
+    r.accepted.forEach((ref) => note('O:OpportunityPersonRole:INSERT', ref.key));
 
     for (;;) {
       const s = await unlessRefused(producer.buffer.stats());

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { readCommonRedis, readIdempotencyWindowSec, redisTarget } from '../config.js';
+import { readCommonRedis, readIdempotencyWindowSec, readIntakeSettings, redisTarget } from '../config.js';
 import type { BufferedChange } from '../buffer/buffer.js';
 import { validateLeads, validateMObjects } from '../producer/changes.js';
 import { readRecords } from '../producer/file-records.js';
@@ -81,6 +81,7 @@ export async function enqueueCommand(argv: string[], env: NodeJS.ProcessEnv): Pr
       ...redisTarget(settings),
       prefix: settings.prefix,
       idempotencyWindowSec,
+      ...readIntakeSettings(env),
     });
   } catch (error) {
     // Nothing was read: the summary says so on stdout, and the error ends the command as every
@@ -88,7 +89,9 @@ export async function enqueueCommand(argv: string[], env: NodeJS.ProcessEnv): Pr
     summary({ lines: 0, accepted: 0, rejected: 0, stopped: (error as Error).message });
     throw error;
   }
-  const validate = kind === 'leads' ? validateLeads : validateMObjects;
+  const check = kind === 'leads' ? validateLeads : validateMObjects;
+  const validate = (inputs: readonly unknown[], at: (i: number) => number) =>
+    check(inputs, at, producer.intake);
   const progress = !values.quiet && process.stderr.isTTY;
   let lines = 0;
   let lastLine = 0;

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { readIngestSettings, redisTarget } from '../config.js';
+import { readIngestSettings, readIntakeSettings, redisTarget } from '../config.js';
 import { createLogger } from '../log.js';
 import { startIngestServer } from '../producer/ingest-server.js';
 import { createProducer } from '../producer/producer.js';
@@ -50,6 +50,7 @@ export async function ingestCommand(argv: string[], env: NodeJS.ProcessEnv): Pro
       redis,
       prefix: settings.prefix,
       idempotencyWindowSec: settings.idempotencyWindowSec,
+      ...readIntakeSettings(env),
     });
     const server = await startIngestServer({
       producer,

@@ -226,7 +226,7 @@ export function createWorkerMetrics(
   const refresh = async (): Promise<void> => {
     const now = Date.now();
     const [stats, call] = await Promise.all([buffer.stats(now), buffer.callStats(quotaDay(now))]);
-    for (const group of BATCH_GROUPS) waiting.set({ group }, stats.waiting[group]);
+    for (const group of BATCH_GROUPS) waiting.set({ group }, stats.waiting[group] ?? 0);
     inFlight.set(stats.inFlight);
     activeCalls.set(stats.activeCalls);
     oldestAge.set(stats.oldestWaitingAt === null ? 0 : Math.max(0, (now - stats.oldestWaitingAt) / 1000));

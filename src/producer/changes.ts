@@ -11,7 +11,8 @@ import { SYNC_OPERATIONS } from '../soap/types.js';
 import type { BufferedChange } from '../buffer/buffer.js';
 import { fastLeadChange } from './fast-lead.js';
 import { idempotencyKeySchema } from './idempotency-key.js';
-import { leadKey, mobjectKey } from './record-keys.js';
+import { restLeadProblems, restObjectProblems } from '../rest/expressible.js';
+import { leadGroupName, leadKey, mobjectKey } from './record-keys.js';
 
 export { leadKey, mobjectKey };
 
@@ -27,14 +28,27 @@ export const leadChangeSchema = leadRecordSchema.safeExtend({
 });
 export type LeadChange = z.input<typeof leadChangeSchema>;
 
-/** A change to a Marketo object: an object record plus its operation. */
-export const mobjectChangeSchema = mobjectRecordSchema
-  .safeExtend({ operation: z.enum(SYNC_OPERATIONS), idempotencyKey: idempotencyKeySchema.optional() })
-  .superRefine((change, ctx) => {
+const mobjectChangeBase = mobjectRecordSchema.safeExtend({
+  operation: z.enum(SYNC_OPERATIONS),
+  idempotencyKey: idempotencyKeySchema.optional(),
+});
+
+/**
+ * The object change format's rules. Over REST a role is identified by its opportunity, lead and role
+ * (`dedupeBy: dedupeFields`), so an update or upsert of one needs neither id nor externalKey there.
+ */
+function objectChangeSchema(rest: boolean) {
+  return mobjectChangeBase.superRefine((change, ctx) => {
     if (change.type === 'Program' && change.operation !== 'UPDATE') {
       ctx.addIssue({ code: 'custom', path: ['operation'], message: 'Program takes UPDATE only' });
     }
-    if (change.operation !== 'INSERT' && change.id === undefined && change.externalKey === undefined) {
+    const keyedByFields = rest && change.type === 'OpportunityPersonRole';
+    if (
+      change.operation !== 'INSERT' &&
+      !keyedByFields &&
+      change.id === undefined &&
+      change.externalKey === undefined
+    ) {
       ctx.addIssue({
         code: 'custom',
         path: ['id'],
@@ -49,7 +63,23 @@ export const mobjectChangeSchema = mobjectRecordSchema
       });
     }
   });
+}
+
+/** A change to a Marketo object: an object record plus its operation. */
+export const mobjectChangeSchema = objectChangeSchema(false);
+const restMobjectChangeSchema = objectChangeSchema(true);
 export type MObjectChange = z.input<typeof mobjectChangeSchema>;
+
+/**
+ * What intake refuses besides the change formats' own rules: over REST, what REST cannot express
+ * (`src/rest/expressible.ts`), so that a change is refused naming its field before it is accepted.
+ */
+export interface IntakeRules {
+  /** The transport the workers use (`MARKETO_TRANSPORT`); SOAP when unset. */
+  transport?: 'soap' | 'rest';
+  /** `MARKETO_REST_FOREIGN_ID_FIELD`: without it, REST cannot take a ForeignSysPersonId. */
+  foreignIdField?: string;
+}
 
 function texts(values: Record<string, string | number | boolean | null>): Record<string, string> {
   return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, attributeText(v)]));
@@ -62,7 +92,7 @@ export function bufferedLead(lead: z.output<typeof leadChangeSchema>): BufferedC
   if (lead.Email !== undefined) data.Email = lead.Email;
   if (lead.ForeignSysPersonId !== undefined) data.ForeignSysPersonId = lead.ForeignSysPersonId;
   if (lead.ForeignSysType !== undefined) data.ForeignSysType = lead.ForeignSysType;
-  const group: BatchGroup = lead.dedupEnabled === false ? 'L0' : 'L';
+  const group: BatchGroup = leadGroupName(data, lead.dedupEnabled);
   const change: BufferedChange = { key: leadKey(lead), group, data };
   if (lead.idempotencyKey !== undefined) change.idempotencyKey = lead.idempotencyKey;
   return change;
@@ -81,9 +111,35 @@ export function bufferedMObject(change: z.output<typeof mobjectChangeSchema>): B
     }));
   }
   if (change.associations !== undefined) data.associations = change.associations;
-  const buffered: BufferedChange = { key: mobjectKey(change), group: `O:${change.operation}`, data };
+  const buffered: BufferedChange = {
+    key: roleFieldsKey(change) ?? mobjectKey(change),
+    group: `O:${change.type}:${change.operation}`,
+    data,
+  };
   if (change.idempotencyKey !== undefined) buffered.idempotencyKey = change.idempotencyKey;
   return buffered;
+}
+
+/**
+ * The record key of a role named by its fields only (REST's dedupe fields: opportunity, lead, role), so
+ * that changes to one role merge and different roles do not; undefined for any other change.
+ */
+function roleFieldsKey(change: z.output<typeof mobjectChangeSchema>): string | undefined {
+  if (change.type !== 'OpportunityPersonRole' || change.operation === 'INSERT') return undefined;
+  if (change.id !== undefined || change.externalKey !== undefined) return undefined;
+  const attributes = change.attributes ?? {};
+  const pick = (name: string): string => {
+    const found = Object.entries(attributes).find(([k]) => k.toLowerCase() === name.toLowerCase());
+    return found === undefined ? '' : attributeText(found[1]);
+  };
+  const opportunity =
+    change.associations?.find((a) => a.mObjType === 'Opportunity')?.externalKey?.value ??
+    pick('externalOpportunityId');
+  const lead =
+    change.associations?.find((a) => a.mObjType === 'Lead')?.id?.toString() ??
+    (pick('PersonId') || pick('leadId'));
+  const enc = encodeURIComponent;
+  return `O:OpportunityPersonRole:rf:${enc(opportunity)}|${enc(lead)}|${enc(pick('Role'))}`;
 }
 
 /** Result of validating a list of changes: what can be buffered, and every problem by index. */
@@ -92,35 +148,68 @@ export interface ValidatedChanges {
   problems: InputProblem[];
 }
 
-/** Validates lead changes; `at` maps a position to what problems should name (index or line). */
+/**
+ * Accepts `change` unless the rules refuse it: over REST, each thing REST cannot express is a problem
+ * naming its field.
+ */
+function admit(
+  out: ValidatedChanges,
+  index: number,
+  at: number,
+  change: BufferedChange,
+  problems: (data: BufferedChange) => { field: string; reason: string }[],
+): void {
+  const found = problems(change);
+  if (found.length === 0) out.valid.push({ index, change });
+  else for (const p of found) out.problems.push({ at, field: p.field, reason: `${p.reason} (REST)` });
+}
+
+/**
+ * Validates lead changes; `at` maps a position to what problems should name (index or line); `rules`
+ * add what the workers' transport cannot express.
+ */
 export function validateLeads(
   inputs: readonly unknown[],
   at: (i: number) => number = (i) => i,
+  rules: IntakeRules = {},
 ): ValidatedChanges {
   const out: ValidatedChanges = { valid: [], problems: [] };
+  const rest = rules.transport === 'rest';
+  const options = rules.foreignIdField ? { foreignIdField: rules.foreignIdField } : {};
+  const problems = (c: BufferedChange) =>
+    rest ? restLeadProblems(c.data as StoredLead, c.group !== 'L0', options) : [];
   inputs.forEach((input, i) => {
     const fast = fastLeadChange(input);
     if (fast) {
-      out.valid.push({ index: i, change: fast });
+      admit(out, i, at(i), fast, problems);
       return;
     }
     const parsed = leadChangeSchema.safeParse(input);
-    if (parsed.success) out.valid.push({ index: i, change: bufferedLead(parsed.data) });
+    if (parsed.success) admit(out, i, at(i), bufferedLead(parsed.data), problems);
     else out.problems.push(...problemsOf(parsed.error, at(i)));
   });
   return out;
 }
 
-/** Validates object changes. */
+/** Validates object changes; see {@link validateLeads}. */
 export function validateMObjects(
   inputs: readonly unknown[],
   at: (i: number) => number = (i) => i,
+  rules: IntakeRules = {},
 ): ValidatedChanges {
   const out: ValidatedChanges = { valid: [], problems: [] };
+  const rest = rules.transport === 'rest';
+  const schema = rest ? restMobjectChangeSchema : mobjectChangeSchema;
   inputs.forEach((input, i) => {
-    const parsed = mobjectChangeSchema.safeParse(input);
-    if (parsed.success) out.valid.push({ index: i, change: bufferedMObject(parsed.data) });
-    else out.problems.push(...problemsOf(parsed.error, at(i)));
+    const parsed = schema.safeParse(input);
+    if (!parsed.success) {
+      out.problems.push(...problemsOf(parsed.error, at(i)));
+      return;
+    }
+    const operation = parsed.data.operation;
+    admit(out, i, at(i), bufferedMObject(parsed.data), (c) =>
+      rest ? restObjectProblems(c.data as StoredMObject, operation) : [],
+    );
   });
   return out;
 }

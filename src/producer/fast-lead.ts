@@ -3,7 +3,7 @@ import type { StoredLead } from '../buffer/types.js';
 import { INT_MAX, MARKETO_NAME, NOT_XML, RESERVED_NAMES } from '../model/records.js';
 import { IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_MAX } from './idempotency-key.js';
 import { FOREIGN_SYS_TYPES } from '../soap/types.js';
-import { leadKey } from './record-keys.js';
+import { leadGroupName, leadKey } from './record-keys.js';
 
 /**
  * A hand-written check for the common shape of a lead change, used before zod on the ingestion hot
@@ -88,7 +88,7 @@ export function fastLeadChange(input: unknown): BufferedChange | undefined {
   if (ForeignSysType !== undefined) data.ForeignSysType = ForeignSysType as StoredLead['ForeignSysType'];
   const change: BufferedChange = {
     key: leadKey({ ...data, dedupEnabled }),
-    group: dedupEnabled === false ? 'L0' : 'L',
+    group: leadGroupName(data, dedupEnabled as boolean | undefined),
     data,
   };
   if (idempotencyKey !== undefined) change.idempotencyKey = idempotencyKey;

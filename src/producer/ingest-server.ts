@@ -189,7 +189,12 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
     idempotency: string | undefined,
   ): Promise<void> => {
     const body = parseIngestBody(raw, format);
-    const validated: ValidatedChanges = await validateInSlices(kind, body.items, (i) => body.positions[i]!);
+    const validated: ValidatedChanges = await validateInSlices(
+      kind,
+      body.items,
+      (i) => body.positions[i]!,
+      options.producer.intake,
+    );
     const problems = [...body.problems, ...validated.problems].map((p) => ({
       [body.positionKind]: p.at,
       field: p.field,

@@ -6,6 +6,7 @@ import { connectRedis, waitReady, type RedisTarget } from '../redis.js';
 import { writeFailure } from './write-failure.js';
 import {
   validateLeads,
+  type IntakeRules,
   validateMObjects,
   type LeadChange,
   type MObjectChange,
@@ -33,6 +34,14 @@ export interface ProducerOptions extends RedisTarget {
    * @defaultValue 86400 (one day)
    */
   idempotencyWindowSec?: number;
+  /**
+   * The workers' transport (`MARKETO_TRANSPORT`): over REST, what REST cannot express is refused at
+   * intake, naming the field (see `src/rest/expressible.ts`).
+   * @defaultValue "soap"
+   */
+  transport?: 'soap' | 'rest';
+  /** `MARKETO_REST_FOREIGN_ID_FIELD`: over REST, leads keyed by ForeignSysPersonId need it. */
+  restForeignIdField?: string;
 }
 
 /** Where an accepted change went: the record it merges into and the sequence number it was accepted at. */
@@ -100,6 +109,8 @@ export interface Producer {
     options?: { timeoutMs?: number; pollMs?: number },
   ): Promise<Outcome>;
   readonly buffer: RedisBuffer;
+  /** What intake refuses besides the change formats' rules (from `transport`). */
+  readonly intake: IntakeRules;
   close(): Promise<void>;
 }
 
@@ -117,18 +128,22 @@ export async function createProducer(options: ProducerOptions = {}): Promise<Pro
     idempotencyWindowMs: Math.round(windowSec * 1000),
   });
   const chunkSize = options.chunkSize ?? 100;
+  const intake: IntakeRules = {
+    ...(options.transport ? { transport: options.transport } : {}),
+    ...(options.restForeignIdField ? { foreignIdField: options.restForeignIdField } : {}),
+  };
 
   // Each chunk is validated and sent before the next is validated, without waiting for Redis: one
   // connection keeps them in order, and Redis merges a chunk while the next one is being checked.
   const write = async (
     inputs: readonly unknown[],
-    validate: (inputs: readonly unknown[], at: (i: number) => number) => ValidatedChanges,
+    validate: (inputs: readonly unknown[], at: (i: number) => number, rules: IntakeRules) => ValidatedChanges,
   ): Promise<EnqueueResult> => {
     const pending: Promise<EnqueueReply>[] = [];
     const chunks: ValidatedChanges['valid'][] = [];
     const rejected: InputProblem[] = [];
     for (let start = 0; start < inputs.length; start += chunkSize) {
-      const validated = validate(inputs.slice(start, start + chunkSize), (i) => start + i);
+      const validated = validate(inputs.slice(start, start + chunkSize), (i) => start + i, intake);
       for (const problem of validated.problems) rejected.push(problem);
       if (validated.valid.length === 0) continue;
       chunks.push(validated.valid.map((v) => ({ index: start + v.index, change: v.change })));
@@ -166,6 +181,7 @@ export async function createProducer(options: ProducerOptions = {}): Promise<Pro
 
   return {
     buffer,
+    intake,
     enqueueLeads: (changes) => write(list(changes), validateLeads),
     enqueueMObjects: (changes) => write(list(changes), validateMObjects),
     getOutcome: (key) => buffer.getOutcome(key),

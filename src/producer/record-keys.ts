@@ -34,3 +34,16 @@ export function mobjectKey(
         : `O:${change.type}:new`;
   return change.operation === 'INSERT' ? `${base}#` : base;
 }
+
+/**
+ * The batch group of a lead (see `src/transport/groups.ts`): one key kind per call, its
+ * highest-precedence key, as its record key; `L0` for dedupEnabled false.
+ */
+export function leadGroupName(lead: Omit<StoredLead, 'attributes'>, dedupEnabled?: boolean): string {
+  if (dedupEnabled === false) return 'L0';
+  return lead.Id !== undefined
+    ? 'L:Id'
+    : lead.ForeignSysPersonId !== undefined
+      ? 'L:ForeignSysPersonId'
+      : 'L:Email';
+}

@@ -1,5 +1,5 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { validateLeads, validateMObjects, type ValidatedChanges } from './changes.js';
+import { validateLeads, validateMObjects, type IntakeRules, type ValidatedChanges } from './changes.js';
 
 /** Items validated between two turns of the event loop. */
 const SLICE = 2_000;
@@ -12,12 +12,13 @@ export async function validateInSlices(
   kind: 'leads' | 'mobjects',
   items: readonly unknown[],
   at: (i: number) => number,
+  rules: IntakeRules = {},
 ): Promise<ValidatedChanges> {
   const validate = kind === 'leads' ? validateLeads : validateMObjects;
   const out: ValidatedChanges = { valid: [], problems: [] };
   for (let start = 0; start < items.length; start += SLICE) {
     if (start > 0) await yieldToLoop();
-    const part = validate(items.slice(start, start + SLICE), (i) => at(start + i));
+    const part = validate(items.slice(start, start + SLICE), (i) => at(start + i), rules);
     for (const v of part.valid) out.valid.push({ index: start + v.index, change: v.change });
     for (const p of part.problems) out.problems.push(p);
   }

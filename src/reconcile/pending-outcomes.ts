@@ -85,7 +85,9 @@ export class PendingOutcomes {
         const p = this.pending.get(key)!;
         if (outcome.lastSeq < p.seq) return;
         const ok = SUCCESS.has(outcome.status);
-        if (ok) commits.push({ keyDigest: p.keyDigest, content: p.content, marketoId: outcome.id });
+        // The set keeps numeric Marketo ids only; a REST object's marketoGUID is not kept.
+        const marketoId = typeof outcome.id === 'number' ? outcome.id : null;
+        if (ok) commits.push({ keyDigest: p.keyDigest, content: p.content, marketoId });
         verdicts.push(key, ok ? 'c' : 'f');
       });
       if (verdicts.length === 0) continue;

@@ -43,6 +43,12 @@ export interface RestTransportOptions extends RestHttpOptions {
   renewAheadMs?: number;
   /** Caching of Describe. */
   describe?: FieldCatalogOptions;
+  /**
+   * Awaited before each Describe request, which counts against Marketo's rate limit and daily quota
+   * like any call: a worker takes a token of its shared rate limiter here. Not called for Identity
+   * requests (they cost no quota) nor for the requests of `send()`, whose caller admitted them.
+   */
+  admitDescribe?: () => Promise<void>;
 }
 
 /** What one HTTP request did, for metrics and logs. */
@@ -78,6 +84,8 @@ export class RestTransport implements Transport {
   readonly #partitionName: string | undefined;
   readonly #maxBodyBytes: number;
   readonly #observers: ((report: RestAttemptReport) => void)[] = [];
+  /** Per call (by its abort signal): once aborted, the call starts no further request. */
+  readonly #stoppingOf = new WeakMap<AbortSignal, AbortSignal>();
   /** The endpoint, safe to show. */
   readonly endpoint: string;
 
@@ -94,7 +102,11 @@ export class RestTransport implements Transport {
       tokenPath: `${identity.pathname.replace(/\/+$/, '')}/oauth/token`,
       ...(options.renewAheadMs !== undefined ? { renewAheadMs: options.renewAheadMs } : {}),
     });
-    this.#catalog = new FieldCatalog((path) => this.#exchange('GET', path, undefined, 0), options.describe);
+    const admit = options.admitDescribe;
+    this.#catalog = new FieldCatalog(async (path) => {
+      if (admit) await admit();
+      return this.#exchange('GET', path, undefined, 0);
+    }, options.describe);
     this.#foreignIdField = options.foreignIdField;
     this.#partitionName = options.partitionName;
     this.#maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
@@ -121,6 +133,12 @@ export class RestTransport implements Transport {
 
   async send(call: TransportCall, options: CallOptions = {}): Promise<RecordResult[]> {
     if (call.records.length === 0) return [];
+    if (options.stopping) {
+      // The call's requests find its `stopping` signal through its abort signal (one per call).
+      const signal = options.signal ?? new AbortController().signal;
+      this.#stoppingOf.set(signal, options.stopping);
+      options = { ...options, signal };
+    }
     if (call.group.kind === 'lead')
       return this.#sendLeads(call.group, call.records as readonly StoredLead[], options.signal);
     const group = call.group;
@@ -140,7 +158,7 @@ export class RestTransport implements Transport {
     signal?: AbortSignal,
   ): Promise<RecordResult[]> {
     const names = new Set(leads.flatMap((l) => Object.keys(l.attributes)));
-    const fields = await this.#catalog.tableFor('lead', names, signal);
+    const fields = await notSentIfFails(this.#catalog.tableFor('lead', names, signal));
     const options = this.#foreignIdField ? { foreignIdField: this.#foreignIdField } : {};
     const mapped = leads.map((lead) => restLead(lead, group, fields, options));
     const shape = leadCallShape(group, this.#foreignIdField);
@@ -157,7 +175,7 @@ export class RestTransport implements Transport {
     signal?: AbortSignal,
   ): Promise<RecordResult[]> {
     const names = new Set(objects.flatMap((o) => Object.keys(o.attributes ?? {})));
-    const fields = await this.#catalog.tableFor(type, names, signal);
+    const fields = await notSentIfFails(this.#catalog.tableFor(type, names, signal));
     const mapped = objects.map((o) => restObject(o, type, group.operation, fields));
     const envelope = { action: OBJECT_ACTIONS[group.operation], dedupeBy: 'dedupeFields' };
     return this.#sendJson(OBJECT_PATHS[type], envelope, mapped, objectResults, signal);
@@ -278,6 +296,12 @@ export class RestTransport implements Transport {
           code: 'aborted',
           applied: 'not-sent',
         });
+      if (signal && this.#stoppingOf.get(signal)?.aborted)
+        throw new MarketoCallError('not sent: the caller is stopping', {
+          category: 'transient',
+          code: 'stopping',
+          applied: 'not-sent',
+        });
       const started = performance.now();
       try {
         const headers: Record<string, string> = {
@@ -309,6 +333,24 @@ export class RestTransport implements Transport {
 
   #report(report: RestAttemptReport): void {
     for (const observer of this.#observers) observer(report);
+  }
+}
+
+/**
+ * A Describe request that failed (whatever its own answer) means the records' request never left: it
+ * cannot have applied them, so a create among them may be sent again.
+ */
+async function notSentIfFails<T>(describe: Promise<T>): Promise<T> {
+  try {
+    return await describe;
+  } catch (error) {
+    // A Describe refused outright says all there is; only doubt about the Describe itself is cleared.
+    if (!(error instanceof MarketoCallError) || error.applied !== 'indeterminate') throw error;
+    throw new MarketoCallError(
+      `the records were not sent: Describe failed first (${error.message})`,
+      { ...error.details(), category: 'transient', applied: 'not-sent' },
+      { cause: error },
+    );
   }
 }
 

@@ -78,6 +78,11 @@ export interface MarketoCallErrorDetails {
   retryAfterMs?: number;
   /** The offending field, when known, as the change formats name it (e.g. `attributes.Amount`). */
   field?: string;
+  /**
+   * Every field the failure names, when it names several (SOAP: `unknown fields for import: a, b`), in
+   * the same form as `field`; `field` is the first of them.
+   */
+  fields?: readonly string[];
   /** Index, in the records handed to the transport, of the offending record, when known. */
   recordIndex?: number;
   /** The HTTP status, when an answer arrived. */
@@ -98,6 +103,7 @@ export class MarketoCallError extends Error {
   readonly applied: CallApplied;
   readonly retryAfterMs?: number;
   readonly field?: string;
+  readonly fields: readonly string[];
   readonly recordIndex?: number;
   readonly httpStatus?: number;
   readonly settled: readonly RecordResult[];
@@ -109,6 +115,7 @@ export class MarketoCallError extends Error {
     this.applied = details.applied;
     if (details.retryAfterMs !== undefined) this.retryAfterMs = details.retryAfterMs;
     if (details.field !== undefined) this.field = details.field;
+    this.fields = details.fields ?? (details.field !== undefined ? [details.field] : []);
     if (details.recordIndex !== undefined) this.recordIndex = details.recordIndex;
     if (details.httpStatus !== undefined) this.httpStatus = details.httpStatus;
     this.settled = details.settled ?? [];
@@ -125,6 +132,7 @@ export class MarketoCallError extends Error {
     const d: MarketoCallErrorDetails = { category: this.category, code: this.code, applied: this.applied };
     if (this.retryAfterMs !== undefined) d.retryAfterMs = this.retryAfterMs;
     if (this.field !== undefined) d.field = this.field;
+    if (this.fields.length > 1) d.fields = this.fields;
     if (this.recordIndex !== undefined) d.recordIndex = this.recordIndex;
     if (this.httpStatus !== undefined) d.httpStatus = this.httpStatus;
     if (this.settled.length > 0) d.settled = this.settled;

@@ -47,6 +47,11 @@ export interface CallOptions {
    * {@link MarketoCallError} with code `"aborted"` and says whether the request had been sent.
    */
   signal?: AbortSignal;
+  /**
+   * Once aborted (a worker received SIGTERM), the transport starts no further request of this call (no
+   * internal retry, no re-signed or re-tokened resend); the request in flight goes on until `signal`.
+   */
+  stopping?: AbortSignal;
 }
 
 /** A way to Marketo: SOAP or REST. */

@@ -1,5 +1,5 @@
-import type { BatchGroup, StoredChange, StoredMObject } from '../buffer/types.js';
-import type { ErrorCategory } from '../soap/faults.js';
+import type { StoredChange, StoredMObject } from '../buffer/types.js';
+import type { CallApplied, CallErrorCategory, TransportGroup } from '../transport/contract.js';
 
 /**
  * The delivery policy: what the sender does with the records of a call that failed as a whole, by the
@@ -36,22 +36,28 @@ export type DeliveryKind = 'idempotent' | 'checked-create' | 'create';
 export type FailureAction =
   'pause' | 'park' | 'stop' | 'split' | 'dead-letter' | 'retry' | 'resend-checked' | 'indeterminate';
 
-/** Rows: the failure's category; columns: the kind of record. */
-export const FAILURE_ACTIONS: Readonly<Record<ErrorCategory, Readonly<Record<DeliveryKind, FailureAction>>>> =
-  Object.freeze({
-    // Known not to have been applied (refused before it left, or an internal error of Marketo's).
-    transient: { idempotent: 'retry', 'checked-create': 'retry', create: 'retry' },
-    // Still expired after re-signing: Marketo refused it, nothing applied.
-    're-sign': { idempotent: 'retry', 'checked-create': 'retry', create: 'retry' },
-    throttle: { idempotent: 'pause', 'checked-create': 'pause', create: 'pause' },
-    quota: { idempotent: 'park', 'checked-create': 'park', create: 'park' },
-    auth: { idempotent: 'stop', 'checked-create': 'stop', create: 'stop' },
-    'invalid-request': { idempotent: 'dead-letter', 'checked-create': 'dead-letter', create: 'dead-letter' },
-    // A whole-call fault applies nothing, so the halves may be sent whatever they hold.
-    'invalid-record': { idempotent: 'split', 'checked-create': 'split', create: 'split' },
-    // Marketo may have applied the call: only what is safe to apply twice goes again.
-    indeterminate: { idempotent: 'retry', 'checked-create': 'resend-checked', create: 'indeterminate' },
-  });
+/**
+ * Rows: the failure's category (the transport's {@link CallErrorCategory}); columns: the kind of record.
+ * A failure whose call may have been applied (`applied: indeterminate`) takes the `indeterminate` row
+ * whatever its category (e.g. REST's call-level 500 or 502, a gateway's 504): see {@link policyRow}.
+ */
+export const FAILURE_ACTIONS: Readonly<
+  Record<CallErrorCategory, Readonly<Record<DeliveryKind, FailureAction>>>
+> = Object.freeze({
+  // Known not to have been applied (refused before it left, or an internal error of Marketo's).
+  transient: { idempotent: 'retry', 'checked-create': 'retry', create: 'retry' },
+  // Still refused after the transport renewed the credentials (SOAP re-signed, REST re-tokened):
+  // Marketo did not execute it.
+  're-auth': { idempotent: 'retry', 'checked-create': 'retry', create: 'retry' },
+  throttle: { idempotent: 'pause', 'checked-create': 'pause', create: 'pause' },
+  quota: { idempotent: 'park', 'checked-create': 'park', create: 'park' },
+  auth: { idempotent: 'stop', 'checked-create': 'stop', create: 'stop' },
+  'invalid-request': { idempotent: 'dead-letter', 'checked-create': 'dead-letter', create: 'dead-letter' },
+  // A whole-call fault applies nothing, so the halves may be sent whatever they hold.
+  'invalid-record': { idempotent: 'split', 'checked-create': 'split', create: 'split' },
+  // Marketo may have applied the call: only what is safe to apply twice goes again.
+  indeterminate: { idempotent: 'retry', 'checked-create': 'resend-checked', create: 'indeterminate' },
+});
 
 /**
  * Whether an object update appends something: a Program `Cost` entry without an `Id` is added as a new
@@ -66,15 +72,32 @@ function appendsCost(data: StoredChange): boolean {
 }
 
 /** The delivery kind of one record of `group`. */
-export function deliveryKind(group: BatchGroup, data: StoredChange): DeliveryKind {
-  if (group === 'L0') return 'create';
-  if (group === 'L') return 'idempotent';
-  if (group !== 'O:INSERT') return appendsCost(data) ? 'create' : 'idempotent';
+export function deliveryKind(group: TransportGroup, data: StoredChange): DeliveryKind {
+  if (group.kind === 'lead') return group.dedupEnabled ? 'idempotent' : 'create';
+  if (group.operation !== 'INSERT') return appendsCost(data) ? 'create' : 'idempotent';
   const object = data as StoredMObject;
   return object.externalKey !== undefined || object.id !== undefined ? 'checked-create' : 'create';
 }
 
-/** What to do with a record of `group` after a failure of `category`. */
-export function failureAction(category: ErrorCategory, group: BatchGroup, data: StoredChange): FailureAction {
-  return FAILURE_ACTIONS[category][deliveryKind(group, data)];
+/**
+ * The row of {@link FAILURE_ACTIONS} a failure takes: `applied` decides between the rows of doubt. A
+ * call that may have been applied is indeterminate whatever its category; one known not to have been
+ * applied is never indeterminate (it is transient).
+ */
+export function policyRow(category: CallErrorCategory, applied: CallApplied): CallErrorCategory {
+  if (applied === 'indeterminate') return 'indeterminate';
+  return category === 'indeterminate' ? 'transient' : category;
+}
+
+/**
+ * What to do with a record of `group` after a failure of `category`; `applied` (default: what the
+ * category implies) says whether the call may have been applied.
+ */
+export function failureAction(
+  category: CallErrorCategory,
+  group: TransportGroup,
+  data: StoredChange,
+  applied: CallApplied = category === 'indeterminate' ? 'indeterminate' : 'not-applied',
+): FailureAction {
+  return FAILURE_ACTIONS[policyRow(category, applied)][deliveryKind(group, data)];
 }

@@ -54,6 +54,9 @@ export class Dispatcher {
   #wake: (() => void)[] = [];
   #inFlight = new Set<string>();
   #rotation = 0;
+  /** The groups that ever held a record (Redis `groups`), refreshed at most once a second. */
+  #groups: readonly BatchGroup[] = BATCH_GROUPS;
+  #groupsAt = 0;
 
   constructor(
     private readonly buffer: RedisBuffer,
@@ -92,9 +95,30 @@ export class Dispatcher {
     this.#abandon.abort();
   }
 
+  /** The largest batch of `group`: the transport's largest call, unless the settings ask for less. */
+  #maxBatch(group: BatchGroup): number {
+    const setting = isLeadGroup(group) ? this.options.maxLeadsPerCall : this.options.maxMObjectsPerCall;
+    return Math.min(setting, this.sender.maxRecords(group));
+  }
+
+  /** The groups worth a claim: those that ever held a record, in the order of {@link BATCH_GROUPS}. */
+  async #claimable(): Promise<readonly BatchGroup[]> {
+    const now = Date.now();
+    if (now - this.#groupsAt >= 1_000) {
+      this.#groupsAt = now;
+      try {
+        const known = new Set(await this.buffer.redis.smembers(this.buffer.keys.groups));
+        this.#groups = BATCH_GROUPS.filter((g) => known.has(g));
+      } catch {
+        this.#groups = BATCH_GROUPS;
+      }
+    }
+    return this.#groups;
+  }
+
   #limits(group: BatchGroup, flush: boolean): ClaimLimits {
     return {
-      maxBatch: isLeadGroup(group) ? this.options.maxLeadsPerCall : this.options.maxMObjectsPerCall,
+      maxBatch: this.#maxBatch(group),
       lingerMs: this.options.lingerMs,
       quietMs: this.options.quietMs,
       maxConcurrent: this.options.maxConcurrent,
@@ -111,9 +135,10 @@ export class Dispatcher {
       let wakeAt = Date.now() + pollMs;
       let worked = false;
       // Start each round at a different group so that no group starves another.
-      const start = this.#rotation++ % BATCH_GROUPS.length;
-      for (let i = 0; i < BATCH_GROUPS.length && !this.#stopping; i++) {
-        const group = BATCH_GROUPS[(start + i) % BATCH_GROUPS.length]!;
+      const groups = await this.#claimable();
+      const start = this.#rotation++ % Math.max(1, groups.length);
+      for (let i = 0; i < groups.length && !this.#stopping; i++) {
+        const group = groups[(start + i) % groups.length]!;
         let claimed: ClaimedBatch | ClaimRefusal;
         try {
           claimed = await this.buffer.claim(group, this.#limits(group, false));

@@ -1,5 +1,5 @@
 import type { BatchEntry, StoredChange, StoredLead, StoredMObject } from '../buffer/types.js';
-import { MarketoFault, type SoapError } from '../soap/faults.js';
+import type { MarketoCallError } from '../transport/contract.js';
 
 /**
  * Extra calls one batch may spend finding the records behind a whole-call record fault. 20 covers
@@ -10,7 +10,7 @@ export const DEFAULT_SPLIT_CALL_BUDGET = 20;
 /** What {@link isolateRecordFault} needs from the sender. */
 export interface RecordFaultJob {
   /** The whole-call fault (category `invalid-record`) the batch's call ended with. */
-  fault: SoapError;
+  fault: MarketoCallError;
   /** The records of that call. */
   entries: readonly BatchEntry[];
   /** Calls this isolation may make, on top of the call that faulted. */
@@ -19,11 +19,11 @@ export interface RecordFaultJob {
    * Sends `part` as one call. The sender settles every record of the part, unless the whole call
    * faults again for a record: then it settles none and returns that fault.
    */
-  send(part: readonly BatchEntry[]): Promise<SoapError | undefined>;
+  send(part: readonly BatchEntry[]): Promise<MarketoCallError | undefined>;
   /** Fails a guilty record for good; `field` when Marketo named a field the record carries. */
-  fail(entry: BatchEntry, fault: SoapError, field?: string): void;
+  fail(entry: BatchEntry, fault: MarketoCallError, field?: string): void;
   /** Hands back the records still undecided when the budget is spent. */
-  giveBack(entries: readonly BatchEntry[], fault: SoapError): void;
+  giveBack(entries: readonly BatchEntry[], fault: MarketoCallError): void;
 }
 
 /** What an isolation did, for logs and tests. */
@@ -71,6 +71,14 @@ export function carriesField(data: StoredChange, field: string): boolean {
 }
 
 /**
+ * The attribute names a failure refuses: its fields of the form `attributes.<name>` (how transports
+ * name a field of the change formats), as {@link carriesField} looks them up.
+ */
+export function attributesNamed(fault: MarketoCallError): string[] {
+  return fault.fields.filter((f) => f.startsWith('attributes.')).map((f) => f.slice('attributes.'.length));
+}
+
+/**
  * Finds the records behind a whole-call record fault within a budget of calls.
  *
  * When the fault names fields (`unknown fields for import: X`), every record of the batch carrying
@@ -83,7 +91,7 @@ export function carriesField(data: StoredChange, field: string): boolean {
 export async function isolateRecordFault(job: RecordFaultJob): Promise<RecordFaultSummary> {
   const summary: RecordFaultSummary = { calls: 0, failedByField: new Map(), isolated: 0, undecided: 0 };
   // Each refused field, with the fault that named it (its text becomes the records' reason).
-  const refused = new Map<string, SoapError>();
+  const refused = new Map<string, MarketoCallError>();
   const queue: BatchEntry[][] = [];
 
   const dropCarriers = (part: readonly BatchEntry[]): BatchEntry[] => {
@@ -99,8 +107,8 @@ export async function isolateRecordFault(job: RecordFaultJob): Promise<RecordFau
     });
   };
 
-  const onFault = (part: readonly BatchEntry[], fault: SoapError): void => {
-    const named = fault instanceof MarketoFault ? fault.fields : [];
+  const onFault = (part: readonly BatchEntry[], fault: MarketoCallError): void => {
+    const named = attributesNamed(fault);
     const carried = named.filter((field) => part.some((entry) => carriesField(entry.data, field)));
     if (carried.length > 0) {
       for (const field of carried) if (!refused.has(field)) refused.set(field, fault);

@@ -1,17 +1,16 @@
 import type { RedisBuffer, SettleAction } from '../buffer/buffer.js';
-import {
-  isLeadGroup,
-  type BatchEntry,
-  type ClaimedBatch,
-  type Outcome,
-  type StoredLead,
-  type StoredMObject,
-} from '../buffer/types.js';
+import type { BatchEntry, ClaimedBatch, Outcome, StoredLead, StoredMObject } from '../buffer/types.js';
 import type { Logger } from '../log.js';
-import type { MarketoSoapClient } from '../soap/client.js';
-import { MarketoFault, SoapError } from '../soap/faults.js';
-import type { LeadRecord, MObject, SyncOperation } from '../soap/types.js';
-import { XmlTextError } from '../soap/xml-text.js';
+import {
+  MarketoCallError,
+  OBJECT_OPERATIONS,
+  parseGroupName,
+  regroupLegacyBatch,
+  type RecordResult,
+  type Transport,
+  type TransportCall,
+  type TransportGroup,
+} from '../transport/contract.js';
 import { backoffMs, nextMidnight } from './backoff.js';
 import { failureAction } from './delivery-policy.js';
 import { DEFAULT_SPLIT_CALL_BUDGET, isolateRecordFault } from './poison-split.js';
@@ -49,41 +48,43 @@ export interface SendReport {
   throttlePauses: number;
 }
 
-const FAILED_CODE = /^(\d{5})\b/;
-
-function leadRecord(data: StoredLead): LeadRecord {
-  const record: LeadRecord = {
-    attributes: Object.entries(data.attributes).map(([name, value]) => ({ name, value })),
-  };
-  if (data.Id !== undefined) record.Id = data.Id;
-  if (data.Email !== undefined) record.Email = data.Email;
-  if (data.ForeignSysPersonId !== undefined) record.ForeignSysPersonId = data.ForeignSysPersonId;
-  if (data.ForeignSysType !== undefined) record.ForeignSysType = data.ForeignSysType;
-  return record;
-}
-
-function mobject(data: StoredMObject): MObject {
-  const object: MObject = { type: data.type };
-  if (data.id !== undefined) object.id = data.id;
-  if (data.externalKey !== undefined) object.externalKey = data.externalKey;
-  if (data.attributes !== undefined)
-    object.attributes = Object.entries(data.attributes).map(([name, value]) => ({ name, value }));
-  if (data.typeAttributes !== undefined) {
-    object.typeAttributes = data.typeAttributes.map((t) => ({
-      attrType: t.attrType,
-      attributes: Object.entries(t.attributes).map(([name, value]) => ({ name, value })),
-    }));
-  }
-  if (data.associations !== undefined) object.associations = data.associations;
-  return object;
-}
-
-/** One record's result of a call: what Marketo said, before policy turns it into an action. */
-interface RecordResult {
+/** One record's result as the sender keeps it: the transport's, or the sender's own for a record it settles. */
+interface Settled {
   status: string;
-  id: number;
-  error?: string;
+  id: string | null;
+  error: string | null;
   note?: string;
+}
+
+/** A Marketo code as the dead letter keeps it: a number, or null for none or a local condition. */
+function numericCode(code: string | null): number | null {
+  return code !== null && /^\d{1,9}$/.test(code) ? Number(code) : null;
+}
+
+/** The dead letter's field: an attribute by its name (as Marketo names it in a fault), else the path. */
+function deadField(field: string | undefined): string | undefined {
+  if (field === undefined) return undefined;
+  return field.startsWith('attributes.') ? field.slice('attributes.'.length) : field;
+}
+
+/** An id as outcomes keep it: a number when it is one (lead and program ids), else the text (marketoGUID). */
+function outcomeId(id: string | null): number | string | null {
+  if (id === null || id === '') return null;
+  if (/^\d{1,15}$/.test(id)) {
+    const n = Number(id);
+    return n > 0 ? n : null;
+  }
+  return id;
+}
+
+function fromResult(result: RecordResult): Settled {
+  return { status: result.status, id: result.id, error: result.message };
+}
+
+/** One call's worth of records of one transport group, inside a claimed batch. */
+interface Part {
+  group: TransportGroup;
+  entries: BatchEntry[];
 }
 
 function earlierAttempts(n: number): string {
@@ -94,7 +95,7 @@ function earlierAttempts(n: number): string {
  * What a record's result means when an earlier attempt may already have applied it: an INSERT answered
  * SKIPPED (its key exists) was most probably created by that attempt; anything else says so.
  */
-function settledAfterDoubt(entry: BatchEntry, result: RecordResult): RecordResult {
+function settledAfterDoubt(entry: BatchEntry, result: Settled): Settled {
   if (!entry.uncertain) return result;
   const earlier = `${earlierAttempts(entry.uncertain)} ended indeterminate`;
   if (result.status === 'SKIPPED')
@@ -107,20 +108,35 @@ function settledAfterDoubt(entry: BatchEntry, result: RecordResult): RecordResul
 }
 
 /**
- * Sends one claimed batch and decides every record's fate: an outcome, a retry (with or without an
- * attempt burnt), or the dead-letter set. A whole-call fault caused by a record is split down until
- * the guilty records are isolated, so their neighbours still go through.
+ * Sends one claimed batch through a {@link Transport} and decides every record's fate: an outcome, a
+ * retry (with or without an attempt burnt), or the dead-letter set, by the delivery policy's table
+ * (delivery-policy.ts). A whole-call fault caused by a record is split down until the guilty records
+ * are isolated, so their neighbours still go through. Nothing here knows the wire.
  */
 export class BatchSender {
   // Batches whose isolation is sending a part: a record fault of the part goes back to the isolation.
-  readonly #isolating = new Map<string, { fault?: SoapError }>();
+  readonly #isolating = new Map<string, { fault?: MarketoCallError }>();
 
   constructor(
-    private readonly client: MarketoSoapClient,
+    private readonly transport: Transport,
     private readonly buffer: RedisBuffer,
     private readonly policy: SendPolicy,
     private readonly log: Logger,
   ) {}
+
+  /** The largest batch to claim from `group` (a buffer group name): the transport's maximum. */
+  maxRecords(group: string): number {
+    const parsed = parseGroupName(group);
+    if (parsed !== undefined) return this.transport.maxRecords(parsed);
+    // A group of a release before the seam (L, O:<operation>): its batch is regrouped and cut to size
+    // in send(), so it may be claimed as large as the transport's lead or opportunity calls.
+    const operation = OBJECT_OPERATIONS.find((o) => group === `O:${o}`) ?? 'UPSERT';
+    return this.transport.maxRecords(
+      group === 'L'
+        ? { kind: 'lead', key: 'Email', dedupEnabled: true }
+        : { kind: 'object', type: 'Opportunity', operation },
+    );
+  }
 
   async send(
     batch: ClaimedBatch,
@@ -128,58 +144,66 @@ export class BatchSender {
   ): Promise<{ actions: SettleAction[]; report: SendReport }> {
     const report: SendReport = { calls: 0, faults: [], retries: [], throttlePauses: 0 };
     const actions: SettleAction[] = [];
-    // A record an earlier attempt may have applied (its batch was recovered after a crash or a lost
-    // lease) is treated as if that attempt had just failed indeterminately: a create is not sent again.
     const now = Date.now();
-    const send: BatchEntry[] = [];
-    for (const entry of batch.entries) {
-      if (entry.uncertain && failureAction('indeterminate', batch.group, entry.data) === 'indeterminate') {
-        const reason = `${earlierAttempts(entry.uncertain)} ended without an answer (worker crash or lost lease)`;
-        actions.push(this.#indeterminate(batch, entry, reason, now));
-      } else send.push(entry);
+    let tokenHeld = true;
+    for (const part of this.#parts(batch, actions, now)) {
+      // A record an earlier attempt may have applied (its batch was recovered after a crash or a lost
+      // lease) is treated as if that attempt had just failed indeterminately: a create is not sent again.
+      const send: BatchEntry[] = [];
+      for (const entry of part.entries) {
+        if (entry.uncertain && failureAction('indeterminate', part.group, entry.data) === 'indeterminate') {
+          const reason = `${earlierAttempts(entry.uncertain)} ended without an answer (worker crash or lost lease)`;
+          actions.push(this.#indeterminate(batch, entry, reason, now));
+        } else send.push(entry);
+      }
+      if (send.length < part.entries.length)
+        this.log.error('a create may have been applied: its records are INDETERMINATE and dead-lettered', {
+          batch: batch.id,
+          group: batch.group,
+          records: part.entries.length - send.length,
+        });
+      // A batch of an older release's group may hold more than one call of the transport can carry.
+      const max = this.transport.maxRecords(part.group);
+      for (let i = 0; i < send.length; i += max) {
+        await this.#sendPart(batch, part.group, send.slice(i, i + max), actions, report, tokenHeld, control);
+        tokenHeld = false;
+      }
     }
-    if (send.length < batch.entries.length)
-      this.log.error('a create may have been applied: its records are INDETERMINATE and dead-lettered', {
-        batch: batch.id,
-        group: batch.group,
-        records: batch.entries.length - send.length,
-      });
-    await this.#sendPart(batch, send, actions, report, true, control);
     return { actions, report };
   }
 
-  async #call(
-    batch: ClaimedBatch,
-    entries: readonly BatchEntry[],
-    control: DeliveryControl,
-  ): Promise<RecordResult[]> {
-    const callControl = { noNewAttempts: control.stopping, abandon: control.abandon };
-    if (isLeadGroup(batch.group)) {
-      const results = await this.client.syncMultipleLeads(
-        entries.map((e) => leadRecord(e.data as StoredLead)),
-        { dedupEnabled: batch.group === 'L', ...callControl },
-      );
-      return results.map((r) => ({
-        status: r.status,
-        id: r.leadId,
-        ...(r.error !== undefined ? { error: r.error } : {}),
-      }));
+  /**
+   * The calls' worth of a batch: its own group, or, for a batch of a group of a release before the
+   * transport seam (`L`, `O:UPDATE`, …), its records regrouped into transport groups. A record that fits
+   * no group is dead-lettered naming why.
+   */
+  #parts(batch: ClaimedBatch, actions: SettleAction[], now: number): Part[] {
+    const group = parseGroupName(batch.group);
+    if (group !== undefined) return [{ group, entries: batch.entries }];
+    const records = batch.entries.map((e) => e.data as StoredLead | StoredMObject);
+    const { parts, unplaced } = regroupLegacyBatch(batch.group, records);
+    for (const index of unplaced) {
+      const entry = batch.entries[index]!;
+      const error = `no batch group fits this record (group ${batch.group}): no lead key, or an unknown object type`;
+      actions.push(this.#dead(batch, entry, { status: 'FAILED', id: null, error }, null, now));
     }
-    const operation = batch.group.slice(2) as SyncOperation;
-    const results = await this.client.syncMObjects(
-      entries.map((e) => mobject(e.data as StoredMObject)),
-      operation,
-      callControl,
-    );
-    return results.map((r) => ({
-      status: r.status,
-      id: r.id,
-      ...(r.error !== undefined ? { error: r.error } : {}),
-    }));
+    return parts.map((p) => ({ group: p.group, entries: p.indexes.map((i) => batch.entries[i]!) }));
+  }
+
+  async #call(group: TransportGroup, entries: readonly BatchEntry[], control: DeliveryControl) {
+    const call = { group, records: entries.map((e) => e.data) } as TransportCall;
+    const results = await this.transport.send(call, { signal: control.abandon, stopping: control.stopping });
+    if (results.length !== entries.length)
+      throw new MarketoCallError(
+        `the transport answered ${results.length} results for ${entries.length} records`,
+        { category: 'indeterminate', code: 'count-mismatch', applied: 'indeterminate' },
+      );
+    return results;
   }
 
   async #sendPart(
     batch: ClaimedBatch,
+    group: TransportGroup,
     entries: readonly BatchEntry[],
     actions: SettleAction[],
     report: SendReport,
@@ -198,11 +222,26 @@ export class BatchSender {
     report.calls++;
     let results: RecordResult[];
     try {
-      results = await this.#call(batch, entries, control);
+      results = await this.#call(group, entries, control);
     } catch (error) {
-      await this.#onCallError(error, batch, entries, actions, report, control);
+      if (!(error instanceof MarketoCallError)) throw error;
+      // Records before the failure that the transport settled (it split the call into requests).
+      const settled = error.settled.slice(0, entries.length);
+      this.#settleResults(batch, group, entries.slice(0, settled.length), settled, actions, report);
+      await this.#onCallError(error, batch, group, entries.slice(settled.length), actions, report, control);
       return;
     }
+    this.#settleResults(batch, group, entries, results, actions, report);
+  }
+
+  #settleResults(
+    batch: ClaimedBatch,
+    group: TransportGroup,
+    entries: readonly BatchEntry[],
+    results: readonly RecordResult[],
+    actions: SettleAction[],
+    report: SendReport,
+  ): void {
     const now = Date.now();
     entries.forEach((entry, i) => {
       const result = results[i]!;
@@ -210,36 +249,64 @@ export class BatchSender {
         actions.push({
           key: entry.key,
           action: 'done',
-          outcome: this.#outcome(batch, entry, settledAfterDoubt(entry, result), now),
+          outcome: this.#outcome(batch, entry, settledAfterDoubt(entry, fromResult(result)), now),
         });
         return;
       }
-      const code = Number(FAILED_CODE.exec(result.error ?? '')?.[1] ?? NaN);
-      // 20106 (Lead Sync Failed) may pass on a second try; every other per-record failure is final.
-      if (code === 20106 && entry.attempts < 1) {
-        actions.push(this.#retry(entry, now, true));
-        report.retries.push({ category: 'record-20106', records: 1 });
+      const category = result.category ?? 'invalid-record';
+      if (category === 'indeterminate') {
+        // Marketo did not say whether this record was applied.
+        const action = failureAction('indeterminate', group, entry.data);
+        if (action === 'indeterminate')
+          actions.push(this.#indeterminate(batch, entry, result.message ?? 'no answer for this record', now));
+        else
+          actions.push({
+            ...this.#retry(entry, now, true),
+            ...(action === 'resend-checked' ? { uncertain: true } : {}),
+          });
+        report.retries.push({ category: 'record-indeterminate', records: 1 });
         return;
       }
-      actions.push(this.#dead(batch, entry, result, Number.isNaN(code) ? null : code, now));
+      // A record Marketo could not apply this time (e.g. SOAP 20106 Lead Sync Failed) gets one more try.
+      if ((category === 'transient' || category === 'throttle') && entry.attempts < 1) {
+        actions.push(this.#retry(entry, now, true));
+        report.retries.push({ category: `record-${result.code ?? category}`, records: 1 });
+        return;
+      }
+      const action = this.#dead(batch, entry, fromResult(result), numericCode(result.code), now);
+      const field = deadField(result.field);
+      if (field !== undefined && action.action === 'dead') action.dead.field = field;
+      actions.push(action);
     });
   }
 
   async #onCallError(
-    error: unknown,
+    error: MarketoCallError,
     batch: ClaimedBatch,
+    group: TransportGroup,
     entries: readonly BatchEntry[],
     actions: SettleAction[],
     report: SendReport,
     control: DeliveryControl,
   ): Promise<void> {
+    if (entries.length === 0) return;
     const now = Date.now();
-    if (error instanceof XmlTextError && error.recordIndex !== undefined) {
-      // Validation at intake makes this unreachable for new changes; kept so one bad record never blocks a batch.
+    const code = numericCode(error.code);
+    if (
+      error.recordIndex !== undefined &&
+      error.category === 'invalid-record' &&
+      error.applied !== 'indeterminate' &&
+      entries[error.recordIndex] !== undefined
+    ) {
+      // One record the transport could not even put on the wire: it alone fails, the rest go on.
       const bad = entries[error.recordIndex]!;
-      actions.push(this.#dead(batch, bad, { status: 'FAILED', id: 0, error: error.message }, null, now));
+      const action = this.#dead(batch, bad, { status: 'FAILED', id: null, error: error.message }, code, now);
+      const field = deadField(error.field);
+      if (field !== undefined && action.action === 'dead') action.dead.field = field;
+      actions.push(action);
       await this.#sendPart(
         batch,
+        group,
         entries.filter((e) => e !== bad),
         actions,
         report,
@@ -248,8 +315,6 @@ export class BatchSender {
       );
       return;
     }
-    if (!(error instanceof SoapError)) throw error;
-    const code = error instanceof MarketoFault ? (error.code ?? null) : null;
     report.faults.push({ code, category: error.category });
     // Throttle, quota and authentication burn no attempt: the records simply go back.
     const retryAll = (): void => {
@@ -257,13 +322,17 @@ export class BatchSender {
       report.retries.push({ category: error.category, records: entries.length });
     };
     // The policy's rows for these categories treat every kind of record alike; see delivery-policy.ts.
-    switch (failureAction(error.category, batch.group, entries[0]!.data)) {
+    switch (failureAction(error.category, group, entries[0]!.data, error.applied)) {
       case 'pause': {
-        // 20023: the rate window is full; 20024: too many calls at once. Every worker waits; no attempt burnt.
-        const wait = code === 20024 ? 1_000 : this.policy.rateWindowMs;
+        // The rate window is full, or too many calls run at once: every worker waits, no attempt burnt.
+        // Marketo's hint is capped by the configured window, which stands for Marketo's.
+        const wait =
+          error.retryAfterMs !== undefined
+            ? Math.min(error.retryAfterMs, this.policy.rateWindowMs)
+            : this.policy.rateWindowMs;
         await this.buffer.pauseUntil(now + wait);
         report.throttlePauses++;
-        this.log.warn('Marketo throttled: pausing every worker', { code, pauseMs: wait });
+        this.log.warn('Marketo throttled: pausing every worker', { code: error.code, pauseMs: wait });
         retryAll();
         return;
       }
@@ -277,12 +346,16 @@ export class BatchSender {
         return;
       }
       case 'stop': {
+        const settings =
+          this.transport.kind === 'rest'
+            ? 'MARKETO_CLIENT_ID, MARKETO_CLIENT_SECRET and the API user’s permissions'
+            : 'MARKETO_USER_ID and MARKETO_ENCRYPTION_KEY';
         await this.buffer.stopSending(
-          `authentication failed (${code ?? error.message}); check MARKETO_USER_ID and MARKETO_ENCRYPTION_KEY`,
+          `authentication failed (${error.code ?? error.message}); check ${settings}`,
           this.policy.authPauseMs,
         );
         this.log.error('authentication failed: sending stopped', {
-          code,
+          code: error.code,
           retryInMs: this.policy.authPauseMs,
         });
         retryAll();
@@ -291,45 +364,45 @@ export class BatchSender {
       case 'split': {
         const probe = this.#isolating.get(batch.id);
         if (probe) probe.fault = error;
-        else await this.#isolate(error, batch, entries, actions, report, control);
+        else await this.#isolate(error, batch, group, entries, actions, report, control);
         return;
       }
       case 'dead-letter':
         for (const entry of entries)
           actions.push(
-            this.#dead(batch, entry, { status: 'FAILED', id: 0, error: error.message }, code, now),
+            this.#dead(batch, entry, { status: 'FAILED', id: null, error: error.message }, code, now),
           );
         this.log.error('Marketo refused the request as malformed: records dead-lettered', {
-          code,
+          code: error.code,
           records: entries.length,
           error: error.message,
         });
         return;
       default:
-        // transient, re-sign (still failing after re-signing), indeterminate.
-        this.#resendWhatIsSafe(error, code, batch, entries, actions, report, control, now);
+        // transient, re-auth (still refused after renewing), indeterminate.
+        this.#resendWhatIsSafe(error, batch, group, entries, actions, report, control, now);
     }
   }
 
   async #isolate(
-    fault: SoapError,
+    fault: MarketoCallError,
     batch: ClaimedBatch,
+    group: TransportGroup,
     entries: readonly BatchEntry[],
     actions: SettleAction[],
     report: SendReport,
     control: DeliveryControl,
   ): Promise<void> {
-    const codeOf = (e: SoapError): number | null => (e instanceof MarketoFault ? (e.code ?? null) : null);
     const budget = this.policy.splitCallBudget ?? DEFAULT_SPLIT_CALL_BUDGET;
     const summary = await isolateRecordFault({
       fault,
       entries,
       budget,
       send: async (part) => {
-        const probe: { fault?: SoapError } = {};
+        const probe: { fault?: MarketoCallError } = {};
         this.#isolating.set(batch.id, probe);
         try {
-          await this.#sendPart(batch, part, actions, report, false, control);
+          await this.#sendPart(batch, group, part, actions, report, false, control);
         } finally {
           this.#isolating.delete(batch.id);
         }
@@ -339,8 +412,8 @@ export class BatchSender {
         const action = this.#dead(
           batch,
           entry,
-          { status: 'FAILED', id: 0, error: cause.message },
-          codeOf(cause),
+          { status: 'FAILED', id: null, error: cause.message },
+          numericCode(cause.code),
           Date.now(),
         );
         if (field !== undefined && action.action === 'dead') action.dead.field = field;
@@ -352,7 +425,7 @@ export class BatchSender {
           const error = `not isolated within ${budget} split calls in ${entry.attempts + 1} attempts: ${cause.message}`;
           actions.push(
             entry.attempts + 1 >= this.policy.maxAttempts
-              ? this.#dead(batch, entry, { status: 'FAILED', id: 0, error }, codeOf(cause), now)
+              ? this.#dead(batch, entry, { status: 'FAILED', id: null, error }, numericCode(cause.code), now)
               : this.#retry(entry, now, true),
           );
         }
@@ -363,10 +436,10 @@ export class BatchSender {
       this.log.error('Marketo refuses a field: every record carrying it is dead-lettered; fix the mapping', {
         field,
         records,
-        code: codeOf(fault),
+        code: fault.code,
       });
     this.log.info('whole-call fault caused by records: isolated', {
-      code: codeOf(fault),
+      code: fault.code,
       calls: summary.calls,
       isolated: summary.isolated,
       undecided: summary.undecided,
@@ -378,9 +451,9 @@ export class BatchSender {
    * second application would do, resend with backoff or surface it as INDETERMINATE.
    */
   #resendWhatIsSafe(
-    error: SoapError,
-    code: number | null,
+    error: MarketoCallError,
     batch: ClaimedBatch,
+    group: TransportGroup,
     entries: readonly BatchEntry[],
     actions: SettleAction[],
     report: SendReport,
@@ -390,7 +463,7 @@ export class BatchSender {
     const resend: { entry: BatchEntry; uncertain: boolean }[] = [];
     let surfaced = 0;
     for (const entry of entries) {
-      const action = failureAction(error.category, batch.group, entry.data);
+      const action = failureAction(error.category, group, entry.data, error.applied);
       if (action === 'indeterminate') {
         actions.push(this.#indeterminate(batch, entry, error.message, now));
         surfaced++;
@@ -415,7 +488,8 @@ export class BatchSender {
     const wait = backoffMs(attempt, this.policy.backoffBaseMs, this.policy.backoffMaxMs);
     this.log.warn('call failed: retrying with backoff', {
       category: error.category,
-      code,
+      code: error.code,
+      applied: error.applied,
       error: error.message,
       backoffMs: wait,
     });
@@ -423,7 +497,15 @@ export class BatchSender {
     for (const { entry, uncertain } of resend) {
       if (entry.attempts + 1 >= this.policy.maxAttempts) {
         const reason = `gave up after ${entry.attempts + 1} attempts: ${error.message}`;
-        actions.push(this.#dead(batch, entry, { status: 'FAILED', id: 0, error: reason }, code, now));
+        actions.push(
+          this.#dead(
+            batch,
+            entry,
+            { status: 'FAILED', id: null, error: reason },
+            numericCode(error.code),
+            now,
+          ),
+        );
       } else actions.push({ key: entry.key, action: 'retry', score, burn: true, ...doubt(uncertain) });
     }
     report.retries.push({ category: error.category, records: resend.length });
@@ -431,15 +513,7 @@ export class BatchSender {
 
   /** Takes a rate token for one more call; false when the worker began stopping meanwhile. */
   async #waitForToken(member: string, stopping: AbortSignal): Promise<boolean> {
-    for (;;) {
-      if (stopping.aborted) return false;
-      const wait = await this.buffer.takeToken(
-        { rateMax: this.policy.rateLimit, rateWindowMs: this.policy.rateWindowMs },
-        member,
-      );
-      if (wait === 0) return !stopping.aborted;
-      await new Promise((r) => setTimeout(r, Math.min(wait, 1_000)));
-    }
+    return takeRateToken(this.buffer, this.policy, member, stopping);
   }
 
   /** Records never sent go back as they were, eligible at once, no attempt burnt. */
@@ -451,7 +525,7 @@ export class BatchSender {
   /** A create that Marketo may have applied: said so, and dead-lettered for an operator to decide. */
   #indeterminate(batch: ClaimedBatch, entry: BatchEntry, reason: string, now: number): SettleAction {
     const error = `the call may have been applied (${reason}); not resent, because a second application would create a duplicate: check Marketo, and redrive it (mktsync dlq redrive) only if Marketo does not have it`;
-    const outcome = this.#outcome(batch, entry, { status: 'INDETERMINATE', id: 0, error }, now);
+    const outcome = this.#outcome(batch, entry, { status: 'INDETERMINATE', id: null, error }, now);
     return {
       key: entry.key,
       action: 'dead',
@@ -466,18 +540,18 @@ export class BatchSender {
     };
   }
 
-  #retry(entry: BatchEntry, now: number, burn: boolean): SettleAction {
+  #retry(entry: BatchEntry, now: number, burn: boolean): SettleAction & { action: 'retry' } {
     const wait = backoffMs(entry.attempts, this.policy.backoffBaseMs, this.policy.backoffMaxMs);
     return { key: entry.key, action: 'retry', score: now + wait - this.policy.lingerMs, burn };
   }
 
-  #outcome(batch: ClaimedBatch, entry: BatchEntry, result: RecordResult, now: number): Outcome {
+  #outcome(batch: ClaimedBatch, entry: BatchEntry, result: Settled, now: number): Outcome {
     const note = result.note !== undefined ? { note: result.note } : {};
     return {
       key: entry.key,
       status: result.status,
-      id: result.id > 0 ? result.id : null,
-      error: result.error ?? null,
+      id: outcomeId(result.id),
+      error: result.error,
       batch: batch.id,
       attempt: entry.attempts + 1,
       firstSeq: entry.first,
@@ -492,7 +566,7 @@ export class BatchSender {
   #dead(
     batch: ClaimedBatch,
     entry: BatchEntry,
-    result: RecordResult,
+    result: Settled,
     code: number | null,
     now: number,
   ): SettleAction {
@@ -503,5 +577,26 @@ export class BatchSender {
       outcome,
       dead: { key: entry.key, reason: result.error ?? 'failed', code, attempts: entry.attempts + 1, at: now },
     };
+  }
+}
+
+/**
+ * Takes one rate token of the shared limiter for a call outside a claim (a split call, another part of
+ * a batch, a REST Describe request), waiting while the window is full; false when `stopping` aborted.
+ */
+export async function takeRateToken(
+  buffer: RedisBuffer,
+  policy: Pick<SendPolicy, 'rateLimit' | 'rateWindowMs'>,
+  member: string,
+  stopping?: AbortSignal,
+): Promise<boolean> {
+  for (;;) {
+    if (stopping?.aborted) return false;
+    const wait = await buffer.takeToken(
+      { rateMax: policy.rateLimit, rateWindowMs: policy.rateWindowMs },
+      member,
+    );
+    if (wait === 0) return !stopping?.aborted;
+    await new Promise((r) => setTimeout(r, Math.min(wait, 1_000)));
   }
 }

@@ -2,16 +2,15 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Cluster, Redis } from 'ioredis';
 import { RedisBuffer } from '../buffer/buffer.js';
-import { requireMarketo, type WorkerSettings } from '../config.js';
+import type { WorkerSettings } from '../config.js';
 import { silentLogger, type Logger } from '../log.js';
 import { connectRedis, redisProblem, waitReady } from '../redis.js';
 import { safeUrl } from '../safe-url.js';
-import { MarketoSoapClient } from '../soap/client.js';
 import { createWorkerMetrics } from '../metrics/worker-metrics.js';
-import { quotaDay } from './backoff.js';
 import { Dispatcher, type DispatcherEvents } from './dispatcher.js';
 import { serveQueueView } from './queue-view.js';
 import { BatchSender } from './sender.js';
+import { buildTransport } from './transport-factory.js';
 
 /** How long abandoned batches get to settle after the shutdown deadline (Redis round trips only). */
 const SETTLE_GRACE_MS = 5_000;
@@ -47,7 +46,6 @@ export interface Worker {
 /** Starts batching and dispatch against Redis and Marketo with `settings`. */
 export async function startWorker(settings: WorkerSettings, options: WorkerOptions = {}): Promise<Worker> {
   const log = options.log ?? silentLogger;
-  const marketo = requireMarketo(settings.marketo);
   const ownedRedis = options.redis === undefined;
   const redis =
     options.redis ??
@@ -60,15 +58,13 @@ export async function startWorker(settings: WorkerSettings, options: WorkerOptio
     );
   await waitReady(redis);
   const buffer = new RedisBuffer(redis, settings.prefix);
-  const client = new MarketoSoapClient({ ...marketo, responseTimeoutMs: settings.responseTimeoutMs });
-  const metrics = createWorkerMetrics(buffer, settings.dailyQuota, { transport: 'soap' });
-  client.onAttempt((report) => {
-    metrics.onAttempt(report);
-    buffer.recordCall(quotaDay(Date.now()), report.error === undefined).catch((error: unknown) => {
-      log.warn('could not count a call against the quota', { error: (error as Error).message });
-    });
-  });
-  const sender = new BatchSender(client, buffer, settings, log);
+  const metrics = createWorkerMetrics(buffer, settings.dailyQuota, { transport: settings.transport });
+  // Aborted when the worker stops: a Describe request waiting for a rate token gives up.
+  const stopping = new AbortController();
+  const { transport, endpoint } = buildTransport(settings, buffer, metrics, log, stopping.signal);
+  /** What the startup log line shows of the way to Marketo. */
+  const marketo = { endpoint };
+  const sender = new BatchSender(transport, buffer, settings, log);
   const dispatcher = new Dispatcher(
     buffer,
     sender,
@@ -160,6 +156,7 @@ export async function startWorker(settings: WorkerSettings, options: WorkerOptio
     notReadyReason,
     async stop() {
       clearInterval(sweeper);
+      stopping.abort();
       const inFlight = dispatcher.inFlight;
       let timer: NodeJS.Timeout | undefined;
       const stopped = dispatcher.stop();
@@ -186,7 +183,7 @@ export async function startWorker(settings: WorkerSettings, options: WorkerOptio
             },
           );
       } else log.info('worker stopped', { finishedInFlight: inFlight });
-      client.close();
+      transport.close();
       if (server) {
         server.close();
         server.closeAllConnections();

@@ -6,10 +6,34 @@ import { createProducer, type Producer } from '../../src/producer/producer.js';
 import { startWorker, type Worker, type WorkerOptions } from '../../src/worker/worker.js';
 import { startFixture, type EmulatorFixture } from './emulator.js';
 import type { EmulatorOptions } from '../../src/emulator/server.js';
+import type { CallLogEntry } from '../../src/emulator/call-log.js';
 
 /** A fresh key prefix per test, so tests share one Redis without seeing each other. */
 export function freshPrefix(): string {
   return `t-${randomBytes(6).toString('hex')}`;
+}
+
+/** The transports a pipeline test can run over. */
+export const TRANSPORTS = ['soap', 'rest'] as const;
+export type TransportKind = (typeof TRANSPORTS)[number];
+
+/** The REST client credentials every pipeline emulator accepts (a test emulator's, never a secret). */
+export const TEST_REST_CLIENT = { clientId: 'pipeline-client', clientSecret: 'pipeline-secret-0123456789' };
+
+/** The environment that points a worker at the emulator over `transport`. */
+export function transportEnv(f: EmulatorFixture, transport: TransportKind): Record<string, string> {
+  const soap = {
+    MARKETO_SOAP_ENDPOINT: f.emulator.endpoint,
+    MARKETO_USER_ID: f.credentials.userId,
+    MARKETO_ENCRYPTION_KEY: f.credentials.encryptionKey,
+  };
+  if (transport === 'soap') return soap;
+  return {
+    MARKETO_TRANSPORT: 'rest',
+    MARKETO_REST_ENDPOINT: f.emulator.restEndpoint,
+    MARKETO_CLIENT_ID: TEST_REST_CLIENT.clientId,
+    MARKETO_CLIENT_SECRET: TEST_REST_CLIENT.clientSecret,
+  };
 }
 
 /** Worker settings for tests: the emulator, a fresh prefix, short linger and backoff. */
@@ -17,13 +41,12 @@ export function testSettings(
   f: EmulatorFixture,
   prefix: string,
   env: Record<string, string> = {},
+  transport: TransportKind = 'soap',
 ): WorkerSettings {
   return readWorkerSettings({
     REDIS_URL: inject('redisUrl'),
     MKTSYNC_PREFIX: prefix,
-    MARKETO_SOAP_ENDPOINT: f.emulator.endpoint,
-    MARKETO_USER_ID: f.credentials.userId,
-    MARKETO_ENCRYPTION_KEY: f.credentials.encryptionKey,
+    ...transportEnv(f, transport),
     MKTSYNC_LINGER_MS: '100',
     MKTSYNC_BACKOFF_BASE_MS: '20',
     MKTSYNC_BACKOFF_MAX_MS: '200',
@@ -41,6 +64,8 @@ export function testSettings(
 /** An emulator, a producer and a way to start workers, all on one fresh prefix. */
 export interface PipelineFixture {
   f: EmulatorFixture;
+  /** The transport the workers use. */
+  transport: TransportKind;
   prefix: string;
   redis: Redis;
   producer: Producer;
@@ -54,25 +79,32 @@ export interface PipelineFixture {
 export async function startPipeline(
   emulator: Partial<EmulatorOptions> = {},
   env: Record<string, string> = {},
+  transport: TransportKind = 'soap',
 ): Promise<PipelineFixture> {
   const f = await startFixture({
     limits: { rateCalls: null, concurrency: null, dailyQuota: null },
     ...emulator,
+    rest: { ...TEST_REST_CLIENT, ...(emulator.rest ?? {}) },
   });
   const prefix = freshPrefix();
   const redis = new Redis(inject('redisUrl'));
-  const producer = await createProducer({ url: inject('redisUrl'), prefix });
-  const settings = testSettings(f, prefix, env);
+  const producer = await createProducer({
+    url: inject('redisUrl'),
+    prefix,
+    ...(transport === 'rest' ? { transport } : {}),
+  });
+  const settings = testSettings(f, prefix, env, transport);
   const workers: Worker[] = [];
   return {
     f,
+    transport,
     prefix,
     redis,
     producer,
     settings,
     async startWorker(options = {}, extraEnv = {}) {
       const worker = await startWorker(
-        Object.keys(extraEnv).length ? testSettings(f, prefix, { ...env, ...extraEnv }) : settings,
+        Object.keys(extraEnv).length ? testSettings(f, prefix, { ...env, ...extraEnv }, transport) : settings,
         options,
       );
       workers.push(worker);
@@ -95,4 +127,46 @@ export async function startPipeline(
       await f.close();
     },
   };
+}
+
+/**
+ * The fewest calls that can carry the records waiting per group: each group's count over the largest
+ * call of the transport (SOAP: 300 leads, 100 objects; REST: 300 leads, opportunities or roles, one
+ * program per call).
+ */
+export function minimumCalls(waiting: Record<string, number>, transport: 'soap' | 'rest'): number {
+  let calls = 0;
+  for (const [group, count] of Object.entries(waiting)) {
+    const max = group.startsWith('L')
+      ? 300
+      : transport === 'rest'
+        ? group.startsWith('O:Program:')
+          ? 1
+          : 300
+        : 100;
+    calls += Math.ceil(count / max);
+  }
+  return calls;
+}
+
+/** REST requests that are not sync calls: tokens, Describes, program reads. */
+const NOT_SYNC = new Set([
+  'identity',
+  'describeLeads',
+  'describeLeads2',
+  'describeOpportunities',
+  'describeOpportunityRoles',
+  'getProgram',
+]);
+
+/** The emulator's log of sync calls (leads, objects, programs) of either transport. */
+export function syncCalls(p: PipelineFixture, since = 0): CallLogEntry[] {
+  return p.f.emulator.calls.since(since).filter((c) => !NOT_SYNC.has(c.operation));
+}
+
+/** The object operation of a sync call, in SOAP's words (REST: from its action; a program update is UPDATE). */
+export function objectOperation(call: CallLogEntry): string | undefined {
+  if (call.transport === 'soap') return call.mobjectOperation;
+  if (call.operation === 'updateProgram') return 'UPDATE';
+  return { createOnly: 'INSERT', updateOnly: 'UPDATE', createOrUpdate: 'UPSERT' }[call.action ?? ''];
 }

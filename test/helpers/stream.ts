@@ -124,6 +124,12 @@ export function expectedState(accepted: { change: Change; ref: ChangeReference }
 
 /** The identity of a record inside a call, as the emulator received it. */
 function recordIdentity(call: CallLogEntry, record: unknown): string {
+  if (call.transport === 'rest') {
+    const r = record as Record<string, unknown>;
+    if (call.operation === 'syncLeads') return `lead:${String(r.email ?? r.id ?? '').toLowerCase()}`;
+    if (call.operation === 'updateProgram') return `Program:${call.programId ?? ''}:`;
+    return `${call.operation}:${JSON.stringify(r.externalOpportunityId ?? r.marketoGUID ?? [r.leadId, r.role])}`;
+  }
   if (call.operation === 'syncMultipleLeads')
     return `lead:${((record as ReceivedLead).Email ?? '').toLowerCase()}`;
   const o = record as ReceivedMObject;
@@ -135,7 +141,12 @@ export function batchViolations(calls: readonly CallLogEntry[]): string[] {
   const problems: string[] = [];
   const answered = calls.filter((c) => c.operation !== 'unknown');
   for (const call of answered) {
-    const max = call.operation === 'syncMultipleLeads' ? 300 : 100;
+    const max =
+      call.operation === 'syncMultipleLeads' || call.transport === 'rest'
+        ? call.operation === 'updateProgram'
+          ? 1
+          : 300
+        : 100;
     if (call.recordCount > max) problems.push(`call ${call.seq} carried ${call.recordCount} records`);
     const ids = call.records.map((r) => recordIdentity(call, r));
     if (new Set(ids).size !== ids.length) problems.push(`call ${call.seq} carried a record twice`);

@@ -26,7 +26,7 @@ function leads(...inputs: unknown[]) {
 }
 
 async function claimed(buffer: RedisBuffer, now: number): Promise<ClaimedBatch> {
-  const batch = await buffer.claim('L', limits, now);
+  const batch = await buffer.claim('L:Email', limits, now);
   if (!('entries' in batch)) throw new Error(`no batch: ${JSON.stringify(batch)}`);
   return batch;
 }
@@ -98,17 +98,17 @@ describe('the coalescing buffer in Redis', () => {
     await buffer.enqueue(leads({ Email: 'hot1@x.com' }, { Email: 'hot2@x.com' }), t - 1_500);
     await buffer.enqueue(leads({ Email: 'hot1@x.com' }, { Email: 'hot2@x.com' }), t - 100);
     // The hot leads came first, but they changed 100 ms ago: the quiet ones fill the batch.
-    const first = await buffer.claim('L', quiet, t);
+    const first = await buffer.claim('L:Email', quiet, t);
     expect('entries' in first && first.entries.map((e) => e.key)).toEqual([
       'L:em:cold1%40x.com',
       'L:em:cold2%40x.com',
     ]);
     // The hot ones wait until 500 ms after their last change…
-    expect(await buffer.claim('L', quiet, t)).toEqual({ reason: 'linger', until: t + 400 });
+    expect(await buffer.claim('L:Email', quiet, t)).toEqual({ reason: 'linger', until: t + 400 });
     await buffer.enqueue(leads({ Email: 'hot1@x.com', attributes: { Score: 3 } }), t + 300);
     // …and a change at t+300 holds hot1 again, but never past the linger time of its first change.
-    expect(await buffer.claim('L', quiet, t + 450)).toEqual({ reason: 'linger', until: t + 500 });
-    const lingered = await buffer.claim('L', quiet, t + 500);
+    expect(await buffer.claim('L:Email', quiet, t + 450)).toEqual({ reason: 'linger', until: t + 500 });
+    const lingered = await buffer.claim('L:Email', quiet, t + 500);
     expect('entries' in lingered && lingered.entries.map((e) => e.key).sort()).toEqual([
       'L:em:hot1%40x.com',
       'L:em:hot2%40x.com',
@@ -120,7 +120,7 @@ describe('the coalescing buffer in Redis', () => {
     const t = Date.now();
     await buffer.enqueue(leads({ Email: 'a@x.com' }, { Email: 'b@x.com' }), t);
     const batch = await buffer.claim(
-      'L',
+      'L:Email',
       { ...limits, maxBatch: 2, lingerMs: 2_000, quietMs: 0, flush: false },
       t,
     );

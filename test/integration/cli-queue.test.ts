@@ -38,7 +38,7 @@ describe('mktsync enqueue', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ kind: 'leads', lines: 4, accepted: 2, rejected: 2 });
     expect(run.stderr).toContain(`${path}:2: (record): not valid JSON`);
     expect(run.stderr).toContain(`${path}:5: (record): needs at least one key`);
-    expect((await p.producer.buffer.stats()).waiting.L).toBe(2);
+    expect((await p.producer.buffer.stats()).waitingTotal).toBe(2);
   });
 
   it('reads CSV with key columns by name and the rest as attributes', async () => {

@@ -1,3 +1,4 @@
+import type { StoredLead } from '../../src/buffer/types.js';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
@@ -228,6 +229,8 @@ describe('faults → categories', () => {
     ['502', 'transient', 'indeterminate', undefined],
   ])('call-level %s → %s (%s)', async (code, category, applied, retryAfterMs) => {
     const t = transport();
+    // The field table first, so that the fault meets the records' own request (not the Describe).
+    await t.send(emailLeads(1));
     fake.queue.push(fault(code));
     const error = await thrown(t.send(emailLeads(2)));
     expect(error).toMatchObject({ category, code, applied });
@@ -240,8 +243,29 @@ describe('faults → categories', () => {
     [503, 'transient', 'not-applied'],
   ])('HTTP %s without a Marketo answer → %s (%s)', async (status, category, applied) => {
     const t = transport();
+    await t.send(emailLeads(1));
     fake.queue.push({ status, text: '<html>proxy says no</html>' });
     expect(await thrown(t.send(emailLeads(1)))).toMatchObject({ category, applied, httpStatus: status });
+  });
+
+  it('a caller that is stopping (SIGTERM) gets no further request of the call: not sent', async () => {
+    const t = transport();
+    await t.send(emailLeads(1));
+    const before = leadPosts().length;
+    const stopping = new AbortController();
+    stopping.abort();
+    const error = await thrown(t.send(emailLeads(2), { stopping: stopping.signal }));
+    expect(error).toMatchObject({ category: 'transient', code: 'stopping', applied: 'not-sent' });
+    expect(leadPosts()).toHaveLength(before);
+  });
+
+  it('a Describe that meets a 502 leaves the records not sent: a create among them may go again', async () => {
+    const t = transport();
+    fake.queue.push({ status: 502, text: '<html>proxy says no</html>' });
+    const records = emailLeads(1).records as StoredLead[];
+    const error = await thrown(t.send({ group: { kind: 'lead', dedupEnabled: false }, records }));
+    expect(error).toMatchObject({ category: 'transient', applied: 'not-sent', httpStatus: 502 });
+    expect(leadPosts()).toHaveLength(0);
   });
 
   it('per-record reasons map to SKIPPED or FAILED with code and category', async () => {

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ERROR_CATEGORIES } from '../../src/soap/faults.js';
-import { deliveryKind, FAILURE_ACTIONS, failureAction } from '../../src/worker/delivery-policy.js';
+import { CALL_ERROR_CATEGORIES as ERROR_CATEGORIES, parseGroupName } from '../../src/transport/contract.js';
+import { deliveryKind, FAILURE_ACTIONS, failureAction, policyRow } from '../../src/worker/delivery-policy.js';
+
+const L = parseGroupName('L:Email')!;
+const L0 = parseGroupName('L0')!;
+const INSERT = parseGroupName('O:Opportunity:INSERT')!;
+const UPDATE = parseGroupName('O:Opportunity:UPDATE')!;
+const UPSERT = parseGroupName('O:Opportunity:UPSERT')!;
+const PROGRAM = parseGroupName('O:Program:UPDATE')!;
 
 const lead = { Email: 'a@example.com', attributes: {} };
 const keyed = { type: 'Opportunity', externalKey: { name: 'crmId', value: 'o-1' } };
@@ -9,22 +16,22 @@ const unkeyed = { type: 'Opportunity', attributes: { Name: 'x' } };
 
 describe('delivery policy', () => {
   it('tells idempotent records from creates, and creates Marketo can check from those it cannot', () => {
-    expect(deliveryKind('L', lead)).toBe('idempotent');
-    expect(deliveryKind('O:UPDATE', keyed)).toBe('idempotent');
-    expect(deliveryKind('O:UPSERT', keyed)).toBe('idempotent');
-    expect(deliveryKind('L0', lead)).toBe('create');
-    expect(deliveryKind('O:INSERT', unkeyed)).toBe('create');
-    expect(deliveryKind('O:INSERT', keyed)).toBe('checked-create');
-    expect(deliveryKind('O:INSERT', byId)).toBe('checked-create');
+    expect(deliveryKind(L, lead)).toBe('idempotent');
+    expect(deliveryKind(UPDATE, keyed)).toBe('idempotent');
+    expect(deliveryKind(UPSERT, keyed)).toBe('idempotent');
+    expect(deliveryKind(L0, lead)).toBe('create');
+    expect(deliveryKind(INSERT, unkeyed)).toBe('create');
+    expect(deliveryKind(INSERT, keyed)).toBe('checked-create');
+    expect(deliveryKind(INSERT, byId)).toBe('checked-create');
     const cost = (attributes: Record<string, string>) => ({
       type: 'Program',
       id: 1001,
       typeAttributes: [{ attrType: 'Cost', attributes }],
     });
-    expect(deliveryKind('O:UPDATE', cost({ Month: '2026-11', Amount: '5' }))).toBe('create');
-    expect(deliveryKind('O:UPDATE', cost({ Id: '3001', Amount: '5' }))).toBe('idempotent');
+    expect(deliveryKind(PROGRAM, cost({ Month: '2026-11', Amount: '5' }))).toBe('create');
+    expect(deliveryKind(PROGRAM, cost({ Id: '3001', Amount: '5' }))).toBe('idempotent');
     expect(
-      deliveryKind('O:UPDATE', {
+      deliveryKind(PROGRAM, {
         type: 'Program',
         id: 1001,
         typeAttributes: [{ attrType: 'Tag', attributes: { Type: 'Channel', Value: 'Webinar' } }],
@@ -33,18 +40,18 @@ describe('delivery policy', () => {
   });
 
   it('never resends a create after a failure that may have come after Marketo applied it', () => {
-    expect(failureAction('indeterminate', 'L0', lead)).toBe('indeterminate');
-    expect(failureAction('indeterminate', 'O:INSERT', unkeyed)).toBe('indeterminate');
-    expect(failureAction('indeterminate', 'O:INSERT', keyed)).toBe('resend-checked');
-    expect(failureAction('indeterminate', 'L', lead)).toBe('retry');
-    expect(failureAction('indeterminate', 'O:UPSERT', keyed)).toBe('retry');
+    expect(failureAction('indeterminate', L0, lead)).toBe('indeterminate');
+    expect(failureAction('indeterminate', INSERT, unkeyed)).toBe('indeterminate');
+    expect(failureAction('indeterminate', INSERT, keyed)).toBe('resend-checked');
+    expect(failureAction('indeterminate', L, lead)).toBe('retry');
+    expect(failureAction('indeterminate', UPSERT, keyed)).toBe('retry');
   });
 
   it('resends anything after a failure known to have come before Marketo received the call', () => {
-    for (const category of ['transient', 're-sign'] as const) {
-      expect(failureAction(category, 'L0', lead)).toBe('retry');
-      expect(failureAction(category, 'O:INSERT', unkeyed)).toBe('retry');
-      expect(failureAction(category, 'L', lead)).toBe('retry');
+    for (const category of ['transient', 're-auth'] as const) {
+      expect(failureAction(category, L0, lead)).toBe('retry');
+      expect(failureAction(category, INSERT, unkeyed)).toBe('retry');
+      expect(failureAction(category, L, lead)).toBe('retry');
     }
   });
 
@@ -59,5 +66,16 @@ describe('delivery policy', () => {
     expect(FAILURE_ACTIONS.auth.create).toBe('stop');
     expect(FAILURE_ACTIONS['invalid-record'].create).toBe('split');
     expect(FAILURE_ACTIONS['invalid-request'].create).toBe('dead-letter');
+  });
+
+  it('takes the row of doubt from what is known about the call, not from its category alone', () => {
+    // REST's call-level 502: transient, but Marketo may have run it.
+    expect(policyRow('transient', 'indeterminate')).toBe('indeterminate');
+    expect(failureAction('transient', L0, lead, 'indeterminate')).toBe('indeterminate');
+    expect(failureAction('transient', INSERT, keyed, 'indeterminate')).toBe('resend-checked');
+    // Known not to have left (e.g. a failed Describe before the records' request): never indeterminate.
+    expect(policyRow('indeterminate', 'not-sent')).toBe('transient');
+    expect(failureAction('indeterminate', L0, lead, 'not-sent')).toBe('retry');
+    expect(policyRow('throttle', 'not-applied')).toBe('throttle');
   });
 });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { BatchEntry } from '../../src/buffer/types.js';
-import { MarketoFault, type SoapError } from '../../src/soap/faults.js';
+import { MarketoFault } from '../../src/soap/faults.js';
+import { soapCallError } from '../../src/soap/soap-transport.js';
+import type { MarketoCallError } from '../../src/transport/contract.js';
 import { carriesField, isolateRecordFault, partsFor } from '../../src/worker/poison-split.js';
 
 const entry = (i: number, attributes: Record<string, string> = { City: 'x' }): BatchEntry => ({
@@ -13,20 +15,22 @@ const entry = (i: number, attributes: Record<string, string> = { City: 'x' }): B
   attempts: 0,
 });
 const unknownField = (names: string) =>
-  new MarketoFault(
-    20105,
-    'SOAP-ENV:Client',
-    '20105 - Lead Attribute Bad',
-    `unknown fields for import: ${names} (20105)`,
+  soapCallError(
+    new MarketoFault(
+      20105,
+      'SOAP-ENV:Client',
+      '20105 - Lead Attribute Bad',
+      `unknown fields for import: ${names} (20105)`,
+    ),
   );
 const badParameter = () =>
-  new MarketoFault(20110, 'SOAP-ENV:Client', '20110 - Bad Parameter', 'Bad parameter (20110)');
+  soapCallError(new MarketoFault(20110, 'SOAP-ENV:Client', '20110 - Bad Parameter', 'Bad parameter (20110)'));
 
 /** A fake Marketo for pure logic: a call faults when it holds a record `isBad` says is bad. */
 function run(
   entries: BatchEntry[],
   budget: number,
-  faultFor: (part: readonly BatchEntry[]) => SoapError | undefined,
+  faultFor: (part: readonly BatchEntry[]) => MarketoCallError | undefined,
 ) {
   const sent: string[][] = [];
   const failed = new Map<string, string | undefined>();
