@@ -181,6 +181,28 @@ describe('the sender against a fake transport', () => {
     expect(byAction(actions)).toEqual(['k0#:done:CREATED', 'k1#:done:CREATED', 'k2#:dead:INDETERMINATE']);
   });
 
+  it('a record the transport names after settling others is the one failed: its index counts from the call', async () => {
+    const t = new FakeTransport([
+      () => {
+        throw new MarketoCallError('record 2 cannot be sent', {
+          category: 'invalid-record',
+          code: 'bad-record',
+          applied: 'not-sent',
+          recordIndex: 2,
+          settled: [ok('CREATED')],
+        });
+      },
+    ]);
+    const { actions } = await send(t, 'L0', leads(4, {}, false));
+    expect(byAction(actions).sort()).toEqual([
+      'k0#:done:CREATED',
+      'k1#:done:UPDATED',
+      'k2#:dead:FAILED',
+      'k3#:done:UPDATED',
+    ]);
+    expect(t.calls.map((c) => c.records.length)).toEqual([4, 2]);
+  });
+
   it('a batch of an older release (group L, O:UPDATE) is sent one key kind, one type per call, programs one a call', async () => {
     const t = new FakeTransport([]);
     const mixed = [
