@@ -1,5 +1,6 @@
 import type { CallAttempt } from '../model/reports.js';
 import type { RestAttemptReport } from '../rest/client.js';
+import { CALL_CODES } from '../rest/codes.js';
 import type { AttemptReport } from '../soap/client.js';
 import { MarketoFault } from '../soap/faults.js';
 
@@ -41,8 +42,9 @@ export function restOperation(path: string): string {
 }
 
 /**
- * A REST attempt: the endpoint's name as the operation; a Marketo code (`"606"`) counts as a fault,
- * anything else (`http:502`, `response-timeout`, `malformed-answer`) as an error with code null.
+ * A REST attempt: the endpoint's name as the operation; a code Marketo documents (`"606"`) counts as
+ * a fault, anything else (`http:502`, `response-timeout`, `malformed-answer`, an undocumented code)
+ * as an error with code null.
  */
 export function restCallAttempt(report: RestAttemptReport): CallAttempt {
   const attempt: CallAttempt = {
@@ -51,7 +53,9 @@ export function restCallAttempt(report: RestAttemptReport): CallAttempt {
     durationMs: report.durationMs,
   };
   if (report.error) {
-    const code = report.error.code !== null && /^\d+$/.test(report.error.code) ? report.error.code : null;
+    // Only codes Marketo documents become label values: any other text an answer carries would add a series.
+    const known = report.error.code !== null && Object.hasOwn(CALL_CODES, report.error.code);
+    const code = known ? report.error.code : null;
     attempt.error = { category: report.error.category, code };
   }
   return attempt;

@@ -1,4 +1,4 @@
-import { boundText, MarketoCallError, type RecordResult } from '../transport/contract.js';
+import { boundText, MarketoCallError, MAX_TEXT_BYTES, type RecordResult } from '../transport/contract.js';
 import { callCodeMeaning, httpStatusMeaning, recordCodeMeaning } from './codes.js';
 import type { RestAnswer } from './http.js';
 import { asObject, parseJsonBounded } from './json.js';
@@ -8,12 +8,15 @@ import { asObject, parseJsonBounded } from './json.js';
  * record. Anything that does not say what happened to each record is indeterminate.
  */
 
+/** Longest code kept: Marketo's are 3 or 4 digits; a longer one is cut, not refused (its text says it). */
+const MAX_CODE_BYTES = 32;
+
 /** Marketo's `{code, message}` pairs as one bounded text. */
 function describeErrors(list: unknown[]): { code: string | null; text: string } {
   const pairs = list.map((e) => {
     const o = asObject(e);
     return {
-      code: o?.code === undefined ? null : String(o.code),
+      code: o?.code === undefined ? null : boundText(String(o.code), MAX_CODE_BYTES),
       message: typeof o?.message === 'string' ? o.message : '',
     };
   });
@@ -119,13 +122,22 @@ function countMismatch(expected: number, received: number): MarketoCallError {
   );
 }
 
+/**
+ * A lead id as text: a positive safe integer (a number or its digits), absent as null. Anything else
+ * is not an id Marketo gives, so what the call did is unknown.
+ */
+function leadId(id: unknown): string | null {
+  if (id === undefined || id === null) return null;
+  const n = typeof id === 'number' ? id : typeof id === 'string' && /^\d{1,16}$/.test(id) ? Number(id) : NaN;
+  if (!Number.isSafeInteger(n) || n <= 0)
+    throw malformed(`a lead id that is not a positive safe integer (${boundText(String(id), 40)})`);
+  return String(n);
+}
+
 /** Sync Leads: one result per input record, by position (lead results carry no `seq`). */
 export function leadResults(result: unknown[], expected: number): RecordResult[] {
   if (result.length !== expected) throw countMismatch(expected, result.length);
-  return result.map((entry) => {
-    const id = asObject(entry)?.id;
-    return recordResult(entry, typeof id === 'number' || typeof id === 'string' ? String(id) : null);
-  });
+  return result.map((entry) => recordResult(entry, leadId(asObject(entry)?.id)));
 }
 
 /** Sync Opportunities / Roles: results matched by `seq`, which must be exactly 0…n-1. */
@@ -146,6 +158,9 @@ export function objectResults(result: unknown[], expected: number): RecordResult
       );
     }
     const guid = o?.marketoGUID;
+    // A GUID is a few dozen characters; one beyond a text's bound is not Marketo's, and is not kept.
+    if (typeof guid === 'string' && Buffer.byteLength(guid, 'utf8') > MAX_TEXT_BYTES)
+      throw malformed(`a marketoGUID of ${Buffer.byteLength(guid, 'utf8')} bytes`);
     bySeq[seq] = recordResult(entry, typeof guid === 'string' && guid.trim() !== '' ? guid.trim() : null);
   }
   return bySeq as RecordResult[];

@@ -57,6 +57,8 @@ export const HTTP_CODES: Readonly<Record<string, RestCodeMeaning>> = Object.free
   // The Identity endpoint: client id or secret wrong.
   'http:401': http('Unauthorized', 'auth', 'not-applied'),
   'http:403': http('Forbidden', 'auth', 'not-applied'),
+  // The server (or a proxy) gave up waiting for the whole request: nothing was read to act on.
+  'http:408': http('Request Timeout', 'transient', 'not-applied'),
   // The body check keeps requests under 1 MB; a 413 means one record is too large: split to isolate it.
   'http:413': http('Request Entity Too Large', 'invalid-record', 'not-applied'),
   'http:414': http('Request-URI Too Long', 'invalid-request', 'not-applied'),

@@ -29,6 +29,9 @@ export interface TokenStats {
   forcedRenewals: number;
 }
 
+/** What an access token may look like. */
+const TOKEN_TEXT = /^[\x21-\x7e]{1,1024}$/;
+
 interface CachedToken {
   value: string;
   expiresAt: number;
@@ -155,12 +158,17 @@ export class TokenManager {
       parsed.ok && typeof parsed.value === 'object' && parsed.value !== null ? parsed.value : undefined;
     const value = body && 'access_token' in body ? body.access_token : undefined;
     const expiresIn = body && 'expires_in' in body ? Number(body.expires_in) : NaN;
-    if (typeof value !== 'string' || value === '' || !Number.isFinite(expiresIn)) {
-      throw new MarketoCallError('the Identity service answered without access_token and expires_in', {
-        category: 'transient',
-        code: 'malformed-answer',
-        applied: 'not-sent',
-      });
+    // A token travels in a header: printable ASCII without spaces, and short (Marketo's are ~40
+    // characters). Anything else would fail in the HTTP layer, or weigh on every request.
+    if (typeof value !== 'string' || !TOKEN_TEXT.test(value) || !Number.isFinite(expiresIn)) {
+      throw new MarketoCallError(
+        'the Identity service answered without a usable access_token and expires_in',
+        {
+          category: 'transient',
+          code: 'malformed-answer',
+          applied: 'not-sent',
+        },
+      );
     }
     return { value, expiresInSec: expiresIn };
   }

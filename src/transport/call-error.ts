@@ -16,8 +16,10 @@ export const CALL_ERROR_CATEGORIES = [
   'quota',
   /**
    * The credentials of one request went stale (SOAP 20016, REST 601/602). Transports renew and resend
-   * at once inside the call; it reaches the caller only when the renewed request was refused again,
-   * and then means "retry soon, burn no attempt".
+   * at once inside the call; it reaches the caller only when the renewed request was refused again.
+   * Marketo executed nothing, so the records are resent with backoff and an attempt burnt (the
+   * delivery policy's `re-auth` row): credentials refused twice in a row point at a setting, and the
+   * attempts bound how long that goes on.
    */
   're-auth',
   /** Credentials are wrong or lack permission: stop sending, alert, burn nothing. */

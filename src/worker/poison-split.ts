@@ -17,7 +17,8 @@ export interface RecordFaultJob {
   budget: number;
   /**
    * Sends `part` as one call. The sender settles every record of the part, unless the whole call
-   * faults again for a record: then it settles none and returns that fault.
+   * faults again for a record: then it settles only the records the transport settled before the
+   * fault (the first `fault.settled.length` of the part) and returns that fault.
    */
   send(part: readonly BatchEntry[]): Promise<MarketoCallError | undefined>;
   /** Fails a guilty record for good; `field` when Marketo named a field the record carries. */
@@ -136,7 +137,11 @@ export async function isolateRecordFault(job: RecordFaultJob): Promise<RecordFau
     }
     summary.calls++;
     const fault = await job.send(part);
-    if (fault !== undefined) onFault(part, fault);
+    // Records the transport settled before the fault are done: sending them again could create twice.
+    if (fault !== undefined) {
+      const rest = part.slice(fault.settled.length);
+      if (rest.length > 0) onFault(rest, fault);
+    }
   }
   return summary;
 }

@@ -228,7 +228,8 @@ export class BatchSender {
       // Records before the failure that the transport settled (it split the call into requests).
       const settled = error.settled.slice(0, entries.length);
       this.#settleResults(batch, group, entries.slice(0, settled.length), settled, actions, report);
-      await this.#onCallError(error, batch, group, entries.slice(settled.length), actions, report, control);
+      const rest = entries.slice(settled.length);
+      await this.#onCallError(error, batch, group, rest, actions, report, control, settled.length);
       return;
     }
     this.#settleResults(batch, group, entries, results, actions, report);
@@ -288,18 +289,15 @@ export class BatchSender {
     actions: SettleAction[],
     report: SendReport,
     control: DeliveryControl,
+    settledBefore = 0,
   ): Promise<void> {
     if (entries.length === 0) return;
     const now = Date.now();
     const code = numericCode(error.code);
-    if (
-      error.recordIndex !== undefined &&
-      error.category === 'invalid-record' &&
-      error.applied !== 'indeterminate' &&
-      entries[error.recordIndex] !== undefined
-    ) {
+    // `recordIndex` counts the call's records; `entries` are those after the ones the transport settled.
+    const bad = error.recordIndex === undefined ? undefined : entries[error.recordIndex - settledBefore];
+    if (bad !== undefined && error.category === 'invalid-record' && error.applied !== 'indeterminate') {
       // One record the transport could not even put on the wire: it alone fails, the rest go on.
-      const bad = entries[error.recordIndex]!;
       const action = this.#dead(batch, bad, { status: 'FAILED', id: null, error: error.message }, code, now);
       const field = deadField(error.field);
       if (field !== undefined && action.action === 'dead') action.dead.field = field;

@@ -6,7 +6,7 @@ import type { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { RestTransport } from '../rest/client.js';
 import { MarketoSoapClient } from '../soap/client.js';
 import { SoapTransport } from '../soap/soap-transport.js';
-import type { Transport } from '../transport/contract.js';
+import { MarketoCallError, type Transport } from '../transport/contract.js';
 import { quotaDay } from './backoff.js';
 import { takeRateToken } from './sender.js';
 
@@ -47,12 +47,19 @@ export function buildTransport(
       ...(rest.foreignIdField ? { foreignIdField: rest.foreignIdField } : {}),
       ...(rest.partitionName ? { partitionName: rest.partitionName } : {}),
       admitDescribe: async () => {
-        await takeRateToken(
+        const admitted = await takeRateToken(
           buffer,
           settings,
           `describe:${process.pid}:${++describes}:${Date.now()}`,
           stopping,
         );
+        // After SIGTERM no call starts, a Describe included: the records it was for were not sent.
+        if (!admitted)
+          throw new MarketoCallError('not sent: the worker is stopping', {
+            category: 'transient',
+            code: 'stopping',
+            applied: 'not-sent',
+          });
       },
     });
     transport.onAttempt((report) => {

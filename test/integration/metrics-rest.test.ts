@@ -5,7 +5,7 @@ import { RedisBuffer } from '../../src/buffer/buffer.js';
 import { restCallAttempt, restOperation } from '../../src/metrics/call-attempt.js';
 import { createWorkerMetrics } from '../../src/metrics/worker-metrics.js';
 import { RestTransport } from '../../src/rest/client.js';
-import type { TransportCall } from '../../src/transport/contract.js';
+import { MarketoCallError, type TransportCall } from '../../src/transport/contract.js';
 import { sample } from '../helpers/exposition.js';
 import { freshPrefix } from '../helpers/pipeline.js';
 import { startRestFixture, type RestFixture } from '../helpers/rest-emulator.js';
@@ -68,5 +68,18 @@ describe('worker metrics fed by the REST transport', () => {
     expect(restOperation('/rest/v1/opportunities/roles.json')).toBe('syncOpportunityRoles');
     expect(restOperation('/rest/v1/leads/describe2.json?x=1')).toBe('describeLeads');
     expect(restOperation('/rest/v1/something/12345.json')).toBe('other');
+  });
+
+  it('keeps the code label bounded: a code Marketo does not document is counted without it', () => {
+    const attempt = (code: string) =>
+      restCallAttempt({
+        path: '/rest/v1/leads.json',
+        records: 1,
+        durationMs: 1,
+        error: new MarketoCallError('x', { category: 'invalid-request', code, applied: 'not-applied' }),
+      }).error?.code;
+    expect(attempt('606')).toBe('606');
+    expect(attempt('1234567890123')).toBeNull();
+    expect(attempt('987')).toBeNull();
   });
 });

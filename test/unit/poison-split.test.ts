@@ -172,3 +172,24 @@ describe('carriesField', () => {
     ).toBe(true);
   });
 });
+
+describe('isolateRecordFault after a transport settled part of a call', () => {
+  it('never sends again the records the transport settled before the fault (a create would be made twice)', async () => {
+    const entries = Array.from({ length: 8 }, (_, i) => entry(i));
+    const bad = 'L:em:r7';
+    // Like REST cutting a call into bodies: the first two records go in a body that succeeds, the
+    // body holding the bad record is refused as a whole (e.g. HTTP 413, Opportunity 718).
+    const r = await run(entries, 20, (part) => {
+      const at = part.findIndex((e) => e.key === bad);
+      if (at < 0) return undefined;
+      const fault = badParameter();
+      // The first call's fault reaches the isolation with the settled records already left out.
+      if (part.length === entries.length) return fault;
+      const ok = { status: 'CREATED' as const, id: '1', code: null, category: null, message: null };
+      return fault.withSettled(Array.from({ length: Math.min(2, at) }, () => ok));
+    });
+    const sent = r.sent.flat();
+    expect(new Set(sent).size).toBe(sent.length);
+    expect([...r.failed.keys()]).toEqual([bad]);
+  });
+});

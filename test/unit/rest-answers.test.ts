@@ -142,3 +142,41 @@ describe('answers that do not say what happened to each record', () => {
     expect(Buffer.byteLength(results[0]!.message!)).toBeLessThanOrEqual(1024);
   });
 });
+
+describe('ids and codes from a hostile answer', () => {
+  const ok = (result: unknown[]) => answer(JSON.stringify({ requestId: 'r', success: true, result }));
+
+  it.each([
+    ['beyond a safe integer', 2 ** 53 + 2],
+    ['beyond a safe integer, as text', '99999999999999999999'],
+    ['a fraction', 1.5],
+    ['negative', -3],
+    ['zero', 0],
+    ['not a number', 'abc'],
+  ])('a lead id %s makes the answer malformed, not a success', (_, id) => {
+    const error = thrown(() => leadResults(readEnvelope(ok([{ id, status: 'created' }])), 1));
+    expect(error).toMatchObject({ code: 'malformed-answer', applied: 'indeterminate' });
+  });
+
+  it('a marketoGUID longer than a text is kept makes the answer malformed', () => {
+    const guid = 'g'.repeat(2_000_000);
+    const error = thrown(() =>
+      objectResults(readEnvelope(ok([{ seq: 0, status: 'created', marketoGUID: guid }])), 1),
+    );
+    expect(error).toMatchObject({ code: 'malformed-answer', applied: 'indeterminate' });
+  });
+
+  it('bounds the codes of an answer, call level and record level', () => {
+    const code = '6'.repeat(100_000);
+    const error = thrown(() =>
+      readEnvelope(answer(JSON.stringify({ success: false, errors: [{ code, message: 'm' }] }))),
+    );
+    expect(Buffer.byteLength(error.code ?? '')).toBeLessThanOrEqual(64);
+    expect(Buffer.byteLength(error.message)).toBeLessThanOrEqual(1024);
+    const results = leadResults(
+      readEnvelope(ok([{ status: 'skipped', reasons: [{ code, message: 'm' }] }])),
+      1,
+    );
+    expect(Buffer.byteLength(results[0]!.code ?? '')).toBeLessThanOrEqual(64);
+  });
+});

@@ -135,6 +135,11 @@ describe('REST code table', () => {
     expect(httpStatusMeaning(503).applied).toBe('not-applied');
   });
 
+  it('a 408 (the server gave up waiting for the request) is a transient failure of a request never read whole', () => {
+    // As over SOAP: resent with backoff, not dead-lettered as a malformed request.
+    expect(httpStatusMeaning(408)).toMatchObject({ category: 'transient', applied: 'not-applied' });
+  });
+
   it('treats record codes by what they mean for the record', () => {
     // An update that finds nothing, a create that finds something: SKIPPED (SOAP parity).
     for (const code of ['1004', '1005', '1013', '1017'])

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RestAnswer, RestHttp, RestRequest } from '../../src/rest/http.js';
 import { TokenManager } from '../../src/rest/token.js';
+import { MarketoCallError } from '../../src/transport/contract.js';
 
 /**
  * The token manager against a stand-in Identity service with Marketo's documented behaviour (a token
@@ -82,5 +83,32 @@ describe('token requests per worker per hour', () => {
     expect(new Set(renewed)).toEqual(new Set(['tok-2']));
     expect(id.requests).toHaveLength(2);
     expect(tokens.stats.forcedRenewals).toBe(1);
+  });
+});
+
+describe('a hostile Identity answer', () => {
+  const answering = (accessToken: string) =>
+    ({
+      request: (): Promise<RestAnswer> =>
+        Promise.resolve({
+          status: 200,
+          contentType: 'application/json',
+          body: JSON.stringify({ access_token: accessToken, token_type: 'bearer', expires_in: 3599 }),
+        }),
+    }) as unknown as RestHttp;
+
+  it.each([
+    ['a line break (it could not travel in a header)', 'abc\r\nX-Injected: 1'],
+    ['a space', 'abc def'],
+    ['2 MB', 't'.repeat(2_000_000)],
+  ])('a token with %s is malformed, and the call it was for not sent', async (_, value) => {
+    const tokens = new TokenManager(answering(value), { clientId: 'c', clientSecret: 's', tokenPath: '/t' });
+    const error = await tokens.token().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(MarketoCallError);
+    expect(error).toMatchObject({ code: 'malformed-answer', applied: 'not-sent' });
+    expect((error as Error).message).not.toContain(value.slice(0, 8));
   });
 });

@@ -181,6 +181,52 @@ describe('the sender against a fake transport', () => {
     expect(byAction(actions)).toEqual(['k0#:done:CREATED', 'k1#:done:CREATED', 'k2#:dead:INDETERMINATE']);
   });
 
+  it('a record the transport names after settling others is the one failed: its index counts from the call', async () => {
+    const t = new FakeTransport([
+      () => {
+        throw new MarketoCallError('record 2 cannot be sent', {
+          category: 'invalid-record',
+          code: 'bad-record',
+          applied: 'not-sent',
+          recordIndex: 2,
+          settled: [ok('CREATED')],
+        });
+      },
+    ]);
+    const { actions } = await send(t, 'L0', leads(4, {}, false));
+    expect(byAction(actions).sort()).toEqual([
+      'k0#:done:CREATED',
+      'k1#:done:UPDATED',
+      'k2#:dead:FAILED',
+      'k3#:done:UPDATED',
+    ]);
+    expect(t.calls.map((c) => c.records.length)).toEqual([4, 2]);
+  });
+
+  it('isolating a record fault never resends what the transport settled before a fault (L0: a duplicate)', async () => {
+    const refuse = (c: TransportCall): RecordResult[] => {
+      const at = c.records.findIndex((r) => 'Email' in r && r.Email === 'r30@x.com');
+      if (at < 0) return c.records.map(() => ok('CREATED'));
+      // Like REST cutting a call into bodies: the records before the refused body went through (the
+      // first call here is refused whole).
+      const settled = c.records.length === 40 ? [] : c.records.slice(0, at).map(() => ok('CREATED'));
+      throw new MarketoCallError('413', {
+        category: 'invalid-record',
+        code: 'http:413',
+        applied: 'not-applied',
+        settled,
+      });
+    };
+    const t = new FakeTransport(Array.from({ length: 30 }, () => refuse));
+    const { actions } = await send(t, 'L0', leads(40, {}, false));
+    const keys = actions.map((a) => a.key);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys).toHaveLength(40);
+    expect(actions.filter((a) => a.action === 'dead').map((a) => a.key)).toEqual(['k30#']);
+    const sent = t.calls.flatMap((c) => c.records);
+    expect(sent.filter((r) => 'Email' in r && r.Email === 'r24@x.com')).toHaveLength(2);
+  });
+
   it('a batch of an older release (group L, O:UPDATE) is sent one key kind, one type per call, programs one a call', async () => {
     const t = new FakeTransport([]);
     const mixed = [
