@@ -19,8 +19,9 @@ export interface WorkerTransport {
 /**
  * Builds the transport `settings.transport` names. Every request that reaches Marketo's API is counted
  * against the daily quota; a REST Describe request (made inside a batch's call, on the transport's
- * own schedule) first takes a token of the shared rate limiter, as a call does. Token requests go to
- * the Identity service, which counts against neither.
+ * own schedule) first takes a token of the shared rate limiter, as a call does, and so does every
+ * request of a call after its first (a batch cut into several bodies under 1 MB). Token requests go
+ * to the Identity service, which counts against neither.
  */
 export function buildTransport(
   settings: WorkerSettings,
@@ -38,6 +39,7 @@ export function buildTransport(
     const rest = settings.rest;
     if (!rest) throw new TypeError('the REST transport needs its settings (MARKETO_REST_ENDPOINT, …)');
     let describes = 0;
+    let requests = 0;
     const transport = new RestTransport({
       endpoint: rest.endpoint,
       identityEndpoint: rest.identityEndpoint,
@@ -54,6 +56,9 @@ export function buildTransport(
           stopping,
         );
       },
+      // A call cut into several bodies under 1 MB: each further request counts with Marketo.
+      admitRequest: () =>
+        takeRateToken(buffer, settings, `request:${process.pid}:${++requests}:${Date.now()}`, stopping),
     });
     transport.onAttempt((report) => {
       metrics.onCall(restCallAttempt(report));
