@@ -2,7 +2,7 @@ import type { RedisBuffer } from '../buffer/buffer.js';
 import { requireMarketo, type WorkerSettings } from '../config.js';
 import type { Logger } from '../log.js';
 import { restCallAttempt } from '../metrics/call-attempt.js';
-import type { WorkerMetrics } from '../metrics/worker-metrics.js';
+import type { TokenCounts, WorkerMetrics } from '../metrics/worker-metrics.js';
 import { RestTransport } from '../rest/client.js';
 import { MarketoSoapClient } from '../soap/client.js';
 import { SoapTransport } from '../soap/soap-transport.js';
@@ -14,6 +14,8 @@ import { takeRateToken } from './sender.js';
 export interface WorkerTransport {
   transport: Transport;
   endpoint: string;
+  /** REST: the transport's requests to the Identity service so far. */
+  tokens?: () => Readonly<TokenCounts>;
 }
 
 /**
@@ -65,7 +67,7 @@ export function buildTransport(
       count(report.error === undefined);
     });
     metrics.trackTokens(() => transport.tokenStats);
-    return { transport, endpoint: transport.endpoint };
+    return { transport, endpoint: transport.endpoint, tokens: () => transport.tokenStats };
   }
   const marketo = requireMarketo(settings.marketo);
   const client = new MarketoSoapClient({ ...marketo, responseTimeoutMs: settings.responseTimeoutMs });
