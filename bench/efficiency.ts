@@ -112,12 +112,14 @@ export async function benchEfficiency(
   await configure(emulator.url, { limits: { rateCalls: null, concurrency: null, dailyQuota: null } });
 
   const minimum = Math.ceil(leads / 300);
+  const lingerMs = settingsOver(redisUrl, emulator, 'x', transport).lingerMs;
   const fill = (list: CallEntry[]) => list.reduce((a, c) => a + c.recordCount, 0) / (list.length * 300);
   return {
     transport,
     changes: plan.length,
     leads,
     minimumCalls: minimum,
+    lingerMs,
     burstStreamMs: Math.round(burst.streamMs),
     burstCalls: burst.calls,
     burstCallsPerMinimum: burst.calls / minimum,

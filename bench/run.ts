@@ -107,11 +107,14 @@ try {
       say(`efficiency (${transport})…`);
       const r = await benchEfficiency(redis.url, emulator, sizes.effLeads, smoke ? 50 : 300, transport);
       all[transport] = r;
+      // The target's premise: the stream arrived within the linger time. On a loaded machine offering
+      // it can take longer; then the figure is reported but not judged.
+      const withinLinger = r.burstStreamMs <= r.lingerMs;
       targets.push({
-        name: `${transport}: calls / minimum (live stream, within the linger time)`,
+        name: `${transport}: calls / minimum (live stream, within the linger time)${withinLinger ? '' : `: the stream took ${r.burstStreamMs} ms > linger ${r.lingerMs} ms, not judged`}`,
         value: r.burstCallsPerMinimum,
         target: '≤ 1.05x',
-        met: r.burstCallsPerMinimum <= 1.05,
+        met: withinLinger ? r.burstCallsPerMinimum <= 1.05 : null,
       });
       // Reported, not a target: a lead whose changes span more than the linger time must be sent again.
       targets.push({

@@ -6,7 +6,7 @@ import type { TokenCounts, WorkerMetrics } from '../metrics/worker-metrics.js';
 import { RestTransport } from '../rest/client.js';
 import { MarketoSoapClient } from '../soap/client.js';
 import { SoapTransport } from '../soap/soap-transport.js';
-import type { Transport } from '../transport/contract.js';
+import { MarketoCallError, type Transport } from '../transport/contract.js';
 import { quotaDay } from './backoff.js';
 import { takeRateToken } from './sender.js';
 
@@ -51,12 +51,14 @@ export function buildTransport(
       ...(rest.foreignIdField ? { foreignIdField: rest.foreignIdField } : {}),
       ...(rest.partitionName ? { partitionName: rest.partitionName } : {}),
       admitDescribe: async () => {
-        await takeRateToken(
-          buffer,
-          settings,
-          `describe:${process.pid}:${++describes}:${Date.now()}`,
-          stopping,
-        );
+        const member = `describe:${process.pid}:${++describes}:${Date.now()}`;
+        // Stopping before a token was taken: the Describe, and so the call, is not sent.
+        if (!(await takeRateToken(buffer, settings, member, stopping)))
+          throw new MarketoCallError('not sent: the worker is stopping', {
+            category: 'transient',
+            code: 'stopping',
+            applied: 'not-sent',
+          });
       },
       // A call cut into several bodies under 1 MB: each further request counts with Marketo.
       admitRequest: () =>

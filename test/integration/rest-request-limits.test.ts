@@ -1,5 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { RedisBuffer } from '../../src/buffer/buffer.js';
 import type { CallLogEntry } from '../../src/emulator/call-log.js';
+import { silentLogger } from '../../src/log.js';
+import { createWorkerMetrics } from '../../src/metrics/worker-metrics.js';
+import { MarketoCallError } from '../../src/transport/contract.js';
+import { buildTransport } from '../../src/worker/transport-factory.js';
 import { startPipeline, type PipelineFixture } from '../helpers/pipeline.js';
 
 let p: PipelineFixture | undefined;
@@ -64,4 +69,33 @@ describe('REST: every request Marketo counts takes a token of the shared rate li
     // varies (a Describe may come first): half a second of the window is left for it.
     expect(busiestSpan(counted(log), windowMs - 500)).toBeLessThanOrEqual(limit);
   }, 90_000);
+
+  it('a worker stopping while its Describe waits for a rate token sends neither the Describe nor the call', async () => {
+    p = await startPipeline({}, { MKTSYNC_RATE_LIMIT: '1', MKTSYNC_RATE_WINDOW_MS: '60000' }, 'rest');
+    const buffer = new RedisBuffer(p.redis, p.prefix);
+    // The window is full: the Describe must wait for a token.
+    expect(await buffer.takeToken({ rateMax: 1, rateWindowMs: 60_000 }, 'earlier-call')).toBe(0);
+    const stopping = new AbortController();
+    const { transport } = buildTransport(
+      p.settings,
+      buffer,
+      createWorkerMetrics(buffer, p.settings.dailyQuota, { transport: 'rest' }),
+      silentLogger,
+      stopping.signal,
+    );
+    const sent = transport.send({
+      group: { kind: 'lead', key: 'Email', dedupEnabled: true },
+      records: [{ Email: 'waiting@example.com', attributes: { FirstName: 'W' } }],
+    });
+    setTimeout(() => stopping.abort(), 300);
+    const error = await sent.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    transport.close();
+    expect(error).toBeInstanceOf(MarketoCallError);
+    expect((error as MarketoCallError).applied).toBe('not-sent');
+    const api = p.f.emulator.calls.since(0).filter((c) => c.operation !== 'identity');
+    expect(api).toEqual([]);
+  }, 30_000);
 });
