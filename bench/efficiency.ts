@@ -1,20 +1,21 @@
 import { Redis } from 'ioredis';
 import { createProducer } from '../src/producer/producer.js';
 import { startWorker } from '../src/worker/worker.js';
-import { configure, dropPrefix, freshPrefix, settingsFor, waitDrained } from './harness.js';
+import {
+  callLog,
+  configure,
+  describeCalls,
+  dropPrefix,
+  freshPrefix,
+  okSyncCalls,
+  settingsOver,
+  waitDrained,
+  type BenchEmulator,
+  type BenchTransport,
+  type CallEntry,
+} from './harness.js';
 import { RedisBuffer } from '../src/buffer/buffer.js';
 import { bufferedLead, leadChangeSchema } from '../src/producer/changes.js';
-
-interface CallEntry {
-  operation: string;
-  recordCount: number;
-  status: string;
-  durationMs?: number;
-}
-
-async function callLog(url: string): Promise<CallEntry[]> {
-  return (await (await fetch(`${url}/_emulator/calls`)).json()) as CallEntry[];
-}
 
 /** The plan of a stream in which each of `leads` leads changes 5 to 20 times, shuffled deterministically. */
 function streamPlan(leads: number): string[] {
@@ -32,14 +33,15 @@ function streamPlan(leads: number): string[] {
 async function liveStream(
   redis: Redis,
   redisUrl: string,
-  emulator: { endpoint: string; url: string },
+  emulator: BenchEmulator,
   plan: string[],
   gapMs: number,
+  transport: BenchTransport,
 ) {
   await fetch(`${emulator.url}/_emulator/reset`, { method: 'POST' });
   const prefix = freshPrefix();
-  const producer = await createProducer({ url: redisUrl, prefix });
-  const worker = await startWorker(settingsFor(redisUrl, emulator.endpoint, prefix), { http: false });
+  const producer = await createProducer({ url: redisUrl, prefix, transport });
+  const worker = await startWorker(settingsOver(redisUrl, emulator, prefix, transport), { http: false });
   const perBurst = Math.ceil(plan.length / 10);
   const started = performance.now();
   for (let b = 0; b < 10; b++) {
@@ -57,29 +59,33 @@ async function liveStream(
   await waitDrained(redis, prefix);
   await worker.stop();
   await producer.close();
-  const calls = (await callLog(emulator.url)).filter((c) => c.status === 'ok');
+  const log = await callLog(emulator.url);
   await dropPrefix(redis, `{${prefix}}*`);
-  return { calls: calls.length, streamMs };
+  return { calls: okSyncCalls(log).length, describes: describeCalls(log), streamMs };
 }
 
 /**
- * API efficiency, worker at its defaults (linger 2 s, quiet 500 ms) and the emulator at Marketo's limits:
+ * API efficiency over `transport`, worker at its defaults (linger 2 s, quiet 500 ms; over REST the SOAP
+ * rate and concurrency limits, see `restEnv`) and the emulator at Marketo's limits:
  * a live stream in which each of `leads` leads changes 5 to 20 times, offered in ten bursts while a
  * worker runs, once with the bursts back to back and once spread over about 1.5 linger times; then the
- * same changes as a backlog, for batch fill. The minimum is distinct leads / 300, rounded up.
+ * same changes as a backlog, for batch fill. The minimum is distinct leads / 300, rounded up (the
+ * largest lead call of both transports). Calls are the sync calls (requests, over REST) the emulator
+ * answered; REST's Describe requests are counted apart.
  */
 export async function benchEfficiency(
   redisUrl: string,
-  emulator: { endpoint: string; url: string },
+  emulator: BenchEmulator,
   leads: number,
   spreadGapMs: number,
+  transport: BenchTransport = 'soap',
 ) {
   const redis = new Redis(redisUrl);
   // Marketo's own limits: the API is the bottleneck, as in production, so changes merge while they wait.
   await configure(emulator.url, { limits: { rateCalls: 100, concurrency: 10, dailyQuota: null } });
   const plan = streamPlan(leads);
-  const burst = await liveStream(redis, redisUrl, emulator, plan, 0);
-  const spread = await liveStream(redis, redisUrl, emulator, plan, spreadGapMs);
+  const burst = await liveStream(redis, redisUrl, emulator, plan, 0, transport);
+  const spread = await liveStream(redis, redisUrl, emulator, plan, spreadGapMs, transport);
 
   // Backlog: the same number of changes already waiting when the worker starts.
   await fetch(`${emulator.url}/_emulator/reset`, { method: 'POST' });
@@ -94,22 +100,26 @@ export async function benchEfficiency(
         ),
     );
   }
-  const backlogWorker = await startWorker(settingsFor(redisUrl, emulator.endpoint, backlogPrefix), {
+  const backlogWorker = await startWorker(settingsOver(redisUrl, emulator, backlogPrefix, transport), {
     http: false,
   });
   await waitDrained(redis, backlogPrefix);
   await backlogWorker.stop();
-  const backlog = (await callLog(emulator.url)).filter((c) => c.status === 'ok');
+  const backlogLog = await callLog(emulator.url);
+  const backlog = okSyncCalls(backlogLog);
   await dropPrefix(redis, `{${backlogPrefix}}*`);
   redis.disconnect();
   await configure(emulator.url, { limits: { rateCalls: null, concurrency: null, dailyQuota: null } });
 
   const minimum = Math.ceil(leads / 300);
+  const lingerMs = settingsOver(redisUrl, emulator, 'x', transport).lingerMs;
   const fill = (list: CallEntry[]) => list.reduce((a, c) => a + c.recordCount, 0) / (list.length * 300);
   return {
+    transport,
     changes: plan.length,
     leads,
     minimumCalls: minimum,
+    lingerMs,
     burstStreamMs: Math.round(burst.streamMs),
     burstCalls: burst.calls,
     burstCallsPerMinimum: burst.calls / minimum,
@@ -119,5 +129,6 @@ export async function benchEfficiency(
     backlogCalls: backlog.length,
     backlogCallsPerMinimum: backlog.length / minimum,
     backlogBatchFill: fill(backlog),
+    describeCalls: burst.describes + spread.describes + describeCalls(backlogLog),
   };
 }

@@ -15,14 +15,41 @@ export function median(values: readonly number[]): number {
 export const BIN = resolve(import.meta.dirname, '../bin/mktsync.js');
 export const USER = 'bench_user';
 export const KEY = 'bench-encryption-key';
+/** The REST client credentials the benchmark emulator accepts (a benchmark's, never a secret). */
+export const REST_CLIENT_ID = 'bench_client';
+export const REST_CLIENT_SECRET = 'bench-client-secret';
+
+/** The transports measured side by side. */
+export const TRANSPORTS = ['soap', 'rest'] as const;
+export type BenchTransport = (typeof TRANSPORTS)[number];
+
+/** A running benchmark emulator: SOAP at `endpoint`, REST (and the admin API) at `url`. */
+export interface BenchEmulator {
+  endpoint: string;
+  url: string;
+}
 
 /** An emulator in its own process, so that it never shares a core's event loop with what is measured. */
 export async function emulatorProcess(
   args: string[] = [],
-): Promise<{ endpoint: string; url: string; stop: () => Promise<void> }> {
+): Promise<BenchEmulator & { stop: () => Promise<void> }> {
   const child: ChildProcess = spawn(
     process.execPath,
-    [BIN, 'emulator', '--port', '0', '--user-id', USER, '--encryption-key', KEY, ...args],
+    [
+      BIN,
+      'emulator',
+      '--port',
+      '0',
+      '--user-id',
+      USER,
+      '--encryption-key',
+      KEY,
+      '--client-id',
+      REST_CLIENT_ID,
+      '--client-secret',
+      REST_CLIENT_SECRET,
+      ...args,
+    ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
@@ -76,6 +103,77 @@ export function settingsFor(
     MKTSYNC_LOG_LEVEL: 'warn',
     ...env,
   });
+}
+
+/**
+ * The worker's REST environment against the benchmark emulator, with the SOAP defaults for the rate and
+ * concurrency limits (REST's own defaults are lower, after Adobe's advice, because other integrations
+ * share the instance's limits): both transports are measured under the same limits.
+ */
+export function restEnv(emulator: BenchEmulator): Record<string, string> {
+  return {
+    MARKETO_TRANSPORT: 'rest',
+    MARKETO_REST_ENDPOINT: emulator.url,
+    MARKETO_CLIENT_ID: REST_CLIENT_ID,
+    MARKETO_CLIENT_SECRET: REST_CLIENT_SECRET,
+    MKTSYNC_RATE_LIMIT: '80',
+    MKTSYNC_MAX_CONCURRENT: '8',
+  };
+}
+
+/** Worker settings over `transport` against the benchmark emulator. */
+export function settingsOver(
+  redisUrl: string,
+  emulator: BenchEmulator,
+  prefix: string,
+  transport: BenchTransport,
+  env: Record<string, string> = {},
+): WorkerSettings {
+  if (transport === 'soap') return settingsFor(redisUrl, emulator.endpoint, prefix, env);
+  return readWorkerSettings({
+    REDIS_URL: redisUrl,
+    MKTSYNC_PREFIX: prefix,
+    MKTSYNC_HTTP_PORT: '0',
+    MKTSYNC_HTTP_HOST: '127.0.0.1',
+    MKTSYNC_LOG_LEVEL: 'warn',
+    ...restEnv(emulator),
+    ...env,
+  });
+}
+
+/** Operations in the emulator's call log that are not sync calls (REST tokens, Describes, program reads). */
+const NOT_SYNC = new Set([
+  'identity',
+  'describeLeads',
+  'describeLeads2',
+  'describeOpportunities',
+  'describeOpportunityRoles',
+  'getProgram',
+]);
+
+/** One entry of the emulator's call log, as the benchmarks read it. */
+export interface CallEntry {
+  transport?: string;
+  operation: string;
+  recordCount: number;
+  status: string;
+  durationMs?: number;
+  faultCode?: number;
+}
+
+/** The emulator's call log. */
+export async function callLog(url: string): Promise<CallEntry[]> {
+  return (await (await fetch(`${url}/_emulator/calls`)).json()) as CallEntry[];
+}
+
+/** Sync calls (leads, objects, programs) the emulator answered without a fault. */
+export function okSyncCalls(log: readonly CallEntry[]): CallEntry[] {
+  return log.filter((c) => c.status === 'ok' && !NOT_SYNC.has(c.operation));
+}
+
+/** Describe requests the emulator answered. */
+export function describeCalls(log: readonly CallEntry[]): number {
+  return log.filter((c) => c.operation.startsWith('describe')).length;
 }
 
 /** The environment of a `mktsync worker` process draining `prefix` as fast as the emulator answers. */

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { startPrivateRedis } from '../src/demo/private-redis.js';
 import { benchDrain } from './drain.js';
 import { benchEfficiency } from './efficiency.js';
-import { emulatorProcess } from './harness.js';
+import { emulatorProcess, TRANSPORTS } from './harness.js';
 import { benchIngest } from './ingest.js';
 import { benchLatency } from './latency.js';
 import { benchMemory } from './memory.js';
@@ -100,47 +100,67 @@ try {
       met: r.changesPerSec / r.bullmqNoopJobsPerSec >= 2,
     });
   }
+  // Efficiency and latency over both transports in the same run, against the same emulator process.
   if (want('efficiency')) {
-    say('efficiency…');
-    const r = await benchEfficiency(redis.url, emulator, sizes.effLeads, smoke ? 50 : 300);
-    results.efficiency = r;
-    targets.push({
-      name: 'calls / minimum (live stream, within the linger time)',
-      value: r.burstCallsPerMinimum,
-      target: '≤ 1.05x',
-      met: r.burstCallsPerMinimum <= 1.05,
-    });
-    // Reported, not a target: a lead whose changes span more than the linger time must be sent again.
-    targets.push({
-      name: 'calls / minimum (live stream over ~1.5 linger times; informational)',
-      value: r.spreadCallsPerMinimum,
-      target: '—',
-      met: null,
-    });
-    targets.push({
-      name: 'calls / minimum (backlog)',
-      value: r.backlogCallsPerMinimum,
-      target: '≤ 1.05x',
-      met: r.backlogCallsPerMinimum <= 1.05,
-    });
-    targets.push({
-      name: 'batch fill under backlog',
-      value: r.backlogBatchFill,
-      target: '≥ 95%',
-      met: r.backlogBatchFill >= 0.95,
-    });
+    const all: Record<string, Awaited<ReturnType<typeof benchEfficiency>>> = {};
+    for (const transport of TRANSPORTS) {
+      say(`efficiency (${transport})…`);
+      const r = await benchEfficiency(redis.url, emulator, sizes.effLeads, smoke ? 50 : 300, transport);
+      all[transport] = r;
+      // The target's premise: the stream arrived within the linger time. On a loaded machine offering
+      // it can take longer; then the figure is reported but not judged.
+      const withinLinger = r.burstStreamMs <= r.lingerMs;
+      targets.push({
+        name: `${transport}: calls / minimum (live stream, within the linger time)${withinLinger ? '' : `: the stream took ${r.burstStreamMs} ms > linger ${r.lingerMs} ms, not judged`}`,
+        value: r.burstCallsPerMinimum,
+        target: '≤ 1.05x',
+        met: withinLinger ? r.burstCallsPerMinimum <= 1.05 : null,
+      });
+      // Reported, not a target: a lead whose changes span more than the linger time must be sent again.
+      targets.push({
+        name: `${transport}: calls / minimum (live stream over ~1.5 linger times; informational)`,
+        value: r.spreadCallsPerMinimum,
+        target: '—',
+        met: null,
+      });
+      targets.push({
+        name: `${transport}: calls / minimum (backlog)`,
+        value: r.backlogCallsPerMinimum,
+        target: '≤ 1.05x',
+        met: r.backlogCallsPerMinimum <= 1.05,
+      });
+      targets.push({
+        name: `${transport}: batch fill under backlog`,
+        value: r.backlogBatchFill,
+        target: '≥ 95%',
+        met: r.backlogBatchFill >= 0.95,
+      });
+    }
+    results.efficiency = all;
   }
   if (want('latency')) {
-    say('latency…');
-    const r = await benchLatency(redis.url, emulator, sizes.latencySeconds);
-    results.latency = r;
-    const bound = r.lingerMs + 2 * r.apiP99Ms;
-    targets.push({
-      name: 'p99 latency / (linger + 2 × API p99)',
-      value: r.p99Ms / bound,
-      target: '≤ 1',
-      met: r.p99Ms <= bound,
-    });
+    const all: Record<string, Awaited<ReturnType<typeof benchLatency>>> = {};
+    for (const transport of TRANSPORTS) {
+      say(`latency (${transport})…`);
+      const r = await benchLatency(redis.url, emulator, sizes.latencySeconds, transport);
+      all[transport] = r;
+      const bound = r.lingerMs + 2 * r.apiP99Ms;
+      targets.push({
+        name: `${transport}: p99 latency / (linger + 2 × API p99)`,
+        value: r.p99Ms / bound,
+        target: '≤ 1',
+        met: r.p99Ms <= bound,
+      });
+      if (r.tokens)
+        // Reported, not a target: Identity requests per token lifetime, which is an hour at Marketo.
+        targets.push({
+          name: `${transport}: token requests per worker per hour (informational)`,
+          value: r.tokens.tokenRequestsPerWorkerHour,
+          target: '—',
+          met: null,
+        });
+    }
+    results.latency = all;
   }
   if (want('memory')) {
     say('memory…');

@@ -1,17 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { readWorkerSettings, requireMarketo, readMarketoSettings } from '../config.js';
+import { readWorkerSettings, type MarketoTransportKind } from '../config.js';
+import { demoEmulator, demoTransport, realMarketo, type DemoMarketo } from '../demo/demo-marketo.js';
 import { demoStream } from '../demo/demo-stream.js';
 import { startPrivateRedis, type PrivateRedis } from '../demo/private-redis.js';
 import { readAllOutcomes } from '../demo/read-outcomes.js';
 import { summarize, type RunSummary } from '../demo/summary.js';
-import { startEmulator, type Emulator } from '../emulator/index.js';
+import type { Emulator } from '../emulator/index.js';
 import { createLogger, silentLogger } from '../log.js';
 import type { MObjectChange } from '../producer/changes.js';
 import { createProducer } from '../producer/producer.js';
 import { safeUrl } from '../safe-url.js';
 import { startWorker, type Worker } from '../worker/worker.js';
-import { DEMO_ENCRYPTION_KEY, DEMO_USER_ID, MARKETO_LIKE_LATENCY } from './emulator-command.js';
+import {
+  DEMO_CLIENT_ID,
+  DEMO_CLIENT_SECRET,
+  DEMO_ENCRYPTION_KEY,
+  DEMO_USER_ID,
+  MARKETO_LIKE_LATENCY,
+} from './emulator-command.js';
 import { UsageError } from './usage-error.js';
 
 export const DEMO_HELP = `mktsync demo: run the whole pipeline on a realistic stream and report what happened
@@ -28,7 +35,11 @@ Options:
   --workers N          workers (default 2)
   --linger-ms MS       batch linger (default 1000)
   --redis-url URL      use this Redis (default: REDIS_URL, else a private one)
-  --marketo            use MARKETO_SOAP_ENDPOINT, MARKETO_USER_ID, MARKETO_ENCRYPTION_KEY instead of the emulator
+  --transport soap|rest  the API to send through (default soap; with --marketo: MARKETO_TRANSPORT, else
+                       the endpoint that is set). REST uses the emulator's REST mode and its demo client
+  --marketo            send to a real instance instead of the emulator: SOAP with MARKETO_SOAP_ENDPOINT,
+                       MARKETO_USER_ID, MARKETO_ENCRYPTION_KEY; REST with MARKETO_REST_ENDPOINT,
+                       MARKETO_CLIENT_ID, MARKETO_CLIENT_SECRET (and MARKETO_IDENTITY_ENDPOINT, …)
   --no-latency         emulator without Marketo-like latency
   --json               print the summary as JSON
 `;
@@ -52,6 +63,7 @@ export async function demoCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
       'linger-ms': { type: 'string', default: '1000' },
       'redis-url': { type: 'string' },
       marketo: { type: 'boolean', default: false },
+      transport: { type: 'string' },
       'no-latency': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -66,6 +78,8 @@ export async function demoCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
   const bursts = positive(values.bursts, '--bursts');
   const gap = Number(values['burst-gap-ms']);
   const workerCount = positive(values.workers, '--workers');
+  const transport = demoTransport(values.transport, values.marketo, env);
+  if (typeof transport !== 'string') throw new UsageError(transport.error);
   const say = (line: string): void => void process.stderr.write(`${line}\n`);
   const tty = process.stderr.isTTY;
 
@@ -80,38 +94,37 @@ export async function demoCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
       say(`• started a private Redis at ${redisUrl}`);
     } else say(`• using Redis at ${safeUrl(redisUrl)}`);
 
-    let marketo: { endpoint: string; userId: string; encryptionKey: string };
-    let emulator: Emulator | undefined;
-    if (values.marketo) {
-      marketo = requireMarketo(readMarketoSettings(env));
-      say(`• sending to ${safeUrl(marketo.endpoint)}`);
-    } else {
-      emulator = await startEmulator({
-        userId: DEMO_USER_ID,
-        encryptionKey: DEMO_ENCRYPTION_KEY,
-        ...(values['no-latency'] ? {} : { faults: { latency: MARKETO_LIKE_LATENCY } }),
-      });
-      const e = emulator;
-      cleanups.unshift(() => e.close());
-      marketo = { endpoint: emulator.endpoint, userId: DEMO_USER_ID, encryptionKey: DEMO_ENCRYPTION_KEY };
-      say(
-        `• started the Marketo emulator at ${emulator.endpoint} (100 calls/20 s, 10 at once${values['no-latency'] ? '' : ', latency median 250 ms, p99 1.5 s'})`,
+    let marketo: DemoMarketo;
+    if (values.marketo) marketo = realMarketo(transport, env);
+    else {
+      const started = await demoEmulator(
+        transport,
+        {
+          userId: DEMO_USER_ID,
+          encryptionKey: DEMO_ENCRYPTION_KEY,
+          clientId: DEMO_CLIENT_ID,
+          clientSecret: DEMO_CLIENT_SECRET,
+        },
+        values['no-latency'] ? undefined : MARKETO_LIKE_LATENCY,
       );
+      cleanups.unshift(() => started.emulator.close());
+      marketo = started;
     }
+    const emulator = marketo.emulator;
+    say(`• ${marketo.description}`);
 
     const prefix = `demo-${randomBytes(4).toString('hex')}`;
     const settings = readWorkerSettings({
       REDIS_URL: redisUrl,
       MKTSYNC_PREFIX: prefix,
-      MARKETO_SOAP_ENDPOINT: marketo.endpoint,
-      MARKETO_USER_ID: marketo.userId,
-      MARKETO_ENCRYPTION_KEY: marketo.encryptionKey,
+      ...marketo.env,
       MKTSYNC_LINGER_MS: values['linger-ms'],
       MKTSYNC_HTTP_PORT: '0',
       MKTSYNC_HTTP_HOST: '127.0.0.1',
       MKTSYNC_LOG_LEVEL: 'warn',
     });
     let calls = 0;
+    const callsByGroup: Record<string, number> = {};
     // Marketo refusing the credentials stops sending for MKTSYNC_AUTH_PAUSE_MS: the demo could only
     // wait, so it stops at the first such fault and says so.
     let refuse: (error: Error) => void = () => {};
@@ -128,10 +141,11 @@ export async function demoCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
         http: false,
         loops: Math.max(1, Math.floor(settings.maxConcurrent / workerCount)),
         events: {
-          onBatch: (_batch, report) => {
+          onBatch: (batch, report) => {
             calls += report.calls;
+            callsByGroup[batch.group] = (callsByGroup[batch.group] ?? 0) + report.calls;
             const auth = report.faults.find((f) => f.category === 'auth');
-            if (auth) refuse(new DemoAuthError(auth.code, values.marketo));
+            if (auth) refuse(new DemoAuthError(auth.code, values.marketo, transport));
           },
         },
       });
@@ -142,7 +156,8 @@ export async function demoCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
       `• started ${workerCount} workers (≤ ${settings.rateLimit} calls/${settings.rateWindowMs / 1000} s and ${settings.maxConcurrent} at once, shared; linger ${settings.lingerMs} ms)`,
     );
 
-    const producer = await createProducer({ url: redisUrl, prefix });
+    // Over REST, what REST cannot express is refused at intake, as `mktsync ingest` does.
+    const producer = await createProducer({ url: redisUrl, prefix, transport });
     cleanups.unshift(() => producer.close());
     let accepted = 0;
     let rejected = 0;
@@ -204,13 +219,7 @@ export async function demoCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
           { timeoutMs: 120_000 },
         ),
       );
-      if (opp.id && person.id) {
-        roles.push({
-          type: 'OpportunityPersonRole',
-          operation: 'INSERT',
-          attributes: { OpportunityId: opp.id, PersonId: person.id, Role: 'Decision Maker', IsPrimary: true },
-        });
-      }
+      if (opp.id && person.id) roles.push(personRole(transport, o.key, opp.id, person.id));
     }
     const r = await producer.enqueueMObjects(roles);
     accepted += r.accepted.length;
@@ -225,6 +234,7 @@ export async function demoCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
     clearInterval(progress);
     if (tty) process.stderr.write('\r\x1b[K');
     const outcomes = await readAllOutcomes(producer.buffer.redis, producer.buffer.keys);
+    const tokenRequests = workers.reduce((n, w) => n + (w.tokenStats()?.requests ?? 0), 0);
     const summary = summarize(
       outcomes,
       {
@@ -232,6 +242,9 @@ export async function demoCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
         rejected,
         calls,
         distinctByGroup: Object.fromEntries([...distinct].map(([g, set]) => [g, set.size])),
+        transport,
+        callsByGroup,
+        ...(transport === 'rest' ? { tokenRequests } : {}),
       },
       (Date.now() - started) / 1000,
     );
@@ -247,14 +260,49 @@ export async function demoCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
   }
 }
 
+/**
+ * A person role for a new opportunity and its contact: SOAP links the opportunity by its Marketo id;
+ * REST keys a role by the opportunity's external key, the lead and the role.
+ */
+function personRole(
+  transport: MarketoTransportKind,
+  opportunityKey: string,
+  opportunityId: number | string,
+  personId: number | string,
+): MObjectChange {
+  if (transport === 'soap')
+    return {
+      type: 'OpportunityPersonRole',
+      operation: 'INSERT',
+      attributes: {
+        OpportunityId: opportunityId,
+        PersonId: personId,
+        Role: 'Decision Maker',
+        IsPrimary: true,
+      },
+    };
+  return {
+    type: 'OpportunityPersonRole',
+    operation: 'INSERT',
+    associations: [
+      { mObjType: 'Opportunity', externalKey: { name: 'crmOpportunityId', value: opportunityKey } },
+    ],
+    attributes: { PersonId: personId, Role: 'Decision Maker', IsPrimary: true },
+  };
+}
+
 /** Marketo refused the demo's credentials. */
 class DemoAuthError extends Error {
   override readonly name = 'DemoAuthError';
-  constructor(code: number | null, marketo: boolean) {
+  constructor(code: number | null, marketo: boolean, transport: MarketoTransportKind) {
+    const check =
+      transport === 'rest'
+        ? 'check MARKETO_CLIENT_ID and MARKETO_CLIENT_SECRET against the custom service of your instance (Admin → Integration → LaunchPoint → View Details) and its API user’s permissions.'
+        : 'check MARKETO_USER_ID and MARKETO_ENCRYPTION_KEY against the SOAP API settings of your instance (Admin → Web Services).';
     super(
       `authentication failed: Marketo refused the credentials${code !== null ? ` (fault ${code})` : ''}; ` +
         (marketo
-          ? 'check MARKETO_USER_ID and MARKETO_ENCRYPTION_KEY against the SOAP API settings of your instance (Admin → Web Services). Nothing more was sent.'
+          ? `${check} Nothing more was sent.`
           : 'the built-in emulator refused its own demo credentials (a bug: please report it).'),
     );
   }
@@ -272,7 +320,16 @@ function printSummary(s: RunSummary, json: boolean, emulator: Emulator | undefin
     ],
     ['records sent', s.recordsSent.toLocaleString()],
     ['coalescing', `${s.coalescingRatio.toFixed(1)} changes per record sent`],
-    ['SOAP calls', `${s.calls} (minimum possible ${s.minimumCalls}: every record once, in full batches)`],
+    [
+      `${s.transport.toUpperCase()} calls`,
+      `${s.calls} (minimum possible ${s.minimumCalls}: every record once, in full batches)`,
+    ],
+    ...Object.entries(s.byGroup)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([group, g]): [string, string] => [
+        `  ${group}`,
+        `${g.calls} call${g.calls === 1 ? '' : 's'}, minimum ${g.minimum}`,
+      ]),
     [
       'outcomes',
       Object.entries(s.outcomes)
@@ -283,6 +340,14 @@ function printSummary(s: RunSummary, json: boolean, emulator: Emulator | undefin
       'latency (acceptance → outcome)',
       `p50 ${(s.latencyMs.p50 / 1000).toFixed(2)} s, p99 ${(s.latencyMs.p99 / 1000).toFixed(2)} s`,
     ],
+    ...(s.tokenRequests !== undefined
+      ? [
+          ['token requests', `${s.tokenRequests} (to the Identity service, over every worker)`] as [
+            string,
+            string,
+          ],
+        ]
+      : []),
     ['took', `${s.seconds.toFixed(1)} s`],
     ['metrics', 'not served by the demo; run `mktsync worker` for /metrics'],
   ];

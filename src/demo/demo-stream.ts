@@ -14,6 +14,8 @@ export function seededRandom(seed: number): () => number {
 const CITIES = ['Berlin', 'Köln', 'Paris', 'Austin', 'Toronto', 'Osaka', 'Lyon', 'Zürich'];
 const STAGES = ['Prospecting', 'Qualification', 'Proposal', 'Negotiation', 'Closed Won'];
 const PROGRAMS = [1001, 1002, 1003, 1004];
+/** The external keys (crmAccountId) of the emulator's seeded companies. */
+const COMPANIES = ['ACME-001', 'GLOBEX-002', 'INITECH-003'];
 
 /** One burst of activity: what a busy minute of a product's event stream looks like. */
 export interface Burst {
@@ -62,7 +64,16 @@ export function* demoStream(changes: number, leads: number, bursts: number, seed
         };
         if (fresh) {
           change.attributes!.Name = `Deal ${key}`;
-          change.associations = [{ mObjType: 'Company', id: 5001 + Math.floor(random() * 3) }];
+          // By external key, which both transports can express (REST has no Company by integer id).
+          change.associations = [
+            {
+              mObjType: 'Company',
+              externalKey: {
+                name: 'crmAccountId',
+                value: COMPANIES[Math.floor(random() * COMPANIES.length)]!,
+              },
+            },
+          ];
           burst.newOpportunities.push({ key, email: `person${lead()}@example.com` });
         }
         burst.mobjects.push(change);

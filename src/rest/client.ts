@@ -49,6 +49,15 @@ export interface RestTransportOptions extends RestHttpOptions {
    * requests (they cost no quota) nor for the requests of `send()`, whose caller admitted them.
    */
   admitDescribe?: () => Promise<void>;
+  /**
+   * Awaited before each request of one `send()` after its first: a call whose records need several
+   * bodies under 1 MB, or several programs. Marketo counts every such request against its rate limit
+   * and daily quota, while the caller admitted only the call's first request, so a worker takes one
+   * more token of its shared rate limiter here. Resolving `false` (the caller is stopping) leaves the
+   * request unsent. Not called for the resend after a token renewal: Marketo does not count a request
+   * it refused with 601 or 602, so the resend uses the admission of the request it replaces.
+   */
+  admitRequest?: () => Promise<boolean>;
 }
 
 /** What one HTTP request did, for metrics and logs. */
@@ -83,6 +92,7 @@ export class RestTransport implements Transport {
   readonly #foreignIdField: string | undefined;
   readonly #partitionName: string | undefined;
   readonly #maxBodyBytes: number;
+  readonly #admitRequest: (() => Promise<boolean>) | undefined;
   readonly #observers: ((report: RestAttemptReport) => void)[] = [];
   /** Per call (by its abort signal): once aborted, the call starts no further request. */
   readonly #stoppingOf = new WeakMap<AbortSignal, AbortSignal>();
@@ -110,6 +120,7 @@ export class RestTransport implements Transport {
     this.#foreignIdField = options.foreignIdField;
     this.#partitionName = options.partitionName;
     this.#maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
+    this.#admitRequest = options.admitRequest;
   }
 
   /** Token requests and forced renewals so far. */
@@ -212,11 +223,12 @@ export class RestTransport implements Transport {
       REST_MAX_RECORDS,
     );
     for (const k of plan.tooLarge) results[sendable[k]!] = tooLarge(this.#maxBodyBytes);
-    for (const request of plan.requests) {
+    for (const [n, request] of plan.requests.entries()) {
       const indexes = request.map((k) => sendable[k]!);
       const body = `${head.slice(0, -2)}${request.map((k) => texts[k]).join(',')}]}`;
       let answer: RecordResult[];
       try {
+        if (n > 0) await this.#admitAnother();
         answer = read(
           await this.#exchange('POST', path, body, indexes.length, signal, 'application/json'),
           indexes.length,
@@ -233,6 +245,7 @@ export class RestTransport implements Transport {
 
   async #sendPrograms(programs: readonly StoredMObject[], signal?: AbortSignal): Promise<RecordResult[]> {
     const results: RecordResult[] = [];
+    let sent = 0;
     for (const program of programs) {
       const form = programForm(program);
       if (!form.ok) {
@@ -244,6 +257,7 @@ export class RestTransport implements Transport {
         continue;
       }
       try {
+        if (sent++ > 0) await this.#admitAnother();
         const result = await this.#exchange(
           'POST',
           programPath(program.id!),
@@ -274,6 +288,16 @@ export class RestTransport implements Transport {
       }
     }
     return results;
+  }
+
+  /** Admission of a call's second and later request (see `admitRequest`); not sent when refused. */
+  async #admitAnother(): Promise<void> {
+    if (!this.#admitRequest || (await this.#admitRequest())) return;
+    throw new MarketoCallError('not sent: the caller is stopping', {
+      category: 'transient',
+      code: 'stopping',
+      applied: 'not-sent',
+    });
   }
 
   /**

@@ -6,7 +6,7 @@ import type { WorkerSettings } from '../config.js';
 import { silentLogger, type Logger } from '../log.js';
 import { connectRedis, redisProblem, waitReady } from '../redis.js';
 import { safeUrl } from '../safe-url.js';
-import { createWorkerMetrics } from '../metrics/worker-metrics.js';
+import { createWorkerMetrics, type TokenCounts } from '../metrics/worker-metrics.js';
 import { Dispatcher, type DispatcherEvents } from './dispatcher.js';
 import { serveQueueView } from './queue-view.js';
 import { BatchSender } from './sender.js';
@@ -36,6 +36,8 @@ export interface Worker {
   readonly buffer: RedisBuffer;
   /** Why the worker is not ready, or null when it is. */
   notReadyReason(): Promise<string | null>;
+  /** REST: token requests made to Marketo's Identity service so far; undefined over SOAP. */
+  tokenStats(): Readonly<TokenCounts> | undefined;
   /**
    * Stops claiming and starting calls, waits for calls in flight up to the shutdown timeout, abandons
    * those still running (settled under the delivery policy), then closes.
@@ -61,7 +63,7 @@ export async function startWorker(settings: WorkerSettings, options: WorkerOptio
   const metrics = createWorkerMetrics(buffer, settings.dailyQuota, { transport: settings.transport });
   // Aborted when the worker stops: a Describe request waiting for a rate token gives up.
   const stopping = new AbortController();
-  const { transport, endpoint } = buildTransport(settings, buffer, metrics, log, stopping.signal);
+  const { transport, endpoint, tokens } = buildTransport(settings, buffer, metrics, log, stopping.signal);
   /** What the startup log line shows of the way to Marketo. */
   const marketo = { endpoint };
   const sender = new BatchSender(transport, buffer, settings, log);
@@ -154,6 +156,7 @@ export async function startWorker(settings: WorkerSettings, options: WorkerOptio
     url,
     buffer,
     notReadyReason,
+    tokenStats: () => tokens?.(),
     async stop() {
       clearInterval(sweeper);
       stopping.abort();

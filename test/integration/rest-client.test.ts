@@ -390,6 +390,43 @@ describe('bodies under the size limit', () => {
   });
 });
 
+describe('admission of the further requests of a call (the shared rate limit)', () => {
+  it('asks admitRequest once per request after the first, not for the resend after a token renewal', async () => {
+    let admitted = 0;
+    const t = transport({
+      maxBodyBytes: 2_000,
+      admitRequest: async () => {
+        admitted++;
+        return true;
+      },
+    });
+    await t.send(emailLeads(1));
+    expect(admitted).toBe(0);
+    const before = leadPosts().length;
+    // The first request of the next call meets 602: renewed and resent under the same admission.
+    for (const token of fake.tokens.keys()) fake.tokens.set(token, Date.now() - 1);
+    const results = await t.send(emailLeads(12, { LastName: 'x'.repeat(300) }));
+    expect(results.every((r) => r.status === 'CREATED')).toBe(true);
+    expect(t.tokenStats.forcedRenewals).toBe(1);
+    const requests = leadPosts().length - before - 1; // less the one refused with 602
+    expect(requests).toBeGreaterThan(2);
+    expect(admitted).toBe(requests - 1);
+  });
+
+  it('a request refused admission (the caller is stopping) is not sent; the records before it keep their results', async () => {
+    const t = transport({ maxBodyBytes: 2_000, admitRequest: async () => false });
+    await t.send(emailLeads(1));
+    const before = leadPosts().length;
+    const error = await thrown(t.send(emailLeads(12, { LastName: 'x'.repeat(300) })));
+    expect(error.code).toBe('stopping');
+    expect(error.applied).toBe('not-sent');
+    expect(leadPosts().length - before).toBe(1);
+    expect(error.settled.length).toBeGreaterThan(0);
+    expect(error.settled.length).toBeLessThan(12);
+    expect(error.settled.every((r) => r.status === 'CREATED')).toBe(true);
+  });
+});
+
 describe('objects and programs over HTTP', () => {
   it('opportunities: dedupeBy from the key, results matched by seq even out of order', async () => {
     const results = await transport().send({
