@@ -29,6 +29,11 @@ export interface CallLogEntry {
   programId?: number;
   /** The records as received. */
   records: unknown[];
+  /**
+   * The client closed the connection before the answer was written (it had given up, e.g. after its
+   * response timeout): like Marketo, the emulator still applied a call it had read whole.
+   */
+  clientGone?: true;
 }
 
 /** A bounded log of calls, oldest dropped first. */

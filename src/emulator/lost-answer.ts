@@ -7,6 +7,18 @@ import type { LostAnswer, TransportMischief } from './fault-injection.js';
 type Call = { calls: CallLog; entry: CallLogEntry; req: http.IncomingMessage; res: http.ServerResponse };
 
 /**
+ * Marks `entry.clientGone` when the client closes the connection before the answer is written whole.
+ * Called before the handler first waits, so that the close is seen however late the handler runs.
+ */
+export function noteClientGone(entry: CallLogEntry, res: http.ServerResponse): void {
+  const mark = (): void => {
+    if (!res.writableFinished) entry.clientGone = true;
+  };
+  if (res.destroyed) mark();
+  else res.once('close', mark);
+}
+
+/**
  * Acts on a `reset` or `hang` chosen before the call is read: the connection is reset, or the call is
  * never answered (the client's response timeout must end it; the emulator's close() ends it too). True
  * when the call is done with; other mischief is the caller's to answer.

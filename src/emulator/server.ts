@@ -18,7 +18,7 @@ import { Limits } from './limits.js';
 import { MObjectStore } from './mobject-store.js';
 import { renderFault, renderLeadResults, renderMObjectResults } from './render.js';
 import { readRequest, type ReceivedAuth, type ReceivedRequest } from './request-reader.js';
-import { dropUnread, loseAnswer } from './lost-answer.js';
+import { dropUnread, loseAnswer, noteClientGone } from './lost-answer.js';
 import { createRestMode } from './rest/rest-mode.js';
 import { BodyTooLarge, readBoundedBody } from './request-body.js';
 import { DEFAULT_SEED, STANDARD_LEAD_FIELDS, type Seed } from './seed.js';
@@ -194,6 +194,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
 
   const handleSoap = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const entry = calls.start('unknown');
+    noteClientGone(entry, res);
     const mischief = takeMischief(config.faults, random, entry.seq);
     if (dropUnread(mischief, { calls, entry, req })) return;
     let raw: Buffer;

@@ -87,3 +87,26 @@ describe('emulator state over HTTP', () => {
     }
   });
 });
+
+describe('the call log after a client gave up', () => {
+  it('marks a call whose client closed the connection before its answer, and applies it all the same', async () => {
+    f.emulator.configure({ faults: { latency: { fixedMs: 400 } } });
+    const impatient = f.newClient({ responseTimeoutMs: 100, transportRetries: 0 });
+    const before = f.emulator.calls.total;
+    await expect(
+      impatient.syncMultipleLeads([{ Email: 'gone@example.com', attributes: [] }]),
+    ).rejects.toThrow(/no complete answer within 100 ms/);
+    f.emulator.configure({ faults: { latency: { fixedMs: 0 } } });
+    await f.client.syncMultipleLeads([{ Email: 'kept@example.com', attributes: [] }]);
+    // The first call is answered (to nobody) once its latency is over.
+    for (let i = 0; i < 100 && f.emulator.calls.since(before)[0]?.status === 'pending'; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    const [gone, kept] = f.emulator.calls.since(before);
+    expect(gone).toMatchObject({ status: 'ok', recordCount: 1, clientGone: true });
+    expect(kept).toMatchObject({ status: 'ok', recordCount: 1 });
+    expect(kept!.clientGone).toBeUndefined();
+    expect(f.emulator.leads.all().map((l) => l.Email)).toEqual(
+      expect.arrayContaining(['gone@example.com', 'kept@example.com']),
+    );
+  });
+});

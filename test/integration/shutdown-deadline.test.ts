@@ -87,12 +87,19 @@ describe.each(TRANSPORTS)('the shutdown deadline is a hard line, over %s', (tran
     expect(leads).toHaveLength(2_400);
     expect(new Set(leads.map((l) => l.Email ?? l.attributes.Email)).size).toBe(2_400);
     expect(exitCode).toBe(0);
-    // Every record has an outcome that says what is known: the 8 abandoned calls may have been applied.
+    // Every record has an outcome that says what is known: a call abandoned at the deadline may have
+    // been applied (INDETERMINATE, dead-lettered, never resent); one answered before it is CREATED. On
+    // a loaded machine the first of the 8 calls may be answered before the deadline, so which calls
+    // end which way depends on timing; that every record of a call ends the same way, and that the
+    // deadline abandoned some call, does not.
     const outcomes = await Promise.all(accepted.map((a) => p.producer.getOutcome(a.key)));
     const statuses = new Map<string, number>();
     for (const o of outcomes) statuses.set(o?.status ?? 'none', (statuses.get(o?.status ?? 'none') ?? 0) + 1);
-    expect(Object.fromEntries(statuses)).toEqual({ INDETERMINATE: 2_400 });
-    expect((await p.producer.buffer.stats()).deadLetters).toBe(2_400);
+    const indeterminate = statuses.get('INDETERMINATE') ?? 0;
+    expect([...statuses.keys()].filter((s) => s !== 'INDETERMINATE' && s !== 'CREATED')).toEqual([]);
+    expect(indeterminate).toBeGreaterThanOrEqual(300);
+    expect(indeterminate % 300).toBe(0);
+    expect((await p.producer.buffer.stats()).deadLetters).toBe(indeterminate);
   });
 });
 

@@ -4,7 +4,7 @@ import type { CallLog } from '../call-log.js';
 import type { EmulatorConfig } from '../config.js';
 import { chooseLostAnswer, drawLatency, takeMischief, type Random } from '../fault-injection.js';
 import type { LeadStore } from '../lead-store.js';
-import { dropUnread, loseAnswer } from '../lost-answer.js';
+import { dropUnread, loseAnswer, noteClientGone } from '../lost-answer.js';
 import type { Limits } from '../limits.js';
 import type { MObjectStore } from '../mobject-store.js';
 import { handleIdentity } from './identity.js';
@@ -80,6 +80,7 @@ export function createRestMode(deps: RestModeDeps): RestMode {
     const matched = matchRestRoute(req.method ?? 'GET', url.pathname);
     const entry = calls.start(typeof matched === 'string' ? 'unknown' : matched.operation, 'rest');
     if (typeof matched !== 'string' && matched.programId !== undefined) entry.programId = matched.programId;
+    noteClientGone(entry, res);
 
     const mischief = takeMischief(config.faults, deps.random(), entry.seq);
     if (dropUnread(mischief, { calls, entry, req })) return;
