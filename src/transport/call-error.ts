@@ -1,4 +1,5 @@
 import type { RecordResult } from './contract.js';
+import { boundText, MAX_ANSWER_TEXT } from '../bounded-text.js';
 
 /**
  * The one error a transport throws. Whatever the wire (SOAP faults, REST `errors[]`, HTTP statuses,
@@ -47,23 +48,11 @@ export const CALL_APPLIED = [
 ] as const;
 export type CallApplied = (typeof CALL_APPLIED)[number];
 
-/** Longest text kept from anything Marketo or the network says. */
-export const MAX_TEXT_BYTES = 1024;
+/** Longest text kept from anything Marketo or the network says (one bound for every transport). */
+export const MAX_TEXT_BYTES = MAX_ANSWER_TEXT;
 
-/** `text` cut to at most `maxBytes` UTF-8 bytes (on a character boundary), with a marker when cut. */
-export function boundText(text: string, maxBytes = MAX_TEXT_BYTES): string {
-  if (Buffer.byteLength(text, 'utf8') <= maxBytes) return text;
-  const marker = '… (cut)';
-  let out = '';
-  let size = Buffer.byteLength(marker, 'utf8');
-  for (const ch of text) {
-    const n = Buffer.byteLength(ch, 'utf8');
-    if (size + n > maxBytes) break;
-    out += ch;
-    size += n;
-  }
-  return out + marker;
-}
+// One way to cut text taken from outside, with one marker, whichever transport read it.
+export { boundText };
 
 /** The details of a {@link MarketoCallError}. */
 export interface MarketoCallErrorDetails {

@@ -21,7 +21,7 @@ describe('settle bounds what it writes', () => {
       now,
     );
     const batch = await buffer.claim(
-      'L',
+      'L:Email',
       {
         maxBatch: 300,
         lingerMs: 0,

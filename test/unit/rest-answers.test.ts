@@ -134,12 +134,16 @@ describe('answers that do not say what happened to each record', () => {
     const error = thrown(() =>
       readEnvelope(answer(JSON.stringify({ success: false, errors: [{ code: '611', message: long }] }))),
     );
-    expect(Buffer.byteLength(error.message)).toBeLessThanOrEqual(1024);
+    // 1 KB of text and the marker that says how much was cut.
+    const bound = 1024 + '… [99999 characters cut]'.length;
+    expect(error.message.length).toBeLessThanOrEqual(bound);
+    expect(error.message).toMatch(/characters cut\]$/);
     const results = leadResults(
       readEnvelope(ok([{ status: 'skipped', reasons: [{ code: '1006', message: long }] }])),
       1,
     );
-    expect(Buffer.byteLength(results[0]!.message!)).toBeLessThanOrEqual(1024);
+    expect(results[0]!.message!.length).toBeLessThanOrEqual(bound);
+    expect(results[0]!.message).toMatch(/characters cut\]$/);
   });
 });
 
@@ -172,7 +176,10 @@ describe('ids and codes from a hostile answer', () => {
       readEnvelope(answer(JSON.stringify({ success: false, errors: [{ code, message: 'm' }] }))),
     );
     expect(Buffer.byteLength(error.code ?? '')).toBeLessThanOrEqual(64);
-    expect(Buffer.byteLength(error.message)).toBeLessThanOrEqual(1024);
+    // 1 KB of text and the marker that says how much was cut.
+    const bound = 1024 + '… [99999 characters cut]'.length;
+    expect(error.message.length).toBeLessThanOrEqual(bound);
+    expect(error.message).toMatch(/characters cut\]$/);
     const results = leadResults(
       readEnvelope(ok([{ status: 'skipped', reasons: [{ code, message: 'm' }] }])),
       1,
