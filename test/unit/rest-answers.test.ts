@@ -137,13 +137,13 @@ describe('answers that do not say what happened to each record', () => {
     // 1 KB of text and the marker that says how much was cut.
     const bound = 1024 + '… [99999 characters cut]'.length;
     expect(error.message.length).toBeLessThanOrEqual(bound);
-    expect(error.message).toMatch(/characters cut\]$/);
+    expect(error.message).toMatch(/characters cut\]/);
     const results = leadResults(
       readEnvelope(ok([{ status: 'skipped', reasons: [{ code: '1006', message: long }] }])),
       1,
     );
     expect(results[0]!.message!.length).toBeLessThanOrEqual(bound);
-    expect(results[0]!.message).toMatch(/characters cut\]$/);
+    expect(results[0]!.message).toMatch(/characters cut\]/);
   });
 });
 
@@ -179,7 +179,7 @@ describe('ids and codes from a hostile answer', () => {
     // 1 KB of text and the marker that says how much was cut.
     const bound = 1024 + '… [99999 characters cut]'.length;
     expect(error.message.length).toBeLessThanOrEqual(bound);
-    expect(error.message).toMatch(/characters cut\]$/);
+    expect(error.message).toMatch(/characters cut\]/);
     const results = leadResults(
       readEnvelope(ok([{ status: 'skipped', reasons: [{ code, message: 'm' }] }])),
       1,
