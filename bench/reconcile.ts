@@ -80,7 +80,8 @@ export async function benchReconcile(
     const BATCH = 10_000;
     let batch: { keyDigest: Buffer; content: Buffer; marketoId: number | null }[] = [];
     for (let i = 0; i < rows; i++) {
-      const { keyDigest, content } = rowFingerprint('leads', JSON.parse(leadRow(i, 0)))!;
+      const line = leadRow(i, 0);
+      const { keyDigest, content } = rowFingerprint('leads', JSON.parse(line), undefined, Buffer.from(line))!;
       batch.push({ keyDigest, content, marketoId: 1_000_000 + i });
       if (batch.length === BATCH || i === rows - 1) {
         await store.commit(batch, 1);
@@ -126,6 +127,10 @@ export async function benchReconcile(
       confirmed: number;
       calls: number;
       minimumCalls: number;
+      diff: string;
+      peakRssMB: number;
+      rssBeforeMB: number;
+      peakArrayBuffersMB: number;
     }[] = [];
     try {
       for (let v = 1; v <= runs; v++) {
@@ -154,6 +159,15 @@ export async function benchReconcile(
         const callsBefore = (
           (await (await fetch(`${emulator.url}/_emulator/stats`)).json()) as { calls: number }
         ).calls;
+        global.gc?.();
+        const rssBefore = process.memoryUsage().rss;
+        let peakRss = rssBefore;
+        let peakArrayBuffers = 0;
+        const sampler = setInterval(() => {
+          const m = process.memoryUsage();
+          peakRss = Math.max(peakRss, m.rss);
+          peakArrayBuffers = Math.max(peakArrayBuffers, m.arrayBuffers);
+        }, 50);
         const started = performance.now();
         let readDoneAt = 0;
         const summary = await processRun(
@@ -167,6 +181,7 @@ export async function benchReconcile(
           { redis: runRedis, producer, prefix, confirmPollMs: 250 },
         );
         const ended = performance.now();
+        clearInterval(sampler);
         const calls =
           ((await (await fetch(`${emulator.url}/_emulator/stats`)).json()) as { calls: number }).calls -
           callsBefore;
@@ -182,6 +197,10 @@ export async function benchReconcile(
           confirmed: summary.confirmed,
           calls,
           minimumCalls: Math.ceil(summary.changed / 300),
+          diff: summary.diff,
+          peakRssMB: peakRss / 2 ** 20,
+          rssBeforeMB: rssBefore / 2 ** 20,
+          peakArrayBuffersMB: peakArrayBuffers / 2 ** 20,
         });
         rmSync(path);
       }
@@ -203,6 +222,9 @@ export async function benchReconcile(
       runSeconds: med((m) => m.runSeconds),
       diffOverEnqueue: med((m) => m.diffEnqueueSeconds / m.enqueueSeconds),
       callsOverMinimum: med((m) => m.calls / m.minimumCalls),
+      runPeakRssMB: med((m) => m.peakRssMB),
+      runRssGrowthMB: med((m) => m.peakRssMB - m.rssBeforeMB),
+      runPeakArrayBuffersMB: med((m) => m.peakArrayBuffersMB),
       buckets: store.buckets,
       bucketEncodings: Object.fromEntries(encodings),
       redisBytesPerTrackedRecord: (memAfter - memBefore) / rows,
