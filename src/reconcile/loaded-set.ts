@@ -105,6 +105,13 @@ export class LoadedSet {
     return (this.seenBits[slot >>> 5]! & (1 << (slot & 31))) !== 0;
   }
 
+  /** How many records this run has not seen. */
+  unseenCount(): number {
+    let n = 0;
+    for (let s = 0; s < this.slots; s++) if ((this.cHi[s] !== 0 || this.cLo[s] !== 0) && !this.isSeen(s)) n++;
+    return n;
+  }
+
   /** The key digests of the records not seen by this run, at most `max` at a time. */
   *unseen(max: number): Generator<Buffer[]> {
     let batch: Buffer[] = [];

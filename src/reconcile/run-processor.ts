@@ -12,7 +12,7 @@ import type { LoadedSet } from './loaded-set.js';
 import { encodePending, PendingOutcomes, type PendingRecord } from './pending-outcomes.js';
 import { reconcileKeys, type ReconcileKeys } from './reconcile-keys.js';
 import type { RefusedRow, RunData, RunProgress, RunSummary } from './run-types.js';
-import { readSetMeta, releaseSetLock, takeSetLock } from './set-meta.js';
+import { readSetMeta, releaseSetLock, TAKE_LOCK, takeSetLock } from './set-meta.js';
 import { DEFAULT_SOURCE_LIMITS, openSource, parseLine, type SourceLimits } from './source.js';
 
 type RedisLike = Redis | Cluster;
@@ -28,7 +28,10 @@ export interface RunDeps {
   confirmTimeoutMs?: number;
   /** Set lock lifetime, renewed while the run works (default 60 s). */
   lockMs?: number;
-  /** Rows per checkpoint (default 10000); a chunk is also cut after a second of slow reading. */
+  /**
+   * Rows per checkpoint (default 10000, or 50000 when the set is diffed in memory: re-reading unchanged
+   * rows after a resume is cheap there); a chunk is also cut after a second of slow reading.
+   */
   chunkRows?: number;
   /** How often outcomes are looked for (default 500 ms). */
   confirmPollMs?: number;
@@ -71,6 +74,12 @@ export class RunRefusedError extends Error {
 }
 
 const RUN_TTL_S = 7 * 86_400;
+/** Chunks checkpointed behind the one being read (each holds at most {@link HEAVY_ROWS} parsed rows). */
+const FLUSH_DEPTH = 2;
+/** Rows a chunk holds parsed (new, changed, refused) before it is cut, whatever its length. */
+const HEAVY_ROWS = 10_000;
+/** Records whose outcomes a run looks for at a checkpoint while it still reads. */
+const CONFIRM_WHILE_READING = 5000;
 const REFUSED_KEPT = 1000;
 const COUNTERS = ['read', 'unchanged', 'changed', 'new', 'refused', 'enqueued'] as const;
 
@@ -87,7 +96,7 @@ export async function processRun(ctx: RunContext, deps: RunDeps): Promise<RunSum
   const log = deps.log ?? silentLogger;
   const keys = reconcileKeys(deps.prefix);
   const lockMs = deps.lockMs ?? 60_000;
-  const chunkRows = deps.chunkRows ?? 10_000;
+  const chunkRowsSetting = deps.chunkRows;
   const { data } = ctx;
   const runKey = keys.run(ctx.id);
 
@@ -184,6 +193,7 @@ export async function processRun(ctx: RunContext, deps: RunDeps): Promise<RunSum
         await redis.hset(runKey, 'diff', state.diff);
       }
       const table = loaded?.table;
+      const chunkRows = chunkRowsSetting ?? (table ? 50_000 : 10_000);
       const source = await openSource(data.source, data.kind, {
         format: data.format,
         limits: deps.limits ?? DEFAULT_SOURCE_LIMITS,
@@ -226,6 +236,9 @@ export async function processRun(ctx: RunContext, deps: RunDeps): Promise<RunSum
         let skipped = 0;
         let chunkStarted = Date.now();
         let lastConfirm = Date.now();
+        let confirming: Promise<void> | null = null;
+        let cancelSeen = false;
+        let confirmError: unknown;
 
         type Row = { line: number; value: unknown; fp: Fingerprint; change?: BufferedChange };
         const flush = async (
@@ -235,7 +248,9 @@ export async function processRun(ctx: RunContext, deps: RunDeps): Promise<RunSum
           skipped: number,
           lastLine: number,
         ): Promise<void> => {
-          await checkStop();
+          // Stop requests as of the last checkpoint (read with it, not in a round trip of their own).
+          if (ctx.signal?.aborted) throw new RunInterruptedError('this worker is stopping');
+          if (cancelSeen) throw new RunCancelledError(`run ${ctx.id} was cancelled`);
           if (!store) {
             // First run of the set: size the buckets from the source's size and its first lines.
             const perLine = source.counted.lines > 0 ? source.counted.bytes / source.counted.lines : 0;
@@ -276,14 +291,18 @@ export async function processRun(ctx: RunContext, deps: RunDeps): Promise<RunSum
           });
           refused.sort((a, b) => a.line - b.line);
           const enqueued = new Map<string, PendingRecord>();
-          for (let i = 0; i < send.length; i += 500) {
-            const part = send.slice(i, i + 500);
-            const refs = await producer.buffer.enqueue(part.map((r) => r.change));
+          // Parts pipelined on one connection (kept in order), not one round trip each.
+          const parts: (typeof send)[] = [];
+          for (let i = 0; i < send.length; i += 500) parts.push(send.slice(i, i + 500));
+          const replies = await Promise.all(
+            parts.map((part) => producer.buffer.enqueue(part.map((r) => r.change))),
+          );
+          replies.forEach((refs, p) =>
             refs.forEach((ref, j) => {
-              const r = part[j]!;
+              const r = parts[p]![j]!;
               enqueued.set(ref.key, { seq: ref.seq, keyDigest: r.fp.keyDigest, content: r.fp.content });
-            });
-          }
+            }),
+          );
           counters.read += read;
           counters.enqueued += send.length;
           counters.refused += refused.length;
@@ -302,32 +321,61 @@ export async function processRun(ctx: RunContext, deps: RunDeps): Promise<RunSum
           m.hset(runKey, { ...counters, line });
           for (const k of [runKey, keys.pending(ctx.id), keys.refused(ctx.id), keys.failed(ctx.id)])
             m.expire(k, RUN_TTL_S);
-          await m.exec();
+          // In the same round trip: the cancel flag, the set lock's renewal and the settled counts.
+          m.exists(keys.cancel(ctx.id));
+          m.eval(TAKE_LOCK, 1, keys.lock(data.set), ctx.id, lockMs);
+          m.hmget(runKey, 'confirmed', 'failed');
+          const results = (await m.exec()) ?? [];
+          for (const [error] of results) if (error) throw error;
+          const [cancelled, holder, settledCounts] = results.slice(-3).map(([, v]) => v) as [
+            number,
+            string,
+            (string | null)[],
+          ];
           for (const [key, p] of enqueued) pending.pending.set(key, p);
           for (const r of refused) if (refusedLines.length < 50) refusedLines.push(r.line);
-          await renew();
-          if (Date.now() - lastConfirm >= (deps.confirmPollMs ?? 500)) {
-            await pending.confirm(store);
+          if (holder !== '') throw new SetBusyError(`set ${data.set} was taken over by run ${holder}`);
+          cancelSeen = cancelled === 1;
+          if (confirmError !== undefined) throw confirmError;
+          if (confirming === null && Date.now() - lastConfirm >= (deps.confirmPollMs ?? 500)) {
+            // Beside the reading, not in its way; the oldest records only, so that a check costs the
+            // same however many wait.
             lastConfirm = Date.now();
+            const activeStore = store;
+            confirming = pending
+              .confirm(activeStore, CONFIRM_WHILE_READING)
+              .then(
+                () => undefined,
+                (error: unknown) => void (confirmError = error),
+              )
+              .finally(() => (confirming = null));
           }
-          await report('reading');
+          await ctx.progress({
+            phase: 'reading',
+            ...counters,
+            refusedLines: [...refusedLines],
+            confirmed: Number(settledCounts[0] ?? 0),
+            failed: Number(settledCounts[1] ?? 0),
+            line,
+          });
         };
 
         let lastLine = line;
         const resumeAfter = line;
-        // One chunk is checked and checkpointed while the next is read; checkpoints stay in order.
+        // Up to FLUSH_DEPTH chunks are checked and checkpointed (in order) while the next is read.
         let flushing: Promise<void> = Promise.resolve();
+        const inFlight: Promise<void>[] = [];
         const cut = async (): Promise<void> => {
-          const previous = flushing;
           const [r, f, n, k, l] = [rows, refused, read, skipped, lastLine];
           rows = [];
           refused = [];
           read = 0;
           skipped = 0;
           chunkStarted = Date.now();
-          flushing = previous.then(() => flush(r, f, n, k, l));
+          flushing = flushing.then(() => flush(r, f, n, k, l));
           flushing.catch(() => undefined);
-          await previous;
+          inFlight.push(flushing);
+          if (inFlight.length > FLUSH_DEPTH) await inFlight.shift();
         };
         const lanes = new Uint32Array(2);
         /** Marks a row's record seen (rows before a resumed run's checkpoint are only that). */
@@ -363,7 +411,12 @@ export async function processRun(ctx: RunContext, deps: RunDeps): Promise<RunSum
                 });
             }
           }
-          if (read >= chunkRows || Date.now() - chunkStarted >= 1000) await cut();
+          if (
+            read >= chunkRows ||
+            rows.length + refused.length >= HEAVY_ROWS ||
+            Date.now() - chunkStarted >= 1000
+          )
+            await cut();
         };
         for await (const batch of source.batches) {
           if (Array.isArray(batch)) {
@@ -394,8 +447,16 @@ export async function processRun(ctx: RunContext, deps: RunDeps): Promise<RunSum
         }
         await cut();
         await flushing;
+        await confirming;
+        if (confirmError !== undefined) throw confirmError;
         let absent = 0;
-        if (loaded && store) absent = await settleAbsent(store, loaded, stamp, data.full);
+        if (loaded && store) {
+          // Counted before anything is written: a full run deletes them, so a repeat after a crash
+          // would find fewer.
+          absent = state.absent !== undefined ? Number(state.absent) : loaded.table.unseenCount();
+          await redis.hset(runKey, 'absent', absent);
+          await settleAbsent(store, loaded, stamp, data.full);
+        }
         await redis.hset(runKey, { read_done: 1, absent });
         state.absent = String(absent);
       } catch (error) {
@@ -411,6 +472,8 @@ export async function processRun(ctx: RunContext, deps: RunDeps): Promise<RunSum
     const activeStore: FingerprintStore = store;
     // Wait for the outcomes of everything enqueued (bounded: what is still unknown is sent next run).
     const deadline = Date.now() + (deps.confirmTimeoutMs ?? 3_600_000);
+    // The phase is reported as it starts: reading is over once the last chunk is checkpointed.
+    if (state.finalized !== '1' && pending.pending.size > 0) await report('confirming');
     while (state.finalized !== '1' && pending.pending.size > 0 && Date.now() < deadline) {
       await checkStop();
       await pending.confirm(activeStore);
@@ -511,16 +574,13 @@ async function settleAbsent(
   loaded: Loaded,
   stamp: number,
   full: boolean,
-): Promise<number> {
-  let absent = 0;
+): Promise<void> {
   for (const batch of loaded.table.unseen(50_000)) {
-    absent += batch.length;
     if (full) await store.remove(batch);
     else await store.setStamps(batch, stamp | ABSENT_MARK);
   }
   const stale = loaded.staleSlots.filter((s) => loaded.table.isSeen(s)).map((s) => loaded.table.keyOf(s));
   if (stale.length > 0) await store.setStamps(stale, stamp);
-  return absent;
 }
 
 function summaryFields(s: RunSummary): Record<string, number> {

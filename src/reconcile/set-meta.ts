@@ -53,7 +53,8 @@ export async function readAllSets(redis: RedisLike, keys: ReconcileKeys): Promis
   return Promise.all(names.map((n) => readSetMeta(redis, keys, n)));
 }
 
-const TAKE_LOCK = `
+/** The lock script: KEYS[1] the set's lock, ARGV run id and lifetime (ms); '' when taken, else the holder. */
+export const TAKE_LOCK = `
 local holder = redis.call('GET', KEYS[1])
 if holder == false or holder == ARGV[1] then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])

@@ -193,7 +193,8 @@ export async function openSource(
     sizeBytes = stat.size;
     identity = `${stat.size}:${Math.trunc(stat.mtimeMs)}`;
     format = options.format ?? formatOf(location);
-    input = createReadStream(location);
+    // Large reads: fewer chunks through the bounds and the line splitter.
+    input = createReadStream(location, { highWaterMark: 1024 * 1024 });
   }
   const bounds = new Bounds(limits, location);
   input.on('error', (error) => bounds.destroy(error));
