@@ -22,12 +22,14 @@ const FAILED_KEPT = 1000;
 // Pending entries are removed and counted in one step, so a record is counted once even when two
 // confirmations race (a resumed run and a late one) or a crash repeats one. An entry is removed only if
 // it is still the one settled (ARGV: key, verdict, entry): a checkpoint may have replaced it meanwhile
-// with a later enqueue of the same record, which awaits an outcome of its own.
+// with a later enqueue of the same record (a record twice in one export), which awaits an outcome of
+// its own; the settled one is still counted.
 const SETTLE = `
 local kept = tonumber(ARGV[1])
 for i = 2, #ARGV, 3 do
-  if redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[i + 2] then
-    redis.call('HDEL', KEYS[1], ARGV[i])
+  local current = redis.call('HGET', KEYS[1], ARGV[i])
+  if current == ARGV[i + 2] then redis.call('HDEL', KEYS[1], ARGV[i]) end
+  if current then
     if ARGV[i + 1] == 'c' then
       redis.call('HINCRBY', KEYS[2], 'confirmed', 1)
     else

@@ -2,6 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { FingerprintStore } from '../../src/reconcile/fingerprint-store.js';
+import { encodePending, PendingOutcomes } from '../../src/reconcile/pending-outcomes.js';
+import { reconcileKeys } from '../../src/reconcile/reconcile-keys.js';
 import { processRun, RunInterruptedError, type RunDeps } from '../../src/reconcile/run-processor.js';
 import type { RunProgress, RunSummary } from '../../src/reconcile/run-types.js';
 import { runCli } from '../helpers/cli.js';
@@ -124,5 +127,35 @@ describe('the in-memory diff and its Redis fallback', () => {
     expect(summary).toMatchObject({ diff: 'memory', resumed: 1, read: 99, unchanged: 94, changed: 5 });
     expect(summary).toMatchObject({ new: 0, confirmed: 5, failed: 0, absent: 1, tracked: 100 });
     expect(await listedAbsent(f)).toEqual([idOf(f, 99)]);
+  });
+
+  it('settles an outcome without dropping a later enqueue of the same record checkpointed meanwhile', async () => {
+    // Outcomes are confirmed beside the reading: a record twice in one export may be checkpointed
+    // again (a later sequence number) while the outcome of its first enqueue is being settled.
+    const f = await startPipeline({}, {});
+    p = f;
+    const keys = reconcileKeys(f.prefix);
+    const store = new FingerprintStore(f.redis, keys, 'race', 16, 1);
+    await f.redis.hset(keys.run('race-run'), { confirmed: 0, failed: 0 });
+    const pending = new PendingOutcomes(f.redis, f.producer.buffer, keys, 'race-run', 3);
+    const key = 'L:email:race@example.com';
+    const first = { seq: 10, keyDigest: Buffer.alloc(8, 1), content: Buffer.alloc(8, 2) };
+    const later = { seq: 20, keyDigest: Buffer.alloc(8, 1), content: Buffer.alloc(8, 3) };
+    pending.pending.set(key, first);
+    // The checkpoint of the later enqueue is written; its in-memory entry follows it.
+    await f.redis.hset(keys.pending('race-run'), key, encodePending(later));
+    await f.redis.set(
+      f.producer.buffer.keys.outcome(key),
+      JSON.stringify({ key, status: 'UPDATED', id: 7, lastSeq: 10, firstSeq: 10, changes: 1 }),
+    );
+    expect(await pending.confirm(store)).toBe(1);
+    expect(await f.redis.hget(keys.pending('race-run'), key)).toBe(encodePending(later));
+    expect(await f.redis.hget(keys.run('race-run'), 'confirmed')).toBe('1');
+    // The first enqueue's fingerprint is committed (Marketo confirmed it).
+    const stored = (await f.redis.hgetBuffer(
+      keys.bucket('race', 1, store.bucketOf(first.keyDigest)),
+      first.keyDigest,
+    ))!;
+    expect(stored.subarray(0, 8).equals(first.content)).toBe(true);
   });
 });
