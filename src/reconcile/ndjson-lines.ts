@@ -24,7 +24,21 @@ function isBlank(buf: Buffer, start: number, end: number): boolean {
   return buf.toString('utf8', start, end).trim() === '';
 }
 
-export async function* ndjsonBatches(input: AsyncIterable<Buffer | string>): AsyncGenerator<LineBatch> {
+/** Bounds applied while splitting: `fail` makes the error (its message starts with `: ` or `:N: `). */
+export interface LineBounds {
+  maxBytes: number;
+  maxLineBytes: number;
+  /** Bytes and lines (at `\n`) read so far. */
+  counted: { bytes: number; lines: number };
+  fail(message: string): Error;
+}
+
+export async function* ndjsonBatches(
+  input: AsyncIterable<Buffer | string>,
+  bounds?: LineBounds,
+): AsyncGenerator<LineBatch> {
+  const maxLine = bounds?.maxLineBytes ?? Infinity;
+  const counted = bounds?.counted ?? { bytes: 0, lines: 0 };
   let carry: Buffer | null = null;
   let line = 0;
   /** The next CR of the current buffer at or after the line being split (-1: none left). */
@@ -53,6 +67,9 @@ export async function* ndjsonBatches(input: AsyncIterable<Buffer | string>): Asy
   };
   for await (const chunk of input) {
     const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    counted.bytes += data.length;
+    if (bounds && counted.bytes > bounds.maxBytes)
+      throw bounds.fail(`: larger than ${bounds.maxBytes} bytes`);
     const buf: Buffer = carry ? Buffer.concat([carry, data]) : data;
     const batch: LineBatch = { buf, starts: [], ends: [], numbers: [] };
     cr = buf.indexOf(CR);
@@ -60,10 +77,14 @@ export async function* ndjsonBatches(input: AsyncIterable<Buffer | string>): Asy
     for (;;) {
       const nl = buf.indexOf(LF, from);
       if (nl < 0) break;
+      if (nl - from > maxLine) throw bounds!.fail(`:${counted.lines + 1}: line longer than ${maxLine} bytes`);
+      counted.lines++;
       add(batch, from, nl);
       from = nl + 1;
     }
     carry = from < buf.length ? buf.subarray(from) : null;
+    if (carry && carry.length > maxLine)
+      throw bounds!.fail(`:${counted.lines + 1}: line longer than ${maxLine} bytes`);
     if (batch.numbers.length > 0) yield batch;
   }
   if (carry) {

@@ -437,7 +437,9 @@ export async function processRun(ctx: RunContext, deps: RunDeps): Promise<RunSum
                 lastLine = number;
                 read++;
                 skipped++;
-                if (read >= chunkRows || Date.now() - chunkStarted >= 1000) await cut();
+                // The clock every 1024 lines: it is read more often than anything else here.
+                if (read >= chunkRows || ((read & 1023) === 0 && Date.now() - chunkStarted >= 1000))
+                  await cut();
                 continue;
               }
             }

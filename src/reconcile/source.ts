@@ -196,12 +196,30 @@ export async function openSource(
     // Large reads: fewer chunks through the bounds and the line splitter.
     input = createReadStream(location, { highWaterMark: 1024 * 1024 });
   }
+  if (format === 'ndjson') {
+    // The line splitter applies the bounds itself: one pass over the bytes, no stream stage between.
+    const counted = { bytes: 0, lines: 0 };
+    return {
+      batches: ndjsonBatches(input, {
+        ...limits,
+        counted,
+        fail: (message) => new SourceError(`${location}${message}`, true),
+      }),
+      format,
+      sizeBytes,
+      identity,
+      counted,
+      close() {
+        abort?.();
+        if (input !== process.stdin) input.destroy();
+      },
+    };
+  }
   const bounds = new Bounds(limits, location);
   input.on('error', (error) => bounds.destroy(error));
   const bounded = input.pipe(bounds);
   return {
-    batches:
-      format === 'ndjson' ? ndjsonBatches(bounded) : csvBatches(readRecordStream(bounded, kind, format)),
+    batches: csvBatches(readRecordStream(bounded, kind, format)),
     format,
     sizeBytes,
     identity,
