@@ -3,6 +3,7 @@ import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import os from 'node:os';
 import { Redis } from 'ioredis';
 import { readRecords } from '../src/producer/file-records.js';
 import { createProducer } from '../src/producer/producer.js';
@@ -128,6 +129,10 @@ export async function benchReconcile(
       calls: number;
       minimumCalls: number;
       diff: string;
+      /** CPU seconds of this process (which runs the reconcile) until the last row was checkpointed. */
+      diffCpuSeconds: number;
+      /** The machine's 1-minute load average as the run started (2 cores; other jobs share them). */
+      loadAverage: number;
       peakRssMB: number;
       rssBeforeMB: number;
       peakArrayBuffersMB: number;
@@ -168,6 +173,9 @@ export async function benchReconcile(
           peakRss = Math.max(peakRss, m.rss);
           peakArrayBuffers = Math.max(peakArrayBuffers, m.arrayBuffers);
         }, 50);
+        const loadAverage = os.loadavg()[0]!;
+        const cpuStarted = process.cpuUsage();
+        let cpuAtReadDone: NodeJS.CpuUsage | undefined;
         const started = performance.now();
         let readDoneAt = 0;
         const summary = await processRun(
@@ -175,7 +183,10 @@ export async function benchReconcile(
             id: `bench-${v}`,
             data: { kind: 'leads', source: path, set, full: false },
             progress: async (p) => {
-              if (p.phase !== 'reading' && readDoneAt === 0) readDoneAt = performance.now();
+              if (p.phase !== 'reading' && readDoneAt === 0) {
+                readDoneAt = performance.now();
+                cpuAtReadDone = process.cpuUsage(cpuStarted);
+              }
             },
           },
           { redis: runRedis, producer, prefix, confirmPollMs: 250 },
@@ -198,6 +209,8 @@ export async function benchReconcile(
           calls,
           minimumCalls: Math.ceil(summary.changed / 300),
           diff: summary.diff,
+          diffCpuSeconds: cpuAtReadDone ? (cpuAtReadDone.user + cpuAtReadDone.system) / 1e6 : NaN,
+          loadAverage,
           peakRssMB: peakRss / 2 ** 20,
           rssBeforeMB: rssBefore / 2 ** 20,
           peakArrayBuffersMB: peakArrayBuffers / 2 ** 20,
@@ -222,6 +235,8 @@ export async function benchReconcile(
       runSeconds: med((m) => m.runSeconds),
       diffOverEnqueue: med((m) => m.diffEnqueueSeconds / m.enqueueSeconds),
       callsOverMinimum: med((m) => m.calls / m.minimumCalls),
+      diffCpuSeconds: med((m) => m.diffCpuSeconds),
+      loadAverage: med((m) => m.loadAverage),
       runPeakRssMB: med((m) => m.peakRssMB),
       runRssGrowthMB: med((m) => m.peakRssMB - m.rssBeforeMB),
       runPeakArrayBuffersMB: med((m) => m.peakArrayBuffersMB),
