@@ -3,6 +3,7 @@ import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import os from 'node:os';
 import { Redis } from 'ioredis';
 import { readRecords } from '../src/producer/file-records.js';
 import { createProducer } from '../src/producer/producer.js';
@@ -80,7 +81,8 @@ export async function benchReconcile(
     const BATCH = 10_000;
     let batch: { keyDigest: Buffer; content: Buffer; marketoId: number | null }[] = [];
     for (let i = 0; i < rows; i++) {
-      const { keyDigest, content } = rowFingerprint('leads', JSON.parse(leadRow(i, 0)))!;
+      const line = leadRow(i, 0);
+      const { keyDigest, content } = rowFingerprint('leads', JSON.parse(line), undefined, Buffer.from(line))!;
       batch.push({ keyDigest, content, marketoId: 1_000_000 + i });
       if (batch.length === BATCH || i === rows - 1) {
         await store.commit(batch, 1);
@@ -126,6 +128,14 @@ export async function benchReconcile(
       confirmed: number;
       calls: number;
       minimumCalls: number;
+      diff: string;
+      /** CPU seconds of this process (which runs the reconcile) until the last row was checkpointed. */
+      diffCpuSeconds: number;
+      /** The machine's 1-minute load average as the run started (2 cores; other jobs share them). */
+      loadAverage: number;
+      peakRssMB: number;
+      rssBeforeMB: number;
+      peakArrayBuffersMB: number;
     }[] = [];
     try {
       for (let v = 1; v <= runs; v++) {
@@ -154,6 +164,18 @@ export async function benchReconcile(
         const callsBefore = (
           (await (await fetch(`${emulator.url}/_emulator/stats`)).json()) as { calls: number }
         ).calls;
+        global.gc?.();
+        const rssBefore = process.memoryUsage().rss;
+        let peakRss = rssBefore;
+        let peakArrayBuffers = 0;
+        const sampler = setInterval(() => {
+          const m = process.memoryUsage();
+          peakRss = Math.max(peakRss, m.rss);
+          peakArrayBuffers = Math.max(peakArrayBuffers, m.arrayBuffers);
+        }, 50);
+        const loadAverage = os.loadavg()[0]!;
+        const cpuStarted = process.cpuUsage();
+        let cpuAtReadDone: NodeJS.CpuUsage | undefined;
         const started = performance.now();
         let readDoneAt = 0;
         const summary = await processRun(
@@ -161,12 +183,16 @@ export async function benchReconcile(
             id: `bench-${v}`,
             data: { kind: 'leads', source: path, set, full: false },
             progress: async (p) => {
-              if (p.phase !== 'reading' && readDoneAt === 0) readDoneAt = performance.now();
+              if (p.phase !== 'reading' && readDoneAt === 0) {
+                readDoneAt = performance.now();
+                cpuAtReadDone = process.cpuUsage(cpuStarted);
+              }
             },
           },
           { redis: runRedis, producer, prefix, confirmPollMs: 250 },
         );
         const ended = performance.now();
+        clearInterval(sampler);
         const calls =
           ((await (await fetch(`${emulator.url}/_emulator/stats`)).json()) as { calls: number }).calls -
           callsBefore;
@@ -182,6 +208,12 @@ export async function benchReconcile(
           confirmed: summary.confirmed,
           calls,
           minimumCalls: Math.ceil(summary.changed / 300),
+          diff: summary.diff,
+          diffCpuSeconds: cpuAtReadDone ? (cpuAtReadDone.user + cpuAtReadDone.system) / 1e6 : NaN,
+          loadAverage,
+          peakRssMB: peakRss / 2 ** 20,
+          rssBeforeMB: rssBefore / 2 ** 20,
+          peakArrayBuffersMB: peakArrayBuffers / 2 ** 20,
         });
         rmSync(path);
       }
@@ -203,6 +235,11 @@ export async function benchReconcile(
       runSeconds: med((m) => m.runSeconds),
       diffOverEnqueue: med((m) => m.diffEnqueueSeconds / m.enqueueSeconds),
       callsOverMinimum: med((m) => m.calls / m.minimumCalls),
+      diffCpuSeconds: med((m) => m.diffCpuSeconds),
+      loadAverage: med((m) => m.loadAverage),
+      runPeakRssMB: med((m) => m.peakRssMB),
+      runRssGrowthMB: med((m) => m.peakRssMB - m.rssBeforeMB),
+      runPeakArrayBuffersMB: med((m) => m.peakArrayBuffersMB),
       buckets: store.buckets,
       bucketEncodings: Object.fromEntries(encodings),
       redisBytesPerTrackedRecord: (memAfter - memBefore) / rows,

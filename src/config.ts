@@ -468,6 +468,12 @@ export interface ReconcileSettings {
   maxBytes: number;
   /** `MKTSYNC_RECONCILE_MAX_LINE_BYTES`: longest line of an export (default 1048576). */
   maxLineBytes: number;
+  /**
+   * `MKTSYNC_RECONCILE_MEMORY_MB`: most memory a run holds a set's fingerprints in (about 25 bytes per
+   * tracked record; default 256, about 10 million records); a larger set is diffed in Redis, slower.
+   * 0 always diffs in Redis.
+   */
+  memoryLimitBytes: number;
 }
 
 const reconcileEnvSchema = z.object({
@@ -477,6 +483,7 @@ const reconcileEnvSchema = z.object({
   MKTSYNC_RECONCILE_CONFIRM_TIMEOUT_MS: int(0).default(3_600_000),
   MKTSYNC_RECONCILE_MAX_BYTES: int(1).default(16 * 1024 ** 3),
   MKTSYNC_RECONCILE_MAX_LINE_BYTES: int(1024).default(1024 * 1024),
+  MKTSYNC_RECONCILE_MEMORY_MB: int(0).default(256),
 });
 
 /** Reads the reconciliation settings; throws {@link ConfigError} naming each bad variable. */
@@ -495,6 +502,7 @@ export function readReconcileSettings(env: Env): ReconcileSettings {
     confirmTimeoutMs: e.MKTSYNC_RECONCILE_CONFIRM_TIMEOUT_MS,
     maxBytes: e.MKTSYNC_RECONCILE_MAX_BYTES,
     maxLineBytes: e.MKTSYNC_RECONCILE_MAX_LINE_BYTES,
+    memoryLimitBytes: e.MKTSYNC_RECONCILE_MEMORY_MB * 1024 * 1024,
   });
 }
 

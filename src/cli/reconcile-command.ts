@@ -6,7 +6,7 @@ import type { Queue } from 'bullmq';
 import { readCommonRedis, readReconcileSettings, redisTarget } from '../config.js';
 import { createProducer } from '../producer/producer.js';
 import { connectRedis, waitReady } from '../redis.js';
-import { FingerprintStore } from '../reconcile/fingerprint-store.js';
+import { absentFrom, FingerprintStore } from '../reconcile/fingerprint-store.js';
 import { reconcileKeys, SET_NAME } from '../reconcile/reconcile-keys.js';
 import { cancelRun, reconcileQueue, submitRun } from '../reconcile/reconcile-queue.js';
 import { listRuns } from '../reconcile/run-list.js';
@@ -181,6 +181,7 @@ export async function reconcileCommand(argv: string[], env: NodeJS.ProcessEnv): 
                 producer,
                 prefix,
                 confirmTimeoutMs: reconcile.confirmTimeoutMs,
+                memoryLimitBytes: reconcile.memoryLimitBytes,
                 limits: {
                   maxBytes: reconcile.maxBytes,
                   maxLineBytes: reconcile.maxLineBytes,
@@ -270,7 +271,10 @@ export async function reconcileCommand(argv: string[], env: NodeJS.ProcessEnv): 
           );
           let shown = 0;
           await store.scan((r) => {
-            if (r.stamp === meta.lastStamp || shown >= (values.limit === undefined ? Infinity : limit))
+            if (
+              !absentFrom(r.stamp, meta.lastStamp, meta.absentMarked) ||
+              shown >= (values.limit === undefined ? Infinity : limit)
+            )
               return;
             shown++;
             show({ set, marketoId: r.marketoId, keyDigest: r.keyDigest.toString('hex') });

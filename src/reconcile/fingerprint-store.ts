@@ -11,8 +11,8 @@ type RedisLike = Redis | Cluster;
  * field and a 14-byte value (8-byte content fingerprint, 4-byte Marketo id, 2-byte run stamp), about
  * 26 bytes in the listpack plus its share of the bucket's key.
  *
- * The stamp is the number (mod 65535, never 0) of the last run that saw the record, so records absent
- * from a run are found without keeping the record keys.
+ * The stamp says which records were absent from the set's last run without keeping the record keys
+ * (see {@link ABSENT_MARK}).
  */
 
 /** Average records per bucket aimed at when sizing; resized outside [MIN_FILL, MAX_FILL]. */
@@ -51,10 +51,70 @@ end
 return table.concat(out)
 `;
 
+// Every record of the buckets in KEYS as 22 bytes: its field (8) and value (14). One reply per call
+// instead of two per record: loading a set into a run's memory reads every record.
+const DUMP = `
+local out = {}
+for i = 1, #KEYS do
+  local flat = redis.call('HGETALL', KEYS[i])
+  for j = 1, #flat, 2 do
+    if #flat[j] == 8 and #flat[j + 1] == 14 then
+      out[#out + 1] = flat[j]
+      out[#out + 1] = flat[j + 1]
+    end
+  end
+end
+return table.concat(out)
+`;
+
+// Sets the 2-byte stamp of records (ARGV[2]: 10 bytes each, bucket index in KEYS and field) to ARGV[1].
+const SET_STAMPS = `
+local stamp = ARGV[1]
+local blob = ARGV[2]
+local n = 0
+for off = 1, #blob, 10 do
+  local hi, lo = string.byte(blob, off, off + 1)
+  local k = KEYS[hi * 256 + lo]
+  local f = string.sub(blob, off + 2, off + 9)
+  local v = redis.call('HGET', k, f)
+  if v and #v == 14 and string.sub(v, 13, 14) ~= stamp then
+    redis.call('HSET', k, f, string.sub(v, 1, 12) .. stamp)
+    n = n + 1
+  end
+end
+return n
+`;
+
+const COUNT = `
+local n = 0
+for i = 1, #KEYS do n = n + redis.call('HLEN', KEYS[i]) end
+return n
+`;
+
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     mktRcCheck(numKeys: number, ...args: (string | number | Buffer)[]): Result<string, Context>;
+    mktRcDumpBuffer(numKeys: number, ...keys: string[]): Result<Buffer, Context>;
+    mktRcSetStamps(numKeys: number, ...args: (string | Buffer)[]): Result<number, Context>;
+    mktRcCount(numKeys: number, ...keys: string[]): Result<number, Context>;
   }
+}
+
+/** Buckets per dump or count call (about 80 records each). */
+const BUCKETS_PER_CALL = 128;
+
+/**
+ * Stamps: a record's 2-byte stamp is the number (1..32767) of the last run that saw it, written when
+ * the run checks it in Redis or commits it; a run that diffs in memory instead marks the records absent
+ * from it with its number plus {@link ABSENT_MARK}. The set's metadata says which way its last run went.
+ */
+export const ABSENT_MARK = 0x8000;
+/** Run numbers cycle through 1..MAX_STAMP. */
+export const MAX_STAMP = 0x7fff;
+
+/** Whether a record's stamp says it was absent from the run `lastStamp` (which marked absent ones or not). */
+export function absentFrom(recordStamp: number, lastStamp: number, marked: boolean): boolean {
+  return marked ? recordStamp === (lastStamp | ABSENT_MARK) : recordStamp !== lastStamp;
 }
 
 /** The number of buckets for `records` records. */
@@ -93,8 +153,13 @@ export class FingerprintStore {
     readonly buckets: number,
     readonly generation: number,
   ) {
-    const name: string = 'mktRcCheck';
-    if (!(name in redis)) redis.defineCommand(name, { lua: CHECK });
+    const scripts: [string, string][] = [
+      ['mktRcCheck', CHECK],
+      ['mktRcDump', DUMP],
+      ['mktRcSetStamps', SET_STAMPS],
+      ['mktRcCount', COUNT],
+    ];
+    for (const [name, lua] of scripts) if (!(name in redis)) redis.defineCommand(name, { lua });
   }
 
   bucketOf(keyDigest: Buffer): number {
@@ -173,6 +238,97 @@ export class FingerprintStore {
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, this.buckets) }, worker));
+  }
+
+  /** The buckets of each slot group, in calls of at most {@link BUCKETS_PER_CALL}. */
+  private groupCalls(): string[][] {
+    const calls: string[][] = [];
+    for (let g = 0; g < Math.min(FINGERPRINT_SLOT_GROUPS, this.buckets); g++) {
+      let keys: string[] = [];
+      for (let b = g; b < this.buckets; b += FINGERPRINT_SLOT_GROUPS) {
+        keys.push(this.bucketKey(b));
+        if (keys.length === BUCKETS_PER_CALL) {
+          calls.push(keys);
+          keys = [];
+        }
+      }
+      if (keys.length > 0) calls.push(keys);
+    }
+    return calls;
+  }
+
+  /**
+   * Reads every record, a few calls at a time: `visit` gets a buffer of 22-byte records (key digest 8,
+   * content fingerprint 8, Marketo id 4, stamp 2) per call; returning false stops the dump.
+   */
+  async dump(visit: (records: Buffer) => boolean, concurrency = 4): Promise<boolean> {
+    const calls = this.groupCalls();
+    let next = 0;
+    let stopped = false;
+    const worker = async (): Promise<void> => {
+      while (!stopped && next < calls.length) {
+        const keys = calls[next++]!;
+        const records = await this.redis.mktRcDumpBuffer(keys.length, ...keys);
+        if (!stopped && !visit(records)) stopped = true;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, calls.length) }, worker));
+    return !stopped;
+  }
+
+  /** The number of records stored. */
+  async count(): Promise<number> {
+    const counts = await Promise.all(
+      this.groupCalls().map((keys) => this.redis.mktRcCount(keys.length, ...keys)),
+    );
+    return counts.reduce((a, b) => a + Number(b), 0);
+  }
+
+  /** Sets the stamp of the records with these key digests (missing ones are skipped); returns how many changed. */
+  async setStamps(keyDigests: readonly Buffer[], stamp: number): Promise<number> {
+    const byGroup = new Map<number, { keys: string[]; index: Map<number, number>; blob: Buffer[] }>();
+    for (const digest of keyDigests) {
+      const bucket = this.bucketOf(digest);
+      const g = bucket % FINGERPRINT_SLOT_GROUPS;
+      let group = byGroup.get(g);
+      if (!group) byGroup.set(g, (group = { keys: [], index: new Map(), blob: [] }));
+      let index = group.index.get(bucket);
+      if (index === undefined) {
+        group.keys.push(this.bucketKey(bucket));
+        group.index.set(bucket, (index = group.keys.length));
+      }
+      const entry = Buffer.allocUnsafe(10);
+      entry.writeUInt16BE(index, 0);
+      digest.copy(entry, 2, 0, 8);
+      group.blob.push(entry);
+    }
+    let changed = 0;
+    const stampArg = stampBytes(stamp);
+    for (const group of byGroup.values()) {
+      // Bucket indexes are 2 bytes, as in check(): enough for 64 × 65535 buckets (over 300 million records).
+      for (let i = 0; i < group.blob.length; i += 10_000)
+        changed += Number(
+          await this.redis.mktRcSetStamps(
+            group.keys.length,
+            ...group.keys,
+            stampArg,
+            Buffer.concat(group.blob.slice(i, i + 10_000)),
+          ),
+        );
+    }
+    return changed;
+  }
+
+  /** Deletes the records with these key digests. */
+  async remove(keyDigests: readonly Buffer[]): Promise<void> {
+    const byBucket = new Map<number, Buffer[]>();
+    for (const d of keyDigests) {
+      const b = this.bucketOf(d);
+      const list = byBucket.get(b) ?? [];
+      list.push(d);
+      byBucket.set(b, list);
+    }
+    await Promise.all([...byBucket].map(([b, fields]) => this.redis.hdel(this.bucketKey(b), ...fields)));
   }
 
   /** Counts records, and those not stamped by `stamp`; removes the latter when `drop` (a full run). */

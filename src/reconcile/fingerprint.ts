@@ -34,6 +34,19 @@ export function canonicalJson(value: unknown): string {
  * fast, since reconciling hashes every row of the export.
  */
 export function digest64(text: string, out: Buffer = Buffer.allocUnsafe(8)): Buffer {
+  digestInto(text, lanes);
+  out.writeUInt32BE(lanes[0]!, 0);
+  out.writeUInt32BE(lanes[1]!, 4);
+  return out;
+}
+
+const lanes = new Uint32Array(2);
+
+/**
+ * {@link digest64} into `out[0]` (high) and `out[1]` (low) without allocating: the in-memory diff hashes
+ * every line of an export with it.
+ */
+export function digestInto(text: string, out: Uint32Array): void {
   let h1 = 0xdeadbeef ^ text.length;
   let h2 = 0x41c6ce57 ^ text.length;
   for (let i = 0; i < text.length; i++) {
@@ -45,8 +58,40 @@ export function digest64(text: string, out: Buffer = Buffer.allocUnsafe(8)): Buf
   h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
   h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  out.writeUInt32BE(h1 >>> 0, 0);
-  out.writeUInt32BE(h2 >>> 0, 4);
+  out[0] = h1 >>> 0;
+  out[1] = h2 >>> 0;
+}
+
+/**
+ * The content fingerprint of an NDJSON line as exported: the digest of its bytes `buf[start, end)`
+ * (the {@link digestInto} mixing over bytes instead of UTF-16 units). Hashing the raw line lets an
+ * unchanged row be recognised before it is decoded or parsed: an in-memory diff then costs one pass over
+ * the line. The line holds the record's key, so equal lines are the same record with the same content;
+ * a line whose only change is formatting (key order, spacing) counts as changed once. A line holds no
+ * newline, and a normalised row's digested text always does, so the two kinds never stand for each other.
+ */
+export function lineDigestInto(buf: Uint8Array, start: number, end: number, out: Uint32Array): void {
+  const length = end - start;
+  let h1 = 0xdeadbeef ^ length;
+  let h2 = 0x41c6ce57 ^ length;
+  for (let i = start; i < end; i++) {
+    const c = buf[i]!;
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
+  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
+  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  out[0] = h1 >>> 0;
+  out[1] = h2 >>> 0;
+}
+
+/** {@link lineDigestInto} of a whole line, as 8 bytes. */
+export function lineContent(line: Uint8Array, out: Buffer = Buffer.allocUnsafe(8)): Buffer {
+  lineDigestInto(line, 0, line.length, lanes);
+  out.writeUInt32BE(lanes[0]!, 0);
+  out.writeUInt32BE(lanes[1]!, 4);
   return out;
 }
 
@@ -137,14 +182,19 @@ export function rowFingerprint(
   kind: 'leads' | 'mobjects',
   value: unknown,
   knownKey?: string,
+  /** The bytes of the NDJSON line the row was parsed from: its {@link lineContent} is the content fingerprint. */
+  line?: Uint8Array,
 ): (Fingerprint & { key: string }) | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
   const row = value as Row;
   const key = (kind === 'leads' ? leadRowKey(row) : mobjectRowKey(row)) ?? knownKey ?? null;
   if (key === null) return null;
-  const text = (kind === 'leads' ? leadRowText(row) : null) ?? canonicalJson(row);
   const both = Buffer.allocUnsafe(16);
   digest64(key, both.subarray(0, 8));
-  digest64(`${key}\n${text}`, both.subarray(8, 16));
+  if (line !== undefined) lineContent(line, both.subarray(8, 16));
+  else {
+    const text = (kind === 'leads' ? leadRowText(row) : null) ?? canonicalJson(row);
+    digest64(`${key}\n${text}`, both.subarray(8, 16));
+  }
   return { key, keyDigest: both.subarray(0, 8), content: both.subarray(8, 16) };
 }

@@ -20,11 +20,16 @@ const SUCCESS = new Set(['CREATED', 'UPDATED', 'UNCHANGED']);
 const FAILED_KEPT = 1000;
 
 // Pending entries are removed and counted in one step, so a record is counted once even when two
-// confirmations race (a resumed run and a late one) or a crash repeats one.
+// confirmations race (a resumed run and a late one) or a crash repeats one. An entry is removed only if
+// it is still the one settled (ARGV: key, verdict, entry): a checkpoint may have replaced it meanwhile
+// with a later enqueue of the same record (a record twice in one export), which awaits an outcome of
+// its own; the settled one is still counted.
 const SETTLE = `
 local kept = tonumber(ARGV[1])
-for i = 2, #ARGV, 2 do
-  if redis.call('HDEL', KEYS[1], ARGV[i]) == 1 then
+for i = 2, #ARGV, 3 do
+  local current = redis.call('HGET', KEYS[1], ARGV[i])
+  if current == ARGV[i + 2] then redis.call('HDEL', KEYS[1], ARGV[i]) end
+  if current then
     if ARGV[i + 1] == 'c' then
       redis.call('HINCRBY', KEYS[2], 'confirmed', 1)
     else
@@ -54,6 +59,8 @@ export function decodePending(text: string): PendingRecord {
 export class PendingOutcomes {
   /** Records enqueued and checkpointed, not yet settled. */
   readonly pending = new Map<string, PendingRecord>();
+  /** The confirmation under way: one at a time. */
+  private running: Promise<number> | null = null;
 
   constructor(
     private readonly redis: RedisLike,
@@ -69,26 +76,45 @@ export class PendingOutcomes {
     for (const [key, value] of Object.entries(all)) this.pending.set(key, decodePending(value));
   }
 
-  /** Checks every pending record's outcome once; returns how many settled. */
-  async confirm(store: FingerprintStore): Promise<number> {
+  /**
+   * Checks the outcome of every pending record (or of the `limit` enqueued first) once; returns how many
+   * settled.
+   */
+  async confirm(store: FingerprintStore, limit = Infinity): Promise<number> {
+    while (this.running) await this.running.catch(() => 0);
+    this.running = this.confirmOnce(store, limit);
+    try {
+      return await this.running;
+    } finally {
+      this.running = null;
+    }
+  }
+
+  private async confirmOnce(store: FingerprintStore, limit: number): Promise<number> {
     let settled = 0;
-    const keys = [...this.pending.keys()];
+    const keys: string[] = [];
+    for (const key of this.pending.keys()) {
+      if (keys.length >= limit) break;
+      keys.push(key);
+    }
     for (let i = 0; i < keys.length; i += 1000) {
       const slice = keys.slice(i, i + 1000);
       const raws = await this.redis.mget(...slice.map((k) => this.buffer.keys.outcome(k)));
       const commits: { keyDigest: Buffer; content: Buffer; marketoId: number | null }[] = [];
       const verdicts: string[] = [];
+      const settledNow: [string, PendingRecord][] = [];
       slice.forEach((key, j) => {
         const raw = raws[j];
         if (raw === null || raw === undefined) return;
         const outcome = JSON.parse(raw) as Outcome;
-        const p = this.pending.get(key)!;
-        if (outcome.lastSeq < p.seq) return;
+        const p = this.pending.get(key);
+        if (p === undefined || outcome.lastSeq < p.seq) return;
         const ok = SUCCESS.has(outcome.status);
         // The set keeps numeric Marketo ids only; a REST object's marketoGUID is not kept.
         const marketoId = typeof outcome.id === 'number' ? outcome.id : null;
         if (ok) commits.push({ keyDigest: p.keyDigest, content: p.content, marketoId });
-        verdicts.push(key, ok ? 'c' : 'f');
+        verdicts.push(key, ok ? 'c' : 'f', encodePending(p));
+        settledNow.push([key, p]);
       });
       if (verdicts.length === 0) continue;
       // The fingerprint first: a crash between the two steps repeats an idempotent commit.
@@ -102,8 +128,9 @@ export class PendingOutcomes {
         FAILED_KEPT,
         ...verdicts,
       );
-      for (let v = 0; v < verdicts.length; v += 2) this.pending.delete(verdicts[v]!);
-      settled += verdicts.length / 2;
+      // A record enqueued again since (a later entry) stays pending.
+      for (const [key, p] of settledNow) if (this.pending.get(key) === p) this.pending.delete(key);
+      settled += settledNow.length;
     }
     return settled;
   }

@@ -52,6 +52,11 @@ export interface RunSummary extends Omit<RunProgress, 'phase' | 'refusedLines' |
   kind: 'leads' | 'mobjects';
   source: string;
   full: boolean;
+  /**
+   * Where the diff ran: `memory` (the set loaded into the run's memory) or `redis` (each row checked in
+   * Redis, for a set over the memory limit).
+   */
+  diff: 'memory' | 'redis';
   /** Records without an outcome when the run stopped waiting: not committed, so sent again next run. */
   unconfirmed: number;
   /** Records of the set not in this export (Marketo keeps them: these SOAP calls cannot delete). */

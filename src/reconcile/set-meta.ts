@@ -14,6 +14,8 @@ export interface SetMeta {
   absent: number;
   /** Stamp of the last completed run (records not carrying it were absent from that run). */
   lastStamp: number;
+  /** Whether the last run marked the records absent from it (else it stamped the ones it saw). */
+  absentMarked: boolean;
   lastRun: string | null;
   /** Epoch ms of the last completed run, or null. */
   lastSuccessAt: number | null;
@@ -33,6 +35,7 @@ export async function readSetMeta(redis: RedisLike, keys: ReconcileKeys, name: s
     tracked: num('tracked'),
     absent: num('absent'),
     lastStamp: num('lastStamp'),
+    absentMarked: h.absentMarked === '1',
     lastRun: h.lastRun ?? null,
     lastSuccessAt: h.lastSuccessAt ? Number(h.lastSuccessAt) : null,
     lastDurationMs: h.lastDurationMs ? Number(h.lastDurationMs) : null,
@@ -50,7 +53,8 @@ export async function readAllSets(redis: RedisLike, keys: ReconcileKeys): Promis
   return Promise.all(names.map((n) => readSetMeta(redis, keys, n)));
 }
 
-const TAKE_LOCK = `
+/** The lock script: KEYS[1] the set's lock, ARGV run id and lifetime (ms); '' when taken, else the holder. */
+export const TAKE_LOCK = `
 local holder = redis.call('GET', KEYS[1])
 if holder == false or holder == ARGV[1] then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])

@@ -29,6 +29,7 @@ export async function startWorkerReconcile(
     concurrency: reconcile.concurrency,
     jobLockMs: reconcile.lockMs,
     confirmTimeoutMs: reconcile.confirmTimeoutMs,
+    memoryLimitBytes: reconcile.memoryLimitBytes,
     limits: { maxBytes: reconcile.maxBytes, maxLineBytes: reconcile.maxLineBytes, connectTimeoutMs: 30_000 },
   });
   return {
