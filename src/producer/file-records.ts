@@ -73,6 +73,9 @@ export async function* readRecordStream(
   const parser = input.pipe(
     parse({ columns: true, bom: true, skip_empty_lines: true, relax_column_count: false, info: true }),
   );
+  // pipe() does not forward a source's error: without this a failing input (a bound exceeded, a
+  // read error) would be an uncaught exception and this reader would wait for ever.
+  input.on('error', (error: Error) => parser.destroy(error));
   try {
     for await (const { record, info } of parser as AsyncIterable<{
       record: Record<string, string>;
@@ -81,7 +84,9 @@ export async function* readRecordStream(
       yield { line: info.lines, value: csvRow(kind, record) };
     }
   } catch (error) {
-    const e = error as Error & { lines?: number };
+    const e = error as Error & { lines?: number; code?: unknown };
+    // A CSV syntax error is the file's problem and reported as a row; the input failing is not.
+    if (!(typeof e.code === 'string' && e.code.startsWith('CSV_'))) throw error;
     yield { line: e.lines ?? 0, error: `CSV: ${e.message}` };
   }
 }

@@ -269,6 +269,22 @@ describe('reconcile runs', () => {
       },
     );
     await expect(run).rejects.toThrow(`${path}:2: line longer than 1024 bytes`);
+    // A CSV source goes through another reader; its bound must end the run the same way.
+    const csv = file('long.csv', `Email,FirstName\na1@example.com,A\na2@example.com,${'z'.repeat(5000)}\n`);
+    const csvRun = processRun(
+      {
+        id: 'bounded-csv',
+        data: { kind: 'leads', source: csv, set: 'long-csv', full: false },
+        progress: async () => {},
+      },
+      {
+        redis: p.redis,
+        producer: p.producer,
+        prefix: p.prefix,
+        limits: { maxBytes: 1_000_000, maxLineBytes: 1024, connectTimeoutMs: 1000 },
+      },
+    );
+    await expect(csvRun).rejects.toThrow('line longer than 1024 bytes');
     // As a job (the worker's bound is 1 MiB): failed for good after one attempt, not retried.
     const huge = file('huge.ndjson', `${JSON.stringify(lead(3, 'y'.repeat(1_100_000)))}\n`);
     const failedId = await submitRun(queue, { kind: 'leads', source: huge, set: 'huge' });
