@@ -74,6 +74,21 @@ export interface ClaimedBatch {
   entries: BatchEntry[];
 }
 
+/**
+ * Every status an outcome can have: Marketo's (CREATED, UPDATED, UNCHANGED, SKIPPED, FAILED, DELETED)
+ * and mktsync's own for creates after a lost answer (INDETERMINATE, PROBABLY_CREATED).
+ */
+export const OUTCOME_STATUSES = [
+  'CREATED',
+  'UPDATED',
+  'UNCHANGED',
+  'SKIPPED',
+  'FAILED',
+  'DELETED',
+  'INDETERMINATE',
+  'PROBABLY_CREATED',
+] as const;
+
 /** The final word on a record, kept per record and appended to the outcome stream. */
 export interface Outcome {
   key: string;

@@ -5,6 +5,7 @@ import { createLogger } from '../log.js';
 import { bufferKeys } from '../buffer/keys.js';
 import type { Outcome } from '../buffer/types.js';
 import { UsageError } from './usage-error.js';
+import { OUTCOME_STATUSES as STATUSES } from '../buffer/types.js';
 
 export const OUTCOMES_HELP = `mktsync outcomes: print outcomes as NDJSON
 
@@ -18,17 +19,6 @@ may not have been applied) or PROBABLY_CREATED. Uses REDIS_URL and MKTSYNC_PREFI
 Without --follow, an unreachable Redis (or one refusing the credentials) is reported at once and the
 exit status is 1; with --follow it keeps retrying and logs why on standard error.
 `;
-
-const STATUSES = [
-  'CREATED',
-  'UPDATED',
-  'UNCHANGED',
-  'SKIPPED',
-  'FAILED',
-  'DELETED',
-  'INDETERMINATE',
-  'PROBABLY_CREATED',
-];
 
 export async function outcomesCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const { values } = parseArgs({
@@ -45,7 +35,7 @@ export async function outcomesCommand(argv: string[], env: NodeJS.ProcessEnv): P
     process.stdout.write(OUTCOMES_HELP);
     return 0;
   }
-  if (values.status !== undefined && !STATUSES.includes(values.status))
+  if (values.status !== undefined && !(STATUSES as readonly string[]).includes(values.status))
     throw new UsageError(`--status must be one of ${STATUSES.join(', ')}`);
   const limit = values.limit === undefined ? Infinity : Number(values.limit);
   if (values.limit !== undefined && (!Number.isInteger(limit) || limit < 1))

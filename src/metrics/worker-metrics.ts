@@ -8,6 +8,7 @@ import { quotaDay } from '../model/quota-day.js';
 import type { BatchReport, CallAttempt, TransportName } from '../model/reports.js';
 import type { AttemptReport } from '../soap/client.js';
 import { soapCallAttempt } from './call-attempt.js';
+import { OUTCOME_STATUSES } from '../buffer/types.js';
 
 /**
  * The worker's Prometheus metrics, on a registry of its own. Counters and histograms count what this
@@ -42,17 +43,6 @@ export interface WorkerMetricsOptions {
   /** The transport the worker sends with: the `transport` label of every series. */
   transport: TransportName;
 }
-
-const OUTCOME_STATUSES = [
-  'CREATED',
-  'UPDATED',
-  'UNCHANGED',
-  'SKIPPED',
-  'FAILED',
-  'DELETED',
-  'INDETERMINATE',
-  'PROBABLY_CREATED',
-] as const;
 
 /** The worker's metrics for `buffer`, every series labelled with `options.transport`. */
 export function createWorkerMetrics(
