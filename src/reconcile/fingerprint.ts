@@ -42,6 +42,16 @@ export function digest64(text: string, out: Buffer = Buffer.allocUnsafe(8)): Buf
 
 const lanes = new Uint32Array(2);
 
+/** The final avalanche of the two 32-bit lanes that {@link digestInto} and {@link lineDigestInto} mix. */
+function finishInto(a: number, b: number, out: Uint32Array): void {
+  let h1 = Math.imul(a ^ (a >>> 16), 2246822507);
+  h1 ^= Math.imul(b ^ (b >>> 13), 3266489909);
+  let h2 = Math.imul(b ^ (b >>> 16), 2246822507);
+  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  out[0] = h1 >>> 0;
+  out[1] = h2 >>> 0;
+}
+
 /**
  * {@link digest64} into `out[0]` (high) and `out[1]` (low) without allocating: the in-memory diff hashes
  * every line of an export with it.
@@ -54,12 +64,7 @@ export function digestInto(text: string, out: Uint32Array): void {
     h1 = Math.imul(h1 ^ c, 2654435761);
     h2 = Math.imul(h2 ^ c, 1597334677);
   }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
-  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
-  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  out[0] = h1 >>> 0;
-  out[1] = h2 >>> 0;
+  finishInto(h1, h2, out);
 }
 
 /**
@@ -79,12 +84,7 @@ export function lineDigestInto(buf: Uint8Array, start: number, end: number, out:
     h1 = Math.imul(h1 ^ c, 2654435761);
     h2 = Math.imul(h2 ^ c, 1597334677);
   }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
-  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
-  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  out[0] = h1 >>> 0;
-  out[1] = h2 >>> 0;
+  finishInto(h1, h2, out);
 }
 
 /** {@link lineDigestInto} of a whole line, as 8 bytes. */

@@ -25,6 +25,46 @@ export function runCli(
   });
 }
 
+/** What {@link runCliWithin} saw: the exit, whether it had to be killed, its output, how long it ran. */
+export interface BoundedRun {
+  code: number | null;
+  killed: boolean;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/**
+ * Runs `mktsync ARGS`, killing it after `limitMs` and saying so: for commands that must end by
+ * themselves (a test of one that never ends fails instead of hanging).
+ */
+export function runCliWithin(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  limitMs = 30_000,
+): Promise<BoundedRun> {
+  return new Promise((resolvePromise) => {
+    const started = Date.now();
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let killed = false;
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      killed = true;
+      child.kill('SIGKILL');
+    }, limitMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, killed, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
+
 /** Starts a long-running `mktsync ARGS` and resolves with it and its first JSON log line matching `ready`. */
 export function startCli(
   args: string[],

@@ -11,8 +11,8 @@ export const PROJECT_XSD = resolve(import.meta.dirname, '../fixtures/mktows-requ
 
 /**
  * Marketo's published schema, when the environment names it: `.ci/run` sets MKTSYNC_PUBLISHED_XSD to
- * `../shared/reference/wsdl/mktows-2_3.xsd` when that file exists. A user's clone has none, and the
- * tests never look for it themselves.
+ * the published mktows-2_3.xsd when the reference material beside the clone has it. A user's clone
+ * has none, and the tests never look for it themselves.
  */
 export function publishedXsd(): string | undefined {
   const path = process.env.MKTSYNC_PUBLISHED_XSD;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BIN } from '../helpers/cli.js';
+import { BIN, runCliWithin } from '../helpers/cli.js';
 import { freePort, startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 
 /**
@@ -35,34 +35,6 @@ afterEach(async () => {
     }
   }
 });
-
-/** Runs `mktsync ARGS`; kills it after `limitMs` and says so (on main these commands never exited). */
-function runWithin(
-  args: string[],
-  env: Record<string, string>,
-  limitMs = 30_000,
-): Promise<{ code: number | null; killed: boolean; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(child);
-    let stdout = '';
-    let stderr = '';
-    let killed = false;
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      killed = true;
-      child.kill('SIGKILL');
-    }, limitMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, killed, stdout, stderr });
-    });
-  });
-}
 
 /** Starts a long-running `mktsync ARGS` and collects its log lines (stdout and stderr). */
 function startLongRunning(args: string[], env: Record<string, string>) {
@@ -106,7 +78,7 @@ describe('one-shot commands with Redis unreachable say why and exit 1', () => {
     ['dlq redrive', ['dlq', 'redrive', '--all']],
     ['enqueue', ['enqueue', '--leads', leads]],
   ])('%s', async (_name, args) => {
-    const run = await runWithin(args, { REDIS_URL: nowhere });
+    const run = await runCliWithin(args, { REDIS_URL: nowhere });
     expect(run.killed).toBe(false);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(
@@ -118,13 +90,13 @@ describe('one-shot commands with Redis unreachable say why and exit 1', () => {
   it('a wrong password is named as an authentication failure, and never printed', async () => {
     const url = `redis://:wrong-${PASSWORD}@127.0.0.1:${locked.port}`;
     for (const args of [['dlq', 'list'], ['outcomes']]) {
-      const run = await runWithin(args, { REDIS_URL: url });
+      const run = await runCliWithin(args, { REDIS_URL: url });
       expect(run.killed).toBe(false);
       expect(run.code).toBe(1);
       expect(run.stderr).toMatch(/authentication failed: Redis refused the credentials \(WRONGPASS/);
       expect(run.stderr).not.toContain(PASSWORD);
     }
-    const missing = await runWithin(['dlq', 'list'], { REDIS_URL: `redis://127.0.0.1:${locked.port}` });
+    const missing = await runCliWithin(['dlq', 'list'], { REDIS_URL: `redis://127.0.0.1:${locked.port}` });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/authentication failed: Redis refused the credentials \(NOAUTH/);
   });

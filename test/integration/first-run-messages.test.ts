@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { BIN, startCli } from '../helpers/cli.js';
+import { runCliWithin, startCli } from '../helpers/cli.js';
 import { startFixture, type EmulatorFixture } from '../helpers/emulator.js';
 import { startHostileMarketo, type HostileMarketo } from '../helpers/hostile-marketo.js';
 import { freshPrefix } from '../helpers/pipeline.js';
@@ -23,32 +22,6 @@ afterAll(async () => {
   await f.close();
   await hostile.close();
 });
-
-/** Runs `mktsync ARGS`, killing it after `limitMs` (on main, the demo never stopped). */
-function runWithin(args: string[], env: Record<string, string>, limitMs: number) {
-  return new Promise<{ code: number | null; killed: boolean; stdout: string; stderr: string; ms: number }>(
-    (resolve) => {
-      const started = Date.now();
-      const child = spawn(process.execPath, [BIN, ...args], {
-        env: { ...process.env, ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      let killed = false;
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const timer = setTimeout(() => {
-        killed = true;
-        child.kill('SIGKILL');
-      }, limitMs);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, killed, stdout, stderr, ms: Date.now() - started });
-      });
-    },
-  );
-}
 
 describe('secrets and first-run messages', () => {
   it("the worker's start line shows the endpoint without userinfo or query", async () => {
@@ -78,7 +51,7 @@ describe('secrets and first-run messages', () => {
 
   it('send --timeout bounds a call whose answer trickles in for ever', async () => {
     hostile.answer(() => 'trickle');
-    const run = await runWithin(
+    const run = await runCliWithin(
       ['send', 'leads', leads, '--timeout', '2'],
       {
         MARKETO_SOAP_ENDPOINT: hostile.endpoint,
@@ -92,13 +65,13 @@ describe('secrets and first-run messages', () => {
     expect(JSON.parse(run.stdout)).toEqual({
       fault: { category: 'indeterminate', message: 'no complete answer within 2000 ms' },
     });
-    const bad = await runWithin(['send', 'leads', leads, '--timeout', 'soon'], {}, 30_000);
+    const bad = await runCliWithin(['send', 'leads', leads, '--timeout', 'soon'], {}, 30_000);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--timeout must be a number of seconds');
   });
 
   it('demo --marketo with a wrong key stops and says that authentication failed', async () => {
-    const run = await runWithin(
+    const run = await runCliWithin(
       ['demo', '--marketo', '--changes', '300', '--leads', '50', '--bursts', '2', '--burst-gap-ms', '10'],
       {
         REDIS_URL: inject('redisUrl'),
