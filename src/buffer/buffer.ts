@@ -3,8 +3,8 @@ import type { Redis, Cluster, Result } from 'ioredis';
 import { boundText } from '../bounded-text.js';
 import { bufferKeys, type BufferKeys } from './keys.js';
 import { CLAIM, ENQUEUE, PAUSE, REDRIVE, RENEW, SETTLE, SWEEP, TAKE_TOKEN } from './scripts.js';
+import { BATCH_GROUPS } from '../vocabulary/batch-groups.js';
 import {
-  BATCH_GROUPS,
   type BatchEntry,
   type BatchGroup,
   type ClaimedBatch,
@@ -143,7 +143,8 @@ function bounded(action: SettleAction): SettleAction {
   if (action.action === 'retry') return action;
   const outcome: Outcome = {
     ...action.outcome,
-    status: boundText(action.outcome.status, 32),
+    // Typed, but settled actions may come from library callers: the bound holds whatever they pass.
+    status: boundText(action.outcome.status, 32) as Outcome['status'],
     error: action.outcome.error === null ? null : boundText(action.outcome.error),
   };
   if (action.action === 'done') return { ...action, outcome };

@@ -1,3 +1,6 @@
+import type { BatchGroup } from '../vocabulary/batch-groups.js';
+import type { OutcomeStatus } from '../vocabulary/outcome-statuses.js';
+
 /**
  * What the buffer keeps per record: the merged pending change as it will be sent. Attribute values are
  * already the text Marketo receives.
@@ -22,33 +25,10 @@ export interface StoredMObject {
 export type StoredChange = StoredLead | StoredMObject;
 
 /**
- * A batch group, by its name in Redis: the records of one group can share a call of either transport.
- * Today's groups are transport-neutral (see `src/transport/groups.ts`): `L:Id`, `L:ForeignSysPersonId`,
- * `L:Email` (one lead key kind per call), `L0` (dedupEnabled false), and `O:<type>:<operation>`. The
- * groups of releases before the transport seam (`L`, `O:INSERT`, `O:UPDATE`, `O:UPSERT`) are still
- * claimed, so that records waiting at an upgrade keep flowing; the sender splits such a batch.
+ * A batch group, by its name in Redis (see `src/vocabulary/batch-groups.ts`): today's transport-neutral
+ * groups and the legacy ones still claimed so that records waiting at an upgrade keep flowing.
  */
-export type BatchGroup = string;
-
-/** The groups of releases before the transport seam: leads of any key kind, objects of any type. */
-export const LEGACY_BATCH_GROUPS: readonly BatchGroup[] = ['L', 'O:INSERT', 'O:UPDATE', 'O:UPSERT'];
-
-/** Every group a worker claims from: today's, then the legacy ones. */
-export const BATCH_GROUPS: readonly BatchGroup[] = [
-  'L:Id',
-  'L:ForeignSysPersonId',
-  'L:Email',
-  'L0',
-  ...['Program', 'Opportunity', 'OpportunityPersonRole'].flatMap((type) =>
-    ['INSERT', 'UPDATE', 'UPSERT'].map((op) => `O:${type}:${op}`),
-  ),
-  ...LEGACY_BATCH_GROUPS,
-];
-
-/** Whether `group` holds leads. */
-export function isLeadGroup(group: BatchGroup): boolean {
-  return group === 'L' || group === 'L0' || group.startsWith('L:');
-}
+export type { BatchGroup } from '../vocabulary/batch-groups.js';
 
 /** One record of a claimed batch: the snapshot that is sent, and what it covers. */
 export interface BatchEntry {
@@ -74,21 +54,6 @@ export interface ClaimedBatch {
   entries: BatchEntry[];
 }
 
-/**
- * Every status an outcome can have: Marketo's (CREATED, UPDATED, UNCHANGED, SKIPPED, FAILED, DELETED)
- * and mktsync's own for creates after a lost answer (INDETERMINATE, PROBABLY_CREATED).
- */
-export const OUTCOME_STATUSES = [
-  'CREATED',
-  'UPDATED',
-  'UNCHANGED',
-  'SKIPPED',
-  'FAILED',
-  'DELETED',
-  'INDETERMINATE',
-  'PROBABLY_CREATED',
-] as const;
-
 /** The final word on a record, kept per record and appended to the outcome stream. */
 export interface Outcome {
   key: string;
@@ -97,7 +62,7 @@ export interface Outcome {
    * call may or may not have been applied: dead-lettered for an operator); PROBABLY_CREATED (an INSERT
    * answered SKIPPED on a resend after an indeterminate attempt, which most probably created it).
    */
-  status: string;
+  status: OutcomeStatus;
   /**
    * Marketo id of the lead or object, when Marketo gave one: a number for lead and program ids (and SOAP
    * object ids), text for an id that is not a number (REST's `marketoGUID` of an opportunity or role).

@@ -5,7 +5,7 @@ import { createLogger } from '../log.js';
 import { bufferKeys } from '../buffer/keys.js';
 import type { Outcome } from '../buffer/types.js';
 import { UsageError } from './usage-error.js';
-import { OUTCOME_STATUSES as STATUSES } from '../buffer/types.js';
+import { OUTCOME_STATUSES as STATUSES, parseOutcomeStatus } from '../vocabulary/outcome-statuses.js';
 
 export const OUTCOMES_HELP = `mktsync outcomes: print outcomes as NDJSON
 
@@ -35,7 +35,7 @@ export async function outcomesCommand(argv: string[], env: NodeJS.ProcessEnv): P
     process.stdout.write(OUTCOMES_HELP);
     return 0;
   }
-  if (values.status !== undefined && !(STATUSES as readonly string[]).includes(values.status))
+  if (values.status !== undefined && parseOutcomeStatus(values.status) === undefined)
     throw new UsageError(`--status must be one of ${STATUSES.join(', ')}`);
   const limit = values.limit === undefined ? Infinity : Number(values.limit);
   if (values.limit !== undefined && (!Number.isInteger(limit) || limit < 1))

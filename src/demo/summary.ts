@@ -1,4 +1,5 @@
 import type { Outcome } from '../buffer/types.js';
+import { parseGroupName, parseLegacyGroupName } from '../vocabulary/batch-groups.js';
 
 /** The percentile `p` (0–100) of sorted values, nearest rank. */
 export function percentile(sorted: readonly number[], p: number): number {
@@ -12,9 +13,10 @@ export function percentile(sorted: readonly number[], p: number): number {
  * REST 300 opportunities or roles and one program.
  */
 export function largestCall(group: string, transport: 'soap' | 'rest'): number {
-  if (group.startsWith('L')) return 300;
+  const parsed = parseGroupName(group) ?? parseLegacyGroupName(group);
+  if (parsed === undefined || parsed.kind === 'lead') return 300;
   if (transport === 'soap') return 100;
-  return group.startsWith('O:Program:') ? 1 : 300;
+  return 'type' in parsed && parsed.type === 'Program' ? 1 : 300;
 }
 
 /** Calls made for one batch group, beside the fewest that could have carried its records. */

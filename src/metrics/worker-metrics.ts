@@ -3,12 +3,13 @@ import { registerProcessMetrics } from './process-metrics.js';
 import { createFieldFaultCounter } from './field-fault-metric.js';
 import { registerReconcileMetrics } from './reconcile-metrics.js';
 import type { RedisBuffer, SettleAction } from '../buffer/buffer.js';
-import { BATCH_GROUPS, type ClaimedBatch } from '../buffer/types.js';
+import type { ClaimedBatch } from '../buffer/types.js';
+import { BATCH_GROUPS } from '../vocabulary/batch-groups.js';
 import { quotaDay } from '../model/quota-day.js';
 import type { BatchReport, CallAttempt, TransportName } from '../model/reports.js';
 import type { AttemptReport } from '../soap/client.js';
 import { soapCallAttempt } from './call-attempt.js';
-import { OUTCOME_STATUSES } from '../buffer/types.js';
+import { OUTCOME_STATUSES } from '../vocabulary/outcome-statuses.js';
 
 /**
  * The worker's Prometheus metrics, on a registry of its own. Counters and histograms count what this

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OBJECT_TYPES } from '../vocabulary/object-types.js';
 import { FOREIGN_SYS_TYPES, type Attrib, type LeadRecord, type MObject } from '../soap/types.js';
 
 /**
@@ -106,11 +107,9 @@ export const leadRecordSchema = z
   });
 export type LeadInput = z.infer<typeof leadRecordSchema>;
 
-export const MOBJECT_TYPES = ['Program', 'Opportunity', 'OpportunityPersonRole'] as const;
-
 /** A Marketo object as users write it. */
 export const mobjectRecordSchema = z.strictObject({
-  type: z.enum(MOBJECT_TYPES),
+  type: z.enum(OBJECT_TYPES),
   id: marketoId.optional(),
   externalKey: externalKeySchema.optional(),
   attributes: attributeMap().optional(),

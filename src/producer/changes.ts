@@ -7,7 +7,9 @@ import {
   problemsOf,
   type InputProblem,
 } from '../model/records.js';
-import { SYNC_OPERATIONS } from '../soap/types.js';
+import { groupName, parseGroupName } from '../vocabulary/batch-groups.js';
+import { OBJECT_OPERATIONS } from '../vocabulary/object-operations.js';
+import { operationProblem } from '../vocabulary/object-types.js';
 import type { BufferedChange } from '../buffer/buffer.js';
 import { fastLeadChange } from './fast-lead.js';
 import { idempotencyKeySchema } from './idempotency-key.js';
@@ -29,7 +31,7 @@ export const leadChangeSchema = leadRecordSchema.safeExtend({
 export type LeadChange = z.input<typeof leadChangeSchema>;
 
 const mobjectChangeBase = mobjectRecordSchema.safeExtend({
-  operation: z.enum(SYNC_OPERATIONS),
+  operation: z.enum(OBJECT_OPERATIONS),
   idempotencyKey: idempotencyKeySchema.optional(),
 });
 
@@ -39,9 +41,9 @@ const mobjectChangeBase = mobjectRecordSchema.safeExtend({
  */
 function objectChangeSchema(rest: boolean) {
   return mobjectChangeBase.superRefine((change, ctx) => {
-    if (change.type === 'Program' && change.operation !== 'UPDATE') {
-      ctx.addIssue({ code: 'custom', path: ['operation'], message: 'Program takes UPDATE only' });
-    }
+    // A group no transport carries (an operation its type does not take) is refused, never written.
+    const refused = operationProblem(change.type, change.operation);
+    if (refused !== undefined) ctx.addIssue({ code: 'custom', path: ['operation'], message: refused });
     const keyedByFields = rest && change.type === 'OpportunityPersonRole';
     if (
       change.operation !== 'INSERT' &&
@@ -113,7 +115,7 @@ export function bufferedMObject(change: z.output<typeof mobjectChangeSchema>): B
   if (change.associations !== undefined) data.associations = change.associations;
   const buffered: BufferedChange = {
     key: roleFieldsKey(change) ?? mobjectKey(change),
-    group: `O:${change.type}:${change.operation}`,
+    group: groupName({ kind: 'object', type: change.type, operation: change.operation }),
     data,
   };
   if (change.idempotencyKey !== undefined) buffered.idempotencyKey = change.idempotencyKey;
@@ -164,6 +166,12 @@ function admit(
   else for (const p of found) out.problems.push({ at, field: p.field, reason: `${p.reason} (REST)` });
 }
 
+/** Whether Marketo deduplicates the lead change `c` (its group is not `L0`). */
+function dedupEnabled(c: BufferedChange): boolean {
+  const group = parseGroupName(c.group);
+  return group?.kind === 'lead' && group.dedupEnabled;
+}
+
 /**
  * Validates lead changes; `at` maps a position to what problems should name (index or line); `rules`
  * add what the workers' transport cannot express.
@@ -177,7 +185,7 @@ export function validateLeads(
   const rest = rules.transport === 'rest';
   const options = rules.foreignIdField ? { foreignIdField: rules.foreignIdField } : {};
   const problems = (c: BufferedChange) =>
-    rest ? restLeadProblems(c.data as StoredLead, c.group !== 'L0', options) : [];
+    rest ? restLeadProblems(c.data as StoredLead, dedupEnabled(c), options) : [];
   inputs.forEach((input, i) => {
     const fast = fastLeadChange(input);
     if (fast) {

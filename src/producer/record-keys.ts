@@ -1,5 +1,6 @@
 import type { StoredLead, StoredMObject } from '../buffer/types.js';
-import type { SyncOperation } from '../soap/types.js';
+import { leadGroupNameOf, type TransportGroupName } from '../vocabulary/batch-groups.js';
+import type { ObjectOperation } from '../vocabulary/object-operations.js';
 
 /**
  * The record key a change coalesces under. Keys are printable and free of the buffer's separators'
@@ -24,7 +25,7 @@ export function leadKey(
 
 /** The record key of an object: type and id or external key. An INSERT never merges. */
 export function mobjectKey(
-  change: Pick<StoredMObject, 'type' | 'id' | 'externalKey'> & { operation: SyncOperation },
+  change: Pick<StoredMObject, 'type' | 'id' | 'externalKey'> & { operation: ObjectOperation },
 ): string {
   const base =
     change.id !== undefined
@@ -36,14 +37,15 @@ export function mobjectKey(
 }
 
 /**
- * The batch group of a lead (see `src/transport/groups.ts`): one key kind per call, its
+ * The batch group of a lead (see `src/vocabulary/batch-groups.ts`): one key kind per call, its
  * highest-precedence key, as its record key; `L0` for dedupEnabled false.
  */
-export function leadGroupName(lead: Omit<StoredLead, 'attributes'>, dedupEnabled?: boolean): string {
-  if (dedupEnabled === false) return 'L0';
-  return lead.Id !== undefined
-    ? 'L:Id'
-    : lead.ForeignSysPersonId !== undefined
-      ? 'L:ForeignSysPersonId'
-      : 'L:Email';
+export function leadGroupName(
+  lead: Omit<StoredLead, 'attributes'>,
+  dedupEnabled?: boolean,
+): TransportGroupName {
+  const name = leadGroupNameOf(lead, dedupEnabled !== false);
+  // Validation refuses a lead without a key before it gets here.
+  if (name === undefined) throw new TypeError('(record): needs at least one key: Id, Email or ForeignSysPersonId');
+  return name;
 }

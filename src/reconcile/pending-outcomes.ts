@@ -1,6 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { RedisBuffer } from '../buffer/buffer.js';
 import type { Outcome } from '../buffer/types.js';
+import { isSuccess } from '../vocabulary/outcome-statuses.js';
 import type { FingerprintStore } from './fingerprint-store.js';
 import type { ReconcileKeys } from './reconcile-keys.js';
 
@@ -12,9 +13,6 @@ export interface PendingRecord {
   keyDigest: Buffer;
   content: Buffer;
 }
-
-/** Outcome statuses after which Marketo holds what was sent. */
-const SUCCESS = new Set(['CREATED', 'UPDATED', 'UNCHANGED']);
 
 /** Kept failed keys per run (the count is exact). */
 const FAILED_KEPT = 1000;
@@ -109,7 +107,7 @@ export class PendingOutcomes {
         const outcome = JSON.parse(raw) as Outcome;
         const p = this.pending.get(key);
         if (p === undefined || outcome.lastSeq < p.seq) return;
-        const ok = SUCCESS.has(outcome.status);
+        const ok = isSuccess(outcome.status);
         // The set keeps numeric Marketo ids only; a REST object's marketoGUID is not kept.
         const marketoId = typeof outcome.id === 'number' ? outcome.id : null;
         if (ok) commits.push({ keyDigest: p.keyDigest, content: p.content, marketoId });

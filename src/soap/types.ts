@@ -3,6 +3,8 @@
  * Values are strings on the wire; callers convert numbers and booleans before they get here.
  */
 
+import { OBJECT_OPERATIONS, type ObjectOperation } from '../vocabulary/object-operations.js';
+
 /** Marketo's namespace for every qualified element of the mktows API. */
 export const MKTOWS_NS = 'http://www.marketo.com/mktows/';
 /** The SOAP 1.1 envelope namespace. */
@@ -12,9 +14,9 @@ export const FOREIGN_SYS_TYPES = ['CUSTOM', 'SFDC', 'NETSUITE'] as const;
 /** The system a `ForeignSysPersonId` belongs to. */
 export type ForeignSysType = (typeof FOREIGN_SYS_TYPES)[number];
 
-export const SYNC_OPERATIONS = ['INSERT', 'UPDATE', 'UPSERT'] as const;
-/** The `operation` of a syncMObjects call: one per call. */
-export type SyncOperation = (typeof SYNC_OPERATIONS)[number];
+/** The `operation` of a syncMObjects call (`SyncOperationEnum`): one per call; the vocabulary's list. */
+export const SYNC_OPERATIONS = OBJECT_OPERATIONS;
+export type SyncOperation = ObjectOperation;
 
 export const LEAD_SYNC_STATUSES = ['CREATED', 'UPDATED', 'FAILED'] as const;
 /** Per-record status of syncMultipleLeads (leads have no UNCHANGED or SKIPPED). */

@@ -1,5 +1,6 @@
 import type { StoredLead, StoredMObject } from '../buffer/types.js';
 import type { CallErrorCategory } from './call-error.js';
+import type { RecordStatus } from '../vocabulary/outcome-statuses.js';
 import type { LeadGroup, ObjectGroup, TransportGroup } from './groups.js';
 
 /**
@@ -12,9 +13,7 @@ import type { LeadGroup, ObjectGroup, TransportGroup } from './groups.js';
 export * from './call-error.js';
 export * from './groups.js';
 
-export const RECORD_STATUSES = ['CREATED', 'UPDATED', 'UNCHANGED', 'SKIPPED', 'FAILED'] as const;
-/** What happened to one record. */
-export type RecordStatus = (typeof RECORD_STATUSES)[number];
+export { RECORD_STATUSES, type RecordStatus } from '../vocabulary/outcome-statuses.js';
 
 /** The result of one record of a call. Texts are bounded ({@link MAX_TEXT_BYTES}). */
 export interface RecordResult {

@@ -1,5 +1,6 @@
 import type { ClaimLimits, ClaimRefusal, RedisBuffer, SettleAction } from '../buffer/buffer.js';
-import { BATCH_GROUPS, isLeadGroup, type BatchGroup, type ClaimedBatch } from '../buffer/types.js';
+import type { ClaimedBatch } from '../buffer/types.js';
+import { BATCH_GROUPS, isLeadGroup, type BatchGroup } from '../vocabulary/batch-groups.js';
 import type { Logger } from '../log.js';
 import type { BatchSender, SendReport } from './sender.js';
 

@@ -1,4 +1,5 @@
 import type { RedisBuffer, SettleAction } from '../buffer/buffer.js';
+import type { OutcomeStatus } from '../vocabulary/outcome-statuses.js';
 import type { BatchEntry, ClaimedBatch, Outcome, StoredLead, StoredMObject } from '../buffer/types.js';
 import type { Logger } from '../log.js';
 import {
@@ -50,7 +51,7 @@ export interface SendReport {
 
 /** One record's result as the sender keeps it: the transport's, or the sender's own for a record it settles. */
 interface Settled {
-  status: string;
+  status: OutcomeStatus;
   id: string | null;
   error: string | null;
   note?: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RedisBuffer, SettleAction } from '../../src/buffer/buffer.js';
-import type { BatchEntry, ClaimedBatch, StoredChange } from '../../src/buffer/types.js';
+import type { BatchEntry, BatchGroup, ClaimedBatch, StoredChange } from '../../src/buffer/types.js';
 import { silentLogger } from '../../src/log.js';
 import {
   groupName,
@@ -76,7 +76,7 @@ const leads = (n: number, extra: Record<string, string> = {}, dedup = true) =>
     entry(i, { Email: `r${i}@x.com`, attributes: i === 1 ? { ...extra } : {} }),
   ).map((e) => (dedup ? e : { ...e, key: `${e.key}#` }));
 
-async function send(transport: Transport, group: string, entries: BatchEntry[]) {
+async function send(transport: Transport, group: BatchGroup, entries: BatchEntry[]) {
   const batch: ClaimedBatch = { id: 'b1', group, entries };
   return new BatchSender(transport, buffer, policy, silentLogger).send(batch);
 }

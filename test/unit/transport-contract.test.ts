@@ -24,7 +24,7 @@ describe('transport-neutral batch groups', () => {
     });
     expect(leadGroupOf({ Email: 'a@b.c', attributes: {} })).toMatchObject({ key: 'Email' });
     expect(leadGroupOf({ Id: 1, attributes: {} }, false)).toEqual({ kind: 'lead', dedupEnabled: false });
-    expect(leadGroupOf({ attributes: {} })).toBeUndefined();
+    expect(leadGroupOf({ attributes: {} } as { Email?: string })).toBeUndefined();
     expect(objectGroupOf({ type: 'Opportunity' }, 'UPSERT')).toEqual({
       kind: 'object',
       type: 'Opportunity',
