@@ -1,7 +1,6 @@
 import { Redis } from 'ioredis';
-import { readAllOutcomes } from '../src/demo/read-outcomes.js';
+import { OutcomeReader } from '../src/buffer/outcome-reader.js';
 import { percentile } from '../src/demo/summary.js';
-import { bufferKeys } from '../src/buffer/keys.js';
 import { createProducer } from '../src/producer/producer.js';
 import { startWorker } from '../src/worker/worker.js';
 import {
@@ -62,7 +61,7 @@ export async function benchLatency(
   const runSeconds = (performance.now() - start) / 1000;
   await worker.stop();
   await producer.close();
-  const outcomes = await readAllOutcomes(redis, bufferKeys(prefix));
+  const outcomes = await OutcomeReader.of(redis, prefix).all();
   const latencies = outcomes.map((o) => o.latencyMs).sort((a, b) => a - b);
   const log = await callLog(emulator.url);
   const calls = okSyncCalls(log);

@@ -1,48 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis, Cluster, Result } from 'ioredis';
+import type { Redis, Cluster } from 'ioredis';
 import { boundText } from '../bounded-text.js';
+import { INTAKE_GROUPS, type TransportGroupName } from '../vocabulary/batch-groups.js';
+import { normalizeEntry } from './batch-entry.js';
+import { BUFFER_SCRIPTS } from './buffer-scripts.js';
+import { BufferView, type BufferStats } from './buffer-view.js';
 import { bufferKeys, type BufferKeys } from './keys.js';
-import { CLAIM, ENQUEUE, PAUSE, REDRIVE, RENEW, SETTLE, SWEEP, TAKE_TOKEN } from './scripts.js';
-import { BATCH_GROUPS } from '../vocabulary/batch-groups.js';
-import {
-  type BatchEntry,
-  type BatchGroup,
-  type ClaimedBatch,
-  type DeadLetter,
-  type Outcome,
-  type StoredChange,
-} from './types.js';
+import { defineScripts } from './lua-loader.js';
+import { OutcomeReader } from './outcome-reader.js';
+import type { BatchEntry, BatchGroup, ClaimedBatch, DeadLetter, Outcome, StoredChange } from './types.js';
+
+export type { BufferStats } from './buffer-view.js';
 
 type RedisLike = Redis | Cluster;
 
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    mktEnqueue(seqKey: string, args: (string | number)[]): Result<(number | string)[], Context>;
-    mktClaim(seqKey: string, ...args: (string | number)[]): Result<string[], Context>;
-    mktTakeToken(seqKey: string, ...args: (string | number)[]): Result<number, Context>;
-    mktSettle(seqKey: string, ...args: (string | number)[]): Result<string, Context>;
-    mktRenew(seqKey: string, ...args: (string | number)[]): Result<number, Context>;
-    mktSweep(seqKey: string, ...args: (string | number)[]): Result<number, Context>;
-    mktPause(seqKey: string, ...args: (string | number)[]): Result<number, Context>;
-    mktRedrive(seqKey: string, ...args: (string | number)[]): Result<string[], Context>;
-  }
-}
-
-const SCRIPTS = {
-  mktEnqueue: ENQUEUE,
-  mktClaim: CLAIM,
-  mktTakeToken: TAKE_TOKEN,
-  mktSettle: SETTLE,
-  mktRenew: RENEW,
-  mktSweep: SWEEP,
-  mktPause: PAUSE,
-  mktRedrive: REDRIVE,
-} as const;
+const INTAKE = new Set<string>(INTAKE_GROUPS);
 
 /** One change for {@link RedisBuffer.enqueue}: its record key (ending in `#` to never merge), group and data. */
 export interface BufferedChange {
   key: string;
-  group: BatchGroup;
+  /** One of the groups intake writes (`INTAKE_GROUPS`); any other is refused, nothing written. */
+  group: TransportGroupName;
   data: StoredChange;
   /** The producer's idempotency key: a resend within the window is answered with the first reference. */
   idempotencyKey?: string;
@@ -109,34 +87,6 @@ export type SettleAction =
     }
   | { key: string; action: 'dead'; outcome: Outcome; dead: Omit<DeadLetter, 'entry' | 'group'> };
 
-/** Point-in-time view of the buffer, for metrics, progress and tests. */
-export interface BufferStats {
-  waiting: Record<BatchGroup, number>;
-  waitingTotal: number;
-  inFlight: number;
-  activeCalls: number;
-  deadLetters: number;
-  /** Epoch ms of the oldest waiting change, or null. */
-  oldestWaitingAt: number | null;
-  counters: Record<string, number>;
-  pausedUntil: number | null;
-  stopped: string | null;
-}
-
-// cjson writes an empty array as {}; lists in a snapshot are read back as arrays.
-function normalize(entry: BatchEntry): BatchEntry {
-  const data = entry.data as unknown as Record<string, unknown>;
-  for (const list of ['typeAttributes', 'associations']) {
-    if (data[list] !== undefined && !Array.isArray(data[list]))
-      data[list] = Object.values(data[list] as object);
-  }
-  for (const t of (data.typeAttributes as { attributes: unknown }[] | undefined) ?? []) {
-    if (Array.isArray(t.attributes)) t.attributes = {};
-  }
-  if (Array.isArray(data.attributes)) data.attributes = {};
-  return entry;
-}
-
 // The last guard before an outcome or dead letter is kept: whatever built it, its texts are bounded,
 // so one is never more than a few KB (the record snapshot of a dead letter is bounded at intake).
 function bounded(action: SettleAction): SettleAction {
@@ -156,15 +106,25 @@ function bounded(action: SettleAction): SettleAction {
  * is settled record by record or recovered by the sweeper after a crash.
  */
 export class RedisBuffer {
+  /** The deployment's key prefix (`MKTSYNC_PREFIX`): every key is under the hash tag `{prefix}`. */
+  readonly prefix: string;
+  /** The key names, for tests and the buffer's own modules: nothing else in src/ builds a key. */
   readonly keys: BufferKeys;
   readonly idempotencyWindowMs: number;
+  /** The outcomes the workers wrote: per record and the stream. */
+  readonly outcomes: OutcomeReader;
+  /** What the buffer holds, read only. */
+  readonly view: BufferView;
 
   constructor(
     readonly redis: RedisLike,
     prefix: string,
     options: RedisBufferOptions = {},
   ) {
+    this.prefix = prefix;
     this.keys = bufferKeys(prefix);
+    this.outcomes = new OutcomeReader(redis, this.keys);
+    this.view = new BufferView(redis, this.keys);
     const windowMs = options.idempotencyWindowMs ?? DEFAULT_IDEMPOTENCY_WINDOW_MS;
     // The enqueue script takes a window of 0 as "no change carries a key" and hands the window to PX.
     if (!Number.isSafeInteger(windowMs) || windowMs < 1)
@@ -172,20 +132,30 @@ export class RedisBuffer {
         `idempotencyWindowMs: must be a whole number of milliseconds, at least 1 (got ${windowMs})`,
       );
     this.idempotencyWindowMs = windowMs;
-    for (const [name, lua] of Object.entries(SCRIPTS)) {
-      if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: 1, lua });
-    }
+    defineScripts(redis, BUFFER_SCRIPTS);
   }
 
   /**
    * Accepts changes in order, atomically (one script call, whatever their number); returns each change's
    * final record key and sequence number. A change whose idempotency key was written within the window
-   * is not written again: it gets its first reference, marked `replayed`.
+   * is not written again: it gets its first reference, marked `replayed`. A change of a group intake
+   * does not write (no transport carries it, or a legacy group) is refused with a TypeError naming it,
+   * and nothing of the call is written.
    */
   async enqueue(changes: readonly BufferedChange[], now = Date.now()): Promise<EnqueueReply> {
     if (changes.length === 0) return Object.assign([], { merged: 0, replayed: 0 });
-    const keyed = changes.some((c) => c.idempotencyKey !== undefined);
-    const args: (string | number)[] = [this.keys.base, now, keyed ? this.idempotencyWindowMs : 0];
+    let keyed = false;
+    for (let i = 0; i < changes.length; i++) {
+      const change = changes[i]!;
+      if (!INTAKE.has(change.group))
+        throw new TypeError(
+          `changes[${i}].group: ${JSON.stringify(change.group)} is not a group intake writes ` +
+            `(${INTAKE_GROUPS.join(', ')}); nothing was written`,
+        );
+      if (change.idempotencyKey !== undefined) keyed = true;
+    }
+    const options = JSON.stringify({ now, window: this.idempotencyWindowMs, keyed });
+    const args: (string | number)[] = [this.keys.base, options];
     // The argument list is passed whole (ioredis flattens it): spreading 100,000+ arguments into a call
     // overflows the stack.
     if (keyed)
@@ -222,24 +192,23 @@ export class RedisBuffer {
     now = Date.now(),
   ): Promise<ClaimedBatch | ClaimRefusal> {
     const id = randomUUID();
-    const reply = await this.redis.mktClaim(
-      this.keys.seq,
-      this.keys.base,
+    const options = {
       group,
       now,
-      limits.maxBatch,
-      limits.lingerMs,
-      limits.maxConcurrent,
-      limits.rateMax,
-      limits.rateWindowMs,
-      limits.leaseMs,
-      id,
-      limits.flush ? 1 : 0,
-      limits.quietMs ?? 0,
-    );
+      maxBatch: limits.maxBatch,
+      lingerMs: limits.lingerMs,
+      maxActive: limits.maxConcurrent,
+      rateMax: limits.rateMax,
+      rateWindowMs: limits.rateWindowMs,
+      leaseMs: limits.leaseMs,
+      batchId: id,
+      flush: limits.flush === true,
+      quietMs: limits.quietMs ?? 0,
+    };
+    const reply = await this.redis.mktClaim(this.keys.seq, this.keys.base, JSON.stringify(options));
     if (reply[0] === 'batch') {
       const entries = JSON.parse(reply[2]!) as BatchEntry[] | Record<string, never> as BatchEntry[];
-      return { id, group, entries: (Array.isArray(entries) ? entries : []).map(normalize) };
+      return { id, group, entries: (Array.isArray(entries) ? entries : []).map(normalizeEntry) };
     }
     const reason = reply[0] as ClaimRefusal['reason'];
     if (reason === 'stopped') return { reason, detail: reply[1] };
@@ -274,10 +243,7 @@ export class RedisBuffer {
     const reply = await this.redis.mktSettle(
       this.keys.seq,
       this.keys.base,
-      batchId,
-      now,
-      retentionSec,
-      streamMaxLen,
+      JSON.stringify({ batchId, now, retentionSec, streamMaxLen }),
       JSON.stringify(actions.map(bounded)),
     );
     return reply === 'ok';
@@ -309,23 +275,12 @@ export class RedisBuffer {
 
   /** The latest outcome of a record, or null. */
   async getOutcome(key: string): Promise<Outcome | null> {
-    const raw = await this.redis.get(this.keys.outcome(key));
-    return raw === null ? null : (JSON.parse(raw) as Outcome);
+    return this.outcomes.latest(key);
   }
 
   /** Dead letters, oldest first. */
   async deadLetters(limit = 1000): Promise<DeadLetter[]> {
-    const keys = await this.redis.zrange(this.keys.dlqIndex, 0, limit - 1);
-    if (keys.length === 0) return [];
-    const raws = await this.redis.hmget(this.keys.dlq, ...keys);
-    return raws
-      .map((raw, i) =>
-        raw === null
-          ? null
-          : ({ key: keys[i]!, ...(JSON.parse(raw) as Omit<DeadLetter, 'key'>) } as DeadLetter),
-      )
-      .filter((d): d is DeadLetter => d !== null)
-      .map((d) => ({ ...d, entry: normalize(d.entry) }));
+    return this.view.deadLetters(limit);
   }
 
   /** Puts dead letters back as pending (all when `keys` is empty); returns the keys redriven. */
@@ -345,50 +300,11 @@ export class RedisBuffer {
 
   /** Calls made on a quota day and the time of the last successful call (epoch ms, or null). */
   async callStats(day: string): Promise<{ callsToday: number; lastSuccessAt: number | null }> {
-    const [calls, last] = await this.redis.mget(this.keys.callsOn(day), this.keys.lastSuccess);
-    return {
-      callsToday: Number(calls ?? 0),
-      lastSuccessAt: last === null || last === undefined ? null : Number(last),
-    };
+    return this.view.callStats(day);
   }
 
   /** A consistent-enough snapshot of the buffer (several reads in one pipeline). */
   async stats(now = Date.now()): Promise<BufferStats> {
-    const pipeline = this.redis.pipeline();
-    for (const g of BATCH_GROUPS) pipeline.zcard(this.keys.dirty(g));
-    for (const g of BATCH_GROUPS) pipeline.zrange(this.keys.dirty(g), 0, 0, 'WITHSCORES');
-    pipeline.hlen(this.keys.inflight);
-    pipeline.zcount(this.keys.leases, `(${now}`, '+inf');
-    pipeline.hlen(this.keys.dlq);
-    pipeline.hgetall(this.keys.counters);
-    pipeline.get(this.keys.pause);
-    pipeline.get(this.keys.stop);
-    const results = (await pipeline.exec())!.map(([error, value]) => {
-      if (error) throw error;
-      return value;
-    });
-    const n = BATCH_GROUPS.length;
-    const waiting = Object.fromEntries(BATCH_GROUPS.map((g, i) => [g, results[i] as number])) as Record<
-      BatchGroup,
-      number
-    >;
-    const oldest = BATCH_GROUPS.map((_, i) => (results[n + i] as string[])[1])
-      .filter((s): s is string => s !== undefined)
-      .map(Number);
-    const counters = Object.fromEntries(
-      Object.entries(results[2 * n + 3] as Record<string, string>).map(([k, v]) => [k, Number(v)]),
-    );
-    const pause = results[2 * n + 4] as string | null;
-    return {
-      waiting,
-      waitingTotal: Object.values(waiting).reduce((a, b) => a + b, 0),
-      inFlight: results[2 * n] as number,
-      activeCalls: results[2 * n + 1] as number,
-      deadLetters: results[2 * n + 2] as number,
-      oldestWaitingAt: oldest.length > 0 ? Math.min(...oldest) : null,
-      counters,
-      pausedUntil: pause !== null && Number(pause) > now ? Number(pause) : null,
-      stopped: results[2 * n + 5] as string | null,
-    };
+    return this.view.stats(now);
   }
 }

@@ -4,7 +4,6 @@ import { readWorkerSettings, type MarketoTransportKind } from '../config.js';
 import { demoEmulator, demoTransport, realMarketo, type DemoMarketo } from '../demo/demo-marketo.js';
 import { demoStream } from '../demo/demo-stream.js';
 import { startPrivateRedis, type PrivateRedis } from '../demo/private-redis.js';
-import { readAllOutcomes } from '../demo/read-outcomes.js';
 import { summarize, type RunSummary } from '../demo/summary.js';
 import type { Emulator } from '../emulator/index.js';
 import { createLogger, silentLogger } from '../log.js';
@@ -233,7 +232,7 @@ export async function demoCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
     }
     clearInterval(progress);
     if (tty) process.stderr.write('\r\x1b[K');
-    const outcomes = await readAllOutcomes(producer.buffer.redis, producer.buffer.keys);
+    const outcomes = await producer.buffer.outcomes.all();
     const tokenRequests = workers.reduce((n, w) => n + (w.tokenStats()?.requests ?? 0), 0);
     const summary = summarize(
       outcomes,

@@ -108,7 +108,7 @@ export async function enqueueCommand(argv: string[], env: NodeJS.ProcessEnv): Pr
     const batch = pending;
     pending = [];
     try {
-      const refs = await producer.buffer.enqueue(batch.map((p) => p.change));
+      const refs = await producer.enqueueChanges(batch.map((p) => p.change));
       accepted += batch.length;
       replayed += refs.replayed;
       acceptedThrough = batch[batch.length - 1]!.line;

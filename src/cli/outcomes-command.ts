@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { connectRedis, waitReady } from '../redis.js';
 import { readCommonRedis, redisTarget } from '../config.js';
 import { createLogger } from '../log.js';
-import { bufferKeys } from '../buffer/keys.js';
+import { OutcomeReader } from '../buffer/outcome-reader.js';
 import type { Outcome } from '../buffer/types.js';
 import { UsageError } from './usage-error.js';
 import { OUTCOME_STATUSES as STATUSES, parseOutcomeStatus } from '../vocabulary/outcome-statuses.js';
@@ -41,7 +41,6 @@ export async function outcomesCommand(argv: string[], env: NodeJS.ProcessEnv): P
   if (values.limit !== undefined && (!Number.isInteger(limit) || limit < 1))
     throw new UsageError('--limit must be a positive whole number');
   const settings = readCommonRedis(env);
-  const keys = bufferKeys(settings.prefix);
   // Following is long-running: it waits through outages and says why on stderr (stdout is the data).
   const redis = values.follow
     ? connectRedis(redisTarget(settings), 'worker', {
@@ -51,6 +50,7 @@ export async function outcomesCommand(argv: string[], env: NodeJS.ProcessEnv): P
   await (values.follow
     ? waitReady(redis, Infinity, { attempts: Infinity, failOnAuth: false })
     : waitReady(redis));
+  const outcomes = OutcomeReader.of(redis, settings.prefix);
   const keep = (o: Outcome): boolean => values.status === undefined || o.status === values.status;
   let printed = 0;
   const print = (o: Outcome): void => {
@@ -59,12 +59,11 @@ export async function outcomesCommand(argv: string[], env: NodeJS.ProcessEnv): P
   };
   try {
     if (values.key !== undefined) {
-      const raw = await redis.get(keys.outcome(values.key));
-      if (raw === null) {
+      const outcome = await outcomes.latest(values.key);
+      if (outcome === null) {
         process.stderr.write(`no outcome for ${values.key} (not settled yet, or past its retention)\n`);
         return 1;
       }
-      const outcome = JSON.parse(raw) as Outcome;
       if (keep(outcome)) print(outcome);
       return 0;
     }
@@ -73,14 +72,10 @@ export async function outcomesCommand(argv: string[], env: NodeJS.ProcessEnv): P
     process.once('SIGTERM', () => (stopping = true));
     let last = '0-0';
     while (!stopping && printed < limit) {
-      const reply = values.follow
-        ? await redis.xread('COUNT', 1000, 'BLOCK', 1000, 'STREAMS', keys.outcomes, last)
-        : await redis.xread('COUNT', 1000, 'STREAMS', keys.outcomes, last);
-      const entries = reply?.[0]?.[1] ?? [];
+      const entries = await outcomes.after(last, 1000, values.follow ? 1000 : undefined);
       if (entries.length === 0 && !values.follow) break;
-      for (const [id, fields] of entries) {
+      for (const { id, outcome } of entries) {
         last = id;
-        const outcome = JSON.parse(fields[fields.indexOf('outcome') + 1]!) as Outcome;
         if (keep(outcome) && printed < limit) print(outcome);
       }
     }

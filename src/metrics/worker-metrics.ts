@@ -55,7 +55,7 @@ export function createWorkerMetrics(
   // Given once here, so no series can miss it and dashboards can filter every panel by transport.
   registry.setDefaultLabels({ transport: options.transport });
   registerProcessMetrics(registry);
-  registerReconcileMetrics(registry, buffer.redis, buffer.keys.base.slice(1, -1));
+  registerReconcileMetrics(registry, buffer.redis, buffer.prefix);
   const calls = new Counter({
     name: 'mktsync_calls_total',
     help: 'Calls to Marketo (HTTP attempts) by operation and result (success, fault, error).',

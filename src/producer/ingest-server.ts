@@ -212,7 +212,7 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
     let refs;
     try {
       // One Redis call for the whole body: it is written whole or not at all.
-      refs = await options.producer.buffer.enqueue(changes);
+      refs = await options.producer.enqueueChanges(changes);
     } catch (error) {
       const message = (error as Error).message;
       const state = writeFailure(error);

@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import { RedisBuffer, type EnqueueReply } from '../buffer/buffer.js';
+import { RedisBuffer, type BufferedChange, type EnqueueReply } from '../buffer/buffer.js';
 import type { Outcome } from '../buffer/types.js';
 import type { InputProblem } from '../model/records.js';
 import { connectRedis, waitReady, type RedisTarget } from '../redis.js';
@@ -101,6 +101,13 @@ export interface Producer {
   enqueueLeads(changes: LeadChange | readonly LeadChange[]): Promise<EnqueueResult>;
   /** Validates and enqueues object changes. */
   enqueueMObjects(changes: MObjectChange | readonly MObjectChange[]): Promise<EnqueueResult>;
+  /**
+   * Writes changes that `validateLeads` or `validateMObjects` accepted under this producer's
+   * {@link Producer.intake} rules, in one Redis call: whole or not at all (the HTTP ingest, `mktsync
+   * enqueue` and reconcile validate on their own, to answer per line or position). A change of a group
+   * intake does not write is refused with a TypeError, nothing written.
+   */
+  enqueueChanges(changes: readonly BufferedChange[]): Promise<EnqueueReply>;
   /** The latest outcome of a record key, or null. */
   getOutcome(key: string): Promise<Outcome | null>;
   /** Resolves with the outcome that covers `ref` (its record settled at or after its sequence number). */
@@ -184,6 +191,7 @@ export async function createProducer(options: ProducerOptions = {}): Promise<Pro
     intake,
     enqueueLeads: (changes) => write(list(changes), validateLeads),
     enqueueMObjects: (changes) => write(list(changes), validateMObjects),
+    enqueueChanges: (changes) => buffer.enqueue(changes),
     getOutcome: (key) => buffer.getOutcome(key),
     async waitForOutcome(ref, { timeoutMs = 60_000, pollMs = 50 } = {}) {
       const deadline = Date.now() + timeoutMs;

@@ -46,6 +46,7 @@ export function leadGroupName(
 ): TransportGroupName {
   const name = leadGroupNameOf(lead, dedupEnabled !== false);
   // Validation refuses a lead without a key before it gets here.
-  if (name === undefined) throw new TypeError('(record): needs at least one key: Id, Email or ForeignSysPersonId');
+  if (name === undefined)
+    throw new TypeError('(record): needs at least one key: Id, Email or ForeignSysPersonId');
   return name;
 }

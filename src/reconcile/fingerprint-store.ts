@@ -1,4 +1,6 @@
-import type { Cluster, Redis, Result } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+import { defineScripts } from '../buffer/lua-loader.js';
+import { RECONCILE_SCRIPTS } from './reconcile-scripts.js';
 import type { Fingerprint } from './fingerprint.js';
 import { FINGERPRINT_SLOT_GROUPS, type ReconcileKeys } from './reconcile-keys.js';
 
@@ -27,77 +29,6 @@ export const enum RowState {
   New = 0,
   Unchanged = 1,
   Changed = 2,
-}
-
-// ARGV[1]: the run's stamp; ARGV[2]: 18 bytes per record: the 1-based index of its bucket in KEYS
-// (2 bytes, big-endian), its key digest (8) and its content fingerprint (8). One packed argument keeps
-// the protocol and the client's work per record small: a run checks every row of the export.
-const CHECK = `
-local stamp = ARGV[1]
-local blob = ARGV[2]
-local out = {}
-for off = 1, #blob, 18 do
-  local hi, lo = string.byte(blob, off, off + 1)
-  local k = KEYS[hi * 256 + lo]
-  local f = string.sub(blob, off + 2, off + 9)
-  local v = redis.call('HGET', k, f)
-  if not v then
-    out[#out + 1] = '0'
-  else
-    if string.sub(v, 1, 8) == string.sub(blob, off + 10, off + 17) then out[#out + 1] = '1' else out[#out + 1] = '2' end
-    if string.sub(v, 13, 14) ~= stamp then redis.call('HSET', k, f, string.sub(v, 1, 12) .. stamp) end
-  end
-end
-return table.concat(out)
-`;
-
-// Every record of the buckets in KEYS as 22 bytes: its field (8) and value (14). One reply per call
-// instead of two per record: loading a set into a run's memory reads every record.
-const DUMP = `
-local out = {}
-for i = 1, #KEYS do
-  local flat = redis.call('HGETALL', KEYS[i])
-  for j = 1, #flat, 2 do
-    if #flat[j] == 8 and #flat[j + 1] == 14 then
-      out[#out + 1] = flat[j]
-      out[#out + 1] = flat[j + 1]
-    end
-  end
-end
-return table.concat(out)
-`;
-
-// Sets the 2-byte stamp of records (ARGV[2]: 10 bytes each, bucket index in KEYS and field) to ARGV[1].
-const SET_STAMPS = `
-local stamp = ARGV[1]
-local blob = ARGV[2]
-local n = 0
-for off = 1, #blob, 10 do
-  local hi, lo = string.byte(blob, off, off + 1)
-  local k = KEYS[hi * 256 + lo]
-  local f = string.sub(blob, off + 2, off + 9)
-  local v = redis.call('HGET', k, f)
-  if v and #v == 14 and string.sub(v, 13, 14) ~= stamp then
-    redis.call('HSET', k, f, string.sub(v, 1, 12) .. stamp)
-    n = n + 1
-  end
-end
-return n
-`;
-
-const COUNT = `
-local n = 0
-for i = 1, #KEYS do n = n + redis.call('HLEN', KEYS[i]) end
-return n
-`;
-
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    mktRcCheck(numKeys: number, ...args: (string | number | Buffer)[]): Result<string, Context>;
-    mktRcDumpBuffer(numKeys: number, ...keys: string[]): Result<Buffer, Context>;
-    mktRcSetStamps(numKeys: number, ...args: (string | Buffer)[]): Result<number, Context>;
-    mktRcCount(numKeys: number, ...keys: string[]): Result<number, Context>;
-  }
 }
 
 /** Buckets per dump or count call (about 80 records each). */
@@ -153,13 +84,7 @@ export class FingerprintStore {
     readonly buckets: number,
     readonly generation: number,
   ) {
-    const scripts: [string, string][] = [
-      ['mktRcCheck', CHECK],
-      ['mktRcDump', DUMP],
-      ['mktRcSetStamps', SET_STAMPS],
-      ['mktRcCount', COUNT],
-    ];
-    for (const [name, lua] of scripts) if (!(name in redis)) redis.defineCommand(name, { lua });
+    defineScripts(redis, RECONCILE_SCRIPTS);
   }
 
   bucketOf(keyDigest: Buffer): number {

@@ -1,9 +1,10 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { RedisBuffer } from '../buffer/buffer.js';
-import type { Outcome } from '../buffer/types.js';
+import { defineScripts } from '../buffer/lua-loader.js';
 import { isSuccess } from '../vocabulary/outcome-statuses.js';
 import type { FingerprintStore } from './fingerprint-store.js';
 import type { ReconcileKeys } from './reconcile-keys.js';
+import { RECONCILE_SCRIPTS } from './reconcile-scripts.js';
 
 type RedisLike = Redis | Cluster;
 
@@ -16,28 +17,6 @@ export interface PendingRecord {
 
 /** Kept failed keys per run (the count is exact). */
 const FAILED_KEPT = 1000;
-
-// Pending entries are removed and counted in one step, so a record is counted once even when two
-// confirmations race (a resumed run and a late one) or a crash repeats one. An entry is removed only if
-// it is still the one settled (ARGV: key, verdict, entry): a checkpoint may have replaced it meanwhile
-// with a later enqueue of the same record (a record twice in one export), which awaits an outcome of
-// its own; the settled one is still counted.
-const SETTLE = `
-local kept = tonumber(ARGV[1])
-for i = 2, #ARGV, 3 do
-  local current = redis.call('HGET', KEYS[1], ARGV[i])
-  if current == ARGV[i + 2] then redis.call('HDEL', KEYS[1], ARGV[i]) end
-  if current then
-    if ARGV[i + 1] == 'c' then
-      redis.call('HINCRBY', KEYS[2], 'confirmed', 1)
-    else
-      redis.call('HINCRBY', KEYS[2], 'failed', 1)
-      if redis.call('LLEN', KEYS[3]) < kept then redis.call('RPUSH', KEYS[3], ARGV[i]) end
-    end
-  end
-end
-return 1
-`;
 
 export function encodePending(p: PendingRecord): string {
   return `${p.seq}|${p.keyDigest.toString('hex')}${p.content.toString('hex')}`;
@@ -66,7 +45,9 @@ export class PendingOutcomes {
     private readonly keys: ReconcileKeys,
     private readonly runId: string,
     private readonly stamp: number,
-  ) {}
+  ) {
+    defineScripts(redis, RECONCILE_SCRIPTS);
+  }
 
   /** Loads the pending records a previous attempt checkpointed. */
   async load(): Promise<void> {
@@ -97,14 +78,13 @@ export class PendingOutcomes {
     }
     for (let i = 0; i < keys.length; i += 1000) {
       const slice = keys.slice(i, i + 1000);
-      const raws = await this.redis.mget(...slice.map((k) => this.buffer.keys.outcome(k)));
+      const outcomes = await this.buffer.outcomes.latestOf(slice);
       const commits: { keyDigest: Buffer; content: Buffer; marketoId: number | null }[] = [];
       const verdicts: string[] = [];
       const settledNow: [string, PendingRecord][] = [];
       slice.forEach((key, j) => {
-        const raw = raws[j];
-        if (raw === null || raw === undefined) return;
-        const outcome = JSON.parse(raw) as Outcome;
+        const outcome = outcomes[j];
+        if (outcome === null || outcome === undefined) return;
         const p = this.pending.get(key);
         if (p === undefined || outcome.lastSeq < p.seq) return;
         const ok = isSuccess(outcome.status);
@@ -117,9 +97,7 @@ export class PendingOutcomes {
       if (verdicts.length === 0) continue;
       // The fingerprint first: a crash between the two steps repeats an idempotent commit.
       await store.commit(commits, this.stamp);
-      await this.redis.eval(
-        SETTLE,
-        3,
+      await this.redis.mktRcSettlePending(
         this.keys.pending(this.runId),
         this.keys.run(this.runId),
         this.keys.failed(this.runId),

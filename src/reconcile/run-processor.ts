@@ -12,7 +12,7 @@ import type { LoadedSet } from './loaded-set.js';
 import { encodePending, PendingOutcomes, type PendingRecord } from './pending-outcomes.js';
 import { reconcileKeys, type ReconcileKeys } from './reconcile-keys.js';
 import type { RefusedRow, RunData, RunProgress, RunSummary } from './run-types.js';
-import { readSetMeta, releaseSetLock, TAKE_LOCK, takeSetLock } from './set-meta.js';
+import { readSetMeta, releaseSetLock, takeSetLock } from './set-meta.js';
 import { DEFAULT_SOURCE_LIMITS, openSource, parseLine, type SourceLimits } from './source.js';
 
 type RedisLike = Redis | Cluster;
@@ -295,7 +295,7 @@ export async function processRun(ctx: RunContext, deps: RunDeps): Promise<RunSum
           const parts: (typeof send)[] = [];
           for (let i = 0; i < send.length; i += 500) parts.push(send.slice(i, i + 500));
           const replies = await Promise.all(
-            parts.map((part) => producer.buffer.enqueue(part.map((r) => r.change))),
+            parts.map((part) => producer.enqueueChanges(part.map((r) => r.change))),
           );
           replies.forEach((refs, p) =>
             refs.forEach((ref, j) => {
@@ -323,7 +323,7 @@ export async function processRun(ctx: RunContext, deps: RunDeps): Promise<RunSum
             m.expire(k, RUN_TTL_S);
           // In the same round trip: the cancel flag, the set lock's renewal and the settled counts.
           m.exists(keys.cancel(ctx.id));
-          m.eval(TAKE_LOCK, 1, keys.lock(data.set), ctx.id, lockMs);
+          m.mktRcTakeLock(keys.lock(data.set), ctx.id, lockMs);
           m.hmget(runKey, 'confirmed', 'failed');
           const results = (await m.exec()) ?? [];
           for (const [error] of results) if (error) throw error;

@@ -1,5 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
+import { defineScripts } from '../buffer/lua-loader.js';
 import type { ReconcileKeys } from './reconcile-keys.js';
+import { RECONCILE_SCRIPTS } from './reconcile-scripts.js';
 
 type RedisLike = Redis | Cluster;
 
@@ -53,20 +55,6 @@ export async function readAllSets(redis: RedisLike, keys: ReconcileKeys): Promis
   return Promise.all(names.map((n) => readSetMeta(redis, keys, n)));
 }
 
-/** The lock script: KEYS[1] the set's lock, ARGV run id and lifetime (ms); '' when taken, else the holder. */
-export const TAKE_LOCK = `
-local holder = redis.call('GET', KEYS[1])
-if holder == false or holder == ARGV[1] then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return ''
-end
-return holder
-`;
-const RELEASE_LOCK = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-`;
-
 /**
  * Takes or renews a set's lock for run `id` (one run per set at a time: two would stamp and commit
  * over each other). Returns null when taken, else the run that holds it.
@@ -78,7 +66,8 @@ export async function takeSetLock(
   id: string,
   ttlMs: number,
 ): Promise<string | null> {
-  const holder = (await redis.eval(TAKE_LOCK, 1, keys.lock(set), id, ttlMs)) as string;
+  defineScripts(redis, RECONCILE_SCRIPTS);
+  const holder = await redis.mktRcTakeLock(keys.lock(set), id, ttlMs);
   return holder === '' ? null : holder;
 }
 
@@ -88,5 +77,6 @@ export async function releaseSetLock(
   set: string,
   id: string,
 ): Promise<void> {
-  await redis.eval(RELEASE_LOCK, 1, keys.lock(set), id);
+  defineScripts(redis, RECONCILE_SCRIPTS);
+  await redis.mktRcReleaseLock(keys.lock(set), id);
 }

@@ -1,4 +1,10 @@
-import { LEAD_KEY_KINDS, leadKeyKindOf, parseLeadKeyKind, type LeadKeyKind, type LeadKeys } from './lead-key-kinds.js';
+import {
+  LEAD_KEY_KINDS,
+  leadKeyKindOf,
+  parseLeadKeyKind,
+  type LeadKeyKind,
+  type LeadKeys,
+} from './lead-key-kinds.js';
 import { OBJECT_OPERATIONS, parseObjectOperation, type ObjectOperation } from './object-operations.js';
 import { OBJECT_TYPE_OPERATIONS, OBJECT_TYPES, parseObjectType, type ObjectType } from './object-types.js';
 import { assertNever } from './assert-never.js';
@@ -163,7 +169,10 @@ const KEYED_LEAD_GROUPS = Object.fromEntries(
  * The group name of a lead ({@link leadGroupOf} by name, without building the group: intake calls it per
  * change); undefined for a lead without a key.
  */
-export function leadGroupNameOf<L extends LeadKeys>(lead: L, dedupEnabled = true): TransportGroupName | undefined {
+export function leadGroupNameOf<L extends LeadKeys>(
+  lead: L,
+  dedupEnabled = true,
+): TransportGroupName | undefined {
   if (!dedupEnabled) return 'L0';
   const key = leadKeyKindOf(lead);
   return key === undefined ? undefined : KEYED_LEAD_GROUPS[key];

@@ -58,6 +58,8 @@ export class Dispatcher {
   /** The groups that ever held a record (Redis `groups`), refreshed at most once a second. */
   #groups: readonly BatchGroup[] = BATCH_GROUPS;
   #groupsAt = 0;
+  /** The unknown groups last logged, so that they are logged once, not every second. */
+  #unknownLogged = '';
 
   constructor(
     private readonly buffer: RedisBuffer,
@@ -108,8 +110,15 @@ export class Dispatcher {
     if (now - this.#groupsAt >= 1_000) {
       this.#groupsAt = now;
       try {
-        const known = new Set(await this.buffer.redis.smembers(this.buffer.keys.groups));
+        const { known, unknown } = await this.buffer.view.groupsWithRecords();
         this.#groups = BATCH_GROUPS.filter((g) => known.has(g));
+        // A group no list of this release names (written by a newer release) would wait unclaimed.
+        if (unknown.length > 0 && unknown.join() !== this.#unknownLogged) {
+          this.#unknownLogged = unknown.join();
+          this.log.error('Redis holds batch groups this release does not know; their records wait', {
+            groups: unknown,
+          });
+        }
       } catch {
         this.#groups = BATCH_GROUPS;
       }

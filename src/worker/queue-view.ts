@@ -32,7 +32,7 @@ const reconcileQueues = new WeakMap<object, Queue<RunData, RunSummary, string>>(
 function reconcileQueueOf(buffer: RedisBuffer): Queue<RunData, RunSummary, string> {
   let queue = reconcileQueues.get(buffer.redis);
   if (!queue) {
-    queue = reconcileQueue(buffer.redis, buffer.keys.base.slice(1, -1));
+    queue = reconcileQueue(buffer.redis, buffer.prefix);
     reconcileQueues.set(buffer.redis, queue);
   }
   return queue;
@@ -89,7 +89,7 @@ export async function serveQueueView(
   const [stats, dead, reconcile] = await Promise.all([
     buffer.stats(),
     buffer.deadLetters(50),
-    reconcileOverview(reconcileQueueOf(buffer), buffer.redis, buffer.keys.base.slice(1, -1), 20),
+    reconcileOverview(reconcileQueueOf(buffer), buffer.redis, buffer.prefix, 20),
   ]);
   const view = {
     waiting: stats.waiting,

@@ -97,7 +97,7 @@ export async function startWorker(settings: WorkerSettings, options: WorkerOptio
   const notReadyReason = async (): Promise<string | null> => {
     const problem = redisProblem(redis);
     if (problem !== null) return problem;
-    const stopped = await redis.get(buffer.keys.stop);
+    const stopped = await buffer.view.stopReason();
     return stopped === null ? null : `sending stopped: ${stopped}`;
   };
 

@@ -1,0 +1,116 @@
+import type { Cluster, Redis } from 'ioredis';
+import { BATCH_GROUPS, isBatchGroup, type BatchGroup } from '../vocabulary/batch-groups.js';
+import { normalizeEntry } from './batch-entry.js';
+import type { BufferKeys } from './keys.js';
+import type { DeadLetter } from './types.js';
+
+type RedisLike = Redis | Cluster;
+
+/** Point-in-time view of the buffer, for metrics, progress and tests. */
+export interface BufferStats {
+  waiting: Record<BatchGroup, number>;
+  waitingTotal: number;
+  inFlight: number;
+  activeCalls: number;
+  deadLetters: number;
+  /** Epoch ms of the oldest waiting change, or null. */
+  oldestWaitingAt: number | null;
+  counters: Record<string, number>;
+  pausedUntil: number | null;
+  stopped: string | null;
+}
+
+/**
+ * What the buffer holds, read only: for the worker's queue page and readiness, the metrics, the demo,
+ * the `dlq` command and the dispatcher's choice of groups. It changes nothing.
+ */
+export class BufferView {
+  constructor(
+    private readonly redis: RedisLike,
+    private readonly keys: BufferKeys,
+  ) {}
+
+  /** A consistent-enough snapshot of the buffer (several reads in one pipeline). */
+  async stats(now = Date.now()): Promise<BufferStats> {
+    const pipeline = this.redis.pipeline();
+    for (const g of BATCH_GROUPS) pipeline.zcard(this.keys.dirty(g));
+    for (const g of BATCH_GROUPS) pipeline.zrange(this.keys.dirty(g), 0, 0, 'WITHSCORES');
+    pipeline.hlen(this.keys.inflight);
+    pipeline.zcount(this.keys.leases, `(${now}`, '+inf');
+    pipeline.hlen(this.keys.dlq);
+    pipeline.hgetall(this.keys.counters);
+    pipeline.get(this.keys.pause);
+    pipeline.get(this.keys.stop);
+    const results = (await pipeline.exec())!.map(([error, value]) => {
+      if (error) throw error;
+      return value;
+    });
+    const n = BATCH_GROUPS.length;
+    const waiting = Object.fromEntries(BATCH_GROUPS.map((g, i) => [g, results[i] as number])) as Record<
+      BatchGroup,
+      number
+    >;
+    const oldest = BATCH_GROUPS.map((_, i) => (results[n + i] as string[])[1])
+      .filter((s): s is string => s !== undefined)
+      .map(Number);
+    const counters = Object.fromEntries(
+      Object.entries(results[2 * n + 3] as Record<string, string>).map(([k, v]) => [k, Number(v)]),
+    );
+    const pause = results[2 * n + 4] as string | null;
+    return {
+      waiting,
+      waitingTotal: Object.values(waiting).reduce((a, b) => a + b, 0),
+      inFlight: results[2 * n] as number,
+      activeCalls: results[2 * n + 1] as number,
+      deadLetters: results[2 * n + 2] as number,
+      oldestWaitingAt: oldest.length > 0 ? Math.min(...oldest) : null,
+      counters,
+      pausedUntil: pause !== null && Number(pause) > now ? Number(pause) : null,
+      stopped: results[2 * n + 5] as string | null,
+    };
+  }
+
+  /** Dead letters, oldest first. */
+  async deadLetters(limit = 1000): Promise<DeadLetter[]> {
+    const keys = await this.redis.zrange(this.keys.dlqIndex, 0, limit - 1);
+    if (keys.length === 0) return [];
+    const raws = await this.redis.hmget(this.keys.dlq, ...keys);
+    return raws
+      .map((raw, i) =>
+        raw === null
+          ? null
+          : ({ key: keys[i]!, ...(JSON.parse(raw) as Omit<DeadLetter, 'key'>) } as DeadLetter),
+      )
+      .filter((d): d is DeadLetter => d !== null)
+      .map((d) => ({ ...d, entry: normalizeEntry(d.entry) }));
+  }
+
+  /** Why sending is stopped (authentication failing), or null when it is not. */
+  async stopReason(): Promise<string | null> {
+    return this.redis.get(this.keys.stop);
+  }
+
+  /**
+   * The groups that ever held a record, as Redis lists them. A name the vocabulary does not know (a
+   * newer release's group) is left out here: the caller is told by `unknown`.
+   */
+  async groupsWithRecords(): Promise<{ known: Set<BatchGroup>; unknown: string[] }> {
+    const names = await this.redis.smembers(this.keys.groups);
+    const known = new Set<BatchGroup>();
+    const unknown: string[] = [];
+    for (const name of names) {
+      if (isBatchGroup(name)) known.add(name);
+      else unknown.push(name);
+    }
+    return { known, unknown };
+  }
+
+  /** Calls made on a quota day and the time of the last successful call (epoch ms, or null). */
+  async callStats(day: string): Promise<{ callsToday: number; lastSuccessAt: number | null }> {
+    const [calls, last] = await this.redis.mget(this.keys.callsOn(day), this.keys.lastSuccess);
+    return {
+      callsToday: Number(calls ?? 0),
+      lastSuccessAt: last === null || last === undefined ? null : Number(last),
+    };
+  }
+}

@@ -1,0 +1,89 @@
+-- ENQUEUE: accepts changes in order, atomically, coalescing them per record.
+-- KEYS[1]: {p}:seq (the sequence counter).
+-- ARGV[1]: the {p} base.
+-- ARGV[2]: options, JSON: {now, window, keyed}
+--   now: epoch ms; window: how long an idempotency key is remembered (ms);
+--   keyed: true when the changes carry an idempotency key (4 values each), false when not (3 each).
+-- ARGV[3..]: per change: key, group, data (JSON), then its idempotency key ('' for none) when keyed.
+--   A key ending in '#' never merges: its sequence number is appended.
+-- A change whose idempotency key is remembered (written within the window, or earlier in this call) is
+-- not written again: it is answered with the reference it was first written at. The others take
+-- consecutive sequence numbers (one INCRBY).
+-- Returns {lastSeq, merged, position1, 'seq key', position2, 'seq key', ...} for the changes answered
+-- from memory: the caller derives every other change's number and key. Nothing is written before the
+-- INCRBY, so a refusal at the first write (OOM) writes nothing.
+-- Writes: seq, rec:<key> (new: group, data, first, t0 only; see common.lua for the defaults),
+-- dirty:<group>, groups, idem:<key>, counters (accepted, coalesced, replayed).
+--- @include "common"
+
+local opts = cjson.decode(ARGV[2])
+local now, window = tonumber(opts.now), tonumber(opts.window)
+local stride = opts.keyed and 4 or 3
+local first = 3
+local n = (#ARGV - first + 1) / stride
+local replay, fresh = {}, n
+if opts.keyed then
+  local firstAt = {}
+  for i = 1, n do
+    local idem = ARGV[first + (i - 1) * stride + 3]
+    if idem ~= '' then
+      if firstAt[idem] then
+        replay[i] = firstAt[idem]
+        fresh = fresh - 1
+      else
+        local ref = redis.call('GET', K('idem:' .. idem))
+        if ref then replay[i] = ref; fresh = fresh - 1 else firstAt[idem] = i end
+      end
+    end
+  end
+end
+local seq = redis.call('INCRBY', KEYS[1], fresh) - fresh
+local merged = 0
+local groups = {}
+local out = {0, 0}
+local refs = {}
+for i = 1, n do
+  local p = first + (i - 1) * stride
+  local r = replay[i]
+  if r then
+    if type(r) == 'number' then r = refs[r] end
+    out[#out + 1] = i
+    out[#out + 1] = r
+  else
+    local key, group, data = ARGV[p], ARGV[p + 1], ARGV[p + 2]
+    seq = seq + 1
+    if string.byte(key, -1) == 35 then key = key .. seq end
+    local rk = K('rec:' .. key)
+    local cur = redis.call('HMGET', rk, 'group', 'data', 'count')
+    if cur[1] then
+      local g = upgrade(cur[1], group)
+      if g ~= cur[1] then
+        local score = redis.call('ZSCORE', K('dirty:' .. cur[1]), key)
+        redis.call('ZREM', K('dirty:' .. cur[1]), key)
+        redis.call('ZADD', K('dirty:' .. g), score or now, key)
+        redis.call('HSET', rk, 'group', g)
+        groups[g] = true
+      end
+      -- count defaults to 1 (common.lua).
+      redis.call('HSET', rk, 'data', cjson.encode(merge(cjson.decode(cur[2]), cjson.decode(data))),
+        'last', seq, 'count', tonumber(cur[3] or '1') + 1, 'at', now)
+      merged = merged + 1
+    else
+      -- A new record leaves last, count, attempts and at absent (their defaults): less work per change.
+      redis.call('HSET', rk, 'group', group, 'data', data, 'first', seq, 't0', now)
+      redis.call('ZADD', K('dirty:' .. group), 'NX', now, key)
+      groups[group] = true
+    end
+    if stride == 4 and ARGV[p + 3] ~= '' then
+      refs[i] = string.format('%d', seq) .. ' ' .. key
+      redis.call('SET', K('idem:' .. ARGV[p + 3]), refs[i], 'PX', window)
+    end
+  end
+end
+for g in pairs(groups) do redis.call('SADD', K('groups'), g) end
+if fresh > 0 then redis.call('HINCRBY', K('counters'), 'accepted', fresh) end
+if merged > 0 then redis.call('HINCRBY', K('counters'), 'coalesced', merged) end
+if #out > 2 then redis.call('HINCRBY', K('counters'), 'replayed', (#out - 2) / 2) end
+out[1] = seq
+out[2] = merged
+return out
