@@ -6,6 +6,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY scripts/copy-lua.mjs ./scripts/
 RUN npm run build && npm prune --omit=dev
 
 # Runtime stage: the compiled CLI and production dependencies only, as the unprivileged node user.
