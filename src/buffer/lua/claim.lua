@@ -18,25 +18,22 @@
 
 local ok, opts = pcall(cjson.decode, ARGV[2] or '')
 if not ok or type(opts) ~= 'table' then return refuse('claim', 'options must be a JSON object') end
-local function number(name, min)
-  local v = opts[name]
-  if type(v) ~= 'number' or v ~= v or v < min or v == math.huge then return nil end
-  return v
+-- Each number option and its least value.
+local MIN = { {'now', 0}, {'maxBatch', 1}, {'lingerMs', 0}, {'maxActive', 0}, {'rateMax', 0},
+  {'rateWindowMs', 0}, {'leaseMs', 1}, {'quietMs', 0} }
+for _, m in ipairs(MIN) do
+  local v = opts[m[1]]
+  if type(v) ~= 'number' or v ~= v or v < m[2] or v == math.huge then
+    return refuse('claim', m[1] .. ' must be a number of at least ' .. m[2] .. ', got ' .. cjson.encode(v))
+  end
 end
 local group = opts.group
 if type(group) ~= 'string' or not GROUPS[group] then
   return refuse('claim', 'group must be a batch group of the vocabulary, got ' .. cjson.encode(group))
 end
-local now, maxBatch, linger = number('now', 0), number('maxBatch', 1), number('lingerMs', 0)
-local maxActive, rateMax, rateWindow = number('maxActive', 0), number('rateMax', 0), number('rateWindowMs', 0)
-local leaseMs, quiet = number('leaseMs', 1), number('quietMs', 0)
-for name, v in pairs({ now = now, maxBatch = maxBatch, lingerMs = linger, maxActive = maxActive, rateMax = rateMax,
-  rateWindowMs = rateWindow, leaseMs = leaseMs, quietMs = quiet }) do
-  if v == nil then
-    local min = (name == 'maxBatch' or name == 'leaseMs') and 1 or 0
-    return refuse('claim', name .. ' must be a number of at least ' .. min .. ', got ' .. cjson.encode(opts[name]))
-  end
-end
+local now, maxBatch, linger = opts.now, opts.maxBatch, opts.lingerMs
+local maxActive, rateMax, rateWindow = opts.maxActive, opts.rateMax, opts.rateWindowMs
+local leaseMs, quiet = opts.leaseMs, opts.quietMs
 local batchId = opts.batchId
 if type(batchId) ~= 'string' or batchId == '' then return refuse('claim', 'batchId must be a non-empty string') end
 local flush = opts.flush == true
