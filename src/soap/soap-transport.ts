@@ -21,7 +21,7 @@ import {
   TransportError,
   type ErrorCategory,
 } from './faults.js';
-import type { LeadRecord, MObject } from './types.js';
+import type { LeadRecord, LeadSyncStatus, MObject, MObjStatus } from './types.js';
 import { XmlTextError } from './xml-text.js';
 
 /** syncMultipleLeads takes up to 300 leads, syncMObjects up to 100 objects. */
@@ -66,14 +66,33 @@ function contractCategory(category: ErrorCategory): CallErrorCategory {
   return category === 're-sign' ? 're-auth' : category;
 }
 
+/**
+ * A SOAP status in the contract's words. `DELETED` is in the schema's list but no sync call produces
+ * it; should Marketo answer it, the record is reported UPDATED with Marketo's word in the message.
+ */
+function contractStatus(status: Exclude<LeadSyncStatus | MObjStatus, 'FAILED'>): RecordStatus {
+  switch (status) {
+    case 'CREATED':
+    case 'UPDATED':
+    case 'UNCHANGED':
+    case 'SKIPPED':
+      return status;
+    case 'DELETED':
+      return 'UPDATED';
+    default:
+      return status satisfies never;
+  }
+}
+
 /** One SOAP record result in the contract's words. */
-function recordResult(status: string, id: number, error: string | undefined): RecordResult {
+function recordResult(
+  status: LeadSyncStatus | MObjStatus,
+  id: number,
+  error: string | undefined,
+): RecordResult {
   const message = error === undefined ? null : boundText(error);
   if (status !== 'FAILED') {
-    const known: RecordStatus =
-      status === 'CREATED' || status === 'UPDATED' || status === 'UNCHANGED' || status === 'SKIPPED'
-        ? status
-        : 'UPDATED';
+    const known = contractStatus(status);
     return {
       status: known,
       id: id > 0 ? String(id) : null,
