@@ -126,3 +126,42 @@ describe.each(TRANSPORTS)('every group intake accepts, over %s', (transport) => 
     expect(await producer.buffer.deadLetters()).toEqual([]);
   });
 });
+
+describe('a group in Redis this release does not know', () => {
+  it('is reported by the worker as an error naming it, not left without a word', async () => {
+    p = await startPipeline();
+    const keys = p.producer.buffer.keys;
+    const now = Date.now();
+    // What a newer release with a type this one lacks would have written.
+    await p.redis
+      .multi()
+      .hset(
+        keys.rec('O:Car:id:1'),
+        'group',
+        'O:Car:UPSERT',
+        'data',
+        '{"type":"Car","id":1}',
+        'first',
+        1,
+        't0',
+        now,
+      )
+      .zadd(keys.dirty('O:Car:UPSERT'), now, 'O:Car:id:1')
+      .sadd(keys.groups, 'O:Car:UPSERT')
+      .exec();
+    const errors: { msg: string; fields?: Record<string, unknown> }[] = [];
+    const seen = new Promise<void>((resolve) => {
+      const record = (msg: string, fields?: Record<string, unknown>): void => {
+        errors.push({ msg, ...(fields ? { fields } : {}) });
+        if (msg.includes('does not know')) resolve();
+      };
+      void p!.startWorker({
+        log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: record },
+      });
+    });
+    await seen;
+    expect(errors.find((e) => e.msg.includes('does not know'))!.fields).toEqual({ groups: ['O:Car:UPSERT'] });
+    // The record is still there, untouched, for the release that knows its group.
+    expect(await p.redis.zscore(keys.dirty('O:Car:UPSERT'), 'O:Car:id:1')).not.toBeNull();
+  });
+});
