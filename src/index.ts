@@ -21,6 +21,7 @@ export {
   type IngestSettings,
 } from './config.js';
 export type { Outcome, DeadLetter } from './buffer/types.js';
+export { OUTCOME_STATUSES, isSuccess, type OutcomeStatus } from './vocabulary/outcome-statuses.js';
 export { MarketoSoapClient, type SoapClientOptions } from './soap/client.js';
 export {
   MarketoFault,
