@@ -5,13 +5,14 @@ import { backoffWait, mayTryAgain, type RetryPolicy } from './retry-policy.js';
 
 /**
  * The retry decision: what one record's failure leads to, from the delivery policy's table (what a
- * record can afford) and the retry policy's numbers (how often, how long). It is pure; the sender
- * carries out what it returns, and what each action means is written here, beside the table.
+ * record can afford, `FAILURE_ACTIONS` in delivery-policy.ts) and the retry policy's numbers (how
+ * often, how long). It is pure; the sender carries out what it returns, and what each action means is
+ * written here, beside the table, not in the sender.
  */
 
 /** Where a failure was seen, which decides which rules apply to it. */
 export const FAILURE_SCOPES = [
-  /** The call as a whole failed (the transport threw): the table above, by category and `applied`. */
+  /** The call as a whole failed (the transport threw): `FAILURE_ACTIONS`, by category and `applied`. */
   'call',
   /**
    * One record's result was FAILED in an answer: `invalid-record` is final, `transient` and `throttle`

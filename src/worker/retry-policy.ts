@@ -80,10 +80,15 @@ export interface RetryPolicy {
 
 /** What {@link compileRetryPolicy} takes: any field may be left out for its default. */
 export interface RetryPolicyOptions {
+  /** {@link RetryPolicy.maxAttempts} @defaultValue 8 */
   maxAttempts?: number;
+  /** {@link BackoffPolicy}, field by field. */
   backoff?: Partial<BackoffPolicy>;
+  /** {@link RetryPolicy.splitCallBudget} @defaultValue 20 */
   splitCallBudget?: number;
+  /** {@link RetryPolicy.recordRetryAttempts} @defaultValue 1 */
   recordRetryAttempts?: number;
+  /** {@link PausePolicy}, field by field. */
   pauses?: Partial<PausePolicy>;
 }
 
