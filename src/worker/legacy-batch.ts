@@ -26,7 +26,8 @@ export interface BatchPart {
 export function claimGroup(group: string): TransportGroup {
   const parsed = parseGroupName(group);
   if (parsed !== undefined) return parsed;
-  if (group === 'L' || group === 'L0') return { kind: 'lead', key: 'Email', dedupEnabled: true };
+  // As before the cut: only `L` is sized as leads (`L0` as objects, which over SOAP claims at most 100).
+  if (group === 'L') return { kind: 'lead', key: 'Email', dedupEnabled: true };
   const operation = OBJECT_OPERATIONS.find((o) => group === `O:${o}`) ?? 'UPSERT';
   return { kind: 'object', type: 'Opportunity', operation };
 }
