@@ -65,7 +65,7 @@ export async function settleCallFailure(
     run.actions.push(recordAction(run, entry, decision, error, score, now));
     return false;
   });
-  report(run, error, decisions, waits);
+  reportFailure(run, error, decisions, waits);
   return split.length > 0 ? { fault: error, undecided: split } : undefined;
 }
 
@@ -139,7 +139,7 @@ async function applyCallEffects(
 }
 
 /** The report's and the log's account of a failed call. */
-function report(
+function reportFailure(
   run: BatchRun,
   error: MarketoCallError,
   decisions: readonly ScopeDecisions['call'][],
