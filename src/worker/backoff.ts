@@ -1,12 +1,18 @@
-/** Exponential backoff with full jitter: a random wait in [0, min(max, base·2^attempt)]. */
+/**
+ * Exponential backoff: the ceiling doubles with each attempt burnt, from `baseMs` up to `maxMs`, and
+ * `jitter` of it is drawn at random (1, the default: full jitter, a wait anywhere in [0, ceiling];
+ * 0: exactly the ceiling). Full jitter spreads the records of many failed calls over the window, so
+ * that they do not come back as one burst.
+ */
 export function backoffMs(
   attempt: number,
   baseMs: number,
   maxMs: number,
   random: () => number = Math.random,
+  jitter = 1,
 ): number {
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30));
-  return Math.round(random() * ceiling);
+  return Math.round(ceiling * (1 - jitter) + random() * ceiling * jitter);
 }
 
 /** The next midnight in `timeZone` after `now` (Marketo's daily quota resets at 00:00 US Central). */

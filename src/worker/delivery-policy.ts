@@ -32,6 +32,9 @@ export type DeliveryKind = 'idempotent' | 'checked-create' | 'create';
  *   applied it, so a SKIPPED answer is reported as probably created by that attempt.
  * - `indeterminate`: outcome INDETERMINATE, dead-lettered with the reason; an operator checks
  *   Marketo and redrives it (`mktsync dlq redrive`) or drops it.
+ *
+ * With the retry policy's numbers (how long a pause, until when a park, how many attempts), each
+ * becomes one of the sender's decisions: see `decide` in retry-decision.ts.
  */
 export type FailureAction =
   'pause' | 'park' | 'stop' | 'split' | 'dead-letter' | 'retry' | 'resend-checked' | 'indeterminate';

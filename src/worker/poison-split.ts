@@ -7,6 +7,12 @@ import type { MarketoCallError } from '../transport/contract.js';
  */
 export const DEFAULT_SPLIT_CALL_BUDGET = 20;
 
+/** A whole-call record fault of a part, and the records of the part it leaves undecided. */
+export interface PartFault {
+  fault: MarketoCallError;
+  undecided: readonly BatchEntry[];
+}
+
 /** What {@link isolateRecordFault} needs from the sender. */
 export interface RecordFaultJob {
   /** The whole-call fault (category `invalid-record`) the batch's call ended with. */
@@ -17,10 +23,11 @@ export interface RecordFaultJob {
   budget: number;
   /**
    * Sends `part` as one call. The sender settles every record of the part, unless the whole call
-   * faults again for a record: then it settles only the records the transport settled before the
-   * fault (the first `fault.settled.length` of the part) and returns that fault.
+   * faults again for a record: then it settles the records the transport settled before the fault
+   * (and any record the transport named as the one it could not send) and returns the fault with the
+   * records still undecided.
    */
-  send(part: readonly BatchEntry[]): Promise<MarketoCallError | undefined>;
+  send(part: readonly BatchEntry[]): Promise<PartFault | undefined>;
   /** Fails a guilty record for good; `field` when Marketo named a field the record carries. */
   fail(entry: BatchEntry, fault: MarketoCallError, field?: string): void;
   /** Hands back the records still undecided when the budget is spent. */
@@ -136,12 +143,10 @@ export async function isolateRecordFault(job: RecordFaultJob): Promise<RecordFau
       break;
     }
     summary.calls++;
-    const fault = await job.send(part);
-    // Records the transport settled before the fault are done: sending them again could create twice.
-    if (fault !== undefined) {
-      const rest = part.slice(fault.settled.length);
-      if (rest.length > 0) onFault(rest, fault);
-    }
+    const faulted = await job.send(part);
+    // Only the undecided records go on: those the transport settled before the fault are done, and
+    // sending them again could create twice.
+    if (faulted !== undefined && faulted.undecided.length > 0) onFault(faulted.undecided, faulted.fault);
   }
   return summary;
 }

@@ -42,7 +42,10 @@ function run(
     budget,
     send: (part) => {
       sent.push(part.map((e) => e.key));
-      return Promise.resolve(faultFor(part));
+      const fault = faultFor(part);
+      return Promise.resolve(
+        fault === undefined ? undefined : { fault, undecided: part.slice(fault.settled.length) },
+      );
     },
     fail: (e, _fault, field) => failed.set(e.key, field),
     giveBack: (undecided) => givenBack.push(...undecided.map((e) => e.key)),

@@ -254,6 +254,58 @@ describe('the sender against a fake transport', () => {
     ]);
   });
 
+  it('an answer leaving records indeterminate: updates resent within MKTSYNC_MAX_ATTEMPTS, then FAILED naming the attempts', async () => {
+    const maybe = (c: TransportCall): RecordResult[] =>
+      c.records.map(() => ({
+        status: 'FAILED',
+        id: null,
+        code: null,
+        category: 'indeterminate',
+        message: 'unexpected record status "maybe"',
+      }));
+    const entries = leads(2).map((e, i) => ({ ...e, attempts: i === 0 ? 0 : policy.maxAttempts - 1 }));
+    const { actions } = await send(new FakeTransport([maybe]), 'L:Email', entries);
+    expect(byAction(actions)).toEqual(['k0:retry', 'k1:dead:FAILED']);
+    expect(actions[1]).toMatchObject({
+      outcome: { attempt: 5, error: 'gave up after 5 attempts: unexpected record status "maybe"' },
+      dead: { attempts: 5, code: null },
+    });
+  });
+
+  it('a record Marketo could not apply gets its one more try only within MKTSYNC_MAX_ATTEMPTS', async () => {
+    const busy = (c: TransportCall): RecordResult[] =>
+      c.records.map(() => ({
+        status: 'FAILED',
+        id: null,
+        code: '1029',
+        category: 'transient',
+        message: 'busy',
+      }));
+    const once = await send(new FakeTransport([busy]), 'L:Email', leads(1));
+    expect(byAction(once.actions)).toEqual(['k0:retry']);
+    const batch: ClaimedBatch = { id: 'b3', group: 'L:Email', entries: leads(1) };
+    const single = await new BatchSender(
+      new FakeTransport([busy]),
+      buffer,
+      { ...policy, maxAttempts: 1 },
+      silentLogger,
+    ).send(batch);
+    expect(byAction(single.actions)).toEqual(['k0:dead:FAILED']);
+  });
+
+  it('a recovered record with no attempt left is dead-lettered without a call; a recovered create is INDETERMINATE', async () => {
+    const t = new FakeTransport([]);
+    const recovered = [
+      { ...leads(1)[0]!, attempts: policy.maxAttempts, uncertain: 1 },
+      { ...leads(2)[1]!, attempts: 1, uncertain: 1 },
+    ];
+    const { actions } = await send(t, 'L:Email', recovered);
+    expect(byAction(actions)).toEqual(['k0:dead:FAILED', 'k1:done:UPDATED']);
+    expect(t.calls.map((c) => c.records.length)).toEqual([1]);
+    const creates = await send(new FakeTransport([]), 'L0', [{ ...leads(1, {}, false)[0]!, uncertain: 1 }]);
+    expect(byAction(creates.actions)).toEqual(['k0#:dead:INDETERMINATE']);
+  });
+
   it('passes the shutdown deadline to the transport as the call’s abort signal', async () => {
     const t = new FakeTransport([]);
     const abandon = new AbortController();
