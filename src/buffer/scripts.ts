@@ -7,6 +7,9 @@
  * Record state is JSON with string attribute values (never numbers: cjson would round them).
  */
 
+// console: search indexes and per-minute counters kept by SETTLE (src/buffer/console-index-lua.ts)
+import { CONSOLE_INDEX_LUA } from './console-index-lua.js';
+
 /** Shared helpers: the merge rules of coalescing, and putting a snapshot back under newer changes. */
 const COMMON = `
 local base = ARGV[1]
@@ -244,7 +247,7 @@ return 0
  * `uncertain` counts one more attempt that may have been applied. Returns 'ok' or 'lost' (the batch's
  * lease expired and the sweeper already put its records back).
  */
-export const SETTLE = `${COMMON}
+export const SETTLE = `${COMMON}${CONSOLE_INDEX_LUA}
 local batchId, now, retention, maxLen = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local bk = K('batch:' .. batchId)
 local b = redis.call('HMGET', bk, 'group', 'entries')
@@ -263,6 +266,7 @@ for _, a in ipairs(cjson.decode(ARGV[6])) do
       redis.call('SET', K('outcome:' .. a.key), o, 'EX', retention)
       redis.call('XADD', K('outcomes'), 'MAXLEN', '~', maxLen, '*', 'key', a.key, 'outcome', o)
       redis.call('HINCRBY', K('counters'), 'outcome:' .. a.outcome.status, 1)
+      consoleIndex(a.key, a.outcome, a.dead, now) -- console (src/buffer/console-index-lua.ts)
       if a.action == 'dead' then
         a.dead.entry = e
         a.dead.group = b[1]
@@ -272,6 +276,7 @@ for _, a in ipairs(cjson.decode(ARGV[6])) do
     end
   end
 end
+consoleTrim(now) -- console (src/buffer/console-index-lua.ts)
 redis.call('ZREM', K('leases'), batchId)
 redis.call('DEL', bk)
 return 'ok'
