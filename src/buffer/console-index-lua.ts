@@ -31,6 +31,12 @@ local function cxUnindex(key)
   if id and id ~= '' and redis.call('HGET', K('console:id'), id) == key then redis.call('HDEL', K('console:id'), id) end
   redis.call('HDEL', K('console:f'), key)
 end
+-- An evicted record's verdict goes too (the audit list keeps it).
+local function cxEvict(key)
+  cxUnindex(key)
+  redis.call('ZREM', K('console:t'), key)
+  redis.call('HDEL', K('console:res'), key)
+end
 local function consoleIndex(key, o, dead, now)
   local s = cxText(o.status)
   local minute = K('console:m:' .. string.format('%d', math.floor(now / 60000)))
@@ -43,8 +49,9 @@ local function consoleIndex(key, o, dead, now)
     c = cxText(dead.code)
     d = string.gsub(cxText(dead.field), '\\n', ' ')
     redis.call('ZADD', K('console:dlq:s:' .. s), now, key)
-    if c ~= '' then redis.call('ZADD', K('console:dlq:c:' .. c), now, key) end
-    if d ~= '' then redis.call('ZADD', K('console:dlq:d:' .. d), now, key) end
+    redis.call('SADD', K('console:dlq:names'), 's:' .. s)
+    if c ~= '' then redis.call('ZADD', K('console:dlq:c:' .. c), now, key); redis.call('SADD', K('console:dlq:names'), 'c:' .. c) end
+    if d ~= '' then redis.call('ZADD', K('console:dlq:d:' .. d), now, key); redis.call('SADD', K('console:dlq:names'), 'd:' .. d) end
   end
   local id = string.gsub(cxText(o.id), '\\n', ' ')
   redis.call('ZADD', K('console:t'), now, key)
@@ -57,11 +64,11 @@ end
 local function consoleTrim(now)
   if cxMax <= 0 then return end
   local old = redis.call('ZRANGEBYSCORE', K('console:t'), '-inf', now - cxRetention * 1000, 'LIMIT', 0, 1000)
-  for _, key in ipairs(old) do cxUnindex(key); redis.call('ZREM', K('console:t'), key) end
+  for _, key in ipairs(old) do cxEvict(key) end
   local over = redis.call('ZCARD', K('console:t')) - cxMax
   if over > 0 then
     for _, key in ipairs(redis.call('ZRANGE', K('console:t'), 0, math.min(over, 1000) - 1)) do
-      cxUnindex(key); redis.call('ZREM', K('console:t'), key)
+      cxEvict(key)
     end
   end
 end

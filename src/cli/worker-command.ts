@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { readReconcileSettings, readWorkerSettings, redisTarget } from '../config.js';
+import { readConsoleSettings, readReconcileSettings, readWorkerSettings, redisTarget } from '../config.js';
 import { createLogger } from '../log.js';
 import { connectRedis } from '../redis.js';
 import { startWorker } from '../worker/worker.js';
@@ -50,6 +50,7 @@ export async function workerCommand(argv: string[], env: NodeJS.ProcessEnv): Pro
     const worker = await startWorker(settings, {
       log,
       redis,
+      console: readConsoleSettings(env), // console
       ...(values.loops !== undefined ? { loops: Number(values.loops) } : {}),
     });
     const reconcile = await startWorkerReconcile(settings, readReconcileSettings(env), log);

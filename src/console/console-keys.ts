@@ -22,6 +22,8 @@ export interface ConsoleKeys {
   minute(epochMinute: number): string;
   /** Sorted sets of dead letters by facet (`s:STATUS`, `c:CODE`, `d:FIELD`), intersected with the DLQ. */
   dlqFacet(facet: string): string;
+  /** Set of the dead-letter facets ever written (pruned when the console finds one empty). */
+  readonly dlqFacetNames: string;
   /** Hash record key → the latest operator resolution (JSON). */
   readonly resolutions: string;
   /** List of operator actions (JSON, newest first), capped. */
@@ -41,6 +43,7 @@ export function consoleKeys(base: string): ConsoleKeys {
     ids: `${c}:id`,
     minute: (m) => `${c}:m:${m}`,
     dlqFacet: (f) => `${c}:dlq:${f}`,
+    dlqFacetNames: `${c}:dlq:names`,
     resolutions: `${c}:res`,
     audit: `${c}:audit`,
   };

@@ -2,7 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Cluster, Redis } from 'ioredis';
 import { RedisBuffer } from '../buffer/buffer.js';
-import type { WorkerSettings } from '../config.js';
+import type { ConsoleSettings, WorkerSettings } from '../config.js';
+import { workerConsole } from '../console/worker-console.js'; // console
 import { silentLogger, type Logger } from '../log.js';
 import { connectRedis, redisProblem, waitReady } from '../redis.js';
 import { safeUrl } from '../safe-url.js';
@@ -27,6 +28,8 @@ export interface WorkerOptions {
   /** Serve /livez, /readyz and /metrics (default true). */
   http?: boolean;
   events?: DispatcherEvents;
+  /** The console's settings: index bounds, and whether this port serves the console (console). */
+  console?: ConsoleSettings;
 }
 
 /** A running worker. */
@@ -60,6 +63,8 @@ export async function startWorker(settings: WorkerSettings, options: WorkerOptio
     );
   await waitReady(redis);
   const buffer = new RedisBuffer(redis, settings.prefix);
+  // console: index bounds for the settle script, and the console on this port when enabled
+  const consoleHandler = options.console ? await workerConsole(buffer, settings, options.console, log) : null;
   const metrics = createWorkerMetrics(buffer, settings.dailyQuota, { transport: settings.transport });
   // Aborted when the worker stops: a Describe request waiting for a rate token gives up.
   const stopping = new AbortController();
@@ -111,6 +116,11 @@ export async function startWorker(settings: WorkerSettings, options: WorkerOptio
         res.end(JSON.stringify(body));
       };
       if (path === '/livez') return reply(200, { ok: true });
+      // console: the operator console under /console (src/console/worker-console.ts)
+      if (consoleHandler && (path === '/console' || path?.startsWith('/console/'))) {
+        void consoleHandler(req, res);
+        return;
+      }
       if (path?.startsWith('/queue')) {
         const view = {
           allowRedrive: settings.queueViewWrite,
