@@ -77,7 +77,7 @@ export interface Frame {
   writable: boolean;
   who?: string;
   csrf?: string;
-  /** Reload the page every few seconds (runs in progress). */
+  /** Refresh the page's main part every few seconds (a run in progress), by the console's script. */
   refresh?: boolean;
   flash?: string;
 }
@@ -123,10 +123,9 @@ export function layout(frame: Frame, body: Html): string {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(frame.title)} · mktsync console</title>
 <link rel="stylesheet" href="${esc(frame.base)}/static/console.css">
-${frame.refresh ? `<meta http-equiv="refresh" content="3">` : ''}
 <script src="${esc(frame.base)}/static/console.js" defer></script>
 </head><body>
 <header><p class="brand">mktsync console</p>${nav.html}</header>
-<main id="main"><h1>${esc(frame.title)}</h1>${frame.flash ? `<p class="flash" role="status">${esc(frame.flash)}</p>` : ''}${body.html}</main>
+<main id="main"${frame.refresh ? ' data-refresh="3000"' : ''}><h1>${esc(frame.title)}</h1>${frame.flash ? `<p class="flash" role="status">${esc(frame.flash)}</p>` : ''}${body.html}</main>
 </body></html>`;
 }

@@ -246,7 +246,34 @@ function deadLetterDetail(d: DeadLetter): Html {
       <dd>${d.group}</dd>
     </dl>
     <h3>What was sent</h3>
-    <pre>${JSON.stringify(d.entry.data, null, 2)}</pre>`;
+    ${sentTable(d.entry.data as unknown as Record<string, unknown>)}`;
+}
+
+/** The record as sent: its keys, then each attribute, values shown as they are (escaped). */
+function sentTable(data: Record<string, unknown>): Html {
+  const rows: [string, string][] = [];
+  for (const [k, v] of Object.entries(data)) {
+    if (k === 'attributes' && typeof v === 'object' && v !== null)
+      for (const [a, av] of Object.entries(v)) rows.push([a, String(av)]);
+    else rows.push([k, typeof v === 'object' ? JSON.stringify(v) : String(v)]);
+  }
+  return html`<table>
+    <thead>
+      <tr>
+        <th scope="col">field</th>
+        <th scope="col">value</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${rows.map(
+        ([k, v]) =>
+          html`<tr>
+            <td>${k}</td>
+            <td><code>${v}</code></td>
+          </tr>`,
+      )}
+    </tbody>
+  </table>`;
 }
 
 function resolveForm(ctx: PageContext, key: string, dead: boolean): Html {

@@ -2,7 +2,7 @@ import { COLOURS } from './chart-svg.js';
 
 /**
  * The console's only static files: its style sheet and a few lines of script (select-all on the dead
- * letters). Served from memory: nothing to build, nothing from the internet.
+ * letters, refreshing a run in progress). Served from memory: nothing to build, nothing from the internet.
  */
 export const CONSOLE_CSS = `
 :root{--fg:#1f2328;--muted:#57606a;--line:#d0d7de;--accent:#0b5cad;--bad:#b42318;--bg:#fff;--panel:#f6f8fa}
@@ -57,6 +57,20 @@ ${Object.entries(COLOURS)
 `;
 
 export const CONSOLE_JS = `
+// A page whose main part says data-refresh (a run in progress) fetches itself again and swaps that part
+// in place, until the fresh copy no longer asks for it: no full reload, focus and scroll stay.
+(function refresh() {
+  var main = document.querySelector('main[data-refresh]');
+  if (!main) return;
+  setTimeout(function () {
+    fetch(location.href, { credentials: 'same-origin' }).then(function (r) { return r.text(); }).then(function (text) {
+      var fresh = new DOMParser().parseFromString(text, 'text/html').querySelector('main');
+      if (!fresh) return;
+      main.innerHTML = fresh.innerHTML;
+      if (fresh.hasAttribute('data-refresh')) refresh(); else main.removeAttribute('data-refresh');
+    });
+  }, Number(main.getAttribute('data-refresh')) || 3000);
+})();
 document.addEventListener('click', function (event) {
   var t = event.target;
   if (t && t.matches && t.matches('input[data-select-all]')) {
