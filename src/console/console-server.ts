@@ -17,6 +17,7 @@ import {
 } from './dead-letters.js';
 import { html, layout, type Frame, type Html, type PageId } from './html.js';
 import type { ConsoleInstance } from './instance.js';
+import { keyLabel } from './key-label.js';
 import { readOverview } from './overview.js';
 import {
   deadLettersPage,
@@ -198,7 +199,7 @@ export function createConsoleHandler(options: ConsoleOptions): ConsoleHandler {
         resolutionOf(buffer, key),
       ]);
       const dead = deadRaw === null ? null : { key, ...JSON.parse(deadRaw) };
-      return page(res, frame(`Record ${key}`, 'records'), recordPage(ctx, key, outcome, dead, resolution));
+      return page(res, frame(`Record ${keyLabel(key)}`, 'records'), recordPage(ctx, key, outcome, dead, resolution));
     }
     if (section === 'dlq' && more.length === 0) {
       const facetText = url.searchParams.get('facet') || undefined;

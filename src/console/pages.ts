@@ -3,6 +3,7 @@ import { OUTCOME_STATUSES } from '../buffer/types.js';
 import type { RunInfo } from '../reconcile/run-list.js';
 import type { ScheduleInfo } from '../reconcile/schedules.js';
 import { outcomeChart } from './chart-svg.js';
+import { keyLabel } from './key-label.js';
 import { age, html, time, type Html } from './html.js';
 import type { Overview } from './overview.js';
 import type { RecordHit, RecordQuery } from './record-search.js';
@@ -16,7 +17,7 @@ export interface PageContext {
 
 const csrfField = (ctx: PageContext): Html => html`<input type="hidden" name="csrf" value="${ctx.csrf}" />`;
 const recordLink = (ctx: PageContext, key: string): Html =>
-  html`<a href="${ctx.root}/records/${encodeURIComponent(key)}">${key}</a>`;
+  html`<a href="${ctx.root}/records/${encodeURIComponent(key)}">${keyLabel(key)}</a>`;
 
 /** The overview: buffer per group, calls, gates, quota, and the outcome chart. */
 export function overviewPage(ctx: PageContext, o: Overview, quota: number, binMinutes: number): Html {
@@ -350,7 +351,7 @@ export function deadLettersPage(
           ${letters.map(
             (d) =>
               html`<tr>
-                ${ctx.writable ? html`<td><input type="checkbox" name="key" value="${d.key}" aria-label="Select ${d.key}" /></td>` : html``}
+                ${ctx.writable ? html`<td><input type="checkbox" name="key" value="${d.key}" aria-label="Select ${keyLabel(d.key)}" /></td>` : html``}
                 <td>${recordLink(ctx, d.key)}</td>
                 <td>${statusOf.get(d.key) ?? ''}</td>
                 <td>${d.code ?? ''}</td>
