@@ -199,7 +199,11 @@ export function createConsoleHandler(options: ConsoleOptions): ConsoleHandler {
         resolutionOf(buffer, key),
       ]);
       const dead = deadRaw === null ? null : { key, ...JSON.parse(deadRaw) };
-      return page(res, frame(`Record ${keyLabel(key)}`, 'records'), recordPage(ctx, key, outcome, dead, resolution));
+      return page(
+        res,
+        frame(`Record ${keyLabel(key)}`, 'records'),
+        recordPage(ctx, key, outcome, dead, resolution),
+      );
     }
     if (section === 'dlq' && more.length === 0) {
       const facetText = url.searchParams.get('facet') || undefined;
