@@ -4,6 +4,7 @@ import type { RunInfo } from '../reconcile/run-list.js';
 import type { ScheduleInfo } from '../reconcile/schedules.js';
 import { outcomeChart } from './chart-svg.js';
 import { keyLabel } from './key-label.js';
+import { shownSource } from './shown-source.js';
 import { age, html, time, type Html } from './html.js';
 import type { Overview } from './overview.js';
 import type { RecordHit, RecordQuery } from './record-search.js';
@@ -405,7 +406,7 @@ export function runsPage(
                     <td>${s.set}</td>
                     <td>${s.cron ?? `every ${s.everyMs} ms`}</td>
                     <td>${time(s.next)}</td>
-                    <td>${s.source}</td>
+                    <td>${shownSource(s.source)}</td>
                     ${
                       ctx.writable
                         ? html`<td>
@@ -459,7 +460,13 @@ export function runsPage(
                                       type="hidden"
                                       name="run"
                                       value="${r.run}"
-                                    /><button type="submit" class="secondary">Cancel run ${r.run}</button>
+                                    /><button
+                                      type="submit"
+                                      class="secondary"
+                                      aria-label="Cancel run ${r.run}"
+                                    >
+                                      Cancel
+                                    </button>
                                   </form>`
                             }
                           </td>`
@@ -483,7 +490,7 @@ export function runPage(ctx: PageContext, r: RunInfo): Html {
       <dt>Set</dt>
       <dd>${r.set} (${r.kind}${r.full ? ', full' : ''})</dd>
       <dt>Source</dt>
-      <dd>${r.source}</dd>
+      <dd>${shownSource(r.source)}</dd>
       <dt>Schedule</dt>
       <dd>${r.schedule ?? '—'}</dd>
       <dt>Created</dt>

@@ -89,3 +89,13 @@ describe('the console, read-only', () => {
     expect(await write.text()).toContain('read-only: set MKTSYNC_CONSOLE_WRITE=on');
   });
 });
+
+describe('a reconcile source as shown', () => {
+  it('keeps a path, and hides the credentials and query of a URL', async () => {
+    const { shownSource } = await import('../../src/console/shown-source.js');
+    expect(shownSource('/data/crm.ndjson')).toBe('/data/crm.ndjson');
+    const shown = shownSource('https://user:s3cret@example.com/export.csv?token=abc');
+    expect(shown).toBe('https://example.com/export.csv (credentials and query hidden)');
+    expect(shown).not.toContain('s3cret');
+  });
+});
