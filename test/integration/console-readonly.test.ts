@@ -99,3 +99,33 @@ describe('a reconcile source as shown', () => {
     expect(shown).not.toContain('s3cret');
   });
 });
+
+describe('mktsync console', () => {
+  it('refuses to start without MKTSYNC_CONSOLE_TOKEN, naming it', async () => {
+    const { runCli } = await import('../helpers/cli.js');
+    const run = await runCli(['console', '--port', '0'], {
+      REDIS_URL: inject('redisUrl'),
+      MKTSYNC_CONSOLE_TOKEN: '',
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('MKTSYNC_CONSOLE_TOKEN is not set');
+  });
+
+  it('serves the sign-in page and stops on SIGTERM', async () => {
+    const { startCli } = await import('../helpers/cli.js');
+    const cli = await startCli(['console', '--port', '0'], (line) => line.msg === 'console ready', {
+      REDIS_URL: inject('redisUrl'),
+      MKTSYNC_PREFIX: freshPrefix(),
+      MKTSYNC_CONSOLE_TOKEN: TOKEN,
+    });
+    try {
+      const url = String(cli.line.url);
+      expect(cli.line.writes).toBe(false);
+      const login = await fetch(`${url}login`);
+      expect(login.status).toBe(200);
+      expect(await login.text()).toContain('Console token (MKTSYNC_CONSOLE_TOKEN)');
+    } finally {
+      expect(await cli.stop()).toBe(0);
+    }
+  });
+});
