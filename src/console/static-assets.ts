@@ -33,6 +33,7 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 form.inline{display:inline}
 form.search{display:flex;flex-wrap:wrap;gap:.75rem;align-items:flex-end;margin-bottom:1rem}
 form.search label{display:flex;flex-direction:column;font-weight:600;gap:.2rem}
+form.search label>*{font-weight:400}
 input,select,button{font:inherit;padding:.3rem .5rem;border:1px solid #8c959f;border-radius:4px}
 button{background:var(--accent);color:#fff;border-color:var(--accent);cursor:pointer}
 header button{background:#fff;color:#0d2a4a;border-color:#fff}
