@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { RedisBuffer } from '../src/buffer/buffer.js';
+import { RedisBuffer, type SettleAction } from '../src/buffer/buffer.js';
 import { CONSOLE_INDEX_LUA } from '../src/buffer/console-index-lua.js';
 import { consoleKeys } from '../src/console/console-keys.js';
 import { listDeadLetters } from '../src/console/dead-letters.js';
@@ -41,6 +41,57 @@ for i = from, from + count - 1 do
 end
 return count
 `;
+
+/** Median ms of settling `batches` batches of 300 UPDATED leads with the indexes on (`max` > 0) or off. */
+async function settleMedianMs(redis: Redis, max: number, batches: number): Promise<number> {
+  const buffer = new RedisBuffer(redis, freshPrefix());
+  await redis.hset(consoleKeys(buffer.keys.base).cfg, { retention: 604_800, max });
+  const limits = {
+    maxBatch: 300,
+    lingerMs: 0,
+    maxConcurrent: 0,
+    rateMax: 0,
+    rateWindowMs: 1000,
+    leaseMs: 60_000,
+    flush: true,
+  };
+  const ms: number[] = [];
+  for (let b = 0; b < batches; b++) {
+    const now = Date.now();
+    await buffer.enqueue(
+      Array.from({ length: 300 }, (_, i) => ({
+        key: `L:em:s${b}-${i}%40example.com`,
+        group: 'L:Email',
+        data: { Email: `s${b}-${i}@example.com`, attributes: { FirstName: 'S' } },
+      })),
+      now,
+    );
+    const batch = await buffer.claim('L:Email', limits, now);
+    if (!('entries' in batch)) throw new Error(`no batch: ${batch.reason}`);
+    const actions: SettleAction[] = batch.entries.map((e, i) => ({
+      key: e.key,
+      action: 'done',
+      outcome: {
+        key: e.key,
+        status: 'UPDATED',
+        id: 7_000_000 + b * 300 + i,
+        error: null,
+        batch: batch.id,
+        attempt: 1,
+        firstSeq: e.first,
+        lastSeq: e.last,
+        changes: e.count,
+        latencyMs: 5,
+        at: now,
+      },
+    }));
+    const t = performance.now();
+    await buffer.settle(batch.id, actions, 604_800, 1_000_000, now);
+    ms.push(performance.now() - t);
+  }
+  await dropPrefix(redis, `${buffer.keys.base}*`);
+  return percentile(ms, 50);
+}
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -140,6 +191,10 @@ export async function benchConsole(redisUrl: string, outcomes: number, deadLette
       await redis.call('MEMORY', 'USAGE', buffer.keys.outcome(`L:em:user${pick(i)}%40example.com`)),
     );
   const indexed = await redis.zcard(cx.time);
+  // What the indexes add to each settle (a batch of 300 outcomes), beside the same settle without them.
+  const settleBatches = Math.max(10, Math.min(60, Math.floor(runs / 4)));
+  const settleWithoutIndexesMs = await settleMedianMs(redis, 0, settleBatches);
+  const settleWithIndexesMs = await settleMedianMs(redis, 1_000_000, settleBatches);
   await dropPrefix(redis, `${buffer.keys.base}*`);
   redis.disconnect();
   return {
@@ -156,5 +211,7 @@ export async function benchConsole(redisUrl: string, outcomes: number, deadLette
     deadLettersByFieldMs: deadByField,
     indexBytesPerOutcome: indexBytes / outcomes,
     outcomeBytesPerRecord: outcomeBytes / 1000,
+    settle300WithoutIndexesMs: settleWithoutIndexesMs,
+    settle300WithIndexesMs: settleWithIndexesMs,
   };
 }

@@ -262,6 +262,12 @@ try {
         target: '—',
         met: null,
       },
+      {
+        name: `console: settle of 300 outcomes with indexes / without (median; informational)`,
+        value: r.settle300WithIndexesMs / r.settle300WithoutIndexesMs,
+        target: '—',
+        met: null,
+      },
     );
   }
   if (want('scaling')) {
