@@ -1,4 +1,5 @@
-import type { RedisBuffer } from '../buffer/buffer.js';
+import type { Cluster, Redis } from 'ioredis';
+import { RedisBuffer } from '../buffer/buffer.js';
 import type { ConsoleSettings, WorkerSettings } from '../config.js';
 import type { Logger } from '../log.js';
 import { consoleKeys } from './console-keys.js';
@@ -48,4 +49,18 @@ export async function workerConsole(
     write: consoleSettings.write,
     log,
   });
+}
+
+/**
+ * What `mktsync worker` hands `startWorker`: after publishing the index bounds, the console as extra
+ * routes under /console when it is on (none otherwise).
+ */
+export async function workerConsoleRoutes(
+  redis: Redis | Cluster,
+  settings: WorkerSettings,
+  consoleSettings: ConsoleSettings,
+  log: Logger,
+): Promise<{ routes?: { prefix: string; handle: ConsoleHandler } }> {
+  const handle = await workerConsole(new RedisBuffer(redis, settings.prefix), settings, consoleSettings, log);
+  return handle ? { routes: { prefix: '/console', handle } } : {};
 }

@@ -2,8 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Cluster, Redis } from 'ioredis';
 import { RedisBuffer } from '../buffer/buffer.js';
-import type { ConsoleSettings, WorkerSettings } from '../config.js';
-import { workerConsole } from '../console/worker-console.js'; // console
+import type { WorkerSettings } from '../config.js';
 import { silentLogger, type Logger } from '../log.js';
 import { connectRedis, redisProblem, waitReady } from '../redis.js';
 import { safeUrl } from '../safe-url.js';
@@ -28,8 +27,11 @@ export interface WorkerOptions {
   /** Serve /livez, /readyz and /metrics (default true). */
   http?: boolean;
   events?: DispatcherEvents;
-  /** The console's settings: index bounds, and whether this port serves the console (console). */
-  console?: ConsoleSettings;
+  /**
+   * More routes on this HTTP port, under a path prefix (the operator console under `/console`, given by
+   * `mktsync worker`; the worker itself does not know the console).
+   */
+  routes?: { prefix: string; handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean> };
 }
 
 /** A running worker. */
@@ -63,8 +65,6 @@ export async function startWorker(settings: WorkerSettings, options: WorkerOptio
     );
   await waitReady(redis);
   const buffer = new RedisBuffer(redis, settings.prefix);
-  // console: index bounds for the settle script, and the console on this port when enabled
-  const consoleHandler = options.console ? await workerConsole(buffer, settings, options.console, log) : null;
   const metrics = createWorkerMetrics(buffer, settings.dailyQuota, { transport: settings.transport });
   // Aborted when the worker stops: a Describe request waiting for a rate token gives up.
   const stopping = new AbortController();
@@ -116,9 +116,15 @@ export async function startWorker(settings: WorkerSettings, options: WorkerOptio
         res.end(JSON.stringify(body));
       };
       if (path === '/livez') return reply(200, { ok: true });
-      // console: the operator console under /console (src/console/worker-console.ts)
-      if (consoleHandler && (path === '/console' || path?.startsWith('/console/'))) {
-        void consoleHandler(req, res);
+      // More routes (the operator console): their prefix, and what is under it.
+      const routes = options.routes;
+      if (routes && (path === routes.prefix || path?.startsWith(`${routes.prefix}/`))) {
+        routes.handle(req, res).then(
+          (served) => {
+            if (!served) reply(404, { error: `no route ${path}` });
+          },
+          (error: unknown) => reply(500, { error: (error as Error).message }),
+        );
         return;
       }
       if (path?.startsWith('/queue')) {

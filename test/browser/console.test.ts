@@ -6,6 +6,8 @@ import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { readConsoleSettings } from '../../src/config.js';
+import { workerConsoleRoutes } from '../../src/console/worker-console.js';
+import { silentLogger } from '../../src/log.js';
 import { DEFAULT_SEED } from '../../src/emulator/seed.js';
 import type { Outcome } from '../../src/buffer/types.js';
 import { reconcileQueue } from '../../src/reconcile/reconcile-queue.js';
@@ -82,7 +84,9 @@ beforeAll(async () => {
     MKTSYNC_CONSOLE_WRITE: 'on',
     MKTSYNC_CONSOLE_ON_WORKER: 'on',
   });
-  const worker = await p.startWorker({ console: consoleSettings });
+  const worker = await p.startWorker({
+    ...(await workerConsoleRoutes(p.redis, p.settings, consoleSettings, silentLogger)),
+  });
   origin = worker.url!;
   base = `${origin}/console`;
   connection = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
