@@ -8,6 +8,7 @@ import os from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startPrivateRedis } from '../src/demo/private-redis.js';
+import { benchConsole } from './console.js';
 import { benchDrain } from './drain.js';
 import { benchEfficiency } from './efficiency.js';
 import { emulatorProcess, TRANSPORTS } from './harness.js';
@@ -41,6 +42,8 @@ const sizes = smoke
       scaleLeads: 2_500,
       scale: [1, 2],
       reconcileRows: 5_000,
+      consoleOutcomes: 20_000,
+      consoleDeadLetters: 1_000,
     }
   : {
       ingest: 100_000,
@@ -55,6 +58,8 @@ const sizes = smoke
       scaleLeads: 25_000,
       scale: [1, 2, 4],
       reconcileRows: 1_000_000,
+      consoleOutcomes: 1_000_000,
+      consoleDeadLetters: 10_000,
     };
 
 const redis = await startPrivateRedis(say, process.env);
@@ -209,6 +214,61 @@ try {
       target: '≤ 32',
       met: r.memoryUsageBytesPerTrackedRecord <= 32,
     });
+  }
+  if (want('console')) {
+    say('console…');
+    const r = await benchConsole(
+      redis.url,
+      sizes.consoleOutcomes,
+      sizes.consoleDeadLetters,
+      smoke ? 50 : 200,
+    );
+    results.console = r;
+    const n = `${sizes.consoleOutcomes.toLocaleString('en-US')} outcomes, ${r.deadLetters.toLocaleString('en-US')} dead letters`;
+    targets.push(
+      {
+        name: `console, ${n}: search by email p95 (ms)`,
+        value: r.searchByEmailMs.p95,
+        target: '≤ 200',
+        met: r.searchByEmailMs.p95 <= 200,
+      },
+      {
+        name: `console, ${n}: search by Marketo id p95 (ms)`,
+        value: r.searchByMarketoIdMs.p95,
+        target: '≤ 200',
+        met: r.searchByMarketoIdMs.p95 <= 200,
+      },
+      {
+        name: `console, ${n}: search by status p95 (ms)`,
+        value: r.searchByStatusMs.p95,
+        target: '≤ 200',
+        met: r.searchByStatusMs.p95 <= 200,
+      },
+      {
+        name: `console, ${n}: overview p95 (ms)`,
+        value: r.overviewMs.p95,
+        target: '≤ 300',
+        met: r.overviewMs.p95 <= 300,
+      },
+      {
+        name: `console: search by email p50 / one GET p50 (informational)`,
+        value: r.searchByEmailMs.p50 / r.baselineGetMs.p50,
+        target: '—',
+        met: null,
+      },
+      {
+        name: `console: index Redis bytes per outcome (MEMORY USAGE; informational)`,
+        value: r.indexBytesPerOutcome,
+        target: '—',
+        met: null,
+      },
+      {
+        name: `console: settle of 300 outcomes with indexes / without (median; informational)`,
+        value: r.settle300WithIndexesMs / r.settle300WithoutIndexesMs,
+        target: '—',
+        met: null,
+      },
+    );
   }
   if (want('scaling')) {
     say('scaling…');

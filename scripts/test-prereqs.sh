@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the programs the tests talk to exist: redis-server (real Redis, never a mock), xmllint
 # (validates request bodies against their schema) and Prometheus with promtool (scrapes the
-# services and checks the alert rules in the metrics tests). Installs them from Debian's packages when
+# services and checks the alert rules in the metrics tests) and Chromium (the console's browser tests). Installs them from Debian's packages when
 # possible, else says exactly what to install.
 set -euo pipefail
 need=()
@@ -10,6 +10,8 @@ command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 # python3 (standard library only) runs the independent REST client of test/fixtures/rest-client.
 command -v python3 >/dev/null 2>&1 || need+=(python3)
+# chromium: the console's browser tests drive Debian's Chromium with playwright-core (no browser download).
+[ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || need+=(chromium)
 [ "${#need[@]}" -eq 0 ] && exit 0
 
 sudo=""

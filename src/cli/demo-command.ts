@@ -19,6 +19,7 @@ import {
   MARKETO_LIKE_LATENCY,
 } from './emulator-command.js';
 import { UsageError } from './usage-error.js';
+import { DEMO_CONSOLE_HELP, serveDemoConsole } from './demo-console.js'; // console
 
 export const DEMO_HELP = `mktsync demo: run the whole pipeline on a realistic stream and report what happened
 
@@ -41,7 +42,7 @@ Options:
                        MARKETO_CLIENT_ID, MARKETO_CLIENT_SECRET (and MARKETO_IDENTITY_ENDPOINT, …)
   --no-latency         emulator without Marketo-like latency
   --json               print the summary as JSON
-`;
+${DEMO_CONSOLE_HELP}`;
 
 function positive(value: string, flag: string): number {
   const n = Number(value);
@@ -65,6 +66,7 @@ export async function demoCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
       transport: { type: 'string' },
       'no-latency': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
+      console: { type: 'boolean', default: false }, // console
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -248,6 +250,7 @@ export async function demoCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
       (Date.now() - started) / 1000,
     );
     printSummary(summary, values.json, emulator);
+    if (values.console) await serveDemoConsole(producer.buffer, settings, env, say); // console
     return summary.outcomes.FAILED ? 1 : 0;
   } catch (error) {
     if (!(error instanceof DemoAuthError)) throw error;

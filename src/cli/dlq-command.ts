@@ -2,14 +2,15 @@ import { parseArgs } from 'node:util';
 import { readCommonRedis, redisTarget } from '../config.js';
 import { createProducer } from '../producer/producer.js';
 import { UsageError } from './usage-error.js';
+import { dlqResolve, DLQ_RESOLVE_HELP } from './dlq-resolve.js'; // console: dlq resolve
 
-export const DLQ_HELP = `mktsync dlq: inspect and redrive dead-lettered records
+export const DLQ_HELP = `mktsync dlq: inspect, redrive and resolve dead-lettered records
 
 Usage:
   mktsync dlq list [--limit N]         one NDJSON line per record: key, reason, code, field, attempts, at, record
   mktsync dlq redrive --key K [--key K2 …] | --all
                                        put records back for sending (attempts reset)
-Uses REDIS_URL and MKTSYNC_PREFIX.
+${DLQ_RESOLVE_HELP}Uses REDIS_URL and MKTSYNC_PREFIX.
 `;
 
 export async function dlqCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -20,6 +21,9 @@ export async function dlqCommand(argv: string[], env: NodeJS.ProcessEnv): Promis
       key: { type: 'string', multiple: true },
       all: { type: 'boolean', default: false },
       limit: { type: 'string', default: '1000' },
+      verdict: { type: 'string' }, // console: dlq resolve
+      id: { type: 'string' },
+      by: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -28,8 +32,11 @@ export async function dlqCommand(argv: string[], env: NodeJS.ProcessEnv): Promis
     return 0;
   }
   const [action] = positionals;
+  if (action === 'resolve') return dlqResolve(values, env); // console: dlq resolve
   if (action !== 'list' && action !== 'redrive')
-    throw new UsageError('usage: mktsync dlq list | mktsync dlq redrive --key K | --all');
+    throw new UsageError(
+      'usage: mktsync dlq list | mktsync dlq redrive --key K | --all | mktsync dlq resolve --key K --verdict created|resend',
+    );
   if (action === 'redrive' && !values.all && !values.key?.length)
     throw new UsageError('redrive needs --key K (repeatable) or --all');
   if (action === 'redrive' && values.all && values.key?.length)

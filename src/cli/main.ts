@@ -1,6 +1,7 @@
 import { ConfigError } from '../config.js';
 import { EmulatorConfigError } from '../emulator/config.js';
 import { RedisUnavailableError } from '../redis.js';
+import { consoleCommand } from './console-command.js';
 import { demoCommand } from './demo-command.js';
 import { dlqCommand } from './dlq-command.js';
 import { emulatorCommand } from './emulator-command.js';
@@ -15,6 +16,7 @@ import { workerCommand } from './worker-command.js';
 const HELP = `mktsync: queue-backed batch sync of leads and objects to Marketo (SOAP)
 
 Commands:
+  console    the operator console in a browser (records, dead letters, runs)
   demo       run the whole pipeline on a realistic stream (private Redis, emulator) and report
   emulator   run the built-in Marketo SOAP emulator
   enqueue    import changes from an NDJSON or CSV file
@@ -29,6 +31,7 @@ Run 'mktsync <command> --help' for a command's options.
 `;
 
 const COMMANDS: Record<string, (argv: string[], env: NodeJS.ProcessEnv) => Promise<number>> = {
+  console: consoleCommand,
   emulator: emulatorCommand,
   demo: demoCommand,
   dlq: dlqCommand,

@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
-import { readReconcileSettings, readWorkerSettings, redisTarget } from '../config.js';
+import { readConsoleSettings, readReconcileSettings, readWorkerSettings, redisTarget } from '../config.js';
 import { createLogger } from '../log.js';
 import { connectRedis } from '../redis.js';
 import { startWorker } from '../worker/worker.js';
+import { workerConsoleRoutes } from '../console/worker-console.js'; // console
 import { waitForRedis } from './redis-wait.js';
 import { startWorkerReconcile } from '../reconcile/worker-reconcile.js';
 import { waitForShutdown } from './signals.js';
@@ -50,6 +51,8 @@ export async function workerCommand(argv: string[], env: NodeJS.ProcessEnv): Pro
     const worker = await startWorker(settings, {
       log,
       redis,
+      // console: index bounds for the settle script, and the console on this port when enabled
+      ...(await workerConsoleRoutes(redis, settings, readConsoleSettings(env), log)),
       ...(values.loops !== undefined ? { loops: Number(values.loops) } : {}),
     });
     const reconcile = await startWorkerReconcile(settings, readReconcileSettings(env), log);

@@ -27,6 +27,11 @@ export interface WorkerOptions {
   /** Serve /livez, /readyz and /metrics (default true). */
   http?: boolean;
   events?: DispatcherEvents;
+  /**
+   * More routes on this HTTP port, under a path prefix (the operator console under `/console`, given by
+   * `mktsync worker`; the worker itself does not know the console).
+   */
+  routes?: { prefix: string; handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean> };
 }
 
 /** A running worker. */
@@ -111,6 +116,17 @@ export async function startWorker(settings: WorkerSettings, options: WorkerOptio
         res.end(JSON.stringify(body));
       };
       if (path === '/livez') return reply(200, { ok: true });
+      // More routes (the operator console): their prefix, and what is under it.
+      const routes = options.routes;
+      if (routes && (path === routes.prefix || path?.startsWith(`${routes.prefix}/`))) {
+        routes.handle(req, res).then(
+          (served) => {
+            if (!served) reply(404, { error: `no route ${path}` });
+          },
+          (error: unknown) => reply(500, { error: (error as Error).message }),
+        );
+        return;
+      }
       if (path?.startsWith('/queue')) {
         const view = {
           allowRedrive: settings.queueViewWrite,

@@ -13,8 +13,10 @@
 -- (nothing is changed then). Bad options or actions are refused with an error naming what is wrong,
 -- before anything is written.
 -- Writes: inflight, rec:<key> and dirty:<group> (retries), outcome:<key>, outcomes, counters
--- (outcome:<status>), dlq, dlq:index, leases, batch:<id>, groups.
+-- (outcome:<status>), dlq, dlq:index, leases, batch:<id>, groups, and the console's indexes
+-- (console-index.lua).
 --- @include "common"
+--- @include "console-index"
 
 local ok, opts = pcall(cjson.decode, ARGV[2] or '')
 if not ok or type(opts) ~= 'table' then return refuse('settle', 'options must be a JSON object') end
@@ -67,6 +69,7 @@ for _, a in ipairs(actions) do
       redis.call('SET', K('outcome:' .. a.key), o, 'EX', retention)
       redis.call('XADD', K('outcomes'), 'MAXLEN', '~', maxLen, '*', 'key', a.key, 'outcome', o)
       redis.call('HINCRBY', K('counters'), 'outcome:' .. a.outcome.status, 1)
+      consoleIndex(a.key, a.outcome, a.dead, now)
       if a.action == 'dead' then
         a.dead.entry = e
         a.dead.group = b[1]
@@ -76,6 +79,7 @@ for _, a in ipairs(actions) do
     end
   end
 end
+consoleTrim(now)
 redis.call('ZREM', K('leases'), batchId)
 redis.call('DEL', bk)
 return 'ok'
