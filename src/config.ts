@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isTransportKind, TRANSPORT_KIND_CHOICES, type TransportKind } from './vocabulary/transport-kinds.js';
 import { DEFAULT_SPLIT_CALL_BUDGET } from './worker/poison-split.js';
 
 /**
@@ -75,7 +76,7 @@ export interface WorkerSettings {
   prefix: string;
   marketo: MarketoSettings;
   /** `MARKETO_TRANSPORT`: which Marketo API the worker talks to (see {@link readTransportKind}). */
-  transport: MarketoTransportKind;
+  transport: TransportKind;
   /** The REST settings, read when the transport is REST. */
   rest?: RestSettings;
   /** `MKTSYNC_LINGER_MS`: how long the oldest change may wait for a fuller batch (default 2000). */
@@ -342,9 +343,6 @@ export function redisTarget(s: Pick<WorkerSettings, 'redisUrl' | 'redisClusterNo
   };
 }
 
-/** Which Marketo API the worker and `mktsync send` talk to. */
-export type MarketoTransportKind = 'soap' | 'rest';
-
 /** How to reach Marketo's REST API. */
 export interface RestSettings {
   /** `MARKETO_REST_ENDPOINT` without a trailing `/rest`, e.g. `https://123-ABC-456.mktorest.com`. */
@@ -377,14 +375,14 @@ export const REST_WORKER_DEFAULTS: Readonly<Record<string, string>> = Object.fre
  * `MARKETO_TRANSPORT` (soap or rest); when unset, the one whose endpoint is set (SOAP when neither is).
  * Both endpoints set without `MARKETO_TRANSPORT` is ambiguous and an error naming both.
  */
-export function readTransportKind(env: Env): MarketoTransportKind {
+export function readTransportKind(env: Env): TransportKind {
   const chosen = env.MARKETO_TRANSPORT?.trim();
   const soap = Boolean(env.MARKETO_SOAP_ENDPOINT?.trim());
   const rest = Boolean(env.MARKETO_REST_ENDPOINT?.trim());
   if (chosen) {
-    if (chosen !== 'soap' && chosen !== 'rest')
+    if (!isTransportKind(chosen))
       throw new ConfigError(
-        `MARKETO_TRANSPORT must be soap or rest, got ${JSON.stringify(chosen.slice(0, 20))}`,
+        `MARKETO_TRANSPORT must be ${TRANSPORT_KIND_CHOICES}, got ${JSON.stringify(chosen.slice(0, 20))}`,
       );
     return chosen;
   }
@@ -443,7 +441,7 @@ export function readRestSettings(env: Env): RestSettings {
  * intake what it cannot express: `MARKETO_TRANSPORT` and `MARKETO_REST_FOREIGN_ID_FIELD`.
  */
 export function readIntakeSettings(env: Env): {
-  transport: MarketoTransportKind;
+  transport: TransportKind;
   restForeignIdField?: string;
 } {
   const transport = readTransportKind(env);

@@ -1,4 +1,5 @@
 import type { Outcome } from '../buffer/types.js';
+import type { TransportKind } from '../vocabulary/transport-kinds.js';
 
 /** The percentile `p` (0–100) of sorted values, nearest rank. */
 export function percentile(sorted: readonly number[], p: number): number {
@@ -11,10 +12,14 @@ export function percentile(sorted: readonly number[], p: number): number {
  * The largest call of a batch group (a buffer group name) over `transport`: 300 leads; SOAP 100 objects;
  * REST 300 opportunities or roles and one program.
  */
-export function largestCall(group: string, transport: 'soap' | 'rest'): number {
+export function largestCall(group: string, transport: TransportKind): number {
   if (group.startsWith('L')) return 300;
-  if (transport === 'soap') return 100;
-  return group.startsWith('O:Program:') ? 1 : 300;
+  switch (transport) {
+    case 'soap':
+      return 100;
+    case 'rest':
+      return group.startsWith('O:Program:') ? 1 : 300;
+  }
 }
 
 /** Calls made for one batch group, beside the fewest that could have carried its records. */
@@ -26,7 +31,7 @@ export interface GroupCalls {
 /** What a run did, as the demo and the benchmarks report it. */
 export interface RunSummary {
   /** The transport the calls went over. */
-  transport: 'soap' | 'rest';
+  transport: TransportKind;
   changesAccepted: number;
   changesRejected: number;
   recordsSent: number;
@@ -49,7 +54,7 @@ export function summarize(
     rejected: number;
     calls: number;
     distinctByGroup: Record<string, number>;
-    transport?: 'soap' | 'rest';
+    transport?: TransportKind;
     callsByGroup?: Record<string, number>;
     tokenRequests?: number;
   },

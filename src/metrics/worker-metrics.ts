@@ -5,9 +5,9 @@ import { registerReconcileMetrics } from './reconcile-metrics.js';
 import type { RedisBuffer, SettleAction } from '../buffer/buffer.js';
 import { BATCH_GROUPS, type ClaimedBatch } from '../buffer/types.js';
 import { quotaDay } from '../model/quota-day.js';
-import type { BatchReport, CallAttempt, TransportName } from '../model/reports.js';
-import type { AttemptReport } from '../soap/client.js';
-import { soapCallAttempt } from './call-attempt.js';
+import type { BatchReport } from '../model/reports.js';
+import type { CallAttempt } from '../transport/attempt.js';
+import type { TransportKind } from '../vocabulary/transport-kinds.js';
 import { OUTCOME_STATUSES } from '../buffer/types.js';
 
 /**
@@ -18,10 +18,8 @@ import { OUTCOME_STATUSES } from '../buffer/types.js';
  */
 export interface WorkerMetrics {
   readonly registry: Registry;
-  /** Counts one HTTP attempt of a call, whatever the transport (see `call-attempt.ts` for adapters). */
+  /** Counts one HTTP attempt of a call, whatever the transport (as `Transport.reportAttempts` gives it). */
   onCall(attempt: CallAttempt): void;
-  /** Counts one SOAP attempt: the same as `onCall(soapCallAttempt(report))`. */
-  onAttempt(report: AttemptReport): void;
   onBatch(batch: ClaimedBatch, report: BatchReport, actions: readonly SettleAction[]): void;
   /**
    * Reports the token requests of a REST transport: `read` is called at each scrape and returns the
@@ -41,7 +39,7 @@ export interface TokenCounts {
 /** Options of {@link createWorkerMetrics}. */
 export interface WorkerMetricsOptions {
   /** The transport the worker sends with: the `transport` label of every series. */
-  transport: TransportName;
+  transport: TransportKind;
 }
 
 /** The worker's metrics for `buffer`, every series labelled with `options.transport`. */
@@ -244,7 +242,6 @@ export function createWorkerMetrics(
   return {
     registry,
     onCall,
-    onAttempt: (report) => onCall(soapCallAttempt(report)),
     trackTokens(read) {
       readTokens = read;
     },

@@ -1,5 +1,6 @@
 import type { StoredLead, StoredMObject } from '../buffer/types.js';
 import {
+  type AttemptReporter,
   boundText,
   MarketoCallError,
   type CallOptions,
@@ -10,6 +11,7 @@ import {
   type TransportCall,
   type TransportGroup,
 } from '../transport/contract.js';
+import { restCallAttempt } from './call-attempt.js';
 import { leadResults, objectResults, programResult, readEnvelope } from './answer.js';
 import { FieldCatalog, type FieldCatalogOptions } from './describe.js';
 import type { RestProblem } from './expressible.js';
@@ -136,6 +138,10 @@ export class RestTransport implements Transport {
   /** Calls `observer` after every REST request (Identity requests excluded). */
   onAttempt(observer: (report: RestAttemptReport) => void): void {
     this.#observers.push(observer);
+  }
+
+  reportAttempts(reporter: AttemptReporter): void {
+    this.onAttempt((report) => reporter(restCallAttempt(report)));
   }
 
   maxRecords(group: TransportGroup): number {

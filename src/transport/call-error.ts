@@ -1,4 +1,4 @@
-import type { RecordResult } from './contract.js';
+import type { RecordResult } from './record-result.js';
 import { boundText, MAX_ANSWER_TEXT } from '../bounded-text.js';
 
 /**

@@ -14,6 +14,7 @@ import {
 import { backoffMs, nextMidnight } from './backoff.js';
 import { failureAction } from './delivery-policy.js';
 import { DEFAULT_SPLIT_CALL_BUDGET, isolateRecordFault } from './poison-split.js';
+import { wireOf } from '../wire/registry.js';
 
 /** How the sender treats failures. */
 export interface SendPolicy {
@@ -344,10 +345,7 @@ export class BatchSender {
         return;
       }
       case 'stop': {
-        const settings =
-          this.transport.kind === 'rest'
-            ? 'MARKETO_CLIENT_ID, MARKETO_CLIENT_SECRET and the API user’s permissions'
-            : 'MARKETO_USER_ID and MARKETO_ENCRYPTION_KEY';
+        const settings = wireOf(this.transport.kind).credentialSettings;
         await this.buffer.stopSending(
           `authentication failed (${error.code ?? error.message}); check ${settings}`,
           this.policy.authPauseMs,
