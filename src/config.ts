@@ -60,7 +60,7 @@ export function requireMarketo(settings: MarketoSettings): Required<MarketoSetti
   if (missing.length > 0) {
     throw new ConfigError(
       `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set. Set ${missing.length === 1 ? 'it' : 'them'} to your ` +
-        `Marketo SOAP endpoint and credentials, or start an emulator with \`mktsync emulator\` and point them at it.`,
+        `Marketo SOAP endpoint and credentials (or use REST: MARKETO_TRANSPORT=rest and its settings), or start an emulator with \`mktsync emulator\` and point them at it.`,
     );
   }
   return settings as Required<MarketoSettings>;
@@ -111,7 +111,7 @@ export interface WorkerSettings {
   /** `MKTSYNC_BACKOFF_BASE_MS` and `MKTSYNC_BACKOFF_MAX_MS`: exponential backoff with full jitter (default 1000, 300000). */
   backoffBaseMs: number;
   backoffMaxMs: number;
-  /** `MKTSYNC_RESPONSE_TIMEOUT_MS`: longest wait for one SOAP answer (default 60000). */
+  /** `MKTSYNC_RESPONSE_TIMEOUT_MS`: longest wait for one answer, REST or SOAP (default 60000; 120000 over REST). */
   responseTimeoutMs: number;
   /** `MKTSYNC_LEASE_MS`: a batch not settled or renewed in this time is put back (default 90000; must exceed the response timeout). */
   leaseMs: number;
