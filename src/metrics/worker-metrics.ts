@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { registerProcessMetrics } from './process-metrics.js';
 import { createFieldFaultCounter } from './field-fault-metric.js';
-import { registerReconcileMetrics } from './reconcile-metrics.js';
+import { registerReconcileMetrics, type ReconcileStatusReader } from './reconcile-metrics.js';
 import type { RedisBuffer, SettleAction } from '../buffer/buffer.js';
 import { BATCH_GROUPS, type ClaimedBatch } from '../buffer/types.js';
 import { quotaDay } from '../model/quota-day.js';
@@ -40,7 +40,14 @@ export interface TokenCounts {
 export interface WorkerMetricsOptions {
   /** The transport the worker sends with: the `transport` label of every series. */
   transport: TransportKind;
+  /**
+   * Reads the reconciliation state for the shared `mktsync_reconcile_*` gauges (the worker passes
+   * `readReconcileStatus`); without it they are registered and stay empty.
+   */
+  reconcileStatus?: ReconcileStatusReader;
 }
+
+const NO_RECONCILE: ReconcileStatusReader = () => Promise.resolve({ sets: [], lastRuns: [], schedules: [] });
 
 /** The worker's metrics for `buffer`, every series labelled with `options.transport`. */
 export function createWorkerMetrics(
@@ -52,7 +59,7 @@ export function createWorkerMetrics(
   // Given once here, so no series can miss it and dashboards can filter every panel by transport.
   registry.setDefaultLabels({ transport: options.transport });
   registerProcessMetrics(registry);
-  registerReconcileMetrics(registry, buffer.redis, buffer.keys.base.slice(1, -1));
+  registerReconcileMetrics(registry, options.reconcileStatus ?? NO_RECONCILE);
   const calls = new Counter({
     name: 'mktsync_calls_total',
     help: 'Calls to Marketo (HTTP attempts) by operation and result (success, fault, error).',
