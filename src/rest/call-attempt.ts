@@ -1,6 +1,14 @@
 import type { CallAttempt } from '../transport/attempt.js';
-import type { RestAttemptReport } from './client.js';
+import type { MarketoCallError } from '../transport/contract.js';
 import { CALL_CODES } from './codes.js';
+
+/** What one HTTP request did, for metrics and logs. */
+export interface RestAttemptReport {
+  path: string;
+  records: number;
+  durationMs: number;
+  error?: MarketoCallError;
+}
 
 /**
  * A REST attempt in the transport-neutral terms the metrics count. The `operation` label stays

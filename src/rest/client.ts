@@ -11,7 +11,7 @@ import {
   type TransportCall,
   type TransportGroup,
 } from '../transport/contract.js';
-import { restCallAttempt } from './call-attempt.js';
+import { restCallAttempt, type RestAttemptReport } from './call-attempt.js';
 import { leadResults, objectResults, programResult, readEnvelope } from './answer.js';
 import { FieldCatalog, type FieldCatalogOptions } from './describe.js';
 import type { RestProblem } from './expressible.js';
@@ -62,13 +62,7 @@ export interface RestTransportOptions extends RestHttpOptions {
   admitRequest?: () => Promise<boolean>;
 }
 
-/** What one HTTP request did, for metrics and logs. */
-export interface RestAttemptReport {
-  path: string;
-  records: number;
-  durationMs: number;
-  error?: MarketoCallError;
-}
+export type { RestAttemptReport } from './call-attempt.js';
 
 /** Sync Leads, Sync Opportunities and Roles: 300 records a call. Update Program: one program a call. */
 export const REST_MAX_RECORDS = 300;

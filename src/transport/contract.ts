@@ -13,6 +13,7 @@ import type { TransportKind } from '../vocabulary/transport-kinds.js';
 
 export * from './attempt.js';
 export * from './call-error.js';
+export * from './failure-kinds.js';
 export * from './groups.js';
 export * from './record-result.js';
 

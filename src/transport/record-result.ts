@@ -1,4 +1,4 @@
-import type { CallErrorCategory } from './call-error.js';
+import type { CallErrorCategory } from './failure-kinds.js';
 
 /**
  * What a transport says about each record of a call: the half of the contract that the sender's policy
