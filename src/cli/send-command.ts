@@ -11,7 +11,7 @@ import {
 } from '../model/records.js';
 import { SYNC_OPERATIONS, type SyncOperation } from '../soap/types.js';
 import type { Transport } from '../transport/contract.js';
-import { parseTransportKind, type TransportKind } from '../vocabulary/transport-kinds.js';
+import { isTransportKind, TRANSPORT_KIND_CHOICES } from '../vocabulary/transport-kinds.js';
 import { wireOf, type SendTarget } from '../wire/registry.js';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_ENCRYPTION_KEY, DEMO_USER_ID } from './emulator-command.js';
 import { readNdjson } from './ndjson.js';
@@ -106,17 +106,9 @@ export async function sendCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
   }
   if (lines.length === 0) throw new UsageError(`${file} holds no records`);
 
-  let kindOfTransport: TransportKind;
-  try {
-    kindOfTransport =
-      values.transport === undefined
-        ? readTransportKind(env)
-        : parseTransportKind(values.transport, '--transport');
-  } catch (error) {
-    if (error instanceof TypeError) throw new UsageError(error.message);
-    throw error;
-  }
-  const wire = wireOf(kindOfTransport);
+  if (values.transport !== undefined && !isTransportKind(values.transport))
+    throw new UsageError(`--transport must be ${TRANSPORT_KIND_CHOICES}, got ${values.transport}`);
+  const wire = wireOf(values.transport ?? readTransportKind(env));
   let emulator: Emulator | undefined;
   let target: SendTarget = { from: 'env', env };
   if (values.emulator) {
