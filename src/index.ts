@@ -1,6 +1,6 @@
 /**
- * mktsync as a library: producers enqueue changes, workers send them, the SOAP client and the emulator
- * can be used on their own.
+ * mktsync as a library: producers enqueue changes, workers send them over Marketo's REST or SOAP API;
+ * the transports, the SOAP client and the emulator (REST and SOAP) can be used on their own.
  */
 export {
   createProducer,
@@ -45,4 +45,7 @@ export {
   type CallOptions,
   type CallErrorCategory,
   type CallApplied,
+  type CallAttempt,
+  type AttemptReporter,
 } from './transport/contract.js';
+export { TRANSPORT_KINDS, type TransportKind } from './vocabulary/transport-kinds.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { readWorkerSettings, type MarketoTransportKind } from '../config.js';
+import { readWorkerSettings } from '../config.js';
 import { demoEmulator, demoTransport, realMarketo, type DemoMarketo } from '../demo/demo-marketo.js';
 import { demoStream } from '../demo/demo-stream.js';
 import { startPrivateRedis, type PrivateRedis } from '../demo/private-redis.js';
@@ -11,6 +11,8 @@ import type { MObjectChange } from '../producer/changes.js';
 import { createProducer } from '../producer/producer.js';
 import { safeUrl } from '../safe-url.js';
 import { startWorker, type Worker } from '../worker/worker.js';
+import type { TransportKind } from '../vocabulary/transport-kinds.js';
+import { wireOf } from '../wire/registry.js';
 import {
   DEMO_CLIENT_ID,
   DEMO_CLIENT_SECRET,
@@ -267,40 +269,40 @@ export async function demoCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
  * REST keys a role by the opportunity's external key, the lead and the role.
  */
 function personRole(
-  transport: MarketoTransportKind,
+  transport: TransportKind,
   opportunityKey: string,
   opportunityId: number | string,
   personId: number | string,
 ): MObjectChange {
-  if (transport === 'soap')
-    return {
-      type: 'OpportunityPersonRole',
-      operation: 'INSERT',
-      attributes: {
-        OpportunityId: opportunityId,
-        PersonId: personId,
-        Role: 'Decision Maker',
-        IsPrimary: true,
-      },
-    };
-  return {
-    type: 'OpportunityPersonRole',
-    operation: 'INSERT',
-    associations: [
-      { mObjType: 'Opportunity', externalKey: { name: 'crmOpportunityId', value: opportunityKey } },
-    ],
-    attributes: { PersonId: personId, Role: 'Decision Maker', IsPrimary: true },
-  };
+  switch (transport) {
+    case 'soap':
+      return {
+        type: 'OpportunityPersonRole',
+        operation: 'INSERT',
+        attributes: {
+          OpportunityId: opportunityId,
+          PersonId: personId,
+          Role: 'Decision Maker',
+          IsPrimary: true,
+        },
+      };
+    case 'rest':
+      return {
+        type: 'OpportunityPersonRole',
+        operation: 'INSERT',
+        associations: [
+          { mObjType: 'Opportunity', externalKey: { name: 'crmOpportunityId', value: opportunityKey } },
+        ],
+        attributes: { PersonId: personId, Role: 'Decision Maker', IsPrimary: true },
+      };
+  }
 }
 
 /** Marketo refused the demo's credentials. */
 class DemoAuthError extends Error {
   override readonly name = 'DemoAuthError';
-  constructor(code: number | null, marketo: boolean, transport: MarketoTransportKind) {
-    const check =
-      transport === 'rest'
-        ? 'check MARKETO_CLIENT_ID and MARKETO_CLIENT_SECRET against the custom service of your instance (Admin → Integration → LaunchPoint → View Details) and its API user’s permissions.'
-        : 'check MARKETO_USER_ID and MARKETO_ENCRYPTION_KEY against the SOAP API settings of your instance (Admin → Web Services).';
+  constructor(code: number | null, marketo: boolean, transport: TransportKind) {
+    const check = wireOf(transport).credentialsHint;
     super(
       `authentication failed: Marketo refused the credentials${code !== null ? ` (fault ${code})` : ''}; ` +
         (marketo

@@ -13,12 +13,12 @@ import { sendCommand } from './send-command.js';
 import { UsageError } from './usage-error.js';
 import { workerCommand } from './worker-command.js';
 
-const HELP = `mktsync: queue-backed batch sync of leads and objects to Marketo (SOAP)
+const HELP = `mktsync: queue-backed batch sync of leads and objects to Marketo (REST or SOAP)
 
 Commands:
   console    the operator console in a browser (records, dead letters, runs)
   demo       run the whole pipeline on a realistic stream (private Redis, emulator) and report
-  emulator   run the built-in Marketo SOAP emulator
+  emulator   run the built-in Marketo emulator (REST and SOAP)
   enqueue    import changes from an NDJSON or CSV file
   outcomes   print outcomes (per record, or the stream; --follow)
   dlq        list or redrive dead-lettered records

@@ -44,7 +44,8 @@ run then cannot be resumed elsewhere). Options:
 
 Runs are BullMQ jobs processed by 'mktsync worker'. A record's fingerprint is committed only when its
 outcome is a success, so failed records are sent again by the next run. Records absent from an
-export are counted and listed, never deleted: these SOAP operations cannot delete leads.
+export are counted and listed, never deleted: the sync calls mktsync makes (REST or SOAP) cannot
+delete leads.
 Exit: 0 when every row was accepted and every record confirmed, 1 otherwise, 2 on usage errors.
 `;
 

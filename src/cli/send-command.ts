@@ -1,21 +1,21 @@
 import { parseArgs } from 'node:util';
-import { readMarketoSettings, readTransportKind, requireMarketo } from '../config.js';
+import { readTransportKind } from '../config.js';
 import { startEmulator, type Emulator } from '../emulator/index.js';
 import {
   leadRecordSchema,
   mobjectRecordSchema,
   problemsOf,
-  toLeadRecord,
-  toMObject,
   type InputProblem,
+  type LeadInput,
+  type MObjectInput,
 } from '../model/records.js';
-import { MarketoSoapClient } from '../soap/client.js';
-import { SoapError, MarketoFault } from '../soap/faults.js';
-import { SYNC_OPERATIONS, type LeadRecord, type MObject, type SyncOperation } from '../soap/types.js';
-import { XmlTextError } from '../soap/xml-text.js';
-import { DEMO_ENCRYPTION_KEY, DEMO_USER_ID } from './emulator-command.js';
+import { SYNC_OPERATIONS, type SyncOperation } from '../soap/types.js';
+import type { Transport } from '../transport/contract.js';
+import { isTransportKind, TRANSPORT_KIND_CHOICES } from '../vocabulary/transport-kinds.js';
+import { wireOf, type SendTarget } from '../wire/registry.js';
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_ENCRYPTION_KEY, DEMO_USER_ID } from './emulator-command.js';
 import { readNdjson } from './ndjson.js';
-import { sendOverRest } from './send-rest.js';
+import { sendCalls } from './send-calls.js';
 import { UsageError } from './usage-error.js';
 
 export const SEND_HELP = `mktsync send: send one batch straight to Marketo, without any queue (for debugging credentials and mappings)
@@ -81,8 +81,8 @@ export async function sendCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
 
   // Read and validate everything first: nothing is sent unless every line is good.
   const lines: number[] = [];
-  const leads: LeadRecord[] = [];
-  const objects: MObject[] = [];
+  const leads: LeadInput[] = [];
+  const objects: MObjectInput[] = [];
   const problems: InputProblem[] = [];
   for await (const entry of readNdjson(file)) {
     if (entry.error) {
@@ -96,8 +96,8 @@ export async function sendCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
       continue;
     }
     lines.push(entry.line);
-    if (kind === 'leads') leads.push(toLeadRecord(parsed.data as never));
-    else objects.push(toMObject(parsed.data as never));
+    if (kind === 'leads') leads.push(parsed.data as LeadInput);
+    else objects.push(parsed.data as MObjectInput);
   }
   if (problems.length > 0) {
     for (const p of problems) process.stderr.write(`${file}:${p.at}: ${p.field}: ${p.reason}\n`);
@@ -106,67 +106,45 @@ export async function sendCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
   }
   if (lines.length === 0) throw new UsageError(`${file} holds no records`);
 
-  if (values.transport !== undefined && values.transport !== 'soap' && values.transport !== 'rest')
-    throw new UsageError(`--transport must be soap or rest, got ${values.transport}`);
-  if ((values.transport ?? readTransportKind(env)) === 'rest') {
-    return sendOverRest({
+  if (values.transport !== undefined && !isTransportKind(values.transport))
+    throw new UsageError(`--transport must be ${TRANSPORT_KIND_CHOICES}, got ${values.transport}`);
+  const wire = wireOf(values.transport ?? readTransportKind(env));
+  let emulator: Emulator | undefined;
+  let target: SendTarget = { from: 'env', env };
+  if (values.emulator) {
+    emulator = await startEmulator({
+      userId: DEMO_USER_ID,
+      encryptionKey: DEMO_ENCRYPTION_KEY,
+      rest: { clientId: DEMO_CLIENT_ID, clientSecret: DEMO_CLIENT_SECRET },
+    });
+    target = {
+      from: 'emulator',
+      emulator: {
+        endpoint: emulator.endpoint,
+        restEndpoint: emulator.restEndpoint,
+        userId: DEMO_USER_ID,
+        encryptionKey: DEMO_ENCRYPTION_KEY,
+        clientId: DEMO_CLIENT_ID,
+        clientSecret: DEMO_CLIENT_SECRET,
+      },
+    };
+  }
+  let transport: Transport | undefined;
+  try {
+    transport = wire.forSend(target, timeoutMs).transport;
+    return await sendCalls(wire, transport, {
       kind,
       lines,
       leads,
       objects,
       ...(dedupEnabled !== undefined ? { dedupEnabled } : {}),
       ...(operation !== undefined ? { operation } : {}),
-      emulator: values.emulator,
-      responseTimeoutMs: timeoutMs,
-      env,
       out: (line) => process.stdout.write(line),
+      refuse: (line, message) =>
+        process.stderr.write(`${file}${line !== undefined ? `:${line}` : ''}: ${message}\n`),
     });
-  }
-
-  let emulator: Emulator | undefined;
-  let target: { endpoint: string; userId: string; encryptionKey: string };
-  if (values.emulator) {
-    emulator = await startEmulator({ userId: DEMO_USER_ID, encryptionKey: DEMO_ENCRYPTION_KEY });
-    target = { endpoint: emulator.endpoint, userId: DEMO_USER_ID, encryptionKey: DEMO_ENCRYPTION_KEY };
-  } else {
-    target = requireMarketo(readMarketoSettings(env));
-  }
-  // One HTTP attempt, so that --timeout bounds the command: a debugging call shows what one call did
-  // (a stale signature, 20016, is still signed again at once).
-  const client = new MarketoSoapClient({ ...target, responseTimeoutMs: timeoutMs, transportRetries: 0 });
-  const call = async () =>
-    kind === 'leads'
-      ? (await client.syncMultipleLeads(leads, dedupEnabled === undefined ? {} : { dedupEnabled })).map(
-          (r) => ({
-            status: r.status,
-            id: r.leadId,
-            error: r.error ?? null,
-          }),
-        )
-      : (await client.syncMObjects(objects, operation!)).map((r) => ({
-          status: r.status,
-          id: r.id,
-          error: r.error ?? null,
-        }));
-  try {
-    const results = await call();
-    results.forEach((r, i) => process.stdout.write(`${JSON.stringify({ line: lines[i], ...r })}\n`));
-    return 0;
-  } catch (error) {
-    if (error instanceof XmlTextError) {
-      const line = error.recordIndex !== undefined ? lines[error.recordIndex] : undefined;
-      process.stderr.write(`${file}${line !== undefined ? `:${line}` : ''}: ${error.message}\n`);
-      return 2;
-    }
-    if (error instanceof SoapError) {
-      const fault: Record<string, unknown> = { category: error.category, message: error.message };
-      if (error instanceof MarketoFault) fault.code = error.code ?? null;
-      process.stdout.write(`${JSON.stringify({ fault })}\n`);
-      return 1;
-    }
-    throw error;
   } finally {
-    client.close();
+    transport?.close();
     await emulator?.close();
   }
 }

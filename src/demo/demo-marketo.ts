@@ -1,12 +1,11 @@
-import {
-  readMarketoSettings,
-  readRestSettings,
-  readTransportKind,
-  requireMarketo,
-  type MarketoTransportKind,
-} from '../config.js';
+import { readTransportKind } from '../config.js';
 import { startEmulator, type Emulator } from '../emulator/index.js';
-import { safeUrl } from '../safe-url.js';
+import { wireOf, type SendTarget } from '../wire/registry.js';
+import {
+  isTransportKind,
+  TRANSPORT_KIND_CHOICES,
+  type TransportKind,
+} from '../vocabulary/transport-kinds.js';
 
 /** The demo credentials the built-in emulator accepts (`mktsync emulator`'s defaults; not secrets). */
 export interface DemoCredentials {
@@ -18,7 +17,7 @@ export interface DemoCredentials {
 
 /** Where the demo sends: the worker environment for it, and what to tell the user. */
 export interface DemoMarketo {
-  transport: MarketoTransportKind;
+  transport: TransportKind;
   /** The MARKETO_* variables of the workers' settings. */
   env: Record<string, string>;
   /** The started emulator, when the demo runs against its own. */
@@ -35,45 +34,22 @@ export function demoTransport(
   flag: string | undefined,
   marketo: boolean,
   env: NodeJS.ProcessEnv,
-): MarketoTransportKind | { error: string } {
+): TransportKind | { error: string } {
   if (flag === undefined) return marketo ? readTransportKind(env) : 'soap';
-  if (flag === 'soap' || flag === 'rest') return flag;
-  return { error: `--transport must be soap or rest, got ${JSON.stringify(flag.slice(0, 20))}` };
+  if (isTransportKind(flag)) return flag;
+  return { error: `--transport must be ${TRANSPORT_KIND_CHOICES}, got ${JSON.stringify(flag.slice(0, 20))}` };
 }
 
 /** The real Marketo the environment names, over `transport`; a ConfigError names what is missing. */
-export function realMarketo(transport: MarketoTransportKind, env: NodeJS.ProcessEnv): DemoMarketo {
-  if (transport === 'soap') {
-    const m = requireMarketo(readMarketoSettings(env));
-    return {
-      transport,
-      env: {
-        MARKETO_SOAP_ENDPOINT: m.endpoint,
-        MARKETO_USER_ID: m.userId,
-        MARKETO_ENCRYPTION_KEY: m.encryptionKey,
-      },
-      description: `sending to ${safeUrl(m.endpoint)} over SOAP`,
-    };
-  }
-  const rest = readRestSettings(env);
-  return {
-    transport,
-    env: {
-      MARKETO_TRANSPORT: 'rest',
-      MARKETO_REST_ENDPOINT: rest.endpoint,
-      MARKETO_IDENTITY_ENDPOINT: rest.identityEndpoint,
-      MARKETO_CLIENT_ID: rest.clientId,
-      MARKETO_CLIENT_SECRET: rest.clientSecret,
-      ...(rest.foreignIdField ? { MARKETO_REST_FOREIGN_ID_FIELD: rest.foreignIdField } : {}),
-      ...(rest.partitionName ? { MARKETO_REST_PARTITION: rest.partitionName } : {}),
-    },
-    description: `sending to ${safeUrl(rest.endpoint)} over REST (tokens from ${safeUrl(rest.identityEndpoint)})`,
-  };
+export function realMarketo(transport: TransportKind, env: NodeJS.ProcessEnv): DemoMarketo {
+  const wire = wireOf(transport);
+  const target: SendTarget = { from: 'env', env };
+  return { transport, env: wire.workerEnv(target), description: `sending to ${wire.describe(target)}` };
 }
 
 /** Starts the built-in emulator, serving SOAP and REST with the demo credentials. */
 export async function demoEmulator(
-  transport: MarketoTransportKind,
+  transport: TransportKind,
   credentials: DemoCredentials,
   latency: { medianMs: number; p99Ms: number } | undefined,
 ): Promise<DemoMarketo & { emulator: Emulator }> {
@@ -84,26 +60,15 @@ export async function demoEmulator(
     ...(latency ? { faults: { latency } } : {}),
   });
   const limits = `100 calls/20 s, 10 at once${latency ? `, latency median ${latency.medianMs} ms, p99 ${latency.p99Ms / 1000} s` : ''}`;
-  if (transport === 'soap')
-    return {
-      transport,
-      emulator,
-      env: {
-        MARKETO_SOAP_ENDPOINT: emulator.endpoint,
-        MARKETO_USER_ID: credentials.userId,
-        MARKETO_ENCRYPTION_KEY: credentials.encryptionKey,
-      },
-      description: `started the Marketo emulator at ${emulator.endpoint} (${limits})`,
-    };
+  const target: SendTarget = {
+    from: 'emulator',
+    emulator: { endpoint: emulator.endpoint, restEndpoint: emulator.restEndpoint, ...credentials },
+  };
+  const wire = wireOf(transport);
   return {
     transport,
     emulator,
-    env: {
-      MARKETO_TRANSPORT: 'rest',
-      MARKETO_REST_ENDPOINT: emulator.restEndpoint,
-      MARKETO_CLIENT_ID: credentials.clientId,
-      MARKETO_CLIENT_SECRET: credentials.clientSecret,
-    },
-    description: `started the Marketo emulator at ${emulator.restEndpoint}, REST mode (${limits})`,
+    env: wire.workerEnv(target),
+    description: `started the Marketo emulator at ${wire.describe(target)} (${limits})`,
   };
 }

@@ -1,5 +1,6 @@
 import type { Outcome } from '../buffer/types.js';
 import { parseGroupName, parseLegacyGroupName } from '../vocabulary/batch-groups.js';
+import type { TransportKind } from '../vocabulary/transport-kinds.js';
 
 /** The percentile `p` (0–100) of sorted values, nearest rank. */
 export function percentile(sorted: readonly number[], p: number): number {
@@ -12,11 +13,15 @@ export function percentile(sorted: readonly number[], p: number): number {
  * The largest call of a batch group (a buffer group name) over `transport`: 300 leads; SOAP 100 objects;
  * REST 300 opportunities or roles and one program.
  */
-export function largestCall(group: string, transport: 'soap' | 'rest'): number {
+export function largestCall(group: string, transport: TransportKind): number {
   const parsed = parseGroupName(group) ?? parseLegacyGroupName(group);
   if (parsed === undefined || parsed.kind === 'lead') return 300;
-  if (transport === 'soap') return 100;
-  return 'type' in parsed && parsed.type === 'Program' ? 1 : 300;
+  switch (transport) {
+    case 'soap':
+      return 100;
+    case 'rest':
+      return 'type' in parsed && parsed.type === 'Program' ? 1 : 300;
+  }
 }
 
 /** Calls made for one batch group, beside the fewest that could have carried its records. */
@@ -28,7 +33,7 @@ export interface GroupCalls {
 /** What a run did, as the demo and the benchmarks report it. */
 export interface RunSummary {
   /** The transport the calls went over. */
-  transport: 'soap' | 'rest';
+  transport: TransportKind;
   changesAccepted: number;
   changesRejected: number;
   recordsSent: number;
@@ -51,7 +56,7 @@ export function summarize(
     rejected: number;
     calls: number;
     distinctByGroup: Record<string, number>;
-    transport?: 'soap' | 'rest';
+    transport?: TransportKind;
     callsByGroup?: Record<string, number>;
     tokenRequests?: number;
   },

@@ -1,9 +1,11 @@
+import type { TransportKind } from '../vocabulary/transport-kinds.js';
+
 /** One entry of the emulator's call log, for `GET /_emulator/calls`. */
 export interface CallLogEntry {
   /** 1, 2, 3, … in the order calls arrived. */
   seq: number;
   /** Which API the call came through. */
-  transport: 'soap' | 'rest';
+  transport: TransportKind;
   operation: string;
   recordCount: number;
   /**
@@ -44,7 +46,7 @@ export class CallLog {
 
   constructor(private capacity: () => number) {}
 
-  start(operation: string, transport: 'soap' | 'rest' = 'soap'): CallLogEntry {
+  start(operation: string, transport: TransportKind = 'soap'): CallLogEntry {
     this.#byTransport[transport]++;
     const entry: CallLogEntry = {
       seq: ++this.#seq,

@@ -1,13 +1,7 @@
-import type { Cluster, Redis } from 'ioredis';
 import { Gauge, type Registry } from 'prom-client';
-import { reconcileKeys } from '../reconcile/reconcile-keys.js';
-import type { RunSummary } from '../reconcile/run-types.js';
-import { listSchedules } from '../reconcile/schedules.js';
-import { readAllSets } from '../reconcile/set-meta.js';
 
-type RedisLike = Redis | Cluster;
-
-const LAST_RUN_RESULTS = [
+/** The counts of a run the metrics show, by result. */
+export const LAST_RUN_RESULTS = [
   'read',
   'unchanged',
   'changed',
@@ -19,14 +13,38 @@ const LAST_RUN_RESULTS = [
   'unconfirmed',
   'absent',
 ] as const;
+
+/**
+ * What the reconciliation metrics show, as `reconcile/reconcile-status.ts` reads it from Redis at
+ * scrape time. The metrics define the shape and the reconcile side fills it, so that the metrics need
+ * nothing of how reconciliation stores its state.
+ */
+export interface ReconcileStatus {
+  sets: readonly {
+    name: string;
+    /** Records whose fingerprint the set holds. */
+    tracked: number;
+    /** Epoch ms of the last completed run, or null. */
+    lastSuccessAt: number | null;
+    lastDurationMs: number | null;
+    /** Rows by result over every completed run. */
+    rows: Readonly<Record<string, number>>;
+  }[];
+  /** The counts of the last completed run of each set, by result (`read`, `changed`, …). */
+  lastRuns: readonly { set: string; counts: Readonly<Record<(typeof LAST_RUN_RESULTS)[number], number>> }[];
+  schedules: readonly { name: string; set: string; intervalMs: number; createdAt: number }[];
+}
+
+/** Reads the {@link ReconcileStatus}; called at most once at a time, at scrape. */
+export type ReconcileStatusReader = () => Promise<ReconcileStatus>;
+
 const TOTAL_RESULTS = ['unchanged', 'changed', 'new', 'refused', 'failed'] as const;
 
 /**
  * Reconciliation metrics, all shared (read from Redis at scrape time, the same from every worker:
  * aggregate with max()). Labels are set and schedule names, which operators choose and are few.
  */
-export function registerReconcileMetrics(registry: Registry, redis: RedisLike, prefix: string): void {
-  const keys = reconcileKeys(prefix);
+export function registerReconcileMetrics(registry: Registry, read: ReconcileStatusReader): void {
   const gauge = (name: string, help: string, labelNames: string[]): Gauge =>
     new Gauge({ name, help, labelNames, registers: [registry], collect });
   let refreshing: Promise<void> | undefined;
@@ -72,15 +90,7 @@ export function registerReconcileMetrics(registry: Registry, redis: RedisLike, p
   const all = [lastSuccess, duration, lastRows, rows, tracked, interval, scheduleSuccess];
 
   async function refresh(): Promise<void> {
-    const [sets, schedules, summaries] = await Promise.all([
-      readAllSets(redis, keys),
-      listSchedules(null, redis, prefix),
-      redis
-        .smembers(keys.sets)
-        .then((names) =>
-          Promise.all(names.map(async (n) => [n, await redis.hget(keys.set(n), 'lastSummary')] as const)),
-        ),
-    ]);
+    const { sets, schedules, lastRuns } = await read();
     for (const g of all) g.reset();
     for (const s of sets) {
       tracked.set({ set: s.name }, s.tracked);
@@ -88,11 +98,8 @@ export function registerReconcileMetrics(registry: Registry, redis: RedisLike, p
       if (s.lastDurationMs !== null) duration.set({ set: s.name }, s.lastDurationMs / 1000);
       for (const result of TOTAL_RESULTS) rows.set({ set: s.name, result }, s.rows[result] ?? 0);
     }
-    for (const [set, raw] of summaries) {
-      if (!raw) continue;
-      const summary = JSON.parse(raw) as RunSummary;
-      for (const result of LAST_RUN_RESULTS) lastRows.set({ set, result }, summary[result]);
-    }
+    for (const { set, counts } of lastRuns)
+      for (const result of LAST_RUN_RESULTS) lastRows.set({ set, result }, counts[result]);
     const bySet = new Map(sets.map((s) => [s.name, s]));
     for (const schedule of schedules) {
       const labels = { schedule: schedule.name, set: schedule.set };

@@ -1,14 +1,14 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { registerProcessMetrics } from './process-metrics.js';
 import { createFieldFaultCounter } from './field-fault-metric.js';
-import { registerReconcileMetrics } from './reconcile-metrics.js';
+import { registerReconcileMetrics, type ReconcileStatusReader } from './reconcile-metrics.js';
 import type { RedisBuffer, SettleAction } from '../buffer/buffer.js';
 import type { ClaimedBatch } from '../buffer/types.js';
 import { BATCH_GROUPS } from '../vocabulary/batch-groups.js';
 import { quotaDay } from '../model/quota-day.js';
-import type { BatchReport, CallAttempt, TransportName } from '../model/reports.js';
-import type { AttemptReport } from '../soap/client.js';
-import { soapCallAttempt } from './call-attempt.js';
+import type { BatchReport } from '../model/reports.js';
+import type { CallAttempt } from '../transport/attempt.js';
+import type { TransportKind } from '../vocabulary/transport-kinds.js';
 import { OUTCOME_STATUSES } from '../vocabulary/outcome-statuses.js';
 
 /**
@@ -19,10 +19,8 @@ import { OUTCOME_STATUSES } from '../vocabulary/outcome-statuses.js';
  */
 export interface WorkerMetrics {
   readonly registry: Registry;
-  /** Counts one HTTP attempt of a call, whatever the transport (see `call-attempt.ts` for adapters). */
+  /** Counts one HTTP attempt of a call, whatever the transport (as `Transport.reportAttempts` gives it). */
   onCall(attempt: CallAttempt): void;
-  /** Counts one SOAP attempt: the same as `onCall(soapCallAttempt(report))`. */
-  onAttempt(report: AttemptReport): void;
   onBatch(batch: ClaimedBatch, report: BatchReport, actions: readonly SettleAction[]): void;
   /**
    * Reports the token requests of a REST transport: `read` is called at each scrape and returns the
@@ -42,8 +40,15 @@ export interface TokenCounts {
 /** Options of {@link createWorkerMetrics}. */
 export interface WorkerMetricsOptions {
   /** The transport the worker sends with: the `transport` label of every series. */
-  transport: TransportName;
+  transport: TransportKind;
+  /**
+   * Reads the reconciliation state for the shared `mktsync_reconcile_*` gauges (the worker passes
+   * `readReconcileStatus`); without it they are registered and stay empty.
+   */
+  reconcileStatus?: ReconcileStatusReader;
 }
+
+const NO_RECONCILE: ReconcileStatusReader = () => Promise.resolve({ sets: [], lastRuns: [], schedules: [] });
 
 /** The worker's metrics for `buffer`, every series labelled with `options.transport`. */
 export function createWorkerMetrics(
@@ -55,7 +60,7 @@ export function createWorkerMetrics(
   // Given once here, so no series can miss it and dashboards can filter every panel by transport.
   registry.setDefaultLabels({ transport: options.transport });
   registerProcessMetrics(registry);
-  registerReconcileMetrics(registry, buffer.redis, buffer.prefix);
+  registerReconcileMetrics(registry, options.reconcileStatus ?? NO_RECONCILE);
   const calls = new Counter({
     name: 'mktsync_calls_total',
     help: 'Calls to Marketo (HTTP attempts) by operation and result (success, fault, error).',
@@ -245,7 +250,6 @@ export function createWorkerMetrics(
   return {
     registry,
     onCall,
-    onAttempt: (report) => onCall(soapCallAttempt(report)),
     trackTokens(read) {
       readTokens = read;
     },

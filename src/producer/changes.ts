@@ -15,6 +15,7 @@ import { fastLeadChange } from './fast-lead.js';
 import { idempotencyKeySchema } from './idempotency-key.js';
 import { restLeadProblems, restObjectProblems } from '../rest/expressible.js';
 import { leadGroupName, leadKey, mobjectKey } from './record-keys.js';
+import type { TransportKind } from '../vocabulary/transport-kinds.js';
 
 export { leadKey, mobjectKey };
 
@@ -78,7 +79,7 @@ export type MObjectChange = z.input<typeof mobjectChangeSchema>;
  */
 export interface IntakeRules {
   /** The transport the workers use (`MARKETO_TRANSPORT`); SOAP when unset. */
-  transport?: 'soap' | 'rest';
+  transport?: TransportKind;
   /** `MARKETO_REST_FOREIGN_ID_FIELD`: without it, REST cannot take a ForeignSysPersonId. */
   foreignIdField?: string;
 }

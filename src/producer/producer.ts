@@ -12,6 +12,7 @@ import {
   type MObjectChange,
   type ValidatedChanges,
 } from './changes.js';
+import type { TransportKind } from '../vocabulary/transport-kinds.js';
 
 /** Options of {@link createProducer}. */
 export interface ProducerOptions extends RedisTarget {
@@ -39,7 +40,7 @@ export interface ProducerOptions extends RedisTarget {
    * intake, naming the field (see `src/rest/expressible.ts`).
    * @defaultValue "soap"
    */
-  transport?: 'soap' | 'rest';
+  transport?: TransportKind;
   /** `MARKETO_REST_FOREIGN_ID_FIELD`: over REST, leads keyed by ForeignSysPersonId need it. */
   restForeignIdField?: string;
 }

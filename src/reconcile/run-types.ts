@@ -59,7 +59,7 @@ export interface RunSummary extends Omit<RunProgress, 'phase' | 'refusedLines' |
   diff: 'memory' | 'redis';
   /** Records without an outcome when the run stopped waiting: not committed, so sent again next run. */
   unconfirmed: number;
-  /** Records of the set not in this export (Marketo keeps them: these SOAP calls cannot delete). */
+  /** Records of the set not in this export (Marketo keeps them: the sync calls, REST or SOAP, cannot delete). */
   absent: number;
   /** Records the set tracks after the run. */
   tracked: number;

@@ -1,5 +1,6 @@
 import type { StoredLead, StoredMObject } from '../buffer/types.js';
 import {
+  type AttemptReporter,
   boundText,
   MarketoCallError,
   type CallOptions,
@@ -10,6 +11,7 @@ import {
   type TransportCall,
   type TransportGroup,
 } from '../transport/contract.js';
+import { restCallAttempt, type RestAttemptReport } from './call-attempt.js';
 import { leadResults, objectResults, programResult, readEnvelope } from './answer.js';
 import { FieldCatalog, type FieldCatalogOptions } from './describe.js';
 import type { RestProblem } from './expressible.js';
@@ -60,13 +62,7 @@ export interface RestTransportOptions extends RestHttpOptions {
   admitRequest?: () => Promise<boolean>;
 }
 
-/** What one HTTP request did, for metrics and logs. */
-export interface RestAttemptReport {
-  path: string;
-  records: number;
-  durationMs: number;
-  error?: MarketoCallError;
-}
+export type { RestAttemptReport } from './call-attempt.js';
 
 /** Sync Leads, Sync Opportunities and Roles: 300 records a call. Update Program: one program a call. */
 export const REST_MAX_RECORDS = 300;
@@ -136,6 +132,10 @@ export class RestTransport implements Transport {
   /** Calls `observer` after every REST request (Identity requests excluded). */
   onAttempt(observer: (report: RestAttemptReport) => void): void {
     this.#observers.push(observer);
+  }
+
+  reportAttempts(reporter: AttemptReporter): void {
+    this.onAttempt((report) => reporter(restCallAttempt(report)));
   }
 
   maxRecords(group: TransportGroup): number {

@@ -7,10 +7,12 @@ import {
   type CallOptions,
   type RecordResult,
   type RecordStatus,
+  type AttemptReporter,
   type Transport,
   type TransportCall,
   type TransportGroup,
 } from '../transport/contract.js';
+import { soapCallAttempt } from './call-attempt.js';
 import { MarketoSoapClient, type SoapClientOptions } from './client.js';
 import {
   HttpStatusError,
@@ -209,6 +211,10 @@ export class SoapTransport implements Transport {
       if (error instanceof SoapError) throw soapCallError(error, options.signal);
       throw error;
     }
+  }
+
+  reportAttempts(reporter: AttemptReporter): void {
+    this.client.onAttempt((report) => reporter(soapCallAttempt(report)));
   }
 
   close(): void {

@@ -1,7 +1,8 @@
 import type { StoredLead, StoredMObject } from '../buffer/types.js';
-import type { CallErrorCategory } from './call-error.js';
-import type { RecordStatus } from '../vocabulary/outcome-statuses.js';
+import type { AttemptReporter } from './attempt.js';
+import type { RecordResult } from './record-result.js';
 import type { LeadGroup, ObjectGroup, TransportGroup } from './groups.js';
+import type { TransportKind } from '../vocabulary/transport-kinds.js';
 
 /**
  * The seam between the worker's policy and the wire. A {@link Transport} takes one batch group and its
@@ -10,29 +11,11 @@ import type { LeadGroup, ObjectGroup, TransportGroup } from './groups.js';
  * stays inside the transport.
  */
 
+export * from './attempt.js';
 export * from './call-error.js';
+export * from './failure-kinds.js';
 export * from './groups.js';
-
-export { RECORD_STATUSES, type RecordStatus } from '../vocabulary/outcome-statuses.js';
-
-/** The result of one record of a call. Texts are bounded ({@link MAX_TEXT_BYTES}). */
-export interface RecordResult {
-  /** CREATED, UPDATED, UNCHANGED, SKIPPED (nothing done, by the rules: e.g. a create of an existing record) or FAILED. */
-  status: RecordStatus;
-  /** Marketo's id as text: a lead id (`"1000001"`), a program id, or an opportunity's `marketoGUID`. */
-  id: string | null;
-  /** Marketo's record code (`"1004"`, `"20103"`), or null. */
-  code: string | null;
-  /**
-   * For FAILED: what the policy should do with the record (`invalid-record`: final; `transient` or
-   * `throttle`: may pass later; `indeterminate`: may have been applied). Null otherwise.
-   */
-  category: CallErrorCategory | null;
-  /** Marketo's or the transport's explanation, or null. */
-  message: string | null;
-  /** The offending field as the change formats name it (e.g. `attributes.Pants`), when known. */
-  field?: string;
-}
+export * from './record-result.js';
 
 /** One call's worth of records: a lead group with leads, or an object group with objects. */
 export type TransportCall =
@@ -56,7 +39,7 @@ export interface CallOptions {
 /** A way to Marketo: SOAP or REST. */
 export interface Transport {
   /** Which wire this is, for logs and metrics. */
-  readonly kind: 'soap' | 'rest';
+  readonly kind: TransportKind;
   /** The largest number of records one call of `group` may carry (REST: 300 leads, 1 program). */
   maxRecords(group: TransportGroup): number;
   /**
@@ -64,6 +47,11 @@ export interface Transport {
    * throws {@link MarketoCallError} when the call as a whole failed.
    */
   send(call: TransportCall, options?: CallOptions): Promise<RecordResult[]>;
+  /**
+   * Tells `reporter` of every HTTP attempt to Marketo from now on (retries and renewals inside a call
+   * included), in terms that do not depend on the wire: the metrics and the quota count read these.
+   */
+  reportAttempts(reporter: AttemptReporter): void;
   /** Releases sockets; calls in flight are not waited for. */
   close(): void;
 }

@@ -1,11 +1,44 @@
 import type { SettleAction } from '../buffer/buffer.js';
-import type { BatchEntry } from '../buffer/types.js';
-import type { MarketoCallError, TransportGroup } from '../transport/contract.js';
-import type { BatchRun } from './batch-run.js';
+import type { BatchEntry, ClaimedBatch } from '../buffer/types.js';
+import type { Logger } from '../log.js';
+import type { MarketoCallError, Transport, TransportGroup } from '../transport/contract.js';
 import { deliveryKind } from './delivery-policy.js';
 import { decide, type ScopeDecisions } from './retry-decision.js';
+import type { RetryPolicy } from './retry-policy.js';
 import type { PartFault } from './poison-split.js';
 import * as settle from './settle-actions.js';
+import { wireOf } from '../wire/registry.js';
+
+/**
+ * The part of a batch on its way (batch-run.ts `BatchRun`) that handling a failed call reads and
+ * writes; named here so that this file does not import the run that calls it.
+ */
+export interface FailingRun {
+  readonly actions: SettleAction[];
+  readonly batch: ClaimedBatch;
+  readonly report: {
+    faults: { code: number | null; category: string }[];
+    retries: { category: string; records: number }[];
+    throttlePauses: number;
+  };
+  readonly policy: RetryPolicy;
+  readonly log: Logger;
+  readonly control: { stopping: AbortSignal };
+  readonly context: {
+    readonly transport: Transport;
+    readonly buffer: {
+      pauseUntil(untilMs: number): Promise<unknown>;
+      stopSending(reason: string, forMs: number): Promise<unknown>;
+    };
+    readonly lingerMs: number;
+    readonly log: Logger;
+  };
+  sendPart(
+    group: TransportGroup,
+    entries: readonly BatchEntry[],
+    tokenHeld: boolean,
+  ): Promise<PartFault | undefined>;
+}
 
 /**
  * Carrying out the policy's decisions after a whole call failed: the effects every worker feels once
@@ -18,7 +51,7 @@ import * as settle from './settle-actions.js';
  * before them in the call). Returns the records to isolate when the fault is a record's.
  */
 export async function settleCallFailure(
-  run: BatchRun,
+  run: FailingRun,
   error: MarketoCallError,
   group: TransportGroup,
   entries: readonly BatchEntry[],
@@ -71,7 +104,7 @@ export async function settleCallFailure(
 
 /** The settle action of one record of a failed call (records to isolate excluded). */
 function recordAction(
-  run: BatchRun,
+  run: FailingRun,
   entry: BatchEntry,
   decision: Exclude<ScopeDecisions['call'], { action: 'split' }>,
   error: MarketoCallError,
@@ -105,7 +138,7 @@ function recordAction(
 
 /** What a failed call does for every worker, once: a pause, the quota park, or the authentication stop. */
 async function applyCallEffects(
-  run: BatchRun,
+  run: FailingRun,
   error: MarketoCallError,
   decisions: readonly ScopeDecisions['call'][],
   now: number,
@@ -126,10 +159,7 @@ async function applyCallEffects(
   }
   const stop = decisions.find((d) => d.action === 'stop');
   if (stop !== undefined) {
-    const settings =
-      transport.kind === 'rest'
-        ? 'MARKETO_CLIENT_ID, MARKETO_CLIENT_SECRET and the API user’s permissions'
-        : 'MARKETO_USER_ID and MARKETO_ENCRYPTION_KEY';
+    const settings = wireOf(transport.kind).credentialSettings;
     await buffer.stopSending(
       `authentication failed (${error.code ?? error.message}); check ${settings}`,
       stop.forMs,
@@ -140,7 +170,7 @@ async function applyCallEffects(
 
 /** The report's and the log's account of a failed call. */
 function reportFailure(
-  run: BatchRun,
+  run: FailingRun,
   error: MarketoCallError,
   decisions: readonly ScopeDecisions['call'][],
   waits: readonly number[],

@@ -1,11 +1,8 @@
 import type { BatchEntry, StoredChange, StoredLead, StoredMObject } from '../buffer/types.js';
 import type { MarketoCallError } from '../transport/contract.js';
 
-/**
- * Extra calls one batch may spend finding the records behind a whole-call record fault. 20 covers
- * isolating one bad record in a full batch of 300 by halving (2 · ⌈log2 300⌉ = 18 calls).
- */
-export const DEFAULT_SPLIT_CALL_BUDGET = 20;
+// The default is a setting's (config reads MKTSYNC_SPLIT_CALL_BUDGET); re-exported for the sender.
+export { DEFAULT_SPLIT_CALL_BUDGET } from '../config.js';
 
 /** A whole-call record fault of a part, and the records of the part it leaves undecided. */
 export interface PartFault {

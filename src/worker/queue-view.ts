@@ -5,7 +5,7 @@ import type { RedisBuffer } from '../buffer/buffer.js';
 import { reconcileQueue } from '../reconcile/reconcile-queue.js';
 import { reconcileOverview } from '../reconcile/run-list.js';
 import type { RunData, RunSummary } from '../reconcile/run-types.js';
-import { escapeXmlText as esc } from '../soap/xml-text.js';
+import { escapeHtmlText as esc } from '../html-text.js';
 
 /** Options of the operators' queue view on the worker's HTTP port. */
 export interface QueueViewOptions {

@@ -11,6 +11,7 @@ import { Dispatcher, type DispatcherEvents } from './dispatcher.js';
 import { serveQueueView } from './queue-view.js';
 import { BatchSender } from './sender.js';
 import { buildTransport } from './transport-factory.js';
+import { readReconcileStatus } from '../reconcile/reconcile-status.js';
 
 /** How long abandoned batches get to settle after the shutdown deadline (Redis round trips only). */
 const SETTLE_GRACE_MS = 5_000;
@@ -65,7 +66,10 @@ export async function startWorker(settings: WorkerSettings, options: WorkerOptio
     );
   await waitReady(redis);
   const buffer = new RedisBuffer(redis, settings.prefix);
-  const metrics = createWorkerMetrics(buffer, settings.dailyQuota, { transport: settings.transport });
+  const metrics = createWorkerMetrics(buffer, settings.dailyQuota, {
+    transport: settings.transport,
+    reconcileStatus: () => readReconcileStatus(redis, settings.prefix),
+  });
   // Aborted when the worker stops: a Describe request waiting for a rate token gives up.
   const stopping = new AbortController();
   const { transport, endpoint, tokens } = buildTransport(settings, buffer, metrics, log, stopping.signal);

@@ -7,15 +7,16 @@ import { startWorker, type Worker, type WorkerOptions } from '../../src/worker/w
 import { startFixture, type EmulatorFixture } from './emulator.js';
 import type { EmulatorOptions } from '../../src/emulator/server.js';
 import type { CallLogEntry } from '../../src/emulator/call-log.js';
+import { TRANSPORT_KINDS, type TransportKind } from '../../src/vocabulary/transport-kinds.js';
 
 /** A fresh key prefix per test, so tests share one Redis without seeing each other. */
 export function freshPrefix(): string {
   return `t-${randomBytes(6).toString('hex')}`;
 }
 
-/** The transports a pipeline test can run over. */
-export const TRANSPORTS = ['soap', 'rest'] as const;
-export type TransportKind = (typeof TRANSPORTS)[number];
+/** The transports a pipeline test can run over: every one the vocabulary lists. */
+export const TRANSPORTS = TRANSPORT_KINDS;
+export type { TransportKind };
 
 /** The REST client credentials every pipeline emulator accepts (a test emulator's, never a secret). */
 export const TEST_REST_CLIENT = { clientId: 'pipeline-client', clientSecret: 'pipeline-secret-0123456789' };
@@ -134,7 +135,7 @@ export async function startPipeline(
  * call of the transport (SOAP: 300 leads, 100 objects; REST: 300 leads, opportunities or roles, one
  * program per call).
  */
-export function minimumCalls(waiting: Record<string, number>, transport: 'soap' | 'rest'): number {
+export function minimumCalls(waiting: Record<string, number>, transport: TransportKind): number {
   let calls = 0;
   for (const [group, count] of Object.entries(waiting)) {
     const max = group.startsWith('L')

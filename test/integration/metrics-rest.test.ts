@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { RedisBuffer } from '../../src/buffer/buffer.js';
-import { restCallAttempt, restOperation } from '../../src/metrics/call-attempt.js';
+import { restCallAttempt, restOperation } from '../../src/rest/call-attempt.js';
 import { createWorkerMetrics } from '../../src/metrics/worker-metrics.js';
 import { RestTransport } from '../../src/rest/client.js';
 import { MarketoCallError, type TransportCall } from '../../src/transport/contract.js';
@@ -38,7 +38,7 @@ describe('worker metrics fed by the REST transport', () => {
     redis = new Redis(inject('redisUrl'));
     const metrics = createWorkerMetrics(new RedisBuffer(redis, freshPrefix()), 10_000, { transport: 'rest' });
     // What the worker does with a REST transport (see docs/operations.md, "Metrics").
-    transport.onAttempt((report) => metrics.onCall(restCallAttempt(report)));
+    transport.reportAttempts(metrics.onCall);
     metrics.trackTokens(() => transport!.tokenStats);
 
     await expect(transport.send(leads(3))).rejects.toMatchObject({ code: '608' });

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ENV_SCHEMAS, REST_WORKER_DEFAULTS } from '../../src/config.js';
@@ -17,8 +17,16 @@ function configVariables(): Map<string, string | undefined> {
       variables.set(name, parsed.success && parsed.data !== undefined ? String(parsed.data) : undefined);
     }
   }
-  // Read directly, outside a schema: `env.NAME` or `env['NAME']` (config.ts is the one module that reads env).
-  const source = readFileSync(resolve(ROOT, 'src/config.ts'), 'utf8');
+  // Read directly, outside a schema: `env.NAME` or `env['NAME']` (src/config.ts and its files in
+  // src/config/ are the one module that reads env).
+  const source = [
+    resolve(ROOT, 'src/config.ts'),
+    ...readdirSync(resolve(ROOT, 'src/config'))
+      .filter((name) => name.endsWith('.ts'))
+      .map((name) => resolve(ROOT, 'src/config', name)),
+  ]
+    .map((file) => readFileSync(file, 'utf8'))
+    .join('\n');
   for (const m of source.matchAll(/\benv(?:\.|\[')([A-Z][A-Z0-9_]+)/g)) {
     if (!variables.has(m[1]!)) variables.set(m[1]!, undefined);
   }

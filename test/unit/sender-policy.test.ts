@@ -24,6 +24,9 @@ class FakeTransport implements Transport {
   readonly kind = 'rest' as const;
   readonly calls: { group: string; records: StoredChange[]; signal?: AbortSignal }[] = [];
   constructor(private readonly answers: Answer[]) {}
+  reportAttempts(): void {
+    // The policy under test reads no attempt reports.
+  }
   maxRecords(group: TransportGroup): number {
     return group.kind === 'object' && group.type === 'Program' ? 1 : 300;
   }

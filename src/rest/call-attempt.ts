@@ -1,31 +1,19 @@
-import type { CallAttempt } from '../model/reports.js';
-import type { RestAttemptReport } from '../rest/client.js';
-import { CALL_CODES } from '../rest/codes.js';
-import type { AttemptReport } from '../soap/client.js';
-import { MarketoFault } from '../soap/faults.js';
+import type { CallAttempt } from '../transport/attempt.js';
+import type { MarketoCallError } from '../transport/contract.js';
+import { CALL_CODES } from './codes.js';
+
+/** What one HTTP request did, for metrics and logs. */
+export interface RestAttemptReport {
+  path: string;
+  records: number;
+  durationMs: number;
+  error?: MarketoCallError;
+}
 
 /**
- * Adapters from each transport's attempt report to the transport-neutral {@link CallAttempt} the
- * metrics count. They keep the `operation` label bounded: REST paths carry program ids, so they are
- * named by endpoint, never used as they are.
+ * A REST attempt in the transport-neutral terms the metrics count. The `operation` label stays
+ * bounded: REST paths carry program ids, so they are named by endpoint, never used as they are.
  */
-
-/** A SOAP attempt: the operation as it is; Marketo's fault code, or null for transport and format errors. */
-export function soapCallAttempt(report: AttemptReport): CallAttempt {
-  const attempt: CallAttempt = {
-    operation: report.operation,
-    records: report.recordCount,
-    durationMs: report.durationMs,
-  };
-  if (report.error) {
-    const code =
-      report.error instanceof MarketoFault && report.error.code !== undefined
-        ? String(report.error.code)
-        : null;
-    attempt.error = { category: report.error.category, code };
-  }
-  return attempt;
-}
 
 const REST_OPERATIONS: readonly (readonly [RegExp, string])[] = [
   [/^\/rest\/v1\/leads\.json$/, 'syncLeads'],

@@ -1,0 +1,34 @@
+import type { BufferedChange } from '../buffer/buffer.js';
+import { validateLeads, validateMObjects } from '../producer/changes.js';
+import type { RefusedRow, RunData } from './run-types.js';
+
+/** Checks one row of an export: the change the buffer would take, or why the row is refused. */
+export type RowValidator = (line: number, value: unknown) => BufferedChange | RefusedRow;
+
+/**
+ * The validator of rows of `kind`: the intake's rules, and one of reconcile's own: a change that
+ * creates a new record each time (no dedup, INSERT) cannot be compared with what was sent before.
+ */
+export function rowValidator(kind: RunData['kind']): RowValidator {
+  const validate = kind === 'leads' ? validateLeads : validateMObjects;
+  return (line, value) => {
+    const result = validate([value], () => line);
+    const change = result.valid[0]?.change;
+    if (!change)
+      return {
+        line,
+        field: result.problems[0]?.field ?? '(record)',
+        reason: result.problems.map((p) => `${p.field}: ${p.reason}`).join('; '),
+      };
+    if (change.key.endsWith('#'))
+      return {
+        line,
+        field: kind === 'leads' ? 'dedupEnabled' : 'operation',
+        reason:
+          kind === 'leads'
+            ? 'dedupEnabled=false creates a new lead each time: it cannot be reconciled'
+            : 'INSERT creates a new object each time: reconcile with UPSERT or UPDATE',
+      };
+    return change;
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * The closed lists a failure is described by, whatever the wire: what it means for the sender's
+ * policy and whether Marketo may have applied the call. Read by the call error and by each record's
+ * result.
+ */
+
+/** What a failure means for the sender's policy. */
+export const CALL_ERROR_CATEGORIES = [
+  /** Marketo's or the network's trouble: retry with backoff, bounded attempts. */
+  'transient',
+  /** The rate or concurrency limit was hit: wait (see `retryAfterMs`), burn no attempt. */
+  'throttle',
+  /** The daily quota is used up: park until Marketo's reset (midnight US Central). */
+  'quota',
+  /**
+   * The credentials of one request went stale (SOAP 20016, REST 601/602). Transports renew and resend
+   * at once inside the call; it reaches the caller only when the renewed request was refused again.
+   * Marketo executed nothing, so the records are resent with backoff and an attempt burnt (the
+   * delivery policy's `re-auth` row): credentials refused twice in a row point at a setting, and the
+   * attempts bound how long that goes on.
+   */
+  're-auth',
+  /** Credentials are wrong or lack permission: stop sending, alert, burn nothing. */
+  'auth',
+  /** The request itself is wrong (a bug or a setting): permanent for every record in it. */
+  'invalid-request',
+  /** One record made the whole call fail: split the call to isolate it. */
+  'invalid-record',
+  /** The answer did not say what happened to each record: the outcome is unknown. */
+  'indeterminate',
+] as const;
+export type CallErrorCategory = (typeof CALL_ERROR_CATEGORIES)[number];
+
+/**
+ * What is known about whether Marketo applied a failed call. A create must never be sent again unless
+ * it is known not to have been applied.
+ */
+export const CALL_APPLIED = [
+  /** The request never reached Marketo whole: no connection, DNS, TLS, connect timeout, aborted before sent. */
+  'not-sent',
+  /** Marketo answered that it did not execute the request (e.g. REST 6xx, a SOAP fault). */
+  'not-applied',
+  /** It may have been applied: timeout or reset after sending, a cut-off or malformed answer, a gateway error. */
+  'indeterminate',
+] as const;
+export type CallApplied = (typeof CALL_APPLIED)[number];
