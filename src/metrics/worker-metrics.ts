@@ -115,6 +115,12 @@ export function createWorkerMetrics(
     help: 'Calls refused for authentication (SOAP 20013/20014, REST 603, HTTP 401/403).',
     registers: [registry],
   });
+  const configFaults = new Counter({
+    name: 'mktsync_config_faults_total',
+    help: 'Calls that found a setting wrong (endpoint or Identity URL answering 404, REST 610, a redirect), by the setting named; sending stops until it is right.',
+    labelNames: ['setting'] as const,
+    registers: [registry],
+  });
   const fieldFaults = createFieldFaultCounter(registry);
   // The REST transport keeps running totals of its token requests; they are read at scrape time.
   let readTokens: (() => Readonly<TokenCounts>) | undefined;
@@ -190,7 +196,7 @@ export function createWorkerMetrics(
   });
   const stopped = new Gauge({
     name: 'mktsync_sending_stopped',
-    help: '1 while sending is stopped after an authentication fault (shared).',
+    help: '1 while sending is stopped after an authentication or configuration fault (shared).',
     registers: [registry],
     collect,
   });
@@ -250,6 +256,8 @@ export function createWorkerMetrics(
     },
     onBatch(_batch, report, actions) {
       throttlePauses.inc(report.throttlePauses);
+      for (const f of report.faults)
+        if (f.category === 'config') configFaults.inc({ setting: f.setting ?? 'unknown' });
       for (const r of report.retries) retries.inc({ category: r.category }, r.records);
       for (const action of actions) {
         if (action.action === 'retry') continue;

@@ -57,6 +57,9 @@ export const HTTP_CODES: Readonly<Record<string, RestCodeMeaning>> = Object.free
   // The Identity endpoint: client id or secret wrong.
   'http:401': http('Unauthorized', 'auth', 'not-applied'),
   'http:403': http('Forbidden', 'auth', 'not-applied'),
+  // Marketo answers an unknown resource with 610 in JSON; an HTTP 404 comes from a path outside the
+  // API (a wrong base URL or Identity URL, a proxy in front): a setting, not a request, is wrong.
+  'http:404': http('Not Found', 'config', 'not-applied'),
   // The server (or a proxy) gave up waiting for the whole request: nothing was read to act on.
   'http:408': http('Request Timeout', 'transient', 'not-applied'),
   // The body check keeps requests under 1 MB; a 413 means one record is too large: split to isolate it.
@@ -86,7 +89,9 @@ export const CALL_CODES: Readonly<Record<string, RestCodeMeaning>> = Object.free
   '607': call('Daily quota reached', 'quota'),
   '608': call('API Temporarily Unavailable', 'transient'),
   '609': call('Invalid JSON', 'invalid-request'),
-  '610': call('Requested resource not found', 'invalid-request'),
+  // "The URI in the call did not match a REST API resource type": our paths are fixed, so the base
+  // URL is wrong. An unknown program id still matches the resource type (Marketo answers 702).
+  '610': call('Requested resource not found', 'config'),
   '611': call('System error', 'transient'),
   '612': call('Invalid Content Type', 'invalid-request'),
   '613': call('Invalid Multipart Request', 'invalid-request'),
@@ -160,6 +165,9 @@ export function httpStatusMeaning(status: number): RestCodeMeaning {
   const known = HTTP_CODES[`http:${status}`];
   if (known) return known;
   if (status >= 500) return http(`HTTP ${status}`, 'transient', 'indeterminate');
+  // Marketo never redirects an API call; a redirect is an `http://` URL of an https-only host, or an
+  // old host name. Following it would resend a POST body to a place nobody configured.
+  if (status >= 300 && status < 400) return http(`Redirect ${status}`, 'config', 'not-applied');
   return http(`HTTP ${status}`, 'invalid-request', 'not-applied');
 }
 

@@ -24,7 +24,7 @@ export type DeliveryKind = 'idempotent' | 'checked-create' | 'create';
  * What happens to the records of a failed call:
  * - `pause`: every worker waits out the throttle window; records back, no attempt burnt.
  * - `park`: the daily quota is used up; sending waits for the reset, no attempt burnt.
- * - `stop`: authentication failed; sending stops, no attempt burnt.
+ * - `stop`: authentication failed or a setting is wrong; sending stops, no attempt burnt.
  * - `split`: a record made the whole call fail; halves are sent until it is isolated.
  * - `dead-letter`: Marketo refused the request as malformed; final.
  * - `retry`: back to pending with backoff, an attempt burnt (dead-lettered after the last one).
@@ -52,6 +52,9 @@ export const FAILURE_ACTIONS: Readonly<
   throttle: { idempotent: 'pause', 'checked-create': 'pause', create: 'pause' },
   quota: { idempotent: 'park', 'checked-create': 'park', create: 'park' },
   auth: { idempotent: 'stop', 'checked-create': 'stop', create: 'stop' },
+  // A wrong endpoint, Identity URL or a redirect: Marketo executed nothing, and nothing will pass until
+  // the setting is right; dead-lettering would only lose every record that arrives meanwhile.
+  config: { idempotent: 'stop', 'checked-create': 'stop', create: 'stop' },
   'invalid-request': { idempotent: 'dead-letter', 'checked-create': 'dead-letter', create: 'dead-letter' },
   // A whole-call fault applies nothing, so the halves may be sent whatever they hold.
   'invalid-record': { idempotent: 'split', 'checked-create': 'split', create: 'split' },

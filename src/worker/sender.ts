@@ -43,7 +43,8 @@ const NEVER = new AbortController().signal;
 /** What happened to a batch, for metrics and logs. */
 export interface SendReport {
   calls: number;
-  faults: { code: number | null; category: string }[];
+  /** `setting`: for a configuration fault, the setting it names. */
+  faults: { code: number | null; category: string; setting?: string }[];
   retries: { category: string; records: number }[];
   throttlePauses: number;
 }
@@ -313,7 +314,11 @@ export class BatchSender {
       );
       return;
     }
-    report.faults.push({ code, category: error.category });
+    report.faults.push({
+      code,
+      category: error.category,
+      ...(error.setting !== undefined ? { setting: error.setting } : {}),
+    });
     // Throttle, quota and authentication burn no attempt: the records simply go back.
     const retryAll = (): void => {
       for (const entry of entries) actions.push({ key: entry.key, action: 'retry', score: now, burn: false });
@@ -345,15 +350,19 @@ export class BatchSender {
       }
       case 'stop': {
         const settings =
-          this.transport.kind === 'rest'
+          error.setting ??
+          (this.transport.kind === 'rest'
             ? 'MARKETO_CLIENT_ID, MARKETO_CLIENT_SECRET and the API user’s permissions'
-            : 'MARKETO_USER_ID and MARKETO_ENCRYPTION_KEY';
+            : 'MARKETO_USER_ID and MARKETO_ENCRYPTION_KEY');
+        const what = error.category === 'config' ? 'configuration fault' : 'authentication failed';
         await this.buffer.stopSending(
-          `authentication failed (${error.code ?? error.message}); check ${settings}`,
+          `${what} (${error.code ?? 'no code'}: ${error.message}); check ${settings}`,
           this.policy.authPauseMs,
         );
-        this.log.error('authentication failed: sending stopped', {
+        this.log.error(`${what}: sending stopped`, {
           code: error.code,
+          setting: settings,
+          error: error.message,
           retryInMs: this.policy.authPauseMs,
         });
         retryAll();

@@ -117,7 +117,9 @@ describe('REST code table', () => {
     expect(['604', '608', '611', '713', '614', '719', '500', '502'].map(cat)).toEqual(
       Array(8).fill('transient'),
     );
-    expect(['605', '609', '610', '612', '701'].map(cat)).toEqual(Array(5).fill('invalid-request'));
+    expect(['605', '609', '612', '701'].map(cat)).toEqual(Array(4).fill('invalid-request'));
+    // "The URI in the call did not match a REST API resource type": the base URL is wrong.
+    expect(cat('610')).toBe('config');
     expect(['709', '718'].map(cat)).toEqual(['invalid-record', 'invalid-record']);
     expect(httpStatusMeaning(401).category).toBe('auth');
     expect(httpStatusMeaning(413).category).toBe('invalid-record');
@@ -155,6 +157,14 @@ describe('REST code table', () => {
     expect(callCodeMeaning('798').category).toBe('invalid-request');
     expect(recordCodeMeaning('1999')).toMatchObject({ status: 'FAILED', category: 'invalid-record' });
     expect(httpStatusMeaning(599)).toMatchObject({ category: 'transient', applied: 'indeterminate' });
-    expect(httpStatusMeaning(404)).toMatchObject({ category: 'invalid-request', applied: 'not-applied' });
+    expect(httpStatusMeaning(400)).toMatchObject({ category: 'invalid-request', applied: 'not-applied' });
+  });
+
+  it('a path outside the API (HTTP 404) or a redirect is a configuration fault, nothing applied', () => {
+    for (const status of [404, 301, 302, 307, 308])
+      expect(httpStatusMeaning(status), String(status)).toMatchObject({
+        category: 'config',
+        applied: 'not-applied',
+      });
   });
 });
