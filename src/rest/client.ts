@@ -116,7 +116,7 @@ export class RestTransport implements Transport {
       scrubber: this.#scrubber,
       // Without its own setting, the Identity URL is derived from the REST endpoint.
       setting:
-        options.identityEndpoint === undefined
+        identity.href.replace(/\/+$/, '') === `${this.endpoint}/identity`
           ? 'MARKETO_REST_ENDPOINT or MARKETO_IDENTITY_ENDPOINT'
           : 'MARKETO_IDENTITY_ENDPOINT',
       tokenPath: `${identity.pathname.replace(/\/+$/, '')}/oauth/token`,
