@@ -9,6 +9,7 @@ import type { BatchReport, CallAttempt, TransportName } from '../model/reports.j
 import type { AttemptReport } from '../soap/client.js';
 import { soapCallAttempt } from './call-attempt.js';
 import { OUTCOME_STATUSES } from '../buffer/types.js';
+import { CONFIG_SETTINGS } from '../transport/call-error.js';
 
 /**
  * The worker's Prometheus metrics, on a registry of its own. Counters and histograms count what this
@@ -121,6 +122,8 @@ export function createWorkerMetrics(
     labelNames: ['setting'] as const,
     registers: [registry],
   });
+  // Every setting from the start, so that the alert's series exist before the first fault.
+  for (const setting of CONFIG_SETTINGS) configFaults.inc({ setting }, 0);
   const fieldFaults = createFieldFaultCounter(registry);
   // The REST transport keeps running totals of its token requests; they are read at scrape time.
   let readTokens: (() => Readonly<TokenCounts>) | undefined;

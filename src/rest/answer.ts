@@ -1,4 +1,10 @@
-import { boundText, MarketoCallError, MAX_TEXT_BYTES, type RecordResult } from '../transport/contract.js';
+import {
+  boundText,
+  MarketoCallError,
+  MAX_TEXT_BYTES,
+  type ConfigSetting,
+  type RecordResult,
+} from '../transport/contract.js';
 import { callCodeMeaning, httpStatusMeaning, recordCodeMeaning } from './codes.js';
 import type { RestAnswer } from './http.js';
 import { asObject, parseJsonBounded } from './json.js';
@@ -64,7 +70,10 @@ const malformed = (why: string): MarketoCallError =>
  * `success: false` answer, or an answer of another shape. `setting` is the one a configuration fault
  * (HTTP 404, a redirect, 610) names.
  */
-export function readEnvelope(answer: RestAnswer, setting = 'MARKETO_REST_ENDPOINT'): unknown[] {
+export function readEnvelope(
+  answer: RestAnswer,
+  setting: ConfigSetting = 'MARKETO_REST_ENDPOINT',
+): unknown[] {
   if (answer.status !== 200) {
     const meaning = httpStatusMeaning(answer.status);
     const details: ConstructorParameters<typeof MarketoCallError>[1] = {

@@ -1,4 +1,4 @@
-import { boundText, MarketoCallError } from '../transport/contract.js';
+import { boundText, MarketoCallError, type ConfigSetting } from '../transport/contract.js';
 import { httpStatusMeaning } from './codes.js';
 import type { RestHttp } from './http.js';
 import { parseJsonBounded } from './json.js';
@@ -26,7 +26,7 @@ export interface TokenManagerOptions {
    */
   scrubber?: Scrubber;
   /** The setting a wrong Identity URL names (HTTP 404, a redirect). @defaultValue `MARKETO_IDENTITY_ENDPOINT` */
-  setting?: string;
+  setting?: ConfigSetting;
 }
 
 /** What the token manager did, for metrics. */
@@ -62,7 +62,7 @@ export class TokenManager {
   readonly #renewAheadMs: number;
   readonly #now: () => number;
   readonly #scrubber: Scrubber;
-  readonly #setting: string;
+  readonly #setting: ConfigSetting;
   #token: CachedToken | undefined;
   #inflight: Promise<CachedToken> | undefined;
   readonly stats: TokenStats = { requests: 0, forcedRenewals: 0 };

@@ -55,6 +55,16 @@ export const CALL_APPLIED = [
 ] as const;
 export type CallApplied = (typeof CALL_APPLIED)[number];
 
+/** The settings a configuration fault can name (a closed list: they are metric label values). */
+export const CONFIG_SETTINGS = [
+  'MARKETO_REST_ENDPOINT',
+  'MARKETO_IDENTITY_ENDPOINT',
+  // The Identity URL derived from the REST endpoint: either may be the wrong one.
+  'MARKETO_REST_ENDPOINT or MARKETO_IDENTITY_ENDPOINT',
+  'MARKETO_SOAP_ENDPOINT',
+] as const;
+export type ConfigSetting = (typeof CONFIG_SETTINGS)[number];
+
 /** Longest text kept from anything Marketo or the network says (one bound for every transport). */
 export const MAX_TEXT_BYTES = MAX_ANSWER_TEXT;
 
@@ -77,7 +87,7 @@ export interface MarketoCallErrorDetails {
   /** The offending field, when known, as the change formats name it (e.g. `attributes.Amount`). */
   field?: string;
   /** For a `config` error: the setting that is probably wrong (e.g. `MARKETO_REST_ENDPOINT`). */
-  setting?: string;
+  setting?: ConfigSetting;
   /**
    * Every field the failure names, when it names several (SOAP: `unknown fields for import: a, b`), in
    * the same form as `field`; `field` is the first of them.
@@ -103,7 +113,7 @@ export class MarketoCallError extends Error {
   readonly applied: CallApplied;
   readonly retryAfterMs?: number;
   readonly field?: string;
-  readonly setting?: string;
+  readonly setting?: ConfigSetting;
   readonly fields: readonly string[];
   readonly recordIndex?: number;
   readonly httpStatus?: number;

@@ -356,7 +356,7 @@ export class BatchSender {
             : 'MARKETO_USER_ID and MARKETO_ENCRYPTION_KEY');
         const what = error.category === 'config' ? 'configuration fault' : 'authentication failed';
         await this.buffer.stopSending(
-          `${what} (${error.code ?? 'no code'}: ${error.message}); check ${settings}`,
+          `${what} (${error.code ?? 'no code'}): ${error.message}; check ${settings}`,
           this.policy.authPauseMs,
         );
         this.log.error(`${what}: sending stopped`, {

@@ -130,7 +130,7 @@ describe('a configuration fault stops sending, keeps the records and resumes by 
   it.each(CASES)('$name', async (c) => {
     const { keys } = await startBehindProxy(c);
     proxy!.answer(c.rule);
-    const endpoint =
+    const endpoint: Record<string, string> =
       c.transport === 'rest'
         ? { MARKETO_REST_ENDPOINT: proxy!.url }
         : { MARKETO_SOAP_ENDPOINT: `${proxy!.url}/soap/mktows/2_3` };
@@ -145,7 +145,7 @@ describe('a configuration fault stops sending, keeps the records and resumes by 
     }, 'readiness failing or a dead letter');
     expect(first.dead, `dead letters: ${first.dead} of ${keys.length}`).toBe(0);
     expect(first.reason).toMatch(/configuration fault/);
-    expect(first.reason, first.reason ?? "").toMatch(c.setting);
+    expect(first.reason, first.reason ?? '').toMatch(c.setting);
     const readyz = await fetch(`${worker.url}/readyz`);
     // The stop may lapse for the probe between the two reads; it is set again at once.
     if (readyz.status === 503)
@@ -180,7 +180,7 @@ describe('a worker whose endpoint refuses connections', () => {
     });
     p = await startPipeline({}, {}, transport);
     await p.producer.enqueueLeads(leads(3));
-    const endpoint =
+    const endpoint: Record<string, string> =
       transport === 'rest'
         ? { MARKETO_REST_ENDPOINT: `http://127.0.0.1:${closed}` }
         : { MARKETO_SOAP_ENDPOINT: `http://127.0.0.1:${closed}/soap/mktows/2_3` };
