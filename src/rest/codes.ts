@@ -83,7 +83,10 @@ export const CALL_CODES: Readonly<Record<string, RestCodeMeaning>> = Object.free
   '601': call('Access token invalid', 're-auth'),
   '602': call('Access token expired', 're-auth'),
   '603': call('Access denied', 'auth'),
-  '604': call('Request time-out', 'transient'),
+  // "The request was running for too long": 6xx are documented as not executed, but a Sync Leads that
+  // ran out of time may have written part of its records before it was stopped. What may have been
+  // applied is indeterminate (updates are resent, creates are not).
+  '604': call('Request time-out', 'transient', { applied: 'indeterminate' }),
   '605': call('HTTP Method not supported', 'invalid-request'),
   '606': call('Max rate limit exceeded', 'throttle', { retryAfterMs: RATE_WINDOW_MS }),
   '607': call('Daily quota reached', 'quota'),
@@ -120,8 +123,10 @@ export const RECORD_CODES: Readonly<Record<string, RestCodeMeaning>> = Object.fr
   '1001': rec('Invalid value', 'invalid-record'),
   '1002': rec('Missing value for the required parameter', 'invalid-record'),
   '1003': rec('Invalid data', 'invalid-record'),
-  // An update of a record that does not exist, a create of one that does: nothing done, by the rules.
-  '1004': rec('Lead not found', 'invalid-record', 'SKIPPED'),
+  // An update of a record that does not exist: the change did not land, so it fails (and is
+  // dead-lettered for an operator), as SOAP's 20103 Lead Not Found does; the code says which wire.
+  '1004': rec('Lead not found', 'invalid-record'),
+  // A create of a record that exists: nothing done, by the rules (createOnly; a checked create's resend).
   '1005': rec('Lead already exists', 'invalid-record', 'SKIPPED'),
   '1006': rec('Field not found', 'invalid-record'),
   '1007': rec('Multiple leads match the lookup criteria', 'invalid-record'),
@@ -130,6 +135,7 @@ export const RECORD_CODES: Readonly<Record<string, RestCodeMeaning>> = Object.fr
   '1010': rec('Partition update not allowed', 'invalid-record'),
   '1011': rec('Field not supported', 'invalid-record'),
   '1012': rec('Invalid cookie value', 'invalid-record'),
+  // An update of an object that does not exist: SKIPPED, as SOAP's syncMObjects answers it.
   '1013': rec('Object not found', 'invalid-record', 'SKIPPED'),
   '1014': rec('Failed to create Object', 'invalid-record'),
   '1015': rec('Lead not in list', 'invalid-record'),

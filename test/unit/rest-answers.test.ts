@@ -126,7 +126,7 @@ describe('answers that do not say what happened to each record', () => {
       readEnvelope(ok([{ status: 'skipped', reason: { code: '1004', message: 'Lead not found' } }])),
       1,
     );
-    expect(results[0]).toMatchObject({ status: 'SKIPPED', code: '1004' });
+    expect(results[0]).toMatchObject({ status: 'FAILED', code: '1004' });
   });
 
   it('bounds Marketo texts to 1 KB', () => {
@@ -261,7 +261,7 @@ describe('values of the wrong type, however deep, are checked before they are us
     });
     // A skipped record carries no id, by the rules.
     expect(
-      leadResults(readEnvelope(ok([{ status: 'skipped', reasons: [{ code: '1004' }] }])), 1)[0],
+      leadResults(readEnvelope(ok([{ status: 'skipped', reasons: [{ code: '1005' }] }])), 1)[0],
     ).toMatchObject({
       status: 'SKIPPED',
     });
