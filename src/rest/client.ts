@@ -86,6 +86,8 @@ export function restBase(endpoint: string): string {
  */
 export class RestTransport implements Transport {
   readonly kind = 'rest' as const;
+  // Sync Opportunity Roles dedupes by externalOpportunityId + leadId + role (createOnly: 1017).
+  readonly keysRolesByFields = true;
   readonly #api: RestHttp;
   readonly #identity: RestHttp;
   readonly #tokens: TokenManager;

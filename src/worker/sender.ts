@@ -152,7 +152,7 @@ export class BatchSender {
       // lease) is treated as if that attempt had just failed indeterminately: a create is not sent again.
       const send: BatchEntry[] = [];
       for (const entry of part.entries) {
-        if (entry.uncertain && failureAction('indeterminate', part.group, entry.data) === 'indeterminate') {
+        if (entry.uncertain && this.#onDoubt(part.group, entry) === 'indeterminate') {
           const reason = `${earlierAttempts(entry.uncertain)} ended without an answer (worker crash or lost lease)`;
           actions.push(this.#indeterminate(batch, entry, reason, now));
         } else send.push(entry);
@@ -258,7 +258,7 @@ export class BatchSender {
       const category = result.category ?? 'invalid-record';
       if (category === 'indeterminate') {
         // Marketo did not say whether this record was applied.
-        const action = failureAction('indeterminate', group, entry.data);
+        const action = this.#onDoubt(group, entry);
         if (action === 'indeterminate')
           actions.push(this.#indeterminate(batch, entry, result.message ?? 'no answer for this record', now));
         else
@@ -470,7 +470,13 @@ export class BatchSender {
     const resend: { entry: BatchEntry; uncertain: boolean }[] = [];
     let surfaced = 0;
     for (const entry of entries) {
-      const action = failureAction(error.category, group, entry.data, error.applied);
+      const action = failureAction(
+        error.category,
+        group,
+        entry.data,
+        error.applied,
+        this.transport.keysRolesByFields === true,
+      );
       if (action === 'indeterminate') {
         actions.push(this.#indeterminate(batch, entry, error.message, now));
         surfaced++;
@@ -516,6 +522,17 @@ export class BatchSender {
       } else actions.push({ key: entry.key, action: 'retry', score, burn: true, ...doubt(uncertain) });
     }
     report.retries.push({ category: error.category, records: resend.length });
+  }
+
+  /** What to do with a record that may have been applied (the transport's keys decide what is checked). */
+  #onDoubt(group: TransportGroup, entry: BatchEntry) {
+    return failureAction(
+      'indeterminate',
+      group,
+      entry.data,
+      'indeterminate',
+      this.transport.keysRolesByFields === true,
+    );
   }
 
   /** Takes a rate token for one more call; false when the worker began stopping meanwhile. */
