@@ -7,11 +7,18 @@ import { isUnreachable, MarketoCallError, type Transport } from '../transport/co
  */
 export class Reachability {
   #since: number | null = null;
+  #last = 0;
   #why = '';
+
+  /**
+   * @param staleMs - a refused connection older than this, with no call since, no longer counts: a
+   * worker with nothing left to send would otherwise stay unready after Marketo came back.
+   */
+  constructor(private readonly staleMs: number) {}
 
   /** Why nothing can be sent from this worker, or null while calls reach Marketo. */
   problem(setting: string): string | null {
-    if (this.#since === null) return null;
+    if (this.#since === null || Date.now() - this.#last > this.staleMs) return null;
     return `nothing can be sent: Marketo cannot be reached (${this.#why}) since ${new Date(this.#since).toISOString()}; check ${setting} and the network`;
   }
 
@@ -26,6 +33,7 @@ export class Reachability {
         if (error instanceof MarketoCallError) {
           if (isUnreachable(error)) {
             this.#since ??= Date.now();
+            this.#last = Date.now();
             this.#why = error.code ?? 'no connection';
           } else if (error.httpStatus !== undefined || error.applied !== 'not-sent') this.#since = null;
         }

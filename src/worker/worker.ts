@@ -68,7 +68,8 @@ export async function startWorker(settings: WorkerSettings, options: WorkerOptio
   /** What the startup log line shows of the way to Marketo. */
   const marketo = { endpoint };
   // What this worker's own calls say of the way to Marketo, for readiness.
-  const reach = new Reachability();
+  // Beyond the longest backoff a refused connection is old news: a call would have been made since.
+  const reach = new Reachability(Math.max(60_000, 2 * settings.backoffMaxMs));
   const endpointSetting = settings.transport === 'rest' ? 'MARKETO_REST_ENDPOINT' : 'MARKETO_SOAP_ENDPOINT';
   const sender = new BatchSender(reach.watch(transport), buffer, settings, log);
   const dispatcher = new Dispatcher(
