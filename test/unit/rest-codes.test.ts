@@ -146,8 +146,7 @@ describe('REST code table', () => {
 
   it('treats record codes by what they mean for the record', () => {
     // A create that finds its record, an object update that finds none: SKIPPED (SOAP parity).
-    for (const code of ['1005', '1013', '1017'])
-      expect(recordCodeMeaning(code).status, code).toBe('SKIPPED');
+    for (const code of ['1005', '1013', '1017']) expect(recordCodeMeaning(code).status, code).toBe('SKIPPED');
     // An update of a record Marketo does not have did not land: FAILED, as SOAP's 20103.
     for (const code of ['1001', '1003', '1004', '1006', '1007', '1036']) {
       expect(recordCodeMeaning(code).status, code).toBe('FAILED');
