@@ -10,6 +10,7 @@ import { outcomesCommand } from './outcomes-command.js';
 import { reconcileCommand } from './reconcile-command.js';
 import { ingestCommand } from './ingest-command.js';
 import { sendCommand } from './send-command.js';
+import { exitOnEarlySignal } from './signals.js';
 import { UsageError } from './usage-error.js';
 import { workerCommand } from './worker-command.js';
 
@@ -43,6 +44,9 @@ const COMMANDS: Record<string, (argv: string[], env: NodeJS.ProcessEnv) => Promi
   worker: workerCommand,
 };
 
+/** Commands that stop cleanly on SIGTERM/SIGINT themselves (src/cli/signals.ts). */
+const HANDLE_SIGNALS: ReadonlySet<string> = new Set(['worker', 'ingest', 'emulator']);
+
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
@@ -52,6 +56,12 @@ async function main(argv: string[]): Promise<number> {
   const command = COMMANDS[name];
   if (!command)
     throw new UsageError(`unknown command '${name}'. Commands: ${Object.keys(COMMANDS).join(', ')}`);
+  // A signal held while loading: the long-running commands take it over (a clean stop), the others
+  // do not start.
+  if (!HANDLE_SIGNALS.has(name)) {
+    const status = exitOnEarlySignal();
+    if (status !== undefined) return status;
+  }
   return command(rest, process.env);
 }
 

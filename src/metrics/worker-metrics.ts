@@ -10,6 +10,7 @@ import type { BatchReport } from '../model/reports.js';
 import type { CallAttempt } from '../transport/attempt.js';
 import type { TransportKind } from '../vocabulary/transport-kinds.js';
 import { OUTCOME_STATUSES } from '../vocabulary/outcome-statuses.js';
+import { CONFIG_SETTINGS } from '../transport/failure-kinds.js';
 
 /**
  * The worker's Prometheus metrics, on a registry of its own. Counters and histograms count what this
@@ -121,6 +122,14 @@ export function createWorkerMetrics(
     help: 'Calls refused for authentication (SOAP 20013/20014, REST 603, HTTP 401/403).',
     registers: [registry],
   });
+  const configFaults = new Counter({
+    name: 'mktsync_config_faults_total',
+    help: 'Calls that found a setting wrong (endpoint or Identity URL answering 404, REST 610, a redirect), by the setting named; sending stops until it is right.',
+    labelNames: ['setting'] as const,
+    registers: [registry],
+  });
+  // Every setting from the start, so that the alert's series exist before the first fault.
+  for (const setting of CONFIG_SETTINGS) configFaults.inc({ setting }, 0);
   const fieldFaults = createFieldFaultCounter(registry);
   // The REST transport keeps running totals of its token requests; they are read at scrape time.
   let readTokens: (() => Readonly<TokenCounts>) | undefined;
@@ -196,7 +205,7 @@ export function createWorkerMetrics(
   });
   const stopped = new Gauge({
     name: 'mktsync_sending_stopped',
-    help: '1 while sending is stopped after an authentication fault (shared).',
+    help: '1 while sending is stopped after an authentication or configuration fault (shared).',
     registers: [registry],
     collect,
   });
@@ -255,6 +264,8 @@ export function createWorkerMetrics(
     },
     onBatch(_batch, report, actions) {
       throttlePauses.inc(report.throttlePauses);
+      for (const f of report.faults)
+        if (f.category === 'config') configFaults.inc({ setting: f.setting ?? 'unknown' });
       for (const r of report.retries) retries.inc({ category: r.category }, r.records);
       for (const action of actions) {
         if (action.action === 'retry') continue;

@@ -10,4 +10,6 @@ export interface BatchReport {
   retries: { category: string; records: number }[];
   /** Times Marketo throttled and every worker paused. */
   throttlePauses: number;
+  /** Whole-call failures by category; `setting`: the setting a configuration fault names. */
+  faults: readonly { category: string; setting?: string }[];
 }

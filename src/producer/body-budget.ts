@@ -3,6 +3,8 @@
  * many times its size in memory (16 bodies of 4.85 MB took the server from 84 to 848 MB), so bodies
  * beyond the budget are turned away with 503 and `Retry-After` instead of being read. One body is always
  * let through when nothing else is in progress, so a body within the size limit is never refused forever.
+ * Bytes are reserved as they arrive, not as declared: a client that declares 5 MiB and trickles them
+ * holds only what it sent, and the server's request timeout ends it.
  */
 export class BodyBudget {
   #inProgress = 0;
@@ -23,6 +25,11 @@ export class BodyBudget {
     if (others > 0 && this.#inProgress + bytes > this.limitBytes) return false;
     this.#inProgress += bytes;
     return true;
+  }
+
+  /** Whether `bytes` more would fit now (or nothing else is in progress), without reserving them. */
+  fits(bytes: number): boolean {
+    return this.#inProgress === 0 || this.#inProgress + bytes <= this.limitBytes;
   }
 
   release(bytes: number): void {

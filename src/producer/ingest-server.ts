@@ -37,6 +37,12 @@ export interface IngestServerOptions {
   /** @defaultValue 127.0.0.1 */
   host?: string;
   log?: Logger;
+  /**
+   * Longest time a request may take to arrive whole, headers and body (Node's `requestTimeout`; the
+   * headers alone get at most 10 s of it). A client trickling its body is answered 408 and cut off.
+   * @defaultValue 30000
+   */
+  requestTimeoutMs?: number;
 }
 
 export interface IngestServer {
@@ -46,8 +52,9 @@ export interface IngestServer {
 
 class TooLarge extends Error {}
 class Busy extends Error {}
+class ClientGone extends Error {}
 
-/** Reads a body of at most `limit` bytes; one without a declared length reserves budget as it arrives. */
+/** Reads a body of at most `limit` bytes, reserving budget as it arrives; a client gone midway rejects. */
 function readBody(
   req: http.IncomingMessage,
   limit: number,
@@ -69,6 +76,10 @@ function readBody(
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
+    // Cut off (the request timeout) or gone: whatever was reserved is released by the caller.
+    req.on('close', () => {
+      if (!req.complete) reject(new ClientGone());
+    });
   });
 }
 
@@ -146,13 +157,17 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
       return true;
     };
     try {
-      if (declared !== undefined && !reserve(declared)) return busy(req, res);
+      // A declared length that cannot fit now is refused before reading. The budget is taken as the
+      // bytes arrive, so a client that declares much and sends little holds only what it sent.
+      if (declared !== undefined && !budget.fits(declared)) return busy(req, res);
       let raw: Buffer;
       try {
-        raw = await readBody(req, limit, declared === undefined ? reserve : undefined);
+        raw = await readBody(req, limit, reserve);
       } catch (error) {
         if (error instanceof TooLarge) return tooLarge(res);
         if (error instanceof Busy) return busy(req, res);
+        // Nobody to answer: Node answered 408 to a body over the request timeout, or the client left.
+        if (error instanceof ClientGone) return;
         throw error;
       }
       await write(res, kind, raw, format.format, idempotency);
@@ -247,7 +262,14 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
     });
   };
 
-  const server = http.createServer((req, res) => {
+  const requestTimeout = options.requestTimeoutMs ?? 30_000;
+  const timeouts = {
+    requestTimeout,
+    headersTimeout: Math.min(requestTimeout, 10_000),
+    // How often Node looks for requests over their time (its default is 30 s).
+    connectionsCheckingInterval: Math.min(1_000, requestTimeout),
+  };
+  const server = http.createServer(timeouts, (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const run = async (): Promise<void> => {
       if (path === '/livez') return reply(res, 200, { ok: true });

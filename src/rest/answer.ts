@@ -1,4 +1,10 @@
-import { boundText, MarketoCallError, MAX_TEXT_BYTES, type RecordResult } from '../transport/contract.js';
+import {
+  boundText,
+  MarketoCallError,
+  MAX_TEXT_BYTES,
+  type ConfigSetting,
+  type RecordResult,
+} from '../transport/contract.js';
 import { callCodeMeaning, httpStatusMeaning, recordCodeMeaning } from './codes.js';
 import type { RestAnswer } from './http.js';
 import { asObject, parseJsonBounded } from './json.js';
@@ -8,16 +14,42 @@ import { asObject, parseJsonBounded } from './json.js';
  * record. Anything that does not say what happened to each record is indeterminate.
  */
 
-/** Longest code kept: Marketo's are 3 or 4 digits; a longer one is cut, not refused (its text says it). */
+/** Longest code kept: Marketo's are 3 or 4 digits; a longer one is not Marketo's. */
 const MAX_CODE_BYTES = 32;
 
-/** Marketo's `{code, message}` pairs as one bounded text. */
+/**
+ * A value read from an answer, described for a message without converting it: `String()` or
+ * `Number()` on an array 100,000 levels deep overflows the stack, and a long text must not grow a
+ * message. Texts and numbers are shown (bounded); anything else by its kind.
+ */
+export function shown(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(boundText(value, 40));
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value === null) return 'null';
+  if (value === undefined) return 'nothing';
+  return Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : typeof value;
+}
+
+/** A code as Marketo sends it: digits as a text or a number; undefined when it is anything else. */
+function codeText(value: unknown): string | undefined {
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? String(value) : undefined;
+  if (typeof value === 'string' && value.trim() !== '' && Buffer.byteLength(value) <= MAX_CODE_BYTES)
+    return value.trim();
+  return undefined;
+}
+
+/**
+ * Marketo's `{code, message}` pairs as one bounded text, every value checked for its type first; a
+ * code that is not a short text or an integer makes the whole answer malformed.
+ */
 function describeErrors(list: unknown[]): { code: string | null; text: string } {
   const pairs = list.map((e) => {
     const o = asObject(e);
+    if (o?.code !== undefined && o.code !== null && codeText(o.code) === undefined)
+      throw malformed(`an error code that is ${shown(o.code)}`);
     return {
-      code: o?.code === undefined ? null : boundText(String(o.code), MAX_CODE_BYTES),
-      message: typeof o?.message === 'string' ? o.message : '',
+      code: o?.code === undefined || o.code === null ? null : codeText(o.code)!,
+      message: typeof o?.message === 'string' ? boundText(o.message) : '',
     };
   });
   return {
@@ -35,9 +67,13 @@ const malformed = (why: string): MarketoCallError =>
 
 /**
  * The `result` array of a successful answer, or a {@link MarketoCallError} for an HTTP error, a
- * `success: false` answer, or an answer of another shape.
+ * `success: false` answer, or an answer of another shape. `setting` is the one a configuration fault
+ * (HTTP 404, a redirect, 610) names.
  */
-export function readEnvelope(answer: RestAnswer): unknown[] {
+export function readEnvelope(
+  answer: RestAnswer,
+  setting: ConfigSetting = 'MARKETO_REST_ENDPOINT',
+): unknown[] {
   if (answer.status !== 200) {
     const meaning = httpStatusMeaning(answer.status);
     const details: ConstructorParameters<typeof MarketoCallError>[1] = {
@@ -48,7 +84,9 @@ export function readEnvelope(answer: RestAnswer): unknown[] {
     };
     const retryAfterMs = answer.retryAfterMs ?? meaning.retryAfterMs;
     if (retryAfterMs !== undefined) details.retryAfterMs = retryAfterMs;
-    throw new MarketoCallError(`Marketo answered HTTP ${answer.status} (${meaning.name})`, details);
+    if (meaning.category === 'config') details.setting = setting;
+    const to = answer.location === undefined ? '' : ` to ${answer.location}`;
+    throw new MarketoCallError(`Marketo answered HTTP ${answer.status} (${meaning.name}${to})`, details);
   }
   const parsed = parseJsonBounded(answer.body);
   if (!parsed.ok) throw malformed('not JSON');
@@ -66,6 +104,7 @@ export function readEnvelope(answer: RestAnswer): unknown[] {
       applied: meaning.applied ?? 'not-applied',
     };
     if (meaning.retryAfterMs !== undefined) details.retryAfterMs = meaning.retryAfterMs;
+    if (meaning.category === 'config') details.setting = setting;
     throw new MarketoCallError(`Marketo refused the call: ${text}`, details);
   }
   if (!Array.isArray(body.result)) throw malformed('success without a result array');
@@ -76,6 +115,16 @@ export function readEnvelope(answer: RestAnswer): unknown[] {
 function recordResult(entry: unknown, id: string | null): RecordResult {
   const o = asObject(entry);
   const status = typeof o?.status === 'string' ? o.status : '';
+  if ((status === 'created' || status === 'updated') && id === null)
+    // Marketo's created and updated results always name the record; one that does not is not an
+    // answer to trust: the record may or may not have been written.
+    return {
+      status: 'FAILED',
+      id,
+      code: null,
+      category: 'indeterminate',
+      message: `Marketo answered ${status} without the record's id`,
+    };
   if (status === 'created') return { status: 'CREATED', id, code: null, category: null, message: null };
   if (status === 'updated') return { status: 'UPDATED', id, code: null, category: null, message: null };
   if (status === 'skipped') {
@@ -111,7 +160,7 @@ function recordResult(entry: unknown, id: string | null): RecordResult {
     id,
     code: null,
     category: 'indeterminate',
-    message: boundText(`unexpected record status ${JSON.stringify(status)}`),
+    message: `unexpected record status ${shown(o?.status)}`,
   };
 }
 
@@ -130,7 +179,7 @@ function leadId(id: unknown): string | null {
   if (id === undefined || id === null) return null;
   const n = typeof id === 'number' ? id : typeof id === 'string' && /^\d{1,16}$/.test(id) ? Number(id) : NaN;
   if (!Number.isSafeInteger(n) || n <= 0)
-    throw malformed(`a lead id that is not a positive safe integer (${boundText(String(id), 40)})`);
+    throw malformed(`a lead id that is not a positive safe integer (${shown(id)})`);
   return String(n);
 }
 
@@ -149,7 +198,7 @@ export function objectResults(result: unknown[], expected: number): RecordResult
     const seq = o?.seq;
     if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 0 || seq >= expected || bySeq[seq]) {
       throw new MarketoCallError(
-        `Marketo answered a missing, duplicate or out-of-range seq (${String(seq)})`,
+        `Marketo answered a missing, duplicate or out-of-range seq (${shown(seq)})`,
         {
           category: 'indeterminate',
           code: 'result-seq-mismatch',
@@ -166,15 +215,19 @@ export function objectResults(result: unknown[], expected: number): RecordResult
   return bySeq as RecordResult[];
 }
 
-/** Update Program: one program per call; the answer's `result[0].id` is the program. */
+/**
+ * Update Program: one program per call; the answer's `result[0].id` must be the program (a number or
+ * its digits). An answer without it does not say which program was written.
+ */
 export function programResult(result: unknown[], programId: number): RecordResult {
   const id = asObject(result[0])?.id;
-  if (result.length !== 1 || (id !== undefined && String(id) !== String(programId))) {
-    throw new MarketoCallError(`Marketo answered ${result.length} programs for program ${programId}`, {
-      category: 'indeterminate',
-      code: 'result-count-mismatch',
-      applied: 'indeterminate',
-    });
+  const same =
+    (typeof id === 'number' && id === programId) || (typeof id === 'string' && id === String(programId));
+  if (result.length !== 1 || !same) {
+    throw new MarketoCallError(
+      `Marketo answered ${result.length} programs for program ${programId} (id ${shown(id)})`,
+      { category: 'indeterminate', code: 'result-count-mismatch', applied: 'indeterminate' },
+    );
   }
   return { status: 'UPDATED', id: String(programId), code: null, category: null, message: null };
 }

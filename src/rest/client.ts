@@ -20,6 +20,7 @@ import { leadCallShape, restLead } from './leads.js';
 import { OBJECT_ACTIONS, OBJECT_PATHS, restObject } from './objects.js';
 import { programForm, programPath } from './programs.js';
 import { MAX_BODY_BYTES, planBodies } from './split.js';
+import { Scrubber } from './scrub.js';
 import { TokenManager, type TokenStats } from './token.js';
 import type { RestValue } from './values.js';
 
@@ -81,9 +82,13 @@ export function restBase(endpoint: string): string {
  */
 export class RestTransport implements Transport {
   readonly kind = 'rest' as const;
+  // Sync Opportunity Roles dedupes by externalOpportunityId + leadId + role (createOnly: 1017).
+  readonly keysRolesByFields = true;
   readonly #api: RestHttp;
   readonly #identity: RestHttp;
   readonly #tokens: TokenManager;
+  /** Takes the client secret and the tokens out of every answer before it is read. */
+  readonly #scrubber: Scrubber;
   readonly #catalog: FieldCatalog;
   readonly #foreignIdField: string | undefined;
   readonly #partitionName: string | undefined;
@@ -102,9 +107,16 @@ export class RestTransport implements Transport {
     const identityBase = identity.origin;
     this.#identity =
       identityBase === new URL(this.endpoint).origin ? this.#api : new RestHttp(identityBase, options);
+    this.#scrubber = new Scrubber([options.clientSecret]);
     this.#tokens = new TokenManager(this.#identity, {
       clientId: options.clientId,
       clientSecret: options.clientSecret,
+      scrubber: this.#scrubber,
+      // Without its own setting, the Identity URL is derived from the REST endpoint.
+      setting:
+        identity.href.replace(/\/+$/, '') === `${this.endpoint}/identity`
+          ? 'MARKETO_REST_ENDPOINT or MARKETO_IDENTITY_ENDPOINT'
+          : 'MARKETO_IDENTITY_ENDPOINT',
       tokenPath: `${identity.pathname.replace(/\/+$/, '')}/oauth/token`,
       ...(options.renewAheadMs !== undefined ? { renewAheadMs: options.renewAheadMs } : {}),
     });
@@ -229,10 +241,8 @@ export class RestTransport implements Transport {
       let answer: RecordResult[];
       try {
         if (n > 0) await this.#admitAnother();
-        answer = read(
-          await this.#exchange('POST', path, body, indexes.length, signal, 'application/json'),
-          indexes.length,
-        );
+        const result = await this.#exchange('POST', path, body, indexes.length, signal, 'application/json');
+        answer = readingAnswer(() => read(result, indexes.length));
       } catch (error) {
         throw settledBefore(error, results, indexes[0]!);
       }
@@ -266,7 +276,7 @@ export class RestTransport implements Transport {
           signal,
           'application/x-www-form-urlencoded',
         );
-        results.push(programResult(result, program.id!));
+        results.push(readingAnswer(() => programResult(result, program.id!)));
       } catch (error) {
         // One program per request: a request refused because of its program (e.g. 702 for an unknown
         // id, 709) is that program's failure, and the programs after it still go.
@@ -340,7 +350,10 @@ export class RestTransport implements Transport {
           ...(body !== undefined ? { body } : {}),
           ...(signal ? { signal } : {}),
         });
-        const result = readEnvelope(answer);
+        // Scrubbed before it is read: every text taken from it (errors, reasons) is then clean.
+        const result = readingAnswer(() =>
+          readEnvelope({ ...answer, body: this.#scrubber.scrub(answer.body) }),
+        );
         this.#report({ path, records, durationMs: performance.now() - started });
         return result;
       } catch (error) {
@@ -374,6 +387,23 @@ async function notSentIfFails<T>(describe: Promise<T>): Promise<T> {
       `the records were not sent: Describe failed first (${error.message})`,
       { ...error.details(), category: 'transient', applied: 'not-sent' },
       { cause: error },
+    );
+  }
+}
+
+/**
+ * Reads an answer with `read`; anything but a {@link MarketoCallError} escaping it (a value of a shape
+ * no check foresaw) makes the answer malformed, like the others: the call's outcome is unknown, and
+ * the batch is still settled.
+ */
+function readingAnswer<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof MarketoCallError) throw error;
+    throw new MarketoCallError(
+      `Marketo's answer was not understood: ${error instanceof Error ? error.name : 'an error'} while reading it`,
+      { category: 'transient', code: 'malformed-answer', applied: 'indeterminate' },
     );
   }
 }

@@ -57,6 +57,9 @@ export const HTTP_CODES: Readonly<Record<string, RestCodeMeaning>> = Object.free
   // The Identity endpoint: client id or secret wrong.
   'http:401': http('Unauthorized', 'auth', 'not-applied'),
   'http:403': http('Forbidden', 'auth', 'not-applied'),
+  // Marketo answers an unknown resource with 610 in JSON; an HTTP 404 comes from a path outside the
+  // API (a wrong base URL or Identity URL, a proxy in front): a setting, not a request, is wrong.
+  'http:404': http('Not Found', 'config', 'not-applied'),
   // The server (or a proxy) gave up waiting for the whole request: nothing was read to act on.
   'http:408': http('Request Timeout', 'transient', 'not-applied'),
   // The body check keeps requests under 1 MB; a 413 means one record is too large: split to isolate it.
@@ -80,13 +83,18 @@ export const CALL_CODES: Readonly<Record<string, RestCodeMeaning>> = Object.free
   '601': call('Access token invalid', 're-auth'),
   '602': call('Access token expired', 're-auth'),
   '603': call('Access denied', 'auth'),
-  '604': call('Request time-out', 'transient'),
+  // "The request was running for too long": 6xx are documented as not executed, but a Sync Leads that
+  // ran out of time may have written part of its records before it was stopped. What may have been
+  // applied is indeterminate (updates are resent, creates are not).
+  '604': call('Request time-out', 'transient', { applied: 'indeterminate' }),
   '605': call('HTTP Method not supported', 'invalid-request'),
   '606': call('Max rate limit exceeded', 'throttle', { retryAfterMs: RATE_WINDOW_MS }),
   '607': call('Daily quota reached', 'quota'),
   '608': call('API Temporarily Unavailable', 'transient'),
   '609': call('Invalid JSON', 'invalid-request'),
-  '610': call('Requested resource not found', 'invalid-request'),
+  // "The URI in the call did not match a REST API resource type": our paths are fixed, so the base
+  // URL is wrong. An unknown program id still matches the resource type (Marketo answers 702).
+  '610': call('Requested resource not found', 'config'),
   '611': call('System error', 'transient'),
   '612': call('Invalid Content Type', 'invalid-request'),
   '613': call('Invalid Multipart Request', 'invalid-request'),
@@ -115,8 +123,10 @@ export const RECORD_CODES: Readonly<Record<string, RestCodeMeaning>> = Object.fr
   '1001': rec('Invalid value', 'invalid-record'),
   '1002': rec('Missing value for the required parameter', 'invalid-record'),
   '1003': rec('Invalid data', 'invalid-record'),
-  // An update of a record that does not exist, a create of one that does: nothing done, by the rules.
-  '1004': rec('Lead not found', 'invalid-record', 'SKIPPED'),
+  // An update of a record that does not exist: the change did not land, so it fails (and is
+  // dead-lettered for an operator), as SOAP's 20103 Lead Not Found does; the code says which wire.
+  '1004': rec('Lead not found', 'invalid-record'),
+  // A create of a record that exists: nothing done, by the rules (createOnly; a checked create's resend).
   '1005': rec('Lead already exists', 'invalid-record', 'SKIPPED'),
   '1006': rec('Field not found', 'invalid-record'),
   '1007': rec('Multiple leads match the lookup criteria', 'invalid-record'),
@@ -125,6 +135,7 @@ export const RECORD_CODES: Readonly<Record<string, RestCodeMeaning>> = Object.fr
   '1010': rec('Partition update not allowed', 'invalid-record'),
   '1011': rec('Field not supported', 'invalid-record'),
   '1012': rec('Invalid cookie value', 'invalid-record'),
+  // An update of an object that does not exist: SKIPPED, as SOAP's syncMObjects answers it.
   '1013': rec('Object not found', 'invalid-record', 'SKIPPED'),
   '1014': rec('Failed to create Object', 'invalid-record'),
   '1015': rec('Lead not in list', 'invalid-record'),
@@ -160,6 +171,9 @@ export function httpStatusMeaning(status: number): RestCodeMeaning {
   const known = HTTP_CODES[`http:${status}`];
   if (known) return known;
   if (status >= 500) return http(`HTTP ${status}`, 'transient', 'indeterminate');
+  // Marketo never redirects an API call; a redirect is an `http://` URL of an https-only host, or an
+  // old host name. Following it would resend a POST body to a place nobody configured.
+  if (status >= 300 && status < 400) return http(`Redirect ${status}`, 'config', 'not-applied');
   return http(`HTTP ${status}`, 'invalid-request', 'not-applied');
 }
 

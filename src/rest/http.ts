@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { safeUrl } from '../safe-url.js';
 import { MarketoCallError, type CallApplied } from '../transport/contract.js';
 
 /** Timeouts and caps of the HTTP exchanges with one Marketo REST instance. */
@@ -49,6 +50,8 @@ export interface RestAnswer {
   contentType: string;
   /** `Retry-After` in ms, when the answer carried one in seconds. */
   retryAfterMs?: number;
+  /** A redirect's `Location`, shown as {@link safeUrl} shows URLs (no userinfo, query or fragment). */
+  location?: string;
   body: string;
 }
 
@@ -196,6 +199,11 @@ export class RestHttp {
           };
           const retryAfter = Number(res.headers['retry-after']);
           if (Number.isFinite(retryAfter) && retryAfter >= 0) answer.retryAfterMs = retryAfter * 1000;
+          const location = res.headers.location;
+          if (typeof location === 'string' && location.length <= 2048)
+            answer.location = URL.canParse(location, url.href)
+              ? safeUrl(new URL(location, url).toString())
+              : '(not a valid URL)';
           resolve(answer);
         });
       });

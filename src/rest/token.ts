@@ -1,8 +1,9 @@
-import { boundText, MarketoCallError } from '../transport/contract.js';
+import { boundText, MarketoCallError, type ConfigSetting } from '../transport/contract.js';
 import { httpStatusMeaning } from './codes.js';
 import type { RestHttp } from './http.js';
 import { parseJsonBounded } from './json.js';
 import { abortable } from './abortable.js';
+import { Scrubber } from './scrub.js';
 
 /** How to ask the Identity service for tokens. */
 export interface TokenManagerOptions {
@@ -19,6 +20,13 @@ export interface TokenManagerOptions {
   renewAheadMs?: number;
   /** The clock; tests move it. */
   now?: () => number;
+  /**
+   * Scrubs texts taken from answers; it learns every token handed out. Default: one that knows the
+   * client secret.
+   */
+  scrubber?: Scrubber;
+  /** The setting a wrong Identity URL names (HTTP 404, a redirect). @defaultValue `MARKETO_IDENTITY_ENDPOINT` */
+  setting?: ConfigSetting;
 }
 
 /** What the token manager did, for metrics. */
@@ -53,6 +61,8 @@ export class TokenManager {
   readonly #tokenPath: string;
   readonly #renewAheadMs: number;
   readonly #now: () => number;
+  readonly #scrubber: Scrubber;
+  readonly #setting: ConfigSetting;
   #token: CachedToken | undefined;
   #inflight: Promise<CachedToken> | undefined;
   readonly stats: TokenStats = { requests: 0, forcedRenewals: 0 };
@@ -66,6 +76,8 @@ export class TokenManager {
     this.#tokenPath = options.tokenPath;
     this.#renewAheadMs = options.renewAheadMs ?? 60_000;
     this.#now = options.now ?? Date.now;
+    this.#scrubber = options.scrubber ?? new Scrubber([options.clientSecret]);
+    this.#setting = options.setting ?? 'MARKETO_IDENTITY_ENDPOINT';
   }
 
   /** A token with more than the renewal margin left. */
@@ -118,7 +130,10 @@ export class TokenManager {
 
   async #ask(): Promise<{ value: string; expiresInSec: number }> {
     this.stats.requests++;
-    const query = new URLSearchParams({
+    // Adobe documents the credentials as query parameters of a GET or POST; the Identity service also
+    // takes them as a form body (as public clients send them), which keeps the secret out of every
+    // URL, and so out of the access logs of proxies and gateways on the way.
+    const form = new URLSearchParams({
       grant_type: 'client_credentials',
       client_id: this.#clientId,
       client_secret: this.#clientSecret,
@@ -127,13 +142,14 @@ export class TokenManager {
     try {
       answer = await this.#http.request({
         method: 'POST',
-        path: `${this.#tokenPath}?${query.toString()}`,
-        headers: {},
+        path: this.#tokenPath,
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: form.toString(),
       });
     } catch (error) {
       // Whatever happened to the token request, the call it was for was not sent.
       if (error instanceof MarketoCallError)
-        throw new MarketoCallError(`token request failed: ${error.message}`, {
+        throw new MarketoCallError(`token request failed: ${this.#scrubber.scrub(error.message)}`, {
           ...error.details(),
           applied: 'not-sent',
         });
@@ -141,15 +157,22 @@ export class TokenManager {
     }
     if (answer.status !== 200) {
       const meaning = httpStatusMeaning(answer.status);
-      const description = identityErrorText(answer.body);
+      const description = identityErrorText(answer.body, this.#scrubber);
+      const to = answer.location === undefined ? '' : ` (redirect to ${answer.location})`;
+      const check =
+        meaning.category === 'auth'
+          ? ' (check MARKETO_CLIENT_ID and MARKETO_CLIENT_SECRET)'
+          : meaning.category === 'config'
+            ? ` (check ${this.#setting})`
+            : '';
       throw new MarketoCallError(
-        `the Identity service answered HTTP ${answer.status}${description ? `: ${description}` : ''}` +
-          (meaning.category === 'auth' ? ' (check MARKETO_CLIENT_ID and MARKETO_CLIENT_SECRET)' : ''),
+        `the Identity service answered HTTP ${answer.status}${to}${description ? `: ${description}` : ''}${check}`,
         {
           category: meaning.category,
           code: `http:${answer.status}`,
           applied: 'not-sent',
           httpStatus: answer.status,
+          ...(meaning.category === 'config' ? { setting: this.#setting } : {}),
         },
       );
     }
@@ -157,10 +180,10 @@ export class TokenManager {
     const body =
       parsed.ok && typeof parsed.value === 'object' && parsed.value !== null ? parsed.value : undefined;
     const value = body && 'access_token' in body ? body.access_token : undefined;
-    const expiresIn = body && 'expires_in' in body ? Number(body.expires_in) : NaN;
+    const expiresIn = seconds(body && 'expires_in' in body ? body.expires_in : undefined);
     // A token travels in a header: printable ASCII without spaces, and short (Marketo's are ~40
     // characters). Anything else would fail in the HTTP layer, or weigh on every request.
-    if (typeof value !== 'string' || !TOKEN_TEXT.test(value) || !Number.isFinite(expiresIn)) {
+    if (typeof value !== 'string' || !TOKEN_TEXT.test(value) || expiresIn === undefined) {
       throw new MarketoCallError(
         'the Identity service answered without a usable access_token and expires_in',
         {
@@ -170,15 +193,29 @@ export class TokenManager {
         },
       );
     }
+    this.#scrubber.addToken(value);
     return { value, expiresInSec: expiresIn };
   }
 }
 
-/** The `error`/`error_description` of an Identity error body, bounded; never echoes the request. */
-function identityErrorText(body: string): string {
+/**
+ * `expires_in` as seconds: a finite number or its digits; undefined for anything else. The type is
+ * checked first: `Number()` on an array 100,000 levels deep overflows the stack.
+ */
+function seconds(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value === 'string' && /^\d{1,12}$/.test(value)) return Number(value);
+  return undefined;
+}
+
+/**
+ * The `error`/`error_description` of an Identity error body, scrubbed of credentials before it is
+ * cut (a cut could leave the start of a secret), then bounded.
+ */
+function identityErrorText(body: string, scrubber: Scrubber): string {
   const parsed = parseJsonBounded(body);
   if (!parsed.ok || typeof parsed.value !== 'object' || parsed.value === null) return '';
   const v = parsed.value as Record<string, unknown>;
   const parts = [v.error, v.error_description].filter((p): p is string => typeof p === 'string');
-  return boundText(parts.join(': '), 200);
+  return boundText(scrubber.scrub(parts.join(': ')), 200);
 }

@@ -36,7 +36,7 @@ export interface SoapClientOptions extends TransportOptions {
   encryptionKey: string;
   /**
    * Extra attempts, inside one call, after a transport blip: one known to have happened before the
-   * request left (refused, DNS, TLS, connect timeout, a proxy's 502/503) always, one after it (reset,
+   * request left (refused, DNS, TLS, connect timeout, a 503) always, one after it (reset,
    * response timeout, an answer cut off) only for an idempotent call (never a create).
    * API-level retries belong to the caller, so that every real call passes its rate limiter.
    * @defaultValue 2
@@ -143,7 +143,7 @@ export class MarketoSoapClient {
 
   /**
    * Sends a prepared request and returns the body of its HTTP 200 answer. Faults and failures throw.
-   * A failure before the request left (refused, DNS, TLS, connect timeout, a proxy's 502/503) is
+   * A failure before the request left (refused, DNS, TLS, connect timeout, a 503) is
    * retried here a bounded number of times; one after it (reset, response timeout, an answer cut off)
    * only when `idempotent` says a second application is harmless. 20016 is re-signed and sent again.
    */

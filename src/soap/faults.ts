@@ -145,11 +145,12 @@ export class HttpStatusError extends SoapError {
   readonly category: ErrorCategory;
   constructor(readonly httpStatus: number) {
     super(`Marketo answered HTTP ${httpStatus} without a SOAP fault`);
-    // 502/503 without a SOAP body come from a proxy or a server refusing work before it started; 429
-    // and 408 refuse the request. Any other 5xx (a 504 gateway timeout, a bare 500) may come after
-    // Marketo applied the call: indeterminate.
+    // 503 without a SOAP body comes from a service refusing work before it started; 429 and 408 refuse
+    // the request. A 502 is a gateway that got no valid answer from behind it ("likely a timeout", as
+    // Marketo describes its REST 502): the call may have run, as after a 504 or a bare 500, so it is
+    // indeterminate, the same decision as over REST (docs/rest.md).
     this.category =
-      httpStatus === 502 || httpStatus === 503 || httpStatus === 429 || httpStatus === 408
+      httpStatus === 503 || httpStatus === 429 || httpStatus === 408
         ? 'transient'
         : httpStatus >= 500
           ? 'indeterminate'

@@ -139,10 +139,16 @@ export function soapCallError(error: SoapError, signal?: AbortSignal): MarketoCa
   const fields = error instanceof MarketoFault ? error.fields.map((f) => `attributes.${f}`) : [];
   const httpStatus =
     error instanceof HttpStatusError || error instanceof TransportError ? error.httpStatus : undefined;
+  // The endpoint's path answers 404, or the endpoint redirects (an http:// URL of an https host): the
+  // setting is wrong, the same decision as REST's (see docs/rest.md).
+  const config =
+    error instanceof HttpStatusError &&
+    (error.httpStatus === 404 || (error.httpStatus >= 300 && error.httpStatus < 400));
   return new MarketoCallError(
     error.message,
     {
-      category: contractCategory(error.category),
+      category: config ? 'config' : contractCategory(error.category),
+      ...(config ? { setting: 'MARKETO_SOAP_ENDPOINT' } : {}),
       code,
       applied: appliedOf(error),
       ...(code === '20024' ? { retryAfterMs: SOAP_CONCURRENCY_PAUSE_MS } : {}),

@@ -1,4 +1,4 @@
-import type { CallApplied, CallErrorCategory } from './failure-kinds.js';
+import type { CallApplied, CallErrorCategory, ConfigSetting } from './failure-kinds.js';
 import type { RecordResult } from './record-result.js';
 import { boundText, MAX_ANSWER_TEXT } from '../bounded-text.js';
 
@@ -29,6 +29,8 @@ export interface MarketoCallErrorDetails {
   retryAfterMs?: number;
   /** The offending field, when known, as the change formats name it (e.g. `attributes.Amount`). */
   field?: string;
+  /** For a `config` error: the setting that is probably wrong (e.g. `MARKETO_REST_ENDPOINT`). */
+  setting?: ConfigSetting;
   /**
    * Every field the failure names, when it names several (SOAP: `unknown fields for import: a, b`), in
    * the same form as `field`; `field` is the first of them.
@@ -54,6 +56,7 @@ export class MarketoCallError extends Error {
   readonly applied: CallApplied;
   readonly retryAfterMs?: number;
   readonly field?: string;
+  readonly setting?: ConfigSetting;
   readonly fields: readonly string[];
   readonly recordIndex?: number;
   readonly httpStatus?: number;
@@ -66,6 +69,7 @@ export class MarketoCallError extends Error {
     this.applied = details.applied;
     if (details.retryAfterMs !== undefined) this.retryAfterMs = details.retryAfterMs;
     if (details.field !== undefined) this.field = details.field;
+    if (details.setting !== undefined) this.setting = details.setting;
     this.fields = details.fields ?? (details.field !== undefined ? [details.field] : []);
     if (details.recordIndex !== undefined) this.recordIndex = details.recordIndex;
     if (details.httpStatus !== undefined) this.httpStatus = details.httpStatus;
@@ -83,10 +87,36 @@ export class MarketoCallError extends Error {
     const d: MarketoCallErrorDetails = { category: this.category, code: this.code, applied: this.applied };
     if (this.retryAfterMs !== undefined) d.retryAfterMs = this.retryAfterMs;
     if (this.field !== undefined) d.field = this.field;
+    if (this.setting !== undefined) d.setting = this.setting;
     if (this.fields.length > 1) d.fields = this.fields;
     if (this.recordIndex !== undefined) d.recordIndex = this.recordIndex;
     if (this.httpStatus !== undefined) d.httpStatus = this.httpStatus;
     if (this.settled.length > 0) d.settled = this.settled;
     return d;
   }
+}
+
+/**
+ * Codes of a call that never reached the other end because no connection could be made (REST: the
+ * socket's error code or `connect-timeout`; SOAP: `transport` before the request left).
+ */
+const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNRESET',
+  'connect-timeout',
+  'transport',
+]);
+
+/** Whether `error` says that the endpoint could not be reached at all (nothing was sent, no answer came). */
+export function isUnreachable(error: MarketoCallError): boolean {
+  return (
+    error.applied === 'not-sent' &&
+    error.httpStatus === undefined &&
+    error.code !== null &&
+    UNREACHABLE_CODES.has(error.code)
+  );
 }

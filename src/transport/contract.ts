@@ -40,6 +40,12 @@ export interface CallOptions {
 export interface Transport {
   /** Which wire this is, for logs and metrics. */
   readonly kind: TransportKind;
+  /**
+   * True when Marketo, over this wire, keys an OpportunityPersonRole by its fields (opportunity, lead,
+   * role): a second INSERT of one is refused (REST createOnly answers 1017), so after a lost answer it
+   * may be resent as a checked create. SOAP's syncMObjects would insert a copy.
+   */
+  readonly keysRolesByFields?: boolean;
   /** The largest number of records one call of `group` may carry (REST: 300 leads, 1 program). */
   maxRecords(group: TransportGroup): number;
   /**

@@ -22,6 +22,13 @@ export const CALL_ERROR_CATEGORIES = [
   're-auth',
   /** Credentials are wrong or lack permission: stop sending, alert, burn nothing. */
   'auth',
+  /**
+   * A setting is wrong, not a record nor Marketo's mood: the endpoint's path answers 404 or REST 610
+   * ("the URI did not match a REST API resource type"), the Identity URL answers 404, an endpoint
+   * answers with a redirect (an `http://` URL of an https-only host). Nothing was applied. Like `auth`:
+   * stop sending, keep the records, burn nothing, fail readiness naming `setting`, and probe again.
+   */
+  'config',
   /** The request itself is wrong (a bug or a setting): permanent for every record in it. */
   'invalid-request',
   /** One record made the whole call fail: split the call to isolate it. */
@@ -44,3 +51,13 @@ export const CALL_APPLIED = [
   'indeterminate',
 ] as const;
 export type CallApplied = (typeof CALL_APPLIED)[number];
+
+/** The settings a configuration fault can name (a closed list: they are metric label values). */
+export const CONFIG_SETTINGS = [
+  'MARKETO_REST_ENDPOINT',
+  'MARKETO_IDENTITY_ENDPOINT',
+  // The Identity URL derived from the REST endpoint: either may be the wrong one.
+  'MARKETO_REST_ENDPOINT or MARKETO_IDENTITY_ENDPOINT',
+  'MARKETO_SOAP_ENDPOINT',
+] as const;
+export type ConfigSetting = (typeof CONFIG_SETTINGS)[number];

@@ -40,7 +40,8 @@ export interface DeliveryControl {
 /** What happened to a batch, for metrics and logs. */
 export interface SendReport {
   calls: number;
-  faults: { code: number | null; category: string }[];
+  /** `setting`: for a configuration fault, the setting it names. */
+  faults: { code: number | null; category: string; setting?: string }[];
   /** Records put back for another attempt, by why. */
   retries: { category: string; records: number }[];
   throttlePauses: number;
@@ -115,7 +116,7 @@ export class BatchRun {
     const category = result.category ?? 'invalid-record';
     const decision = decide(this.policy, {
       failure: { scope: 'record', category },
-      kind: deliveryKind(group, entry.data),
+      kind: deliveryKind(group, entry.data, this.context.transport.keysRolesByFields === true),
       attempts: entry.attempts,
       stopping: this.control.stopping.aborted,
       now,
@@ -193,7 +194,7 @@ export class BatchRun {
   ): SettleAction {
     const decision = decide(this.policy, {
       failure: { scope: 'split-budget', category: cause.category, applied: cause.applied },
-      kind: deliveryKind(group, entry.data),
+      kind: deliveryKind(group, entry.data, this.context.transport.keysRolesByFields === true),
       attempts: entry.attempts,
       stopping: this.control.stopping.aborted,
       now,

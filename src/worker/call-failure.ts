@@ -17,7 +17,7 @@ export interface FailingRun {
   readonly actions: SettleAction[];
   readonly batch: ClaimedBatch;
   readonly report: {
-    faults: { code: number | null; category: string }[];
+    faults: { code: number | null; category: string; setting?: string }[];
     retries: { category: string; records: number }[];
     throttlePauses: number;
   };
@@ -70,7 +70,11 @@ export async function settleCallFailure(
       false,
     );
   }
-  run.report.faults.push({ code: settle.numericCode(error.code), category: error.category });
+  run.report.faults.push({
+    code: settle.numericCode(error.code),
+    category: error.category,
+    ...(error.setting !== undefined ? { setting: error.setting } : {}),
+  });
   // One jitter sample for the call: records of one call that go back together come back together.
   const jitter = Math.random();
   const decisions = entries.map((entry) =>
@@ -81,7 +85,7 @@ export async function settleCallFailure(
         applied: error.applied,
         ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
       },
-      kind: deliveryKind(group, entry.data),
+      kind: deliveryKind(group, entry.data, run.context.transport.keysRolesByFields === true),
       attempts: entry.attempts,
       stopping: run.control.stopping.aborted,
       now,
@@ -159,12 +163,19 @@ async function applyCallEffects(
   }
   const stop = decisions.find((d) => d.action === 'stop');
   if (stop !== undefined) {
-    const settings = wireOf(transport.kind).credentialSettings;
+    // A configuration fault names its setting; an authentication fault points at the credentials.
+    const settings = error.setting ?? wireOf(transport.kind).credentialSettings;
+    const what = error.category === 'config' ? 'configuration fault' : 'authentication failed';
     await buffer.stopSending(
-      `authentication failed (${error.code ?? error.message}); check ${settings}`,
+      `${what} (${error.code ?? 'no code'}): ${error.message}; check ${settings}`,
       stop.forMs,
     );
-    log.error('authentication failed: sending stopped', { code: error.code, retryInMs: stop.forMs });
+    log.error(`${what}: sending stopped`, {
+      code: error.code,
+      setting: settings,
+      error: error.message,
+      retryInMs: stop.forMs,
+    });
   }
 }
 

@@ -12,8 +12,9 @@ import type { CallApplied, CallErrorCategory, TransportGroup } from '../transpor
  * What resending a record can do:
  * - `idempotent`: applying it twice ends in the same state (leads with dedupEnabled, UPDATE, UPSERT):
  *   at-least-once delivery, resent after any failure. Not a Program update adding a cost (below).
- * - `checked-create`: an INSERT naming its object by externalKey or id: a second application is
- *   answered SKIPPED instead of creating a copy, so it may be resent, remembering the doubt.
+ * - `checked-create`: an INSERT naming its object by externalKey or id, or a role by its fields where
+ *   the transport keys roles so (REST): a second application is answered SKIPPED instead of creating a
+ *   copy, so it may be resent, remembering the doubt.
  * - `create`: a lead with dedupEnabled false, an INSERT without a key, or a Program update adding a
  *   `Cost` entry without an `Id`: a second application creates a duplicate, so it is never resent after a failure that may have come after Marketo
  *   applied it (at-most-once, surfaced to an operator).
@@ -24,7 +25,7 @@ export type DeliveryKind = 'idempotent' | 'checked-create' | 'create';
  * What happens to the records of a failed call:
  * - `pause`: every worker waits out the throttle window; records back, no attempt burnt.
  * - `park`: the daily quota is used up; sending waits for the reset, no attempt burnt.
- * - `stop`: authentication failed; sending stops, no attempt burnt.
+ * - `stop`: authentication failed or a setting is wrong; sending stops, no attempt burnt.
  * - `split`: a record made the whole call fail; halves are sent until it is isolated.
  * - `dead-letter`: Marketo refused the request as malformed; final.
  * - `retry`: back to pending with backoff, an attempt burnt (dead-lettered after the last one).
@@ -55,6 +56,9 @@ export const FAILURE_ACTIONS: Readonly<
   throttle: { idempotent: 'pause', 'checked-create': 'pause', create: 'pause' },
   quota: { idempotent: 'park', 'checked-create': 'park', create: 'park' },
   auth: { idempotent: 'stop', 'checked-create': 'stop', create: 'stop' },
+  // A wrong endpoint, Identity URL or a redirect: Marketo executed nothing, and nothing will pass until
+  // the setting is right; dead-lettering would only lose every record that arrives meanwhile.
+  config: { idempotent: 'stop', 'checked-create': 'stop', create: 'stop' },
   'invalid-request': { idempotent: 'dead-letter', 'checked-create': 'dead-letter', create: 'dead-letter' },
   // A whole-call fault applies nothing, so the halves may be sent whatever they hold.
   'invalid-record': { idempotent: 'split', 'checked-create': 'split', create: 'split' },
@@ -74,12 +78,34 @@ function appendsCost(data: StoredChange): boolean {
   );
 }
 
-/** The delivery kind of one record of `group`. */
-export function deliveryKind(group: TransportGroup, data: StoredChange): DeliveryKind {
+/** Whether a role names its opportunity, its lead and its role: the fields REST keys roles by. */
+function roleByFields(object: StoredMObject): boolean {
+  if (object.type !== 'OpportunityPersonRole') return false;
+  const names = new Set(Object.keys(object.attributes ?? {}).map((n) => n.toLowerCase()));
+  const opportunity =
+    object.associations?.some((a) => a.mObjType === 'Opportunity' && a.externalKey !== undefined) ||
+    names.has('externalopportunityid');
+  const lead =
+    object.associations?.some((a) => a.mObjType === 'Lead' && a.id !== undefined) ||
+    names.has('personid') ||
+    names.has('leadid');
+  return Boolean(opportunity && lead && names.has('role'));
+}
+
+/**
+ * The delivery kind of one record of `group`; `rolesKeyedByFields`: the transport keys roles by their
+ * fields (see `Transport.keysRolesByFields`).
+ */
+export function deliveryKind(
+  group: TransportGroup,
+  data: StoredChange,
+  rolesKeyedByFields = false,
+): DeliveryKind {
   if (group.kind === 'lead') return group.dedupEnabled ? 'idempotent' : 'create';
   if (group.operation !== 'INSERT') return appendsCost(data) ? 'create' : 'idempotent';
   const object = data as StoredMObject;
-  return object.externalKey !== undefined || object.id !== undefined ? 'checked-create' : 'create';
+  if (object.externalKey !== undefined || object.id !== undefined) return 'checked-create';
+  return rolesKeyedByFields && roleByFields(object) ? 'checked-create' : 'create';
 }
 
 /**
@@ -101,6 +127,7 @@ export function failureAction(
   group: TransportGroup,
   data: StoredChange,
   applied: CallApplied = category === 'indeterminate' ? 'indeterminate' : 'not-applied',
+  rolesKeyedByFields = false,
 ): FailureAction {
-  return FAILURE_ACTIONS[policyRow(category, applied)][deliveryKind(group, data)];
+  return FAILURE_ACTIONS[policyRow(category, applied)][deliveryKind(group, data, rolesKeyedByFields)];
 }

@@ -96,7 +96,7 @@ export class BatchSender {
       }
       const decision = decide(run.policy, {
         failure: { scope: 'recovered', category: 'indeterminate', applied: 'indeterminate' },
-        kind: deliveryKind(group, entry.data),
+        kind: deliveryKind(group, entry.data, this.#context.transport.keysRolesByFields === true),
         attempts: entry.attempts,
         stopping: run.control.stopping.aborted,
         now,

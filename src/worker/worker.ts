@@ -9,6 +9,7 @@ import { safeUrl } from '../safe-url.js';
 import { createWorkerMetrics, type TokenCounts } from '../metrics/worker-metrics.js';
 import { Dispatcher, type DispatcherEvents } from './dispatcher.js';
 import { serveQueueView } from './queue-view.js';
+import { Reachability } from './reachability.js';
 import { BatchSender } from './sender.js';
 import { buildTransport } from './transport-factory.js';
 import { readReconcileStatus } from '../reconcile/reconcile-status.js';
@@ -75,7 +76,11 @@ export async function startWorker(settings: WorkerSettings, options: WorkerOptio
   const { transport, endpoint, tokens } = buildTransport(settings, buffer, metrics, log, stopping.signal);
   /** What the startup log line shows of the way to Marketo. */
   const marketo = { endpoint };
-  const sender = new BatchSender(transport, buffer, settings, log);
+  // What this worker's own calls say of the way to Marketo, for readiness.
+  // Beyond the longest backoff a refused connection is old news: a call would have been made since.
+  const reach = new Reachability(Math.max(60_000, 2 * settings.backoffMaxMs));
+  const endpointSetting = settings.transport === 'rest' ? 'MARKETO_REST_ENDPOINT' : 'MARKETO_SOAP_ENDPOINT';
+  const sender = new BatchSender(reach.watch(transport), buffer, settings, log);
   const dispatcher = new Dispatcher(
     buffer,
     sender,
@@ -107,7 +112,8 @@ export async function startWorker(settings: WorkerSettings, options: WorkerOptio
     const problem = redisProblem(redis);
     if (problem !== null) return problem;
     const stopped = await buffer.view.stopReason();
-    return stopped === null ? null : `sending stopped: ${stopped}`;
+    if (stopped !== null) return `sending stopped: ${stopped}`;
+    return reach.problem(endpointSetting);
   };
 
   let server: http.Server | undefined;

@@ -92,11 +92,11 @@ describe('not sent or indeterminate', () => {
     expect(f.emulator.leads.size).toBe(1);
   });
 
-  it('HTTP 502/503 without a SOAP body: not sent (retried); 504 or a bare 500: indeterminate (a create is not retried)', async () => {
-    f.emulator.configure({ faults: { failNext: { calls: 2, effect: 502 } } });
+  it('HTTP 503 without a SOAP body: not sent (retried); 502, 504 or a bare 500: indeterminate (a create is not retried)', async () => {
+    f.emulator.configure({ faults: { failNext: { calls: 2, effect: 503 } } });
     expect((await f.client.syncMultipleLeads([lead(4)], { dedupEnabled: false }))[0]!.status).toBe('CREATED');
-    expect(f.emulator.calls.since().map((c) => c.status)).toEqual(['http-502', 'http-502', 'ok']);
-    for (const status of [504, 500]) {
+    expect(f.emulator.calls.since().map((c) => c.status)).toEqual(['http-503', 'http-503', 'ok']);
+    for (const status of [502, 504, 500]) {
       const gateway = await hostile((res) =>
         res.writeHead(status, { 'Content-Type': 'text/html' }).end('<html/>'),
       );

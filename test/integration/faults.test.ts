@@ -170,8 +170,10 @@ describe('injected faults', () => {
       .syncMultipleLeads([lead(1)])
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HttpStatusError);
-    expect([502, 503]).toContain((error as HttpStatusError).httpStatus);
-    expect((error as HttpStatusError).category).toBe('transient');
+    const status = (error as HttpStatusError).httpStatus;
+    expect([502, 503]).toContain(status);
+    // A gateway's 502 may come after the call ran (issue 19): indeterminate, as over REST.
+    expect((error as HttpStatusError).category).toBe(status === 502 ? 'indeterminate' : 'transient');
   });
 
   it('a connection reset', async () => {

@@ -219,7 +219,7 @@ describe('faults → categories', () => {
     ['606', 'throttle', 'not-applied', 20_000],
     ['615', 'throttle', 'not-applied', 1_000],
     ['607', 'quota', 'not-applied', undefined],
-    ['604', 'transient', 'not-applied', undefined],
+    ['604', 'transient', 'indeterminate', undefined],
     ['608', 'transient', 'not-applied', undefined],
     ['611', 'transient', 'not-applied', undefined],
     ['713', 'transient', 'not-applied', undefined],
@@ -285,7 +285,7 @@ describe('faults → categories', () => {
     const results = await transport().send(emailLeads(3));
     expect(results.map((r) => [r.status, r.code, r.category])).toEqual([
       ['UPDATED', null, null],
-      ['SKIPPED', '1004', null],
+      ['FAILED', '1004', 'invalid-record'],
       ['FAILED', '1007', 'invalid-record'],
     ]);
   });

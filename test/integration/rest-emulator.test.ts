@@ -71,7 +71,7 @@ describe('each lead action against the emulator', () => {
     ]);
   });
 
-  it('Id: updateOnly by id; an id Marketo does not have is SKIPPED with 1004', async () => {
+  it('Id: updateOnly by id; an id Marketo does not have FAILED with 1004 (as SOAP 20103)', async () => {
     const t = transport();
     const [created] = await t.send(byEmail(['grace@example.com']));
     const results = await t.send({
@@ -83,7 +83,7 @@ describe('each lead action against the emulator', () => {
     });
     expect(results.map((r) => [r.status, r.code])).toEqual([
       ['UPDATED', null],
-      ['SKIPPED', '1004'],
+      ['FAILED', '1004'],
     ]);
     expect(emulator.leads.get(Number(created!.id))?.attributes.Title).toBe('Rear Admiral');
   });
@@ -268,7 +268,6 @@ describe('faults in REST terms → categories', () => {
     [606, 'throttle'],
     [615, 'throttle'],
     [607, 'quota'],
-    [604, 'transient'],
     [608, 'transient'],
     [611, 'transient'],
     [713, 'transient'],
@@ -279,6 +278,14 @@ describe('faults in REST terms → categories', () => {
     const error = await thrown(t.send(byEmail(['f@example.com'])));
     expect(error).toMatchObject({ category, code: String(code), applied: 'not-applied' });
     expect(emulator.leads.all()).toHaveLength(1);
+  });
+
+  it('604 (request time-out) → transient, indeterminate: a timed-out call may have written part of it', async () => {
+    const t = transport();
+    await t.send(byEmail(['warm@example.com']));
+    emulator.configure({ rest: { faults: { failNext: { calls: 1, code: 604 } } } });
+    const error = await thrown(t.send(byEmail(['f@example.com'])));
+    expect(error).toMatchObject({ category: 'transient', code: '604', applied: 'indeterminate' });
   });
 
   it.each([

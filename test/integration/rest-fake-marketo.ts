@@ -123,10 +123,12 @@ export async function startFakeMarketo(): Promise<FakeMarketo> {
       };
       fake.requests.push(fr);
       if (fr.path === '/identity/oauth/token') {
-        if (
-          fr.query.get('client_id') !== fake.clientId ||
-          fr.query.get('client_secret') !== fake.clientSecret
-        ) {
+        // Adobe's documented query parameters, or a form body (what mktsync sends).
+        const form = new URLSearchParams(
+          String(req.headers['content-type']).startsWith('application/x-www-form-urlencoded') ? fr.body : '',
+        );
+        const param = (name: string): string | null => fr.query.get(name) ?? form.get(name);
+        if (param('client_id') !== fake.clientId || param('client_secret') !== fake.clientSecret) {
           answer(res, {
             status: 401,
             json: { error: 'unauthorized', error_description: 'Bad client credentials' },

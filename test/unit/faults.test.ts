@@ -105,7 +105,7 @@ describe('the fields a fault names', () => {
 
 describe('HttpStatusError', () => {
   it.each([
-    [502, 'transient'],
+    [502, 'indeterminate'],
     [503, 'transient'],
     [401, 'auth'],
     [404, 'invalid-request'],

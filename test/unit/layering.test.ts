@@ -30,7 +30,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   transport: ['vocabulary', 'buffer', 'bounded-text'],
   // The two wires.
   soap: ['vocabulary', 'buffer', 'transport', 'bounded-text'],
-  rest: ['vocabulary', 'buffer', 'transport', 'bounded-text'],
+  rest: ['vocabulary', 'buffer', 'transport', 'bounded-text', 'safe-url'],
   // The input formats (they still take the lead shape from soap/types.ts).
   model: ['vocabulary', 'buffer', 'transport', 'soap'],
   // Prometheus metrics: fed reports in neutral terms, never the wires or the worker.

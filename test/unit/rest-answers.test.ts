@@ -126,7 +126,7 @@ describe('answers that do not say what happened to each record', () => {
       readEnvelope(ok([{ status: 'skipped', reason: { code: '1004', message: 'Lead not found' } }])),
       1,
     );
-    expect(results[0]).toMatchObject({ status: 'SKIPPED', code: '1004' });
+    expect(results[0]).toMatchObject({ status: 'FAILED', code: '1004' });
   });
 
   it('bounds Marketo texts to 1 KB', () => {
@@ -170,20 +170,100 @@ describe('ids and codes from a hostile answer', () => {
     expect(error).toMatchObject({ code: 'malformed-answer', applied: 'indeterminate' });
   });
 
-  it('bounds the codes of an answer, call level and record level', () => {
+  it('a code that is no Marketo code (100,000 characters) makes the answer malformed, with a bounded message', () => {
     const code = '6'.repeat(100_000);
-    const error = thrown(() =>
-      readEnvelope(answer(JSON.stringify({ success: false, errors: [{ code, message: 'm' }] }))),
-    );
-    expect(Buffer.byteLength(error.code ?? '')).toBeLessThanOrEqual(64);
-    // 1 KB of text and the marker that says how much was cut.
-    const bound = 1024 + '… [99999 characters cut]'.length;
-    expect(error.message.length).toBeLessThanOrEqual(bound);
-    expect(error.message).toMatch(/characters cut\]/);
-    const results = leadResults(
-      readEnvelope(ok([{ status: 'skipped', reasons: [{ code, message: 'm' }] }])),
-      1,
-    );
-    expect(Buffer.byteLength(results[0]!.code ?? '')).toBeLessThanOrEqual(64);
+    for (const body of [
+      JSON.stringify({ success: false, errors: [{ code, message: 'm' }] }),
+      JSON.stringify({ success: true, result: [{ status: 'skipped', reasons: [{ code, message: 'm' }] }] }),
+    ]) {
+      const error = thrown(() => leadResults(readEnvelope(answer(body)), 1));
+      expect(error).toMatchObject({ code: 'malformed-answer', applied: 'indeterminate' });
+      expect(error.message.length).toBeLessThan(200);
+    }
+  });
+});
+
+/** An array nested `depth` levels deep, as JSON (200 KB for 100,000 levels, under the answer bound). */
+const deep = (depth = 100_000): string => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+
+describe('values of the wrong type, however deep, are checked before they are used or printed', () => {
+  const ok = (result: unknown[]) => answer(JSON.stringify({ requestId: 'r', success: true, result }));
+  const cases: [string, () => unknown][] = [
+    [
+      'a lead id',
+      () =>
+        leadResults(
+          readEnvelope(answer(`{"success":true,"result":[{"id":${deep()},"status":"created"}]}`)),
+          1,
+        ),
+    ],
+    [
+      'an opportunity seq',
+      () =>
+        objectResults(
+          readEnvelope(
+            answer(`{"success":true,"result":[{"seq":${deep()},"status":"created","marketoGUID":"g"}]}`),
+          ),
+          1,
+        ),
+    ],
+    [
+      'a program id',
+      () => programResult(readEnvelope(answer(`{"success":true,"result":[{"id":${deep()}}]}`)), 1001),
+    ],
+    [
+      'an errors[].code',
+      () => readEnvelope(answer(`{"success":false,"errors":[{"code":${deep()},"message":"m"}]}`)),
+    ],
+    [
+      'a reasons[].code',
+      () =>
+        leadResults(
+          readEnvelope(
+            answer(
+              `{"success":true,"result":[{"status":"skipped","reasons":[{"code":${deep()},"message":"m"}]}]}`,
+            ),
+          ),
+          1,
+        ),
+    ],
+    [
+      'a record status',
+      () => leadResults(readEnvelope(answer(`{"success":true,"result":[{"id":1,"status":${deep()}}]}`)), 1),
+    ],
+  ];
+  it.each(cases)('%s 100,000 levels deep: malformed or indeterminate, never a RangeError', (_what, read) => {
+    let outcome: unknown;
+    try {
+      outcome = read();
+    } catch (error) {
+      expect(error).toBeInstanceOf(MarketoCallError);
+      expect((error as MarketoCallError).applied).toBe('indeterminate');
+      expect((error as MarketoCallError).message.length).toBeLessThan(300);
+      return;
+    }
+    // Only a record status may stay a per-record result: FAILED, indeterminate.
+    expect(outcome).toMatchObject([{ status: 'FAILED', category: 'indeterminate' }]);
+  });
+
+  it('a success with no identifier is not a success: the record is indeterminate, a program answer [{}] malformed', () => {
+    expect(leadResults(readEnvelope(ok([{ status: 'created' }])), 1)[0]).toMatchObject({
+      status: 'FAILED',
+      category: 'indeterminate',
+    });
+    expect(objectResults(readEnvelope(ok([{ seq: 0, status: 'updated' }])), 1)[0]).toMatchObject({
+      status: 'FAILED',
+      category: 'indeterminate',
+    });
+    expect(thrown(() => programResult(readEnvelope(ok([{}])), 1001))).toMatchObject({
+      category: 'indeterminate',
+      applied: 'indeterminate',
+    });
+    // A skipped record carries no id, by the rules.
+    expect(
+      leadResults(readEnvelope(ok([{ status: 'skipped', reasons: [{ code: '1005' }] }])), 1)[0],
+    ).toMatchObject({
+      status: 'SKIPPED',
+    });
   });
 });

@@ -117,7 +117,9 @@ describe('REST code table', () => {
     expect(['604', '608', '611', '713', '614', '719', '500', '502'].map(cat)).toEqual(
       Array(8).fill('transient'),
     );
-    expect(['605', '609', '610', '612', '701'].map(cat)).toEqual(Array(5).fill('invalid-request'));
+    expect(['605', '609', '612', '701'].map(cat)).toEqual(Array(4).fill('invalid-request'));
+    // "The URI in the call did not match a REST API resource type": the base URL is wrong.
+    expect(cat('610')).toBe('config');
     expect(['709', '718'].map(cat)).toEqual(['invalid-record', 'invalid-record']);
     expect(httpStatusMeaning(401).category).toBe('auth');
     expect(httpStatusMeaning(413).category).toBe('invalid-record');
@@ -126,8 +128,10 @@ describe('REST code table', () => {
 
   it('says what is known of whether the call was applied', () => {
     // "A 6xx code indicates that the entire request failed and was not executed."
-    for (const code of DOCUMENTED_CALL.filter((c) => c.startsWith('6')))
+    for (const code of DOCUMENTED_CALL.filter((c) => c.startsWith('6') && c !== '604'))
       expect(callCodeMeaning(code).applied, code).toBe('not-applied');
+    // 604: the request ran out of time on Marketo's side, after it may have written part of it.
+    expect(callCodeMeaning('604').applied).toBe('indeterminate');
     expect(callCodeMeaning('502').applied).toBe('indeterminate');
     expect(callCodeMeaning('500').applied).toBe('indeterminate');
     expect(httpStatusMeaning(502).applied).toBe('indeterminate');
@@ -141,10 +145,10 @@ describe('REST code table', () => {
   });
 
   it('treats record codes by what they mean for the record', () => {
-    // An update that finds nothing, a create that finds something: SKIPPED (SOAP parity).
-    for (const code of ['1004', '1005', '1013', '1017'])
-      expect(recordCodeMeaning(code).status, code).toBe('SKIPPED');
-    for (const code of ['1001', '1003', '1006', '1007', '1036']) {
+    // A create that finds its record, an object update that finds none: SKIPPED (SOAP parity).
+    for (const code of ['1005', '1013', '1017']) expect(recordCodeMeaning(code).status, code).toBe('SKIPPED');
+    // An update of a record Marketo does not have did not land: FAILED, as SOAP's 20103.
+    for (const code of ['1001', '1003', '1004', '1006', '1007', '1036']) {
       expect(recordCodeMeaning(code).status, code).toBe('FAILED');
       expect(recordCodeMeaning(code).category, code).toBe('invalid-record');
     }
@@ -155,6 +159,14 @@ describe('REST code table', () => {
     expect(callCodeMeaning('798').category).toBe('invalid-request');
     expect(recordCodeMeaning('1999')).toMatchObject({ status: 'FAILED', category: 'invalid-record' });
     expect(httpStatusMeaning(599)).toMatchObject({ category: 'transient', applied: 'indeterminate' });
-    expect(httpStatusMeaning(404)).toMatchObject({ category: 'invalid-request', applied: 'not-applied' });
+    expect(httpStatusMeaning(400)).toMatchObject({ category: 'invalid-request', applied: 'not-applied' });
+  });
+
+  it('a path outside the API (HTTP 404) or a redirect is a configuration fault, nothing applied', () => {
+    for (const status of [404, 301, 302, 307, 308])
+      expect(httpStatusMeaning(status), String(status)).toMatchObject({
+        category: 'config',
+        applied: 'not-applied',
+      });
   });
 });

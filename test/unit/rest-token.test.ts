@@ -51,21 +51,43 @@ describe('token requests per worker per hour', () => {
     expect(tokens.stats.forcedRenewals).toBe(0);
   });
 
-  it('sends the credentials to the token path only, as Identity documents them', async () => {
+  it('sends the credentials to the token path in a POST form body, never in the URL', async () => {
     const clock = { now: 0 };
     const id = identity(clock);
     await new TokenManager(id.http, {
       clientId: 'c',
-      clientSecret: 's',
+      clientSecret: 's3cret',
       tokenPath: '/identity/oauth/token',
     }).token();
-    const url = new URL(id.requests[0]!.path, 'http://x');
-    expect(url.pathname).toBe('/identity/oauth/token');
-    expect(Object.fromEntries(url.searchParams)).toEqual({
+    const request = id.requests[0]!;
+    expect(request.path).toBe('/identity/oauth/token');
+    expect(request.method).toBe('POST');
+    expect(request.headers['Content-Type']).toBe('application/x-www-form-urlencoded');
+    expect(Object.fromEntries(new URLSearchParams(request.body))).toEqual({
       grant_type: 'client_credentials',
       client_id: 'c',
-      client_secret: 's',
+      client_secret: 's3cret',
     });
+  });
+
+  it('an expires_in 100,000 levels deep is a malformed Identity answer, not a RangeError', async () => {
+    const depth = 100_000;
+    const http = {
+      request: () =>
+        Promise.resolve({
+          status: 200,
+          contentType: 'application/json',
+          body: `{"access_token":"tok","expires_in":${'['.repeat(depth)}${']'.repeat(depth)}}`,
+        }),
+    } as unknown as RestHttp;
+    const error = await new TokenManager(http, { clientId: 'c', clientSecret: 's', tokenPath: '/t' })
+      .token()
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(error).toBeInstanceOf(MarketoCallError);
+    expect(error).toMatchObject({ code: 'malformed-answer', applied: 'not-sent' });
   });
 
   it('a refused token is renewed once for every caller that held it', async () => {
