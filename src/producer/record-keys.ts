@@ -1,5 +1,6 @@
 import type { StoredLead, StoredMObject } from '../buffer/types.js';
 import type { SyncOperation } from '../soap/types.js';
+import { encodeUriComponent } from './uri-component.js';
 
 /**
  * The record key a change coalesces under. Keys are printable and free of the buffer's separators'
@@ -7,7 +8,7 @@ import type { SyncOperation } from '../soap/types.js';
  * number).
  */
 
-const enc = encodeURIComponent;
+const enc = encodeUriComponent;
 
 /** The record key of a lead: its highest-precedence key. dedupEnabled=false changes never merge. */
 export function leadKey(
