@@ -80,6 +80,8 @@ end
  */
 export const ENQUEUE = `${COMMON}
 local now, window = tonumber(ARGV[2]), tonumber(ARGV[3])
+-- Redis formats a number argument with printf's %.17g on every call: format the time once.
+local nowText = string.format('%.17g', now)
 local stride = window > 0 and 4 or 3
 local n = (#ARGV - 3) / stride
 local replay, fresh = {}, n
@@ -126,12 +128,12 @@ for i = 1, n do
         groups[g] = true
       end
       redis.call('HSET', rk, 'data', cjson.encode(merge(cjson.decode(cur[2]), cjson.decode(data))),
-        'last', seq, 'count', tonumber(cur[3] or '1') + 1, 'at', now)
+        'last', seq, 'count', tonumber(cur[3] or '1') + 1, 'at', nowText)
       merged = merged + 1
     else
       -- A new record leaves last, count, attempts and at absent (meaning first, 1, 0 and t0): less work.
-      redis.call('HSET', rk, 'group', group, 'data', data, 'first', seq, 't0', now)
-      redis.call('ZADD', K('dirty:' .. group), 'NX', now, key)
+      redis.call('HSET', rk, 'group', group, 'data', data, 'first', seq, 't0', nowText)
+      redis.call('ZADD', K('dirty:' .. group), 'NX', nowText, key)
       groups[group] = true
     end
     if stride == 4 and ARGV[p + 4] ~= '' then
