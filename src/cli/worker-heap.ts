@@ -9,16 +9,16 @@ import v8 from 'node:v8';
  */
 export const WORKER_HEAP_GROWING_PERCENT = 20;
 
-/** V8 flags that mean the operator chose the heap's sizing; the worker then leaves it alone. */
+/** The V8 flag, in both spellings node accepts on its command line (NODE_OPTIONS refuses it). */
 const HEAP_FLAGS = ['--heap-growing-percent', '--heap_growing_percent'] as const;
 
 /**
- * The V8 flag the worker sets for itself, or undefined when the process was started with its own
- * (in its arguments or NODE_OPTIONS). A `--max-old-space-size` cap still applies beside it.
+ * The V8 flag the worker sets for itself, or undefined when node was started with its own
+ * (`node --heap-growing-percent=N bin/mktsync.js worker`). A `--max-old-space-size` cap, from
+ * NODE_OPTIONS or the command line, still applies beside it.
  */
-export function workerHeapFlag(execArgv: readonly string[], nodeOptions = ''): string | undefined {
-  const given = [...execArgv, ...nodeOptions.split(/\s+/)];
-  if (given.some((arg) => HEAP_FLAGS.some((flag) => arg === flag || arg.startsWith(`${flag}=`))))
+export function workerHeapFlag(execArgv: readonly string[]): string | undefined {
+  if (execArgv.some((arg) => HEAP_FLAGS.some((flag) => arg === flag || arg.startsWith(`${flag}=`))))
     return undefined;
   return `--heap-growing-percent=${WORKER_HEAP_GROWING_PERCENT}`;
 }
@@ -27,8 +27,8 @@ export function workerHeapFlag(execArgv: readonly string[], nodeOptions = ''): s
  * Applies {@link workerHeapFlag} to this process. V8 reads the growing factor at every full
  * collection, so setting it once the process runs takes effect from the next one.
  */
-export function applyWorkerHeapSizing(nodeOptions: string | undefined): string | undefined {
-  const flag = workerHeapFlag(process.execArgv, nodeOptions);
+export function applyWorkerHeapSizing(): string | undefined {
+  const flag = workerHeapFlag(process.execArgv);
   if (flag !== undefined) v8.setFlagsFromString(flag);
   return flag;
 }
