@@ -5,7 +5,8 @@ import { createProducer } from '../src/producer/producer.js';
 import type { LeadChange } from '../src/producer/changes.js';
 import { dropPrefix, freshPrefix, median } from './harness.js';
 
-function payloads(n: number): LeadChange[] {
+/** The benchmark's lead changes: `n` changes over 50,000 distinct emails, three attributes each. */
+export function ingestPayloads(n: number): LeadChange[] {
   return Array.from({ length: n }, (_, i) => ({
     Email: `user${i % 50_000}@example.com`,
     attributes: { FirstName: `F${i}`, City: i % 2 ? 'Berlin' : 'Austin', LeadScore: i % 100 },
@@ -13,7 +14,7 @@ function payloads(n: number): LeadChange[] {
 }
 
 /** Changes per call, as an application flushing its own small buffer would send them. */
-const CHUNK = 500;
+export const INGEST_CHUNK = 500;
 
 /** Runs `send` over every item from `callers` concurrent callers; returns `changes` per second. */
 async function timed<T>(
@@ -51,9 +52,9 @@ export async function benchIngest(
   runs: number,
   callerCounts = [1, 8],
 ): Promise<IngestFigures[]> {
-  const changes = payloads(n);
+  const changes = ingestPayloads(n);
   const chunks: LeadChange[][] = [];
-  for (let i = 0; i < n; i += CHUNK) chunks.push(changes.slice(i, i + CHUNK));
+  for (let i = 0; i < n; i += INGEST_CHUNK) chunks.push(changes.slice(i, i + INGEST_CHUNK));
   const bodies = chunks.map((c) => JSON.stringify(c));
   const redis = new Redis(redisUrl);
   const out: IngestFigures[] = [];

@@ -30,6 +30,9 @@ export async function benchMemory(
   const seconds = (performance.now() - t) / 1000;
   // VmHWM is the process's peak resident set size.
   const peakKb = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]);
+  // utime + stime in clock ticks (100 a second on Linux): what the drain cost the worker in CPU.
+  const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const cpuSeconds = (Number(stat[11]) + Number(stat[12])) / 100;
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   await exited;
@@ -41,5 +44,6 @@ export async function benchMemory(
     workerPeakRssMb: peakKb / 1024,
     redisBytesPerWaitingRecord: (after - before) / leads,
     drainSeconds: seconds,
+    workerCpuSeconds: cpuSeconds,
   };
 }

@@ -188,7 +188,7 @@ try {
   }
   if (want('memory')) {
     say('memory…');
-    // Once with V8's default heap sizing, once with the heap cap docker-compose.yml ships for workers.
+    // Once with the worker's default settings, once with the heap cap docker-compose.yml ships for workers.
     const plain = await benchMemory(redis.url, emulator.endpoint, sizes.memChanges, sizes.memLeads);
     const capped = await benchMemory(
       redis.url,
@@ -199,7 +199,7 @@ try {
     );
     results.memory = { defaultHeap: plain, cappedHeap: { nodeOptions: WORKER_NODE_OPTIONS, ...capped } };
     targets.push({
-      name: 'worker peak RSS, default V8 heap sizing (MB)',
+      name: 'worker peak RSS, default settings (the worker sets its own heap growth) (MB)',
       value: plain.workerPeakRssMb,
       target: '≤ 200',
       met: plain.workerPeakRssMb <= 200,

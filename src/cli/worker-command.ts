@@ -7,6 +7,7 @@ import { workerConsoleRoutes } from '../console/worker-console.js'; // console
 import { waitForRedis } from './redis-wait.js';
 import { startWorkerReconcile } from '../reconcile/worker-reconcile.js';
 import { waitForShutdown } from './signals.js';
+import { applyWorkerHeapSizing } from './worker-heap.js';
 
 export const WORKER_HELP = `mktsync worker: batch changes from Redis and send them to Marketo
 
@@ -19,6 +20,10 @@ Options:
 
 Reconcile runs (mktsync reconcile) are processed beside the batch loops: MKTSYNC_RECONCILE=off keeps
 this worker out of them, MKTSYNC_RECONCILE_CONCURRENCY sets how many at once (default 1).
+
+The worker keeps its V8 heap near its live data (--heap-growing-percent=20, set at start) unless node
+was started with its own (node --heap-growing-percent=N bin/mktsync.js worker); a
+--max-old-space-size cap (NODE_OPTIONS) still applies beside it.
 
 SIGTERM or SIGINT stops claiming and starting calls, and finishes calls in flight up to
 MKTSYNC_SHUTDOWN_TIMEOUT_MS; then it abandons them (updates go back to pending, creates end
@@ -43,6 +48,9 @@ export async function workerCommand(argv: string[], env: NodeJS.ProcessEnv): Pro
     values.port !== undefined ? { ...env, MKTSYNC_HTTP_PORT: values.port } : env,
   );
   const log = createLogger('worker', settings.logLevel);
+  // A long-running drain keeps little live data but makes much garbage: keep the heap near the former.
+  const heapFlag = applyWorkerHeapSizing();
+  if (heapFlag !== undefined) log.debug('V8 heap sizing', { flag: heapFlag });
   const shutdown = waitForShutdown(log);
   const redis = connectRedis(redisTarget(settings), 'worker', { log });
   try {

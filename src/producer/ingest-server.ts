@@ -8,6 +8,7 @@ import { BodyBudget } from './body-budget.js';
 import { bodyFormat, type BodyFormat } from './content-type.js';
 import { bodyItemKey, headerKeyProblem } from './idempotency-key.js';
 import { parseIngestBody } from './ingest-body.js';
+import { acceptedReplyText } from './ingest-reply.js';
 import { validateInSlices } from './validate-slices.js';
 import type { Producer } from './producer.js';
 import { writeFailure } from './write-failure.js';
@@ -115,10 +116,15 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
     status: number,
     body: unknown,
     headers: Record<string, string> = {},
+  ): void => replyText(res, status, JSON.stringify(body), headers);
+  const replyText = (
+    res: http.ServerResponse,
+    status: number,
+    text: string,
+    headers: Record<string, string> = {},
   ): void => {
     const path = (res.req.url ?? '/').split('?')[0]!;
     metrics.request(path.startsWith('/v1/') ? path : 'other', status);
-    const text = JSON.stringify(body);
     res.writeHead(status, {
       'Content-Type': 'application/json',
       'Content-Length': Buffer.byteLength(text),
@@ -250,16 +256,16 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
       );
     }
     metrics.accepted(kind, refs.length - refs.replayed, refs.merged, refs.replayed);
-    reply(res, 202, {
-      accepted: refs.length,
-      ...(refs.replayed > 0 ? { replayed: refs.replayed } : {}),
-      references: refs.map((r, i) => ({
-        [body.positionKind]: body.positions[validated.valid[i]!.index],
-        key: r.key,
-        seq: r.seq,
-        ...(r.replayed ? { replayed: true } : {}),
-      })),
-    });
+    replyText(
+      res,
+      202,
+      acceptedReplyText(
+        body.positionKind,
+        refs,
+        refs.replayed,
+        (i) => body.positions[validated.valid[i]!.index]!,
+      ),
+    );
   };
 
   const requestTimeout = options.requestTimeoutMs ?? 30_000;

@@ -1,6 +1,7 @@
 import type { StoredLead, StoredMObject } from '../buffer/types.js';
 import { leadGroupNameOf, type TransportGroupName } from '../vocabulary/batch-groups.js';
 import type { ObjectOperation } from '../vocabulary/object-operations.js';
+import { encodeUriComponent } from './uri-component.js';
 
 /**
  * The record key a change coalesces under. Keys are printable and free of the buffer's separators'
@@ -8,7 +9,7 @@ import type { ObjectOperation } from '../vocabulary/object-operations.js';
  * number).
  */
 
-const enc = encodeURIComponent;
+const enc = encodeUriComponent;
 
 /** The record key of a lead: its highest-precedence key. dedupEnabled=false changes never merge. */
 export function leadKey(

@@ -18,6 +18,8 @@
 
 local opts = cjson.decode(ARGV[2])
 local now, window = tonumber(opts.now), tonumber(opts.window)
+-- Formatted once per call, not per change (the stored text is what formatting `now` per change gave).
+local nowText = string.format('%.17g', now or 0)
 local stride = opts.keyed and 4 or 3
 local first = 3
 local n = (#ARGV - first + 1) / stride
@@ -66,12 +68,12 @@ for i = 1, n do
       end
       -- count defaults to 1 (common.lua).
       redis.call('HSET', rk, 'data', cjson.encode(merge(cjson.decode(cur[2]), cjson.decode(data))),
-        'last', seq, 'count', tonumber(cur[3] or '1') + 1, 'at', now)
+        'last', seq, 'count', tonumber(cur[3] or '1') + 1, 'at', nowText)
       merged = merged + 1
     else
       -- A new record leaves last, count, attempts and at absent (their defaults): less work per change.
-      redis.call('HSET', rk, 'group', group, 'data', data, 'first', seq, 't0', now)
-      redis.call('ZADD', K('dirty:' .. group), 'NX', now, key)
+      redis.call('HSET', rk, 'group', group, 'data', data, 'first', seq, 't0', nowText)
+      redis.call('ZADD', K('dirty:' .. group), 'NX', nowText, key)
       groups[group] = true
     end
     if stride == 4 and ARGV[p + 3] ~= '' then
