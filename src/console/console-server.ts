@@ -15,20 +15,19 @@ import {
   VERDICTS,
   type Verdict,
 } from './dead-letters.js';
-import { html, layout, type Frame, type Html, type PageId } from './html.js';
+import { html, type Html } from './html.js';
 import type { ConsoleInstance } from './instance.js';
 import { keyLabel } from './key-label.js';
 import { readOverview } from './overview.js';
-import {
-  deadLettersPage,
-  loginPage,
-  overviewPage,
-  recordPage,
-  recordsPage,
-  runPage,
-  runsPage,
-  type PageContext,
-} from './pages.js';
+import { deadLettersPage } from './pages/dead-letters-page.js';
+import { layout, type Frame, type PageId } from './pages/layout.js';
+import { loginPage } from './pages/login-page.js';
+import { overviewPage } from './pages/overview-page.js';
+import type { PageContext } from './pages/page-context.js';
+import { recordPage } from './pages/record-page.js';
+import { recordsPage } from './pages/records-page.js';
+import { runPage } from './pages/run-page.js';
+import { runsPage } from './pages/runs-page.js';
 import { searchRecords, type RecordQuery } from './record-search.js';
 import { cancelRunNow, readRun, readRuns, runScheduleNow } from './reconcile-view.js';
 import { CONSOLE_CSS, CONSOLE_JS } from './static-assets.js';
