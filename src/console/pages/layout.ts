@@ -7,6 +7,7 @@ export const NAV = [
   { id: 'dlq', label: 'Dead letters', path: 'dlq' },
   { id: 'runs', label: 'Reconcile runs', path: 'runs' },
 ] as const;
+/** A page of an instance's navigation. */
 export type PageId = (typeof NAV)[number]['id'];
 
 /** What every page's frame needs. */
