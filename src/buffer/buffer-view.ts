@@ -73,13 +73,18 @@ export class BufferView {
   /** Dead letters, oldest first. */
   async deadLetters(limit = 1000): Promise<DeadLetter[]> {
     const keys = await this.redis.zrange(this.keys.dlqIndex, 0, limit - 1);
-    if (keys.length === 0) return [];
-    const raws = await this.redis.hmget(this.keys.dlq, ...keys);
+    return this.deadLettersOf(keys);
+  }
+
+  /** The dead letters of `recordKeys`, in their order; a key that is not dead-lettered is left out. */
+  async deadLettersOf(recordKeys: readonly string[]): Promise<DeadLetter[]> {
+    if (recordKeys.length === 0) return [];
+    const raws = await this.redis.hmget(this.keys.dlq, ...recordKeys);
     return raws
       .map((raw, i) =>
         raw === null
           ? null
-          : ({ key: keys[i]!, ...(JSON.parse(raw) as Omit<DeadLetter, 'key'>) } as DeadLetter),
+          : ({ key: recordKeys[i]!, ...(JSON.parse(raw) as Omit<DeadLetter, 'key'>) } as DeadLetter),
       )
       .filter((d): d is DeadLetter => d !== null)
       .map((d) => ({ ...d, entry: normalizeEntry(d.entry) }));

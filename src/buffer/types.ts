@@ -1,4 +1,5 @@
 import type { BatchGroup } from '../vocabulary/batch-groups.js';
+import type { ForeignSysType } from '../vocabulary/foreign-sys-types.js';
 import type { OutcomeStatus } from '../vocabulary/outcome-statuses.js';
 
 /**
@@ -9,7 +10,7 @@ export interface StoredLead {
   Id?: number;
   Email?: string;
   ForeignSysPersonId?: string;
-  ForeignSysType?: 'CUSTOM' | 'SFDC' | 'NETSUITE';
+  ForeignSysType?: ForeignSysType;
   attributes: Record<string, string>;
 }
 

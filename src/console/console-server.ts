@@ -193,12 +193,12 @@ export function createConsoleHandler(options: ConsoleOptions): ConsoleHandler {
     }
     if (section === 'records' && more.length === 1) {
       const key = more[0]!;
-      const [outcome, deadRaw, resolution] = await Promise.all([
+      const [outcome, deadLetters, resolution] = await Promise.all([
         buffer.getOutcome(key),
-        buffer.redis.hget(buffer.keys.dlq, key),
+        buffer.view.deadLettersOf([key]),
         resolutionOf(buffer, key),
       ]);
-      const dead = deadRaw === null ? null : { key, ...JSON.parse(deadRaw) };
+      const dead = deadLetters[0] ?? null;
       return page(
         res,
         frame(`Record ${keyLabel(key)}`, 'records'),
@@ -215,12 +215,11 @@ export function createConsoleHandler(options: ConsoleOptions): ConsoleHandler {
         listDeadLetters(buffer, { ...(facetText ? { facet: facetText } : {}), offset, limit: 200 }),
       ]);
       const statuses = new Map<string, string>();
-      if (list.letters.length > 0) {
-        const raws = await buffer.redis.mget(...list.letters.map((d) => buffer.keys.outcome(d.key)));
-        list.letters.forEach((d, i) => {
-          if (raws[i]) statuses.set(d.key, (JSON.parse(raws[i]!) as { status: string }).status);
-        });
-      }
+      const outcomes = await buffer.outcomes.latestOf(list.letters.map((d) => d.key));
+      list.letters.forEach((d, i) => {
+        const outcome = outcomes[i];
+        if (outcome) statuses.set(d.key, outcome.status);
+      });
       return page(
         res,
         frame('Dead letters', 'dlq'),

@@ -39,14 +39,9 @@ export type Verdict = (typeof VERDICTS)[number];
 /** An operator's name as kept with a verdict: 1–64 letters, digits, spaces and `.@_-`. */
 export const OPERATOR_NAME = /^[\p{L}\p{N} .@_-]{1,64}$/u;
 
-async function lettersOf(buffer: RedisBuffer, keys: string[]): Promise<DeadLetter[]> {
-  if (keys.length === 0) return [];
-  const raws = await buffer.redis.hmget(buffer.keys.dlq, ...keys);
-  const out: DeadLetter[] = [];
-  raws.forEach((raw, i) => {
-    if (raw !== null) out.push({ key: keys[i]!, ...(JSON.parse(raw) as Omit<DeadLetter, 'key'>) });
-  });
-  return out;
+/** The dead letters of `keys`, read through the buffer's view (which alone parses them). */
+function lettersOf(buffer: RedisBuffer, keys: string[]): Promise<DeadLetter[]> {
+  return buffer.view.deadLettersOf(keys);
 }
 
 /** Dead letters, newest first, optionally of one facet. */
