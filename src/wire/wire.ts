@@ -12,6 +12,8 @@ export interface Wire {
   readonly kind: TransportKind;
   /** For texts: `SOAP`, `REST`. */
   readonly title: string;
+  /** The setting that holds this wire's endpoint (readiness names it when Marketo cannot be reached). */
+  readonly endpointSetting: string;
   /** The settings to check when Marketo refuses the credentials (for the sender's stop reason). */
   readonly credentialSettings: string;
   /** The same, with where to find their values in Marketo's admin (for the demo's auth error). */
