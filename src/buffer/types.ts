@@ -98,3 +98,10 @@ export interface DeadLetter {
   group: BatchGroup;
   entry: BatchEntry;
 }
+
+/**
+ * An operator's verdicts on a record whose create may have been applied (INDETERMINATE,
+ * PROBABLY_CREATED): confirmed created in Marketo, or not created and to be sent again.
+ */
+export const VERDICTS = ['created', 'resend'] as const;
+export type Verdict = (typeof VERDICTS)[number];
