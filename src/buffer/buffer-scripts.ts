@@ -19,6 +19,7 @@ declare module 'ioredis' {
     mktSweep(seqKey: string, ...args: (string | number)[]): Result<number, Context>;
     mktPause(seqKey: string, ...args: (string | number)[]): Result<number, Context>;
     mktRedrive(seqKey: string, ...args: (string | number)[]): Result<string[], Context>;
+    mktResolve(seqKey: string, base: string, options: string): Result<string[], Context>;
   }
 }
 
@@ -33,4 +34,5 @@ export const BUFFER_SCRIPTS: readonly LuaScript[] = [
   luaScript('mktSweep', DIR, 'sweep', 1),
   luaScript('mktPause', DIR, 'pause', 1),
   luaScript('mktRedrive', DIR, 'redrive', 1),
+  luaScript('mktResolve', DIR, 'resolve', 1),
 ];

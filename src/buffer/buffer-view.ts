@@ -15,6 +15,8 @@ export interface BufferStats {
   deadLetters: number;
   /** Epoch ms of the oldest waiting change, or null. */
   oldestWaitingAt: number | null;
+  /** Per group, epoch ms its oldest waiting record became eligible, or null when none waits. */
+  oldestByGroup: Record<BatchGroup, number | null>;
   counters: Record<string, number>;
   pausedUntil: number | null;
   stopped: string | null;
@@ -50,9 +52,13 @@ export class BufferView {
       BatchGroup,
       number
     >;
-    const oldest = BATCH_GROUPS.map((_, i) => (results[n + i] as string[])[1])
-      .filter((s): s is string => s !== undefined)
-      .map(Number);
+    const oldestByGroup = Object.fromEntries(
+      BATCH_GROUPS.map((g, i) => {
+        const score = (results[n + i] as string[])[1];
+        return [g, score === undefined ? null : Number(score)];
+      }),
+    ) as Record<BatchGroup, number | null>;
+    const oldest = Object.values(oldestByGroup).filter((t): t is number => t !== null);
     const counters = Object.fromEntries(
       Object.entries(results[2 * n + 3] as Record<string, string>).map(([k, v]) => [k, Number(v)]),
     );
@@ -64,6 +70,7 @@ export class BufferView {
       activeCalls: results[2 * n + 1] as number,
       deadLetters: results[2 * n + 2] as number,
       oldestWaitingAt: oldest.length > 0 ? Math.min(...oldest) : null,
+      oldestByGroup,
       counters,
       pausedUntil: pause !== null && Number(pause) > now ? Number(pause) : null,
       stopped: results[2 * n + 5] as string | null,
@@ -73,13 +80,18 @@ export class BufferView {
   /** Dead letters, oldest first. */
   async deadLetters(limit = 1000): Promise<DeadLetter[]> {
     const keys = await this.redis.zrange(this.keys.dlqIndex, 0, limit - 1);
-    if (keys.length === 0) return [];
-    const raws = await this.redis.hmget(this.keys.dlq, ...keys);
+    return this.deadLettersOf(keys);
+  }
+
+  /** The dead letters of `recordKeys`, in their order; a key that is not dead-lettered is left out. */
+  async deadLettersOf(recordKeys: readonly string[]): Promise<DeadLetter[]> {
+    if (recordKeys.length === 0) return [];
+    const raws = await this.redis.hmget(this.keys.dlq, ...recordKeys);
     return raws
       .map((raw, i) =>
         raw === null
           ? null
-          : ({ key: keys[i]!, ...(JSON.parse(raw) as Omit<DeadLetter, 'key'>) } as DeadLetter),
+          : ({ key: recordKeys[i]!, ...(JSON.parse(raw) as Omit<DeadLetter, 'key'>) } as DeadLetter),
       )
       .filter((d): d is DeadLetter => d !== null)
       .map((d) => ({ ...d, entry: normalizeEntry(d.entry) }));
@@ -103,6 +115,11 @@ export class BufferView {
       else unknown.push(name);
     }
     return { known, unknown };
+  }
+
+  /** Calls taken from the shared rate limiter in the `windowMs` before `now`. */
+  async callsInWindow(windowMs: number, now = Date.now()): Promise<number> {
+    return this.redis.zcount(this.keys.rate, now - windowMs, '+inf');
   }
 
   /** Calls made on a quota day and the time of the last successful call (epoch ms, or null). */

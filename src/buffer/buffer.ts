@@ -8,7 +8,15 @@ import { BufferView, type BufferStats } from './buffer-view.js';
 import { bufferKeys, type BufferKeys } from './keys.js';
 import { defineScripts } from './lua-loader.js';
 import { OutcomeReader } from './outcome-reader.js';
-import type { BatchEntry, BatchGroup, ClaimedBatch, DeadLetter, Outcome, StoredChange } from './types.js';
+import type {
+  BatchEntry,
+  BatchGroup,
+  ClaimedBatch,
+  DeadLetter,
+  Outcome,
+  StoredChange,
+  Verdict,
+} from './types.js';
 
 export type { BufferStats } from './buffer-view.js';
 
@@ -286,6 +294,28 @@ export class RedisBuffer {
   /** Puts dead letters back as pending (all when `keys` is empty); returns the keys redriven. */
   async redrive(keys: readonly string[] = [], now = Date.now()): Promise<string[]> {
     return this.redis.mktRedrive(this.keys.seq, this.keys.base, now, ...keys);
+  }
+
+  /**
+   * Keeps an operator's verdict on a record whose create may have been applied (see resolve.lua):
+   * `created` ends the doubt (outcome CREATED with `note`, dead letter dropped); `resend` only keeps
+   * the verdict, for the caller to redrive. `auditMax` caps the console's audit list.
+   */
+  async resolve(
+    key: string,
+    verdict: Verdict,
+    by: string,
+    options: { retentionSec: number; streamMaxLen: number; auditMax: number; note: string; id?: string },
+    now = Date.now(),
+  ): Promise<{ result: 'ok' | 'unknown' | 'refused'; detail: string }> {
+    const [result, detail] = await this.redis.mktResolve(
+      this.keys.seq,
+      this.keys.base,
+      JSON.stringify({ key, verdict, by, now, ...options }),
+    );
+    if (result !== 'ok' && result !== 'unknown' && result !== 'refused')
+      throw new Error(`resolve answered ${String(result)}`);
+    return { result, detail: detail ?? '' };
   }
 
   /** Counts a call against the quota day and, when it succeeded, remembers when. */

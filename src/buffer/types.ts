@@ -1,4 +1,5 @@
 import type { BatchGroup } from '../vocabulary/batch-groups.js';
+import type { ForeignSysType } from '../vocabulary/foreign-sys-types.js';
 import type { OutcomeStatus } from '../vocabulary/outcome-statuses.js';
 
 /**
@@ -9,7 +10,7 @@ export interface StoredLead {
   Id?: number;
   Email?: string;
   ForeignSysPersonId?: string;
-  ForeignSysType?: 'CUSTOM' | 'SFDC' | 'NETSUITE';
+  ForeignSysType?: ForeignSysType;
   attributes: Record<string, string>;
 }
 
@@ -97,3 +98,10 @@ export interface DeadLetter {
   group: BatchGroup;
   entry: BatchEntry;
 }
+
+/**
+ * An operator's verdicts on a record whose create may have been applied (INDETERMINATE,
+ * PROBABLY_CREATED): confirmed created in Marketo, or not created and to be sent again.
+ */
+export const VERDICTS = ['created', 'resend'] as const;
+export type Verdict = (typeof VERDICTS)[number];

@@ -1,14 +1,17 @@
+import type { OutcomeStatus } from '../vocabulary/outcome-statuses.js';
 import { html, type Html } from './html.js';
 import type { ChartBin } from './overview.js';
 
-/** A status's colour in the chart and its legend (distinguishable, with enough contrast on white). */
-export const COLOURS: Record<string, string> = {
+/**
+ * A status's colour in the chart and its legend (distinguishable, with enough contrast on white): one
+ * per outcome status of the vocabulary (a status added there does not compile without its colour).
+ */
+export const COLOURS: Readonly<Record<OutcomeStatus, string>> = {
   CREATED: '#1b7f3b',
   UPDATED: '#2f6fb3',
   UNCHANGED: '#6b7280',
   SKIPPED: '#a16207',
   FAILED: '#b42318',
-  DELETED: '#7c3aed',
   INDETERMINATE: '#c2410c',
   PROBABLY_CREATED: '#0e7490',
 };
@@ -41,7 +44,7 @@ export function outcomeChart(
           y="${y.toFixed(1)}"
           width="${Math.max(1, barW - 1).toFixed(1)}"
           height="${h.toFixed(1)}"
-          fill="${COLOURS[s] ?? '#444'}"
+          fill="${COLOURS[s as OutcomeStatus] ?? '#444'}"
           ><title>${new Date(b.at).toISOString().slice(11, 16)}Z ${s}: ${b.counts[s] ?? 0}</title></rect
         >`;
       });

@@ -1,17 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Cluster, Redis, Result } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { RedisBuffer } from '../buffer/buffer.js';
-import type { DeadLetter } from '../buffer/types.js';
+import type { DeadLetter, Verdict } from '../buffer/types.js';
 import { AUDIT_MAX, consoleKeys } from './console-keys.js';
-import { RESOLVE } from './resolve-lua.js';
 
 type RedisLike = Redis | Cluster;
-
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    mktConsoleResolve(seqKey: string, ...args: (string | number)[]): Result<string[], Context>;
-  }
-}
 
 /**
  * A filter of dead letters: by status (`s:INDETERMINATE`), Marketo error code (`c:1006`) or refused
@@ -32,21 +25,15 @@ export interface DeadLetterPage {
   letters: DeadLetter[];
 }
 
-/** The operator verdicts on a record whose create may have been applied. */
-export const VERDICTS = ['created', 'resend'] as const;
-export type Verdict = (typeof VERDICTS)[number];
+// The operator verdicts on a record whose create may have been applied: the buffer's list.
+export { VERDICTS, type Verdict } from '../buffer/types.js';
 
 /** An operator's name as kept with a verdict: 1–64 letters, digits, spaces and `.@_-`. */
 export const OPERATOR_NAME = /^[\p{L}\p{N} .@_-]{1,64}$/u;
 
-async function lettersOf(buffer: RedisBuffer, keys: string[]): Promise<DeadLetter[]> {
-  if (keys.length === 0) return [];
-  const raws = await buffer.redis.hmget(buffer.keys.dlq, ...keys);
-  const out: DeadLetter[] = [];
-  raws.forEach((raw, i) => {
-    if (raw !== null) out.push({ key: keys[i]!, ...(JSON.parse(raw) as Omit<DeadLetter, 'key'>) });
-  });
-  return out;
+/** The dead letters of `keys`, read through the buffer's view (which alone parses them). */
+function lettersOf(buffer: RedisBuffer, keys: string[]): Promise<DeadLetter[]> {
+  return buffer.view.deadLettersOf(keys);
 }
 
 /** Dead letters, newest first, optionally of one facet. */
@@ -160,24 +147,22 @@ export async function resolveRecord(
     return { result: 'refused', why: 'by: 1–64 letters, digits, spaces or .@_- (who resolves it)' };
   if (options.marketoId !== undefined && !/^[A-Za-z0-9-]{1,64}$/.test(options.marketoId))
     return { result: 'refused', why: 'id: a Marketo id is 1–64 letters, digits or -' };
-  const redis = buffer.redis;
-  if (typeof (redis as { mktConsoleResolve?: unknown }).mktConsoleResolve !== 'function')
-    redis.defineCommand('mktConsoleResolve', { numberOfKeys: 1, lua: RESOLVE });
   const note = `confirmed created in Marketo by ${who} at ${new Date(now).toISOString()}`;
-  const [result, detail] = await redis.mktConsoleResolve(
-    buffer.keys.seq,
-    buffer.keys.base,
+  const { result, detail } = await buffer.resolve(
     key,
     verdict,
     who,
+    {
+      retentionSec: options.retentionSec,
+      streamMaxLen: options.streamMaxLen,
+      auditMax: AUDIT_MAX,
+      note,
+      ...(options.marketoId !== undefined ? { id: options.marketoId } : {}),
+    },
     now,
-    options.retentionSec,
-    options.streamMaxLen,
-    options.marketoId ?? '',
-    note,
   );
   if (result === 'unknown') return { result };
-  if (result === 'refused') return { result, why: detail ?? 'refused' };
+  if (result === 'refused') return { result, why: detail || 'refused' };
   if (verdict === 'created') return { result: 'ok', verdict, redriven: false };
   const done = await buffer.redrive([key], now);
   return { result: 'ok', verdict, redriven: done.includes(key) };

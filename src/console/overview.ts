@@ -39,8 +39,9 @@ export interface Overview {
 }
 
 /**
- * Reads the overview in one pipeline plus the chart's per-minute counters (kept by the settle script,
- * so no Prometheus is needed): `hours` back, in bins of `binMinutes`.
+ * Reads the overview: the buffer's state through its read-only view (the one reader of its keys), and
+ * the chart's per-minute counters (kept by the settle script, so no Prometheus is needed): `hours`
+ * back, in bins of `binMinutes`. The reads go out together.
  */
 export async function readOverview(
   instance: ConsoleInstance,
@@ -48,40 +49,28 @@ export async function readOverview(
   now = Date.now(),
 ): Promise<Overview> {
   const { buffer } = instance;
-  const keys = buffer.keys;
-  const cx = consoleKeys(keys.base);
+  const cx = consoleKeys(buffer.keys.base);
   const hours = options.hours ?? 6;
   const binMinutes = options.binMinutes ?? 10;
   const nowMinute = Math.floor(now / 60_000);
   const minutes = hours * 60;
   const p = buffer.redis.pipeline();
-  for (const g of BATCH_GROUPS) p.zcard(keys.dirty(g));
-  for (const g of BATCH_GROUPS) p.zrange(keys.dirty(g), 0, 0, 'WITHSCORES');
-  p.hlen(keys.inflight);
-  p.zcount(keys.leases, `(${now}`, '+inf');
-  p.zcard(keys.dlqIndex);
-  p.get(keys.pause);
-  p.get(keys.stop);
-  p.zcount(keys.rate, now - instance.rateWindowMs, '+inf');
-  p.mget(keys.callsOn(quotaDay(now)), keys.lastSuccess);
   for (let m = nowMinute - minutes + 1; m <= nowMinute; m++) p.hgetall(cx.minute(m));
-  const r = ((await p.exec()) ?? []).map(([error, value]) => {
+  const [stats, calls, callsInRateWindow, replies] = await Promise.all([
+    buffer.view.stats(now),
+    buffer.view.callStats(quotaDay(now)),
+    buffer.view.callsInWindow(instance.rateWindowMs, now),
+    p.exec(),
+  ]);
+  const r = (replies ?? []).map(([error, value]) => {
     if (error) throw error;
     return value;
   });
-  const n = BATCH_GROUPS.length;
-  const groups: GroupState[] = BATCH_GROUPS.map((group, i) => {
-    const first = r[n + i] as string[];
-    return { group, waiting: r[i] as number, oldestAt: first[1] === undefined ? null : Number(first[1]) };
-  }).filter((g) => g.waiting > 0 || !(LEGACY_GROUPS as readonly string[]).includes(g.group));
-  let at = 2 * n;
-  const recordsInFlight = r[at++] as number;
-  const callsInFlight = r[at++] as number;
-  const deadLetters = r[at++] as number;
-  const pause = r[at++] as string | null;
-  const stopped = r[at++] as string | null;
-  const callsInRateWindow = r[at++] as number;
-  const [calls, last] = r[at++] as (string | null)[];
+  const groups: GroupState[] = BATCH_GROUPS.map((group) => ({
+    group,
+    waiting: stats.waiting[group],
+    oldestAt: stats.oldestByGroup[group],
+  })).filter((g) => g.waiting > 0 || !(LEGACY_GROUPS as readonly string[]).includes(g.group));
   const bins = new Map<number, ChartBin>();
   const totals: Record<string, number> = {};
   const firstBin = Math.floor((nowMinute - minutes + 1) / binMinutes) * binMinutes;
@@ -89,24 +78,24 @@ export async function readOverview(
   for (let i = 0; i < minutes; i++) {
     const minute = nowMinute - minutes + 1 + i;
     const bin = bins.get(Math.floor(minute / binMinutes) * binMinutes)!;
-    for (const [status, count] of Object.entries((r[at + i] as Record<string, string>) ?? {})) {
+    for (const [status, count] of Object.entries((r[i] as Record<string, string>) ?? {})) {
       bin.counts[status] = (bin.counts[status] ?? 0) + Number(count);
       totals[status] = (totals[status] ?? 0) + Number(count);
     }
   }
-  const pausedUntil = pause !== null && Number(pause) > now ? Number(pause) : null;
+  const { pausedUntil } = stats;
   return {
     now,
     groups,
-    recordsInFlight,
-    callsInFlight,
-    deadLetters,
+    recordsInFlight: stats.inFlight,
+    callsInFlight: stats.activeCalls,
+    deadLetters: stats.deadLetters,
     pausedUntil,
     parked: pausedUntil !== null && pausedUntil - now > 3_600_000,
-    stopped,
+    stopped: stats.stopped,
     callsInRateWindow,
-    callsToday: Number(calls ?? 0),
-    lastSuccessAt: last === null || last === undefined ? null : Number(last),
+    callsToday: calls.callsToday,
+    lastSuccessAt: calls.lastSuccessAt,
     chart: [...bins.values()],
     totals,
   };

@@ -73,12 +73,12 @@ export async function readPage(
   }
   if (section === 'records' && more.length === 1) {
     const key = more[0]!;
-    const [outcome, deadRaw, resolution] = await Promise.all([
+    const [outcome, deadLetters, resolution] = await Promise.all([
       buffer.getOutcome(key),
-      buffer.redis.hget(buffer.keys.dlq, key),
+      buffer.view.deadLettersOf([key]),
       resolutionOf(buffer, key),
     ]);
-    const dead = deadRaw === null ? null : { key, ...JSON.parse(deadRaw) };
+    const dead = deadLetters[0] ?? null;
     return page(frame(`Record ${keyLabel(key)}`, 'records'), recordPage(ctx, key, outcome, dead, resolution));
   }
   if (section === 'dlq' && more.length === 0) {
@@ -91,12 +91,11 @@ export async function readPage(
       listDeadLetters(buffer, { ...(facetText ? { facet: facetText } : {}), offset, limit: 200 }),
     ]);
     const statuses = new Map<string, string>();
-    if (list.letters.length > 0) {
-      const raws = await buffer.redis.mget(...list.letters.map((d) => buffer.keys.outcome(d.key)));
-      list.letters.forEach((d, i) => {
-        if (raws[i]) statuses.set(d.key, (JSON.parse(raws[i]!) as { status: string }).status);
-      });
-    }
+    const outcomes = await buffer.outcomes.latestOf(list.letters.map((d) => d.key));
+    list.letters.forEach((d, i) => {
+      const outcome = outcomes[i];
+      if (outcome) statuses.set(d.key, outcome.status);
+    });
     return page(
       frame('Dead letters', 'dlq'),
       deadLettersPage(ctx, facets, facetText, list.total, list.letters, statuses),

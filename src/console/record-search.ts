@@ -1,6 +1,9 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { BufferKeys } from '../buffer/keys.js';
+import { OutcomeReader } from '../buffer/outcome-reader.js';
 import type { Outcome } from '../buffer/types.js';
+import { leadKey } from '../producer/record-keys.js';
+import { FOREIGN_SYS_TYPES } from '../vocabulary/foreign-sys-types.js';
 import { consoleKeys } from './console-keys.js';
 
 type RedisLike = Redis | Cluster;
@@ -31,7 +34,6 @@ export interface RecordPage {
   next: number | null;
 }
 
-const FOREIGN_TYPES = ['CUSTOM', 'SFDC', 'NETSUITE'] as const;
 /** Candidates read past those that fail a second facet, so a narrow filter still fills a page. */
 const SCAN_MAX = 5_000;
 
@@ -42,21 +44,18 @@ const SCAN_MAX = 5_000;
 export function candidateKeys(text: string): string[] {
   const q = text.trim();
   if (q === '') return [];
-  const enc = encodeURIComponent;
+  // The producer's own record keys, so that a search finds what intake wrote.
   const out = new Set<string>([q]);
-  if (q.includes('@')) out.add(`L:em:${enc(q.toLowerCase())}`);
-  if (/^\d+$/.test(q)) out.add(`L:id:${q}`);
-  for (const t of FOREIGN_TYPES) out.add(`L:fs:${t}:${enc(q)}`);
+  if (q.includes('@')) out.add(leadKey({ Email: q }));
+  if (/^\d+$/.test(q) && Number.isSafeInteger(Number(q))) out.add(leadKey({ Id: Number(q) }));
+  for (const t of FOREIGN_SYS_TYPES) out.add(leadKey({ ForeignSysType: t, ForeignSysPersonId: q }));
   return [...out];
 }
 
+/** The latest outcomes of `recordKeys`, read by the buffer's outcome reader (which alone parses them). */
 async function outcomesOf(redis: RedisLike, keys: BufferKeys, recordKeys: string[]): Promise<RecordHit[]> {
-  if (recordKeys.length === 0) return [];
-  const raws = await redis.mget(...recordKeys.map((k) => keys.outcome(k)));
-  return recordKeys.map((key, i) => ({
-    key,
-    outcome: raws[i] ? (JSON.parse(raws[i]!) as Outcome) : null,
-  }));
+  const outcomes = await new OutcomeReader(redis, keys).latestOf(recordKeys);
+  return recordKeys.map((key, i) => ({ key, outcome: outcomes[i] ?? null }));
 }
 
 /** Finds records by key: exact record keys first, then the Marketo id index. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { OBJECT_TYPES } from '../vocabulary/object-types.js';
-import { FOREIGN_SYS_TYPES, type Attrib, type LeadRecord, type MObject } from '../soap/types.js';
+import { FOREIGN_SYS_TYPES } from '../vocabulary/foreign-sys-types.js';
+import type { Attrib, LeadRecord, MObject } from '../soap/types.js';
 
 /**
  * The JSON form of leads and Marketo objects that users write (NDJSON files, HTTP bodies, the library),

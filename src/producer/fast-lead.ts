@@ -2,7 +2,7 @@ import type { BufferedChange } from '../buffer/buffer.js';
 import type { StoredLead } from '../buffer/types.js';
 import { INT_MAX, MARKETO_NAME, RESERVED_NAMES } from '../model/records.js';
 import { IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_MAX } from './idempotency-key.js';
-import { FOREIGN_SYS_TYPES } from '../soap/types.js';
+import { FOREIGN_SYS_TYPES } from '../vocabulary/foreign-sys-types.js';
 import { leadGroupName, leadKey } from './record-keys.js';
 
 /**

@@ -1,5 +1,5 @@
 import { leadKey, mobjectKey } from '../producer/record-keys.js';
-import type { SyncOperation } from '../soap/types.js';
+import type { ObjectOperation } from '../vocabulary/object-operations.js';
 
 /**
  * A row's identity and content as two 64-bit digests, computed from the row as exported (before
@@ -126,7 +126,7 @@ function mobjectRowKey(row: Row): string | null {
     return null;
   return mobjectKey({
     type: row.type,
-    operation: row.operation as SyncOperation,
+    operation: row.operation as ObjectOperation,
     ...(row.id !== undefined ? { id: row.id as number } : {}),
     ...(ek !== undefined ? { externalKey: { name: ek.name as string, value: ek.value as string } } : {}),
   });

@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
+import { safeUrl } from '../safe-url.js';
 import type { RunData, RunProgress, RunSummary } from './run-types.js';
 import { listSchedules, type ScheduleInfo } from './schedules.js';
 
@@ -61,7 +62,12 @@ export async function listRuns(queue: Queue<RunData, RunSummary, string>, limit 
   return runs.sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, limit);
 }
 
-/** Schedules and recent runs together. */
+/** A source as a page may show it: a URL without the userinfo or query where credentials travel. */
+function shownSource(source: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(source) ? safeUrl(source) : source;
+}
+
+/** Schedules and recent runs together, for the worker's queue view (sources shown without secrets). */
 export async function reconcileOverview(
   queue: Queue<RunData, RunSummary, string>,
   redis: RedisLike,
@@ -69,5 +75,8 @@ export async function reconcileOverview(
   limit = 20,
 ): Promise<{ schedules: ScheduleInfo[]; runs: RunInfo[] }> {
   const [schedules, runs] = await Promise.all([listSchedules(queue, redis, prefix), listRuns(queue, limit)]);
-  return { schedules, runs };
+  return {
+    schedules: schedules.map((s) => ({ ...s, source: shownSource(s.source) })),
+    runs: runs.map((r) => ({ ...r, source: shownSource(r.source) })),
+  };
 }

@@ -2,6 +2,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { readRecordStream, type FileRecord } from '../producer/file-records.js';
+import { safeUrl } from '../safe-url.js';
 import { ndjsonBatches, type LineBatch } from './ndjson-lines.js';
 
 /** A batch of a source's rows: NDJSON lines unparsed, or CSV records as the shared reader gives them. */
@@ -75,6 +76,17 @@ export interface OpenedSource {
   close(): void;
 }
 
+/** `message` with every spelling of the URL `location` replaced by `shown` (a fetch error may quote it). */
+function withoutUrl(message: string, location: string, shown: string): string {
+  let href = location;
+  try {
+    href = new URL(location).href;
+  } catch {
+    // Not a URL after all: only its own spelling is replaced.
+  }
+  return message.split(location).join(shown).split(href).join(shown);
+}
+
 /** True for `http://` and `https://` locations. */
 export const isUrl = (location: string): boolean => /^https?:\/\//i.test(location);
 
@@ -144,6 +156,9 @@ export async function openSource(
   options: { format?: 'csv' | 'ndjson' | undefined; limits?: SourceLimits; stdin?: Readable } = {},
 ): Promise<OpenedSource> {
   const limits = options.limits ?? DEFAULT_SOURCE_LIMITS;
+  // Errors become a run's failed reason, which the console, the queue view, the CLI and the logs print:
+  // they name a URL without the credentials or token it may carry.
+  const shown = isUrl(location) ? safeUrl(location) : location;
   let input: Readable;
   let sizeBytes: number | undefined;
   let identity = '';
@@ -160,14 +175,16 @@ export async function openSource(
     try {
       response = await fetch(location, { signal: controller.signal, redirect: 'follow' });
     } catch (error) {
-      throw new SourceError(`${location}: cannot fetch (${(error as Error).message})`);
+      throw new SourceError(
+        `${shown}: cannot fetch (${withoutUrl((error as Error).message, location, shown)})`,
+      );
     } finally {
       clearTimeout(timer);
     }
     if (!response.ok || response.body === null) {
       await response.body?.cancel();
       throw new SourceError(
-        `${location}: HTTP ${response.status} ${response.statusText}`,
+        `${shown}: HTTP ${response.status} ${response.statusText}`,
         response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429,
       );
     }
@@ -175,7 +192,7 @@ export async function openSource(
     if (Number.isFinite(length)) {
       if (length > limits.maxBytes) {
         await response.body.cancel();
-        throw new SourceError(`${location}: larger than ${limits.maxBytes} bytes (${length})`, true);
+        throw new SourceError(`${shown}: larger than ${limits.maxBytes} bytes (${length})`, true);
       }
       sizeBytes = length;
     }
@@ -203,7 +220,7 @@ export async function openSource(
       batches: ndjsonBatches(input, {
         ...limits,
         counted,
-        fail: (message) => new SourceError(`${location}${message}`, true),
+        fail: (message) => new SourceError(`${shown}${message}`, true),
       }),
       format,
       sizeBytes,
@@ -215,7 +232,7 @@ export async function openSource(
       },
     };
   }
-  const bounds = new Bounds(limits, location);
+  const bounds = new Bounds(limits, shown);
   input.on('error', (error) => bounds.destroy(error));
   const bounded = input.pipe(bounds);
   return {

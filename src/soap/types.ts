@@ -3,6 +3,7 @@
  * Values are strings on the wire; callers convert numbers and booleans before they get here.
  */
 
+import type { ForeignSysType } from '../vocabulary/foreign-sys-types.js';
 import { OBJECT_OPERATIONS, type ObjectOperation } from '../vocabulary/object-operations.js';
 
 /** Marketo's namespace for every qualified element of the mktows API. */
@@ -10,9 +11,8 @@ export const MKTOWS_NS = 'http://www.marketo.com/mktows/';
 /** The SOAP 1.1 envelope namespace. */
 export const SOAP_ENV_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
 
-export const FOREIGN_SYS_TYPES = ['CUSTOM', 'SFDC', 'NETSUITE'] as const;
-/** The system a `ForeignSysPersonId` belongs to. */
-export type ForeignSysType = (typeof FOREIGN_SYS_TYPES)[number];
+// The system a `ForeignSysPersonId` belongs to: the vocabulary's list, re-exported for the wire's users.
+export { FOREIGN_SYS_TYPES, type ForeignSysType } from '../vocabulary/foreign-sys-types.js';
 
 /** The `operation` of a syncMObjects call (`SyncOperationEnum`): one per call; the vocabulary's list. */
 export const SYNC_OPERATIONS = OBJECT_OPERATIONS;

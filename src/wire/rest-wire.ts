@@ -34,6 +34,7 @@ function restOptions(s: RestSettings, responseTimeoutMs: number) {
 export const REST_WIRE: Wire = {
   kind: 'rest',
   title: 'REST',
+  endpointSetting: 'MARKETO_REST_ENDPOINT',
   credentialSettings: 'MARKETO_CLIENT_ID, MARKETO_CLIENT_SECRET and the API user’s permissions',
   credentialsHint:
     'check MARKETO_CLIENT_ID and MARKETO_CLIENT_SECRET against the custom service of your instance (Admin → Integration → LaunchPoint → View Details) and its API user’s permissions.',

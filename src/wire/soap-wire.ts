@@ -16,6 +16,7 @@ function soapTarget(target: SendTarget): Required<ReturnType<typeof readMarketoS
 export const SOAP_WIRE: Wire = {
   kind: 'soap',
   title: 'SOAP',
+  endpointSetting: 'MARKETO_SOAP_ENDPOINT',
   credentialSettings: 'MARKETO_USER_ID and MARKETO_ENCRYPTION_KEY',
   credentialsHint:
     'check MARKETO_USER_ID and MARKETO_ENCRYPTION_KEY against the SOAP API settings of your instance (Admin → Web Services).',

@@ -1,6 +1,7 @@
 import type { WorkerSettings } from '../config.js';
 import type { TokenCounts } from '../metrics/worker-metrics.js';
 import type { MarketoCallError, RecordResult, Transport } from '../transport/contract.js';
+import type { ConfigSetting } from '../transport/failure-kinds.js';
 import type { TransportKind } from '../vocabulary/transport-kinds.js';
 
 /**
@@ -12,6 +13,8 @@ export interface Wire {
   readonly kind: TransportKind;
   /** For texts: `SOAP`, `REST`. */
   readonly title: string;
+  /** The setting that holds this wire's endpoint (readiness names it when Marketo cannot be reached). */
+  readonly endpointSetting: ConfigSetting;
   /** The settings to check when Marketo refuses the credentials (for the sender's stop reason). */
   readonly credentialSettings: string;
   /** The same, with where to find their values in Marketo's admin (for the demo's auth error). */

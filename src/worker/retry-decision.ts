@@ -62,8 +62,8 @@ export interface DecisionInput<S extends FailureScope = FailureScope> {
  *   `pauses.throttleMs`); the record goes back, no attempt burnt.
  * - `park`: the daily quota is used up: sending waits until `untilMs`, the next midnight in
  *   `pauses.quotaResetTimeZone`; back, no attempt burnt.
- * - `stop`: authentication failed: sending stops for `forMs` (`pauses.authMs`) and
- *   readiness fails; back, no attempt burnt.
+ * - `stop`: authentication failed or a setting is wrong (`config`): sending stops for `forMs`
+ *   (`pauses.authMs`) and readiness fails, naming the setting; back, no attempt burnt.
  * - `split`: the record is among those a whole-call record fault is isolated from.
  * - `fail`: refused for good: FAILED, dead-lettered with what Marketo said.
  * - `retry`: back to pending after `waitMs` of backoff, an attempt burnt; `uncertain` when the failed

@@ -13,6 +13,7 @@ import { Reachability } from './reachability.js';
 import { BatchSender } from './sender.js';
 import { buildTransport } from './transport-factory.js';
 import { readReconcileStatus } from '../reconcile/reconcile-status.js';
+import { wireOf } from '../wire/registry.js';
 
 /** How long abandoned batches get to settle after the shutdown deadline (Redis round trips only). */
 const SETTLE_GRACE_MS = 5_000;
@@ -79,7 +80,7 @@ export async function startWorker(settings: WorkerSettings, options: WorkerOptio
   // What this worker's own calls say of the way to Marketo, for readiness.
   // Beyond the longest backoff a refused connection is old news: a call would have been made since.
   const reach = new Reachability(Math.max(60_000, 2 * settings.backoffMaxMs));
-  const endpointSetting = settings.transport === 'rest' ? 'MARKETO_REST_ENDPOINT' : 'MARKETO_SOAP_ENDPOINT';
+  const { endpointSetting } = wireOf(settings.transport);
   const sender = new BatchSender(reach.watch(transport), buffer, settings, log);
   const dispatcher = new Dispatcher(
     buffer,

@@ -5,6 +5,7 @@ import { RedisBuffer, type SettleAction } from '../../src/buffer/buffer.js';
 import type { Outcome } from '../../src/buffer/types.js';
 import { consoleKeys } from '../../src/console/console-keys.js';
 import { listDeadLetters } from '../../src/console/dead-letters.js';
+import { readOverview } from '../../src/console/overview.js';
 import { searchByKey, searchRecords } from '../../src/console/record-search.js';
 import { runCli } from '../helpers/cli.js';
 import { freshPrefix } from '../helpers/pipeline.js';
@@ -165,5 +166,52 @@ describe('the console indexes kept by the settle script', () => {
     const usage = await runCli(['dlq', 'resolve', '--key', sure!, '--verdict', 'maybe'], env);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('--verdict created');
+  });
+});
+
+describe('the console overview', () => {
+  it('shows what waits per group (oldest first), in flight, dead letters and the chart, as the buffer holds them', async () => {
+    const buffer = new RedisBuffer(redis, freshPrefix());
+    const t0 = Date.UTC(2026, 11, 7, 3, 0, 0);
+    await settleLeads(buffer, ['dead1@x.com', 'dead2@x.com'], 'FAILED', t0);
+    await buffer.enqueue(
+      [
+        { key: 'L:em:w1%40x.com', group: 'L:Email', data: { Email: 'w1@x.com', attributes: {} } },
+        { key: 'L:id:7', group: 'L:Id', data: { Id: 7, attributes: {} } },
+      ],
+      t0 + 1_000,
+    );
+    await buffer.enqueue(
+      [{ key: 'L:em:w2%40x.com', group: 'L:Email', data: { Email: 'w2@x.com', attributes: {} } }],
+      t0 + 2_000,
+    );
+    const overview = await readOverview(
+      {
+        name: 'default',
+        buffer,
+        dailyQuota: 50_000,
+        rateLimit: 100,
+        rateWindowMs: 20_000,
+        outcomeRetentionSec: 3600,
+        outcomeStreamMaxLen: 10_000,
+      },
+      { hours: 1, binMinutes: 10 },
+      t0 + 60_000,
+    );
+    const stats = await buffer.stats(t0 + 60_000);
+    const byGroup = Object.fromEntries(overview.groups.map((g) => [g.group, g]));
+    expect(byGroup['L:Email']).toEqual({
+      group: 'L:Email',
+      waiting: 2,
+      oldestAt: stats.oldestByGroup['L:Email'],
+    });
+    expect(byGroup['L:Email']!.oldestAt).toBeLessThanOrEqual(t0 + 1_000);
+    expect(byGroup['L:Id']!.waiting).toBe(1);
+    // Legacy groups appear only while they hold records.
+    expect(overview.groups.some((g) => g.group === 'L')).toBe(false);
+    expect(overview.deadLetters).toBe(2);
+    expect(overview.recordsInFlight).toBe(0);
+    expect(overview.stopped).toBeNull();
+    expect(overview.totals).toEqual({ FAILED: 2 });
   });
 });

@@ -91,12 +91,12 @@ describe('the Lua scripts', () => {
       ]).valid.map((v) => v.change),
       now,
     );
-    // CLAIM, TAKE_TOKEN, RENEW, SETTLE (done, retry, dead), REDRIVE, SWEEP, PAUSE.
+    // CLAIM, TAKE_TOKEN, RENEW, SETTLE (done, retry, dead), REDRIVE, RESOLVE, SWEEP, PAUSE.
     const batch = await batchOf(buffer, 'L:Email', now);
     expect(await buffer.takeToken(limits, `${batch.id}:2`, now)).toBe(0);
     expect(await buffer.renew(batch.id, 60_000, now)).toBe(true);
     const [a, b, c] = batch.entries;
-    const outcome = (key: string, status: 'UPDATED' | 'FAILED') => ({
+    const outcome = (key: string, status: 'UPDATED' | 'INDETERMINATE') => ({
       key,
       status,
       id: null,
@@ -118,7 +118,7 @@ describe('the Lua scripts', () => {
           {
             key: c!.key,
             action: 'dead',
-            outcome: outcome(c!.key, 'FAILED'),
+            outcome: outcome(c!.key, 'INDETERMINATE'),
             dead: { key: c!.key, reason: 'bad', code: null, attempts: 1, at: now },
           },
         ],
@@ -128,6 +128,13 @@ describe('the Lua scripts', () => {
       ),
     ).toBe(true);
     expect(await buffer.redrive([c!.key], now)).toEqual([c!.key]);
+    // RESOLVE (the console's and `mktsync dlq resolve`'s): confirmed created, after the redrive.
+    const resolveOptions = { retentionSec: 60, streamMaxLen: 1000, auditMax: 10, note: 'census', id: '7' };
+    expect(await buffer.resolve(c!.key, 'created', 'census', resolveOptions, now)).toEqual({
+      result: 'ok',
+      detail: 'created',
+    });
+    expect((await buffer.getOutcome(c!.key))?.status).toBe('CREATED');
     await batchOf(buffer, 'O:Opportunity:UPSERT', now);
     expect(await buffer.sweep(now + 120_000)).toBe(1);
     await buffer.pauseUntil(now + 60_000);

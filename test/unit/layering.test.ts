@@ -37,20 +37,10 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   metrics: ['vocabulary', 'buffer', 'transport', 'model'],
   // The registry of wires: settings in, a Transport out.
   wire: ['vocabulary', 'config', 'transport', 'soap', 'rest', 'metrics', ...UTILITIES],
-  // Intake (it still takes SYNC_OPERATIONS and FOREIGN_SYS_TYPES from soap/types.ts; REST's intake rules from rest/).
-  producer: ['vocabulary', 'config', 'buffer', 'transport', 'soap', 'rest', 'model', 'metrics', ...UTILITIES],
+  // Intake (REST's intake rules from rest/; the closed lists from the vocabulary, not from soap/).
+  producer: ['vocabulary', 'config', 'buffer', 'transport', 'rest', 'model', 'metrics', ...UTILITIES],
   // Reconciliation of exports: diffs and hands changes to the producer.
-  reconcile: [
-    'vocabulary',
-    'config',
-    'buffer',
-    'transport',
-    'soap',
-    'model',
-    'metrics',
-    'producer',
-    ...UTILITIES,
-  ],
+  reconcile: ['vocabulary', 'config', 'buffer', 'transport', 'model', 'metrics', 'producer', ...UTILITIES],
   // The worker: claims, sends through the Transport it gets from the registry, settles; runs reconciles.
   worker: [
     'vocabulary',
@@ -65,7 +55,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
     ...UTILITIES,
   ],
   // The operator console (reads the buffer, reconcile state and metrics).
-  console: ['vocabulary', 'config', 'buffer', 'model', 'metrics', 'reconcile', ...UTILITIES],
+  console: ['vocabulary', 'config', 'buffer', 'model', 'metrics', 'producer', 'reconcile', ...UTILITIES],
   // The built-in Marketo: speaks both wires, so it may read their formats.
   emulator: ['vocabulary', 'transport', 'soap', 'rest', 'model', ...UTILITIES],
   // The demo's pieces: a private Redis, the emulator, a stream of changes.

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,7 @@ const SCRIPTS = [...BUFFER_SCRIPTS, ...RECONCILE_SCRIPTS];
 
 describe('the Lua loader', () => {
   it('finds every script, resolves its includes and generated tables, and each file has a KEYS/ARGV header', () => {
-    expect(SCRIPTS).toHaveLength(15);
+    expect(SCRIPTS).toHaveLength(16);
     expect(new Set(SCRIPTS.map((s) => s.command)).size).toBe(SCRIPTS.length);
     for (const script of SCRIPTS) {
       const file = fileURLToPath(script.file);
@@ -35,6 +35,20 @@ describe('the Lua loader', () => {
     // The buffer's scripts carry every group of the vocabulary.
     const claim = luaSource(BUFFER_SCRIPTS.find((s) => s.command === 'mktClaim')!.file);
     for (const group of BATCH_GROUPS) expect(claim).toContain(`['${group}'] = true`);
+  });
+
+  it('is the one way Lua runs: no module of src/ holds a script of its own (the console’s resolve included)', () => {
+    const holders: string[] = [];
+    const walk = (dir: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) walk(path);
+        else if (entry.name.endsWith('.ts') && /redis\.call\(/.test(readFileSync(path, 'utf8')))
+          holders.push(relative(ROOT, path));
+      }
+    };
+    walk(join(ROOT, 'src'));
+    expect(holders).toEqual([]);
   });
 
   it('names the file when a script is missing', () => {

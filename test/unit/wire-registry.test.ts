@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MarketoFault } from '../../src/soap/faults.js';
 import { soapCallError } from '../../src/soap/soap-transport.js';
@@ -9,6 +10,32 @@ describe('the registry of wires', () => {
   it('has one entry per transport kind, each naming its own kind', () => {
     expect(Object.keys(WIRES).sort()).toEqual([...TRANSPORT_KINDS].sort());
     for (const kind of TRANSPORT_KINDS) expect(wireOf(kind).kind).toBe(kind);
+  });
+
+  it('names the setting of each wire’s endpoint, one its worker environment sets (readiness names it)', () => {
+    const target = {
+      from: 'emulator' as const,
+      emulator: {
+        endpoint: 'http://127.0.0.1:1/soap/mktows/2_3',
+        restEndpoint: 'http://127.0.0.1:1',
+        userId: 'u',
+        encryptionKey: 'k',
+        clientId: 'c',
+        clientSecret: 's',
+      },
+    };
+    expect(wireOf('soap').endpointSetting).toBe('MARKETO_SOAP_ENDPOINT');
+    expect(wireOf('rest').endpointSetting).toBe('MARKETO_REST_ENDPOINT');
+    for (const kind of TRANSPORT_KINDS)
+      expect(Object.keys(wireOf(kind).workerEnv(target))).toContain(wireOf(kind).endpointSetting);
+  });
+
+  it('is the only place outside the wires that names their settings: the worker names none', () => {
+    const worker = new URL('../../src/worker/', import.meta.url);
+    const named = readdirSync(worker)
+      .filter((f) => f.endsWith('.ts'))
+      .filter((f) => /'MARKETO_[A-Z_]+'/.test(readFileSync(new URL(f, worker), 'utf8')));
+    expect(named).toEqual([]);
   });
 
   it('names each wire’s credential settings', () => {
