@@ -1,4 +1,4 @@
-import { BATCH_GROUPS, LEGACY_GROUPS } from '../vocabulary/batch-groups.js';
+import { BATCH_GROUPS, INTAKE_GROUPS } from '../vocabulary/batch-groups.js';
 import { OUTCOME_STATUSES } from '../vocabulary/outcome-statuses.js';
 import { quotaDay } from '../model/quota-day.js';
 import { consoleKeys } from './console-keys.js';
@@ -70,7 +70,8 @@ export async function readOverview(
     group,
     waiting: stats.waiting[group],
     oldestAt: stats.oldestByGroup[group],
-  })).filter((g) => g.waiting > 0 || !(LEGACY_GROUPS as readonly string[]).includes(g.group));
+    // Groups intake can write, and any other (an older release's) only while it still holds records.
+  })).filter((g) => g.waiting > 0 || (INTAKE_GROUPS as readonly string[]).includes(g.group));
   const bins = new Map<number, ChartBin>();
   const totals: Record<string, number> = {};
   const firstBin = Math.floor((nowMinute - minutes + 1) / binMinutes) * binMinutes;
