@@ -11,7 +11,8 @@
 -- consecutive sequence numbers (one INCRBY).
 -- Returns {lastSeq, merged, position1, 'seq key', position2, 'seq key', ...} for the changes answered
 -- from memory: the caller derives every other change's number and key. Nothing is written before the
--- INCRBY, so a refusal at the first write (OOM) writes nothing.
+-- INCRBY, so a refusal at the first write (OOM) writes nothing. A new record's dirty entry is written
+-- after the loop (one ZADD per group), with the same score and NX as before.
 -- Writes: seq, rec:<key> (new: group, data, first, t0 only; see common.lua for the defaults),
 -- dirty:<group>, groups, idem:<key>, counters (accepted, coalesced, replayed).
 --- @include "common"
@@ -42,6 +43,10 @@ end
 local seq = redis.call('INCRBY', KEYS[1], fresh) - fresh
 local merged = 0
 local groups = {}
+-- New records' dirty-set entries, per group (pending[group][key] = true): written at the end with one
+-- ZADD per group and slice instead of one per change. A record new in this call whose group is
+-- upgraded later in the same call leaves its pending entry for the upgraded group's immediate ZADD.
+local pending = {}
 local out = {0, 0}
 local refs = {}
 for i = 1, n do
@@ -60,6 +65,7 @@ for i = 1, n do
     if cur[1] then
       local g = upgrade(cur[1], group)
       if g ~= cur[1] then
+        if pending[cur[1]] then pending[cur[1]][key] = nil end
         local score = redis.call('ZSCORE', K('dirty:' .. cur[1]), key)
         redis.call('ZREM', K('dirty:' .. cur[1]), key)
         redis.call('ZADD', K('dirty:' .. g), score or now, key)
@@ -73,7 +79,9 @@ for i = 1, n do
     else
       -- A new record leaves last, count, attempts and at absent (their defaults): less work per change.
       redis.call('HSET', rk, 'group', group, 'data', data, 'first', seq, 't0', nowText)
-      redis.call('ZADD', K('dirty:' .. group), 'NX', nowText, key)
+      local keys = pending[group]
+      if not keys then keys = {}; pending[group] = keys end
+      keys[key] = true
       groups[group] = true
     end
     if stride == 4 and ARGV[p + 3] ~= '' then
@@ -81,6 +89,20 @@ for i = 1, n do
       redis.call('SET', K('idem:' .. ARGV[p + 3]), refs[i], 'PX', window)
     end
   end
+end
+-- Slices of 1,000 members keep unpack() well inside Lua's C stack limit.
+for g, keys in pairs(pending) do
+  local args, m = {'NX'}, 0
+  for key in pairs(keys) do
+    args[#args + 1] = nowText
+    args[#args + 1] = key
+    m = m + 1
+    if m == 1000 then
+      redis.call('ZADD', K('dirty:' .. g), unpack(args))
+      args, m = {'NX'}, 0
+    end
+  end
+  if m > 0 then redis.call('ZADD', K('dirty:' .. g), unpack(args)) end
 end
 for g in pairs(groups) do redis.call('SADD', K('groups'), g) end
 if fresh > 0 then redis.call('HINCRBY', K('counters'), 'accepted', fresh) end
