@@ -70,6 +70,17 @@ describe('the coalescing buffer in Redis', () => {
     expect(upsert[1]).toBe(String(now));
   });
 
+  it('leaves every record a failing call wrote pending in its dirty set', async () => {
+    const buffer = new RedisBuffer(redis, `t-${randomBytes(4).toString('hex')}`);
+    const now = Date.now();
+    // A record whose stored data is not JSON: merging into it fails the script mid-call.
+    await redis.hset(buffer.keys.rec('L:em:z%40x.com'), 'group', 'L:Email', 'data', 'not json');
+    await expect(buffer.enqueue(leads({ Email: 'a@x.com' }, { Email: 'z@x.com' }), now)).rejects.toThrow();
+    // a@x.com was written before the failure: it must be claimable, not an orphan hash.
+    expect(await redis.hget(buffer.keys.rec('L:em:a%40x.com'), 'group')).toBe('L:Email');
+    expect(await redis.zscore(buffer.keys.dirty('L:Email'), 'L:em:a%40x.com')).toBe(String(now));
+  });
+
   it('puts a retried record back under a newer change: newer values win, the range covers both', async () => {
     const buffer = new RedisBuffer(redis, `t-${randomBytes(4).toString('hex')}`);
     const now = Date.now();
