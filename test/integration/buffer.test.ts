@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RedisBuffer, type ClaimLimits } from '../../src/buffer/buffer.js';
 import type { ClaimedBatch } from '../../src/buffer/types.js';
-import { validateLeads } from '../../src/producer/changes.js';
+import { validateLeads, validateMObjects } from '../../src/producer/changes.js';
 
 let redis: Redis;
 beforeAll(() => {
@@ -44,6 +44,41 @@ describe('the coalescing buffer in Redis', () => {
     // A dedupEnabled=false change never merges: its key carries its own sequence number.
     expect(second.map((r) => r.key)).toEqual(['L:em:a%40x.com', 'L:em:c%40x.com#4', 'L:em:b%40x.com']);
     expect(second.merged).toBe(2);
+  });
+
+  it('files each new record of a call once in its dirty set, past 1,000 and when the call moves its group', async () => {
+    const buffer = new RedisBuffer(redis, `t-${randomBytes(4).toString('hex')}`);
+    const now = Date.now();
+    const many = Array.from({ length: 2_345 }, (_, i) => ({ Email: `n${i}@x.com` }));
+    const reply = await buffer.enqueue(leads(...many, { Email: 'n7@x.com' }), now);
+    expect(reply.merged).toBe(1);
+    const dirty = await redis.zrange(buffer.keys.dirty('L:Email'), 0, -1, 'WITHSCORES');
+    expect(dirty.length / 2).toBe(2_345);
+    expect(new Set(dirty.filter((_, i) => i % 2 === 1))).toEqual(new Set([String(now)]));
+    // An UPDATE new in this call, then an UPSERT of the same object in the same call: the record must
+    // be pending under the UPSERT group only.
+    await buffer.enqueue(
+      validateMObjects([
+        { type: 'Opportunity', operation: 'UPDATE', externalKey: { name: 'k', value: '1' } },
+        { type: 'Opportunity', operation: 'UPSERT', externalKey: { name: 'k', value: '1' } },
+      ]).valid.map((v) => v.change),
+      now,
+    );
+    expect(await redis.zcard(buffer.keys.dirty('O:Opportunity:UPDATE'))).toBe(0);
+    const upsert = await redis.zrange(buffer.keys.dirty('O:Opportunity:UPSERT'), 0, -1, 'WITHSCORES');
+    expect(upsert).toHaveLength(2);
+    expect(upsert[1]).toBe(String(now));
+  });
+
+  it('leaves every record a failing call wrote pending in its dirty set', async () => {
+    const buffer = new RedisBuffer(redis, `t-${randomBytes(4).toString('hex')}`);
+    const now = Date.now();
+    // A record whose stored data is not JSON: merging into it fails the script mid-call.
+    await redis.hset(buffer.keys.rec('L:em:z%40x.com'), 'group', 'L:Email', 'data', 'not json');
+    await expect(buffer.enqueue(leads({ Email: 'a@x.com' }, { Email: 'z@x.com' }), now)).rejects.toThrow();
+    // a@x.com was written before the failure: it must be claimable, not an orphan hash.
+    expect(await redis.hget(buffer.keys.rec('L:em:a%40x.com'), 'group')).toBe('L:Email');
+    expect(await redis.zscore(buffer.keys.dirty('L:Email'), 'L:em:a%40x.com')).toBe(String(now));
   });
 
   it('puts a retried record back under a newer change: newer values win, the range covers both', async () => {

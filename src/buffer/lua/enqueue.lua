@@ -11,7 +11,8 @@
 -- consecutive sequence numbers (one INCRBY).
 -- Returns {lastSeq, merged, position1, 'seq key', position2, 'seq key', ...} for the changes answered
 -- from memory: the caller derives every other change's number and key. Nothing is written before the
--- INCRBY, so a refusal at the first write (OOM) writes nothing.
+-- INCRBY, so a refusal at the first write (OOM) writes nothing. A new record's dirty entry is written
+-- after the loop (one ZADD per group), with the same score and NX as before.
 -- Writes: seq, rec:<key> (new: group, data, first, t0 only; see common.lua for the defaults),
 -- dirty:<group>, groups, idem:<key>, counters (accepted, coalesced, replayed).
 --- @include "common"
@@ -42,47 +43,74 @@ end
 local seq = redis.call('INCRBY', KEYS[1], fresh) - fresh
 local merged = 0
 local groups = {}
+-- New records' dirty-set entries, per group (pending[group][key] = true): written at the end with one
+-- ZADD per group and slice instead of one per change. A record new in this call whose group is
+-- upgraded later in the same call leaves its pending entry for the upgraded group's immediate ZADD.
+local pending = {}
 local out = {0, 0}
 local refs = {}
-for i = 1, n do
-  local p = first + (i - 1) * stride
-  local r = replay[i]
-  if r then
-    if type(r) == 'number' then r = refs[r] end
-    out[#out + 1] = i
-    out[#out + 1] = r
-  else
-    local key, group, data = ARGV[p], ARGV[p + 1], ARGV[p + 2]
-    seq = seq + 1
-    if string.byte(key, -1) == 35 then key = key .. seq end
-    local rk = K('rec:' .. key)
-    local cur = redis.call('HMGET', rk, 'group', 'data', 'count')
-    if cur[1] then
-      local g = upgrade(cur[1], group)
-      if g ~= cur[1] then
-        local score = redis.call('ZSCORE', K('dirty:' .. cur[1]), key)
-        redis.call('ZREM', K('dirty:' .. cur[1]), key)
-        redis.call('ZADD', K('dirty:' .. g), score or now, key)
-        redis.call('HSET', rk, 'group', g)
-        groups[g] = true
-      end
-      -- count defaults to 1 (common.lua).
-      redis.call('HSET', rk, 'data', cjson.encode(merge(cjson.decode(cur[2]), cjson.decode(data))),
-        'last', seq, 'count', tonumber(cur[3] or '1') + 1, 'at', nowText)
-      merged = merged + 1
+-- The loop runs under pcall so that, should a change fail the call (a stored record that is not JSON),
+-- the records already written still get their dirty entries below before the error is raised.
+local function writeChanges()
+  for i = 1, n do
+    local p = first + (i - 1) * stride
+    local r = replay[i]
+    if r then
+      if type(r) == 'number' then r = refs[r] end
+      out[#out + 1] = i
+      out[#out + 1] = r
     else
-      -- A new record leaves last, count, attempts and at absent (their defaults): less work per change.
-      redis.call('HSET', rk, 'group', group, 'data', data, 'first', seq, 't0', nowText)
-      redis.call('ZADD', K('dirty:' .. group), 'NX', nowText, key)
-      groups[group] = true
-    end
-    if stride == 4 and ARGV[p + 3] ~= '' then
-      refs[i] = string.format('%d', seq) .. ' ' .. key
-      redis.call('SET', K('idem:' .. ARGV[p + 3]), refs[i], 'PX', window)
+      local key, group, data = ARGV[p], ARGV[p + 1], ARGV[p + 2]
+      seq = seq + 1
+      if string.byte(key, -1) == 35 then key = key .. seq end
+      local rk = K('rec:' .. key)
+      local cur = redis.call('HMGET', rk, 'group', 'data', 'count')
+      if cur[1] then
+        local g = upgrade(cur[1], group)
+        if g ~= cur[1] then
+          if pending[cur[1]] then pending[cur[1]][key] = nil end
+          local score = redis.call('ZSCORE', K('dirty:' .. cur[1]), key)
+          redis.call('ZREM', K('dirty:' .. cur[1]), key)
+          redis.call('ZADD', K('dirty:' .. g), score or now, key)
+          redis.call('HSET', rk, 'group', g)
+          groups[g] = true
+        end
+        -- count defaults to 1 (common.lua).
+        redis.call('HSET', rk, 'data', cjson.encode(merge(cjson.decode(cur[2]), cjson.decode(data))),
+          'last', seq, 'count', tonumber(cur[3] or '1') + 1, 'at', nowText)
+        merged = merged + 1
+      else
+        -- A new record leaves last, count, attempts and at absent (their defaults): less work per change.
+        redis.call('HSET', rk, 'group', group, 'data', data, 'first', seq, 't0', nowText)
+        local keys = pending[group]
+        if not keys then keys = {}; pending[group] = keys end
+        keys[key] = true
+        groups[group] = true
+      end
+      if stride == 4 and ARGV[p + 3] ~= '' then
+        refs[i] = string.format('%d', seq) .. ' ' .. key
+        redis.call('SET', K('idem:' .. ARGV[p + 3]), refs[i], 'PX', window)
+      end
     end
   end
 end
+local ok, failure = pcall(writeChanges)
+-- Slices of 1,000 members keep unpack() well inside Lua's C stack limit.
+for g, keys in pairs(pending) do
+  local args, m = {'NX'}, 0
+  for key in pairs(keys) do
+    args[#args + 1] = nowText
+    args[#args + 1] = key
+    m = m + 1
+    if m == 1000 then
+      redis.call('ZADD', K('dirty:' .. g), unpack(args))
+      args, m = {'NX'}, 0
+    end
+  end
+  if m > 0 then redis.call('ZADD', K('dirty:' .. g), unpack(args)) end
+end
 for g in pairs(groups) do redis.call('SADD', K('groups'), g) end
+if not ok then error(failure, 0) end
 if fresh > 0 then redis.call('HINCRBY', K('counters'), 'accepted', fresh) end
 if merged > 0 then redis.call('HINCRBY', K('counters'), 'coalesced', merged) end
 if #out > 2 then redis.call('HINCRBY', K('counters'), 'replayed', (#out - 2) / 2) end
