@@ -14,10 +14,11 @@ import {
 import { restCallAttempt, type RestAttemptReport } from './call-attempt.js';
 import { leadResults, objectResults, programResult, readEnvelope } from './answer.js';
 import { FieldCatalog, type FieldCatalogOptions } from './describe.js';
-import type { RestProblem } from './expressible.js';
+import type { RestProblem } from './rest-problem.js';
 import { RestHttp, type RestHttpOptions } from './http.js';
 import { leadCallShape, restLead } from './leads.js';
-import { OBJECT_ACTIONS, OBJECT_PATHS, restObject } from './objects.js';
+import { REST_OBJECT_ROUTES, type RestObjectType } from './object-routes.js';
+import { OBJECT_ACTIONS, restObject } from './objects.js';
 import { programForm, programPath } from './programs.js';
 import { MAX_BODY_BYTES, planBodies } from './split.js';
 import { Scrubber } from './scrub.js';
@@ -65,7 +66,7 @@ export interface RestTransportOptions extends RestHttpOptions {
 
 export type { RestAttemptReport } from './call-attempt.js';
 
-/** Sync Leads, Sync Opportunities and Roles: 300 records a call. Update Program: one program a call. */
+/** Sync Leads, Sync Opportunities, Roles and Companies: 300 records a call. Update Program: one program a call. */
 export const REST_MAX_RECORDS = 300;
 
 const USER_AGENT = 'mktsync';
@@ -193,7 +194,7 @@ export class RestTransport implements Transport {
 
   async #sendObjects(
     group: ObjectGroup,
-    type: 'Opportunity' | 'OpportunityPersonRole',
+    type: RestObjectType,
     objects: readonly StoredMObject[],
     signal?: AbortSignal,
   ): Promise<RecordResult[]> {
@@ -201,7 +202,7 @@ export class RestTransport implements Transport {
     const fields = await notSentIfFails(this.#catalog.tableFor(type, names, signal));
     const mapped = objects.map((o) => restObject(o, type, group.operation, fields));
     const envelope = { action: OBJECT_ACTIONS[group.operation], dedupeBy: 'dedupeFields' };
-    return this.#sendJson(OBJECT_PATHS[type], envelope, mapped, objectResults, signal);
+    return this.#sendJson(REST_OBJECT_ROUTES[type].path, envelope, mapped, objectResults, signal);
   }
 
   /**
