@@ -21,6 +21,8 @@ export type RestObjectType = Exclude<ObjectType, 'Program'>;
 export interface RestObjectRoute {
   /** The sync endpoint (`POST`). */
   readonly path: string;
+  /** Adobe's name of the sync endpoint: the metrics' `operation` label of its calls. */
+  readonly operation: string;
   /** Its Describe (`GET`): the field names, types and which are updateable. */
   readonly describePath: string;
   /** Change-format attribute names whose REST name is not the same word (found ignoring case otherwise). */
@@ -37,6 +39,7 @@ export interface RestObjectRoute {
 export const REST_OBJECT_ROUTES: Readonly<Record<RestObjectType, RestObjectRoute>> = {
   Opportunity: {
     path: '/rest/v1/opportunities.json',
+    operation: 'syncOpportunities',
     describePath: '/rest/v1/opportunities/describe.json',
     aliases: { LeadSource: 'source' },
     keyFields: ['externalOpportunityId'],
@@ -45,6 +48,7 @@ export const REST_OBJECT_ROUTES: Readonly<Record<RestObjectType, RestObjectRoute
   },
   OpportunityPersonRole: {
     path: '/rest/v1/opportunities/roles.json',
+    operation: 'syncOpportunityRoles',
     describePath: '/rest/v1/opportunities/roles/describe.json',
     aliases: { PersonId: 'leadId' },
     keyFields: ['externalOpportunityId', 'leadId', 'role'],
@@ -53,6 +57,7 @@ export const REST_OBJECT_ROUTES: Readonly<Record<RestObjectType, RestObjectRoute
   },
   Company: {
     path: '/rest/v1/companies.json',
+    operation: 'syncCompanies',
     describePath: '/rest/v1/companies/describe.json',
     aliases: {},
     keyFields: ['externalCompanyId'],
