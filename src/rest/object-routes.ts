@@ -1,7 +1,7 @@
 import type { StoredMObject } from '../buffer/types.js';
 import type { ObjectOperation } from '../vocabulary/object-operations.js';
 import type { ObjectType } from '../vocabulary/object-types.js';
-import { companyKeys, companyProblems } from './company-rules.js';
+import { companyDedupeBy, companyKeys, companyProblems } from './company-rules.js';
 import { opportunityKeys, opportunityProblems } from './opportunity-rules.js';
 import type { RestProblem } from './rest-problem.js';
 import { roleKeys, roleProblems } from './role-rules.js';
@@ -33,7 +33,16 @@ export interface RestObjectRoute {
   problems(object: StoredMObject, operation: ObjectOperation): RestProblem[];
   /** The key and association fields of its REST record (the other fields come from its attributes). */
   keys(object: StoredMObject): Record<string, string | number>;
+  /**
+   * How Marketo finds the record (`dedupeBy`): by its dedupe fields, or by its id field where the
+   * type lets an update name it so. Absent: always `dedupeFields`. A call holds one `dedupeBy`, so
+   * the client sends a batch mixing both as two requests.
+   */
+  dedupeBy?(object: StoredMObject): RestDedupeBy;
 }
+
+/** Sync's `dedupeBy`: the dedupe fields, or the id field (Adobe: with `updateOnly` only). */
+export type RestDedupeBy = 'dedupeFields' | 'idField';
 
 /** The routes: a `Record` over the types, so a type added to the vocabulary without its row does not compile. */
 export const REST_OBJECT_ROUTES: Readonly<Record<RestObjectType, RestObjectRoute>> = {
@@ -63,5 +72,6 @@ export const REST_OBJECT_ROUTES: Readonly<Record<RestObjectType, RestObjectRoute
     keyFields: ['externalCompanyId'],
     problems: companyProblems,
     keys: companyKeys,
+    dedupeBy: companyDedupeBy,
   },
 };

@@ -106,7 +106,9 @@ describe('companies over REST, through HTTP intake and a real worker', () => {
     expect(outcomes[7]?.id).toBe(co7.id);
     expect(outcomes[7]?.changes).toBe(3);
 
-    // Updates: the same companies, and one Marketo does not hold (skipped 1013).
+    // Updates: by externalCompanyId, by Marketo's id (dedupeBy idField, a request of its own), and one
+    // Marketo does not hold (skipped 1013).
+    const co8 = created.find((c) => c.externalKey!.value === 'CO-8')!;
     const since2 = p.f.emulator.calls.total;
     const updates = await p.producer.enqueueMObjects([
       {
@@ -115,19 +117,30 @@ describe('companies over REST, through HTTP intake and a real worker', () => {
         externalKey: key(7),
         attributes: { website: 'https://7.example' },
       },
-      { type: 'Company', operation: 'UPDATE', externalKey: key(8), attributes: { industry: 'Rail' } },
+      { type: 'Company', operation: 'UPDATE', id: co8.id, attributes: { industry: 'Rail' } },
       { type: 'Company', operation: 'UPDATE', externalKey: key(99999), attributes: { industry: 'None' } },
     ]);
     expect(updates.rejected).toEqual([]);
     await p.drained();
     const updateCalls = companyCalls(p, since2);
-    expect(updateCalls.map((c) => [c.action, c.recordCount])).toEqual([['updateOnly', 3]]);
+    expect(updateCalls.map((c) => [c.action, c.dedupeBy, c.records])).toEqual([
+      [
+        'updateOnly',
+        'dedupeFields',
+        [
+          { externalCompanyId: 'CO-7', website: 'https://7.example' },
+          { externalCompanyId: 'CO-99999', industry: 'None' },
+        ],
+      ],
+      ['updateOnly', 'idField', [{ id: co8.id, industry: 'Rail' }]],
+    ]);
     const updated = await p.producer.buffer.outcomes.latestOf(updates.accepted.map((a) => a.key));
     expect(updated.map((o) => [o?.status, o?.error ?? null])).toEqual([
       ['UPDATED', null],
       ['UPDATED', null],
       ['SKIPPED', expect.stringContaining('1013')],
     ]);
+    expect(co8.attributes?.industry).toBe('Rail');
     expect(companies(p).find((c) => c.externalKey?.value === 'CO-7')!.attributes).toMatchObject({
       company: 'Company 7',
       website: 'https://7.example',
@@ -143,15 +156,14 @@ describe('companies over REST, through HTTP intake and a real worker', () => {
       JSON.stringify([
         { type: 'Company', operation: 'UPSERT', externalKey: { name: 'externalCompanyId', value: 'ok' } },
         { type: 'Company', operation: 'UPSERT', externalKey: { name: 'crmAccountId', value: 'A-1' } },
-        { type: 'Company', operation: 'UPDATE', id: 5001, attributes: { industry: 'x' } },
+        { type: 'Company', operation: 'UPSERT', id: 5001, attributes: { industry: 'x' } },
         { type: 'Company', operation: 'INSERT', attributes: { company: 'No key' } },
       ]),
     );
     expect(answer.status).toBe(400);
     expect(answer.body.problems).toEqual([
       { index: 1, field: 'externalKey.name', reason: expect.stringContaining('externalCompanyId') },
-      { index: 2, field: 'id', reason: expect.stringContaining('externalCompanyId') },
-      { index: 2, field: 'externalKey', reason: expect.stringContaining('externalCompanyId') },
+      { index: 2, field: 'id', reason: expect.stringContaining('UPDATE (updateOnly) only') },
       { index: 3, field: 'externalKey', reason: expect.stringContaining('externalCompanyId') },
     ]);
     expect((await p.producer.buffer.stats()).counters.accepted).toBeUndefined();
