@@ -34,6 +34,10 @@ export interface EmulatedCompany {
   id: number;
   name: string;
   externalKey?: Attrib;
+  /** REST: the fields Sync Companies wrote, by REST name (`company` is also `name`). */
+  attributes?: Record<string, string>;
+  createdAt?: string;
+  updatedAt?: string;
 }
 
 /** An Opportunity or OpportunityPersonRole. */
@@ -69,6 +73,9 @@ function attribMap(list: readonly Attrib[]): Map<string, string> {
 export class MObjectStore {
   readonly #programs = new Map<number, EmulatedProgram>();
   readonly #companies = new Map<number, EmulatedCompany>();
+  /** A company's external key value → its id (the value is what `externalCompanyId` names). */
+  readonly #companyByValue = new Map<string, number>();
+  #nextCompanyId = 6_001;
   readonly #objects = {
     Opportunity: new Map<number, EmulatedObject>(),
     OpportunityPersonRole: new Map<number, EmulatedObject>(),
@@ -90,8 +97,12 @@ export class MObjectStore {
     for (const p of seed.programs)
       for (const c of p.costs) this.#nextCostId = Math.max(this.#nextCostId, c.id + 1);
     this.#companies.clear();
+    this.#companyByValue.clear();
     for (const c of seed.companies) {
       this.#companies.set(c.id, structuredClone(c));
+      this.#nextCompanyId = Math.max(this.#nextCompanyId, c.id + 1);
+      if (c.externalKey && !this.#companyByValue.has(c.externalKey.value))
+        this.#companyByValue.set(c.externalKey.value, c.id);
       if (c.externalKey)
         this.#byExternalKey.set(`Company|${c.externalKey.name}=${c.externalKey.value}`, c.id);
     }
@@ -136,10 +147,35 @@ export class MObjectStore {
     return id === undefined ? undefined : this.#objects[type].get(id);
   }
 
-  /** REST: the seeded company whose external key has this value (any key name), for `externalCompanyId`. */
+  /**
+   * REST: the company whose external key has this value (any key name: seeded companies name theirs
+   * as the CRM does), for `externalCompanyId`.
+   */
   companyByExternalValue(value: string): EmulatedCompany | undefined {
-    for (const company of this.#companies.values()) if (company.externalKey?.value === value) return company;
-    return undefined;
+    const id = this.#companyByValue.get(value);
+    return id === undefined ? undefined : this.#companies.get(id);
+  }
+
+  /** REST: a company by its integer id. */
+  company(id: number): EmulatedCompany | undefined {
+    return this.#companies.get(id);
+  }
+
+  /** REST (Sync Companies): a new company named by `externalCompanyId`, with its fields by REST name. */
+  createCompany(externalCompanyId: string, attributes: Record<string, string>): EmulatedCompany {
+    const now = new Date().toISOString();
+    const id = this.#nextCompanyId++;
+    const company: EmulatedCompany = {
+      id,
+      name: attributes.company ?? '',
+      externalKey: { name: 'externalCompanyId', value: externalCompanyId },
+      attributes: { ...attributes },
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.#companies.set(id, company);
+    this.#companyByValue.set(externalCompanyId, id);
+    return company;
   }
 
   /** REST: the roles matching a predicate (roles are few; a scan is enough). */

@@ -9,7 +9,7 @@ import {
 } from '../model/records.js';
 import { groupName, parseGroupName } from '../vocabulary/batch-groups.js';
 import { OBJECT_OPERATIONS } from '../vocabulary/object-operations.js';
-import { operationProblem } from '../vocabulary/object-types.js';
+import { operationProblem, transportProblem } from '../vocabulary/object-types.js';
 import type { BufferedChange } from '../buffer/buffer.js';
 import { fastLeadChange } from './fast-lead.js';
 import { idempotencyKeySchema } from './idempotency-key.js';
@@ -37,15 +37,19 @@ const mobjectChangeBase = mobjectRecordSchema.safeExtend({
 });
 
 /**
- * The object change format's rules. Over REST a role is identified by its opportunity, lead and role
- * (`dedupeBy: dedupeFields`), so an update or upsert of one needs neither id nor externalKey there.
+ * The object change format's rules for the workers' `transport`. Over REST a role is identified by its
+ * opportunity, lead and role (`dedupeBy: dedupeFields`), so an update or upsert of one needs neither id
+ * nor externalKey there.
  */
-function objectChangeSchema(rest: boolean) {
+function objectChangeSchema(transport: TransportKind) {
   return mobjectChangeBase.superRefine((change, ctx) => {
     // A group no transport carries (an operation its type does not take) is refused, never written.
     const refused = operationProblem(change.type, change.operation);
     if (refused !== undefined) ctx.addIssue({ code: 'custom', path: ['operation'], message: refused });
-    const keyedByFields = rest && change.type === 'OpportunityPersonRole';
+    // So is a type the workers' transport does not carry (a Company over SOAP): it names the field.
+    const absent = transportProblem(change.type, transport);
+    if (absent !== undefined) ctx.addIssue({ code: 'custom', path: ['type'], message: absent });
+    const keyedByFields = transport === 'rest' && change.type === 'OpportunityPersonRole';
     if (
       change.operation !== 'INSERT' &&
       !keyedByFields &&
@@ -69,8 +73,8 @@ function objectChangeSchema(rest: boolean) {
 }
 
 /** A change to a Marketo object: an object record plus its operation. */
-export const mobjectChangeSchema = objectChangeSchema(false);
-const restMobjectChangeSchema = objectChangeSchema(true);
+export const mobjectChangeSchema = objectChangeSchema('soap');
+const restMobjectChangeSchema = objectChangeSchema('rest');
 export type MObjectChange = z.input<typeof mobjectChangeSchema>;
 
 /**

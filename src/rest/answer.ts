@@ -175,6 +175,7 @@ function countMismatch(expected: number, received: number): MarketoCallError {
  * A lead id as text: a positive safe integer (a number or its digits), absent as null. Anything else
  * is not an id Marketo gives, so what the call did is unknown.
  */
+/** A lead's (or a company's) integer id, as text; null when absent. */
 function leadId(id: unknown): string | null {
   if (id === undefined || id === null) return null;
   const n = typeof id === 'number' ? id : typeof id === 'string' && /^\d{1,16}$/.test(id) ? Number(id) : NaN;
@@ -189,7 +190,11 @@ export function leadResults(result: unknown[], expected: number): RecordResult[]
   return result.map((entry) => recordResult(entry, leadId(asObject(entry)?.id)));
 }
 
-/** Sync Opportunities / Roles: results matched by `seq`, which must be exactly 0…n-1. */
+/**
+ * Sync Opportunities / Roles / Companies: results matched by `seq`, which must be exactly 0…n-1. A
+ * record is named by its `marketoGUID` (opportunities, roles) or by an integer `id` (companies: the
+ * reference's section 10.13 point 13).
+ */
 export function objectResults(result: unknown[], expected: number): RecordResult[] {
   if (result.length !== expected) throw countMismatch(expected, result.length);
   const bySeq = new Array<RecordResult | undefined>(expected);
@@ -210,7 +215,10 @@ export function objectResults(result: unknown[], expected: number): RecordResult
     // A GUID is a few dozen characters; one beyond a text's bound is not Marketo's, and is not kept.
     if (typeof guid === 'string' && Buffer.byteLength(guid, 'utf8') > MAX_TEXT_BYTES)
       throw malformed(`a marketoGUID of ${Buffer.byteLength(guid, 'utf8')} bytes`);
-    bySeq[seq] = recordResult(entry, typeof guid === 'string' && guid.trim() !== '' ? guid.trim() : null);
+    bySeq[seq] = recordResult(
+      entry,
+      typeof guid === 'string' && guid.trim() !== '' ? guid.trim() : leadId(o?.id),
+    );
   }
   return bySeq as RecordResult[];
 }

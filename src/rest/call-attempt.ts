@@ -1,6 +1,7 @@
 import type { CallAttempt } from '../transport/attempt.js';
 import type { MarketoCallError } from '../transport/contract.js';
 import { CALL_CODES } from './codes.js';
+import { REST_OBJECT_ROUTES } from './object-routes.js';
 
 /** What one HTTP request did, for metrics and logs. */
 export interface RestAttemptReport {
@@ -18,8 +19,10 @@ export interface RestAttemptReport {
 const REST_OPERATIONS: readonly (readonly [RegExp, string])[] = [
   [/^\/rest\/v1\/leads\.json$/, 'syncLeads'],
   [/^\/rest\/v1\/leads\/describe2?\.json$/, 'describeLeads'],
-  [/^\/rest\/v1\/opportunities\.json$/, 'syncOpportunities'],
-  [/^\/rest\/v1\/opportunities\/roles\.json$/, 'syncOpportunityRoles'],
+  // Each object type's sync endpoint, from its route (paths hold no id: matched as they are).
+  ...Object.values(REST_OBJECT_ROUTES).map(
+    (route) => [new RegExp(`^${route.path.replace(/[.]/g, '\\.')}$`), route.operation] as const,
+  ),
   [/^\/rest\/asset\/v1\/program\/\d+\.json$/, 'updateProgram'],
 ];
 

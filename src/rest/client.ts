@@ -14,10 +14,11 @@ import {
 import { restCallAttempt, type RestAttemptReport } from './call-attempt.js';
 import { leadResults, objectResults, programResult, readEnvelope } from './answer.js';
 import { FieldCatalog, type FieldCatalogOptions } from './describe.js';
-import type { RestProblem } from './expressible.js';
+import type { RestProblem } from './rest-problem.js';
 import { RestHttp, type RestHttpOptions } from './http.js';
 import { leadCallShape, restLead } from './leads.js';
-import { OBJECT_ACTIONS, OBJECT_PATHS, restObject } from './objects.js';
+import { REST_OBJECT_ROUTES, type RestDedupeBy, type RestObjectType } from './object-routes.js';
+import { OBJECT_ACTIONS, restObject } from './objects.js';
 import { programForm, programPath } from './programs.js';
 import { MAX_BODY_BYTES, planBodies } from './split.js';
 import { Scrubber } from './scrub.js';
@@ -65,7 +66,7 @@ export interface RestTransportOptions extends RestHttpOptions {
 
 export type { RestAttemptReport } from './call-attempt.js';
 
-/** Sync Leads, Sync Opportunities and Roles: 300 records a call. Update Program: one program a call. */
+/** Sync Leads, Sync Opportunities, Roles and Companies: 300 records a call. Update Program: one program a call. */
 export const REST_MAX_RECORDS = 300;
 
 const USER_AGENT = 'mktsync';
@@ -193,15 +194,52 @@ export class RestTransport implements Transport {
 
   async #sendObjects(
     group: ObjectGroup,
-    type: 'Opportunity' | 'OpportunityPersonRole',
+    type: RestObjectType,
     objects: readonly StoredMObject[],
     signal?: AbortSignal,
   ): Promise<RecordResult[]> {
     const names = new Set(objects.flatMap((o) => Object.keys(o.attributes ?? {})));
     const fields = await notSentIfFails(this.#catalog.tableFor(type, names, signal));
     const mapped = objects.map((o) => restObject(o, type, group.operation, fields));
-    const envelope = { action: OBJECT_ACTIONS[group.operation], dedupeBy: 'dedupeFields' };
-    return this.#sendJson(OBJECT_PATHS[type], envelope, mapped, objectResults, signal);
+    const route = REST_OBJECT_ROUTES[type];
+    const action = OBJECT_ACTIONS[group.operation];
+    // One dedupeBy per request: a batch naming some records by id (idField) and others by their
+    // dedupe fields goes as one request per kind, dedupe fields first.
+    const parts = new Map<RestDedupeBy, number[]>();
+    objects.forEach((o, i) => {
+      const by = route.dedupeBy?.(o) ?? 'dedupeFields';
+      parts.set(by, [...(parts.get(by) ?? []), i]);
+    });
+    if (parts.size === 1) {
+      const [dedupeBy] = parts.keys();
+      return this.#sendJson(route.path, { action, dedupeBy }, mapped, objectResults, signal);
+    }
+    const results = new Array<RecordResult | undefined>(objects.length);
+    let first = true;
+    for (const dedupeBy of ['dedupeFields', 'idField'] as const) {
+      const indexes = parts.get(dedupeBy) ?? [];
+      try {
+        if (!first) await this.#admitAnother();
+        first = false;
+        const part = await this.#sendJson(
+          route.path,
+          { action, dedupeBy },
+          indexes.map((i) => mapped[i]!),
+          objectResults,
+          signal,
+        );
+        indexes.forEach((index, j) => (results[index] = part[j]));
+      } catch (error) {
+        // The records known so far, up to the first unknown one, are settled; any known after it are
+        // updates (idField is updateOnly only), which the sender may send again without harm.
+        if (!(error instanceof MarketoCallError)) throw error;
+        // The part's own settled results are by its positions: moved to the batch's, then cut.
+        error.settled.forEach((r, j) => (results[indexes[j]!] = r));
+        const known = results.findIndex((r) => r === undefined);
+        throw error.withSettled(results.slice(0, known === -1 ? results.length : known) as RecordResult[]);
+      }
+    }
+    return results as RecordResult[];
   }
 
   /**

@@ -1,5 +1,6 @@
 import { abortable } from './abortable.js';
 import { asObject } from './json.js';
+import { REST_OBJECT_ROUTES, type RestObjectType } from './object-routes.js';
 
 /**
  * The instance's field names, from Describe: the change formats use Marketo's SOAP names (`FirstName`),
@@ -63,7 +64,7 @@ export function leadFieldTable(result: readonly unknown[]): FieldTable {
   return new FieldTable(entries);
 }
 
-/** Reads Describe Opportunities / Roles: `result[0].fields[]` of `{name, dataType, updateable}`. */
+/** Reads Describe Opportunities / Roles / Companies: `result[0].fields[]` of `{name, dataType, updateable}`. */
 export function objectFieldTable(result: readonly unknown[]): FieldTable {
   const fields = asObject(result[0])?.fields;
   const entries: { names: string[]; field: RestField }[] = [];
@@ -83,12 +84,14 @@ export function objectFieldTable(result: readonly unknown[]): FieldTable {
 }
 
 /** The Describe endpoint of each object kind. */
-export const DESCRIBE_PATHS = {
+export const DESCRIBE_PATHS: Readonly<Record<DescribedKind, string>> = {
   lead: '/rest/v1/leads/describe.json',
-  Opportunity: '/rest/v1/opportunities/describe.json',
-  OpportunityPersonRole: '/rest/v1/opportunities/roles/describe.json',
-} as const;
-export type DescribedKind = keyof typeof DESCRIBE_PATHS;
+  ...(Object.fromEntries(
+    Object.entries(REST_OBJECT_ROUTES).map(([type, route]) => [type, route.describePath]),
+  ) as Record<RestObjectType, string>),
+};
+/** Leads, or an object type of {@link REST_OBJECT_ROUTES}. */
+export type DescribedKind = 'lead' | RestObjectType;
 
 /** Options of the {@link FieldCatalog}. */
 export interface FieldCatalogOptions {

@@ -1,5 +1,6 @@
 import type { StoredMObject } from '../buffer/types.js';
-import { restObjectProblems, type RestProblem } from './expressible.js';
+import { restObjectProblems } from './expressible.js';
+import type { RestProblem } from './rest-problem.js';
 
 /** The Asset API path that updates one program. */
 export function programPath(id: number): string {

@@ -25,6 +25,7 @@ import {
 } from './faults.js';
 import type { LeadRecord, LeadSyncStatus, MObject, MObjStatus } from './types.js';
 import { XmlTextError } from './xml-text.js';
+import { transportProblem } from '../vocabulary/object-types.js';
 
 /** syncMultipleLeads takes up to 300 leads, syncMObjects up to 100 objects. */
 export const SOAP_MAX_LEADS = 300;
@@ -193,6 +194,18 @@ export class SoapTransport implements Transport {
       }
       const group = call.group;
       const objects = call.records as readonly StoredMObject[];
+      // A type SOAP lacks (a Company) that reached a SOAP worker anyway (intake ran under REST, the
+      // workers now speak SOAP): each record fails naming why, never sent, never stranded.
+      const absent = transportProblem(group.type, this.kind);
+      if (absent !== undefined)
+        return objects.map(() => ({
+          status: 'FAILED' as const,
+          id: null,
+          code: null,
+          category: 'invalid-record' as const,
+          message: absent,
+          field: 'type',
+        }));
       const stray = objects.findIndex((o) => o.type !== group.type);
       if (stray >= 0)
         throw new MarketoCallError(`record ${stray} is a ${objects[stray]!.type}, not a ${group.type}`, {

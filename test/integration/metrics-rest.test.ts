@@ -66,6 +66,8 @@ describe('worker metrics fed by the REST transport', () => {
     expect(restOperation('/rest/asset/v1/program/1001.json')).toBe('updateProgram');
     expect(restOperation('/rest/asset/v1/program/99999.json')).toBe('updateProgram');
     expect(restOperation('/rest/v1/opportunities/roles.json')).toBe('syncOpportunityRoles');
+    expect(restOperation('/rest/v1/companies.json')).toBe('syncCompanies');
+    expect(restOperation('/rest/v1/companiesXjson')).toBe('other');
     expect(restOperation('/rest/v1/leads/describe2.json?x=1')).toBe('describeLeads');
     expect(restOperation('/rest/v1/something/12345.json')).toBe('other');
   });

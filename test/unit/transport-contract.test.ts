@@ -30,7 +30,7 @@ describe('transport-neutral batch groups', () => {
       type: 'Opportunity',
       operation: 'UPSERT',
     });
-    expect(objectGroupOf({ type: 'Company' }, 'UPSERT')).toBeUndefined();
+    expect(objectGroupOf({ type: 'Car' }, 'UPSERT')).toBeUndefined();
   });
 
   it('names round-trip, and nothing else parses', () => {
@@ -51,7 +51,7 @@ describe('transport-neutral batch groups', () => {
       'O:Program:UPDATE',
       'O:OpportunityPersonRole:INSERT',
     ]);
-    for (const bad of ['L', 'O:UPSERT', 'L:Phone', 'O:Company:UPSERT', 'O:Program:DELETE', ''])
+    for (const bad of ['L', 'O:UPSERT', 'L:Phone', 'O:Car:UPSERT', 'O:Program:DELETE', ''])
       expect(parseGroupName(bad), bad).toBeUndefined();
   });
 

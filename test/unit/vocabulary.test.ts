@@ -17,8 +17,10 @@ import { LEAD_KEY_KINDS, leadKeyKindOf } from '../../src/vocabulary/lead-key-kin
 import { OBJECT_OPERATIONS, type ObjectOperation } from '../../src/vocabulary/object-operations.js';
 import {
   OBJECT_TYPE_OPERATIONS,
+  OBJECT_TYPE_TRANSPORTS,
   OBJECT_TYPES,
   operationProblem,
+  transportProblem,
   type ObjectType,
 } from '../../src/vocabulary/object-types.js';
 import {
@@ -58,6 +60,9 @@ describe('the vocabulary', () => {
       'O:OpportunityPersonRole:INSERT',
       'O:OpportunityPersonRole:UPDATE',
       'O:OpportunityPersonRole:UPSERT',
+      'O:Company:INSERT',
+      'O:Company:UPDATE',
+      'O:Company:UPSERT',
     ]);
     expect(operationProblem('Program', 'INSERT')).toBe('Program takes UPDATE only');
     expect(operationProblem('Opportunity', 'INSERT')).toBeUndefined();
@@ -72,6 +77,36 @@ describe('the vocabulary', () => {
     expect(problems).toEqual([
       { at: 0, field: 'operation', reason: 'Program takes UPDATE only' },
       expect.objectContaining({ at: 1, field: 'type' }),
+    ]);
+  });
+
+  it('says which transports carry each type, and intake refuses a Company over SOAP naming the field', () => {
+    expect(OBJECT_TYPES.filter((t) => !OBJECT_TYPE_TRANSPORTS[t].includes('soap'))).toEqual(['Company']);
+    expect(transportProblem('Company', 'rest')).toBeUndefined();
+    expect(transportProblem('Opportunity', 'soap')).toBeUndefined();
+    const change = {
+      type: 'Company',
+      operation: 'UPSERT',
+      externalKey: { name: 'externalCompanyId', value: 'C-1' },
+      attributes: { company: 'Acme' },
+    };
+    // No transport given is SOAP, the workers' default.
+    for (const rules of [{}, { transport: 'soap' as const }]) {
+      const { valid, problems } = validateMObjects([change], (i) => i, rules);
+      expect(valid).toEqual([]);
+      expect(problems).toEqual([
+        {
+          at: 0,
+          field: 'type',
+          reason:
+            'Company does not exist over SOAP: Marketo offers it over REST only (set MARKETO_TRANSPORT=rest for the workers and intake)',
+        },
+      ]);
+    }
+    const rest = validateMObjects([change], (i) => i, { transport: 'rest' });
+    expect(rest.problems).toEqual([]);
+    expect(rest.valid.map((v) => [v.change.group, v.change.key])).toEqual([
+      ['O:Company:UPSERT', 'O:Company:ek:externalCompanyId=C-1'],
     ]);
   });
 

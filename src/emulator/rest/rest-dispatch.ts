@@ -8,6 +8,7 @@ import { RestCallError, successBody } from './rest-answer.js';
 import { describeLeads, describeLeads2, describeOpportunities, describeRoles } from './rest-describe.js';
 import { readSyncLeads, syncLeads } from './rest-leads.js';
 import { readSyncObjects, syncObjects } from './rest-objects.js';
+import { describeCompanies, readSyncCompanies, syncCompanies } from './rest-companies.js';
 import { findProgram, programView, updateProgram } from './rest-programs.js';
 import { isJsonObject, type JsonObject } from './rest-records.js';
 import type { RestRoute } from './rest-routes.js';
@@ -78,6 +79,12 @@ export function executeRest(route: RestRoute, request: RestRequest, context: Dis
       const call = readSyncObjects(kind, request as JsonObject, rest);
       return successBody(syncObjects(call, { objects: mobjects, leads, rest, rules }));
     }
+    case 'syncCompanies':
+      return successBody(
+        syncCompanies(readSyncCompanies(request as JsonObject, rest), { objects: mobjects, rules }),
+      );
+    case 'describeCompanies':
+      return successBody(describeCompanies());
     case 'describeLeads':
       return successBody(describeLeads(fields));
     case 'describeLeads2':

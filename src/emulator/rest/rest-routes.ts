@@ -11,6 +11,8 @@ export type RestOperation =
   | 'describeOpportunities'
   | 'syncOpportunityRoles'
   | 'describeOpportunityRoles'
+  | 'syncCompanies'
+  | 'describeCompanies'
   | 'updateProgram'
   | 'getProgram';
 
@@ -28,6 +30,8 @@ const FIXED: Readonly<Record<string, Partial<Record<string, RestOperation>>>> = 
   '/rest/v1/opportunities/describe.json': { GET: 'describeOpportunities' },
   '/rest/v1/opportunities/roles.json': { POST: 'syncOpportunityRoles' },
   '/rest/v1/opportunities/roles/describe.json': { GET: 'describeOpportunityRoles' },
+  '/rest/v1/companies.json': { POST: 'syncCompanies' },
+  '/rest/v1/companies/describe.json': { GET: 'describeCompanies' },
 };
 
 const PROGRAM = /^\/rest\/asset\/v1\/program\/(\d{1,10})\.json$/;
