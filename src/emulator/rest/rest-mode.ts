@@ -2,9 +2,15 @@ import type http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CallLog } from '../call-log.js';
 import type { EmulatorConfig } from '../config.js';
-import { chooseLostAnswer, drawLatency, takeMischief, type Random } from '../fault-injection.js';
+import {
+  chooseLostAnswer,
+  drawLatency,
+  takeLateApply,
+  takeMischief,
+  type Random,
+} from '../fault-injection.js';
 import type { LeadStore } from '../lead-store.js';
-import { dropUnread, loseAnswer, noteClientGone } from '../lost-answer.js';
+import { dropUnread, holdBeforeApplying, loseAnswer, noteClientGone } from '../lost-answer.js';
 import type { Limits } from '../limits.js';
 import type { MObjectStore } from '../mobject-store.js';
 import { handleIdentity } from './identity.js';
@@ -156,7 +162,16 @@ export function createRestMode(deps: RestModeDeps): RestMode {
       }
       if (deps.random().chance(config.faults.transientFaultRate))
         throw new RestCallError(rest.transientCodes[transientCounter++ % rest.transientCodes.length]!);
+      const held = takeLateApply(config.faults);
+      // Applied after the hold whether or not the client is still there (it may have given up).
+      if (held) await holdBeforeApplying(config.faults.lateApplyMs);
       const answer = executeRest(matched, request, { config, leads, mobjects, fields: fields() });
+      if (held) {
+        entry.httpStatus = 200;
+        calls.finish(entry, 'late-applied');
+        if (!res.destroyed) sendRestJson(res, 200, answer);
+        return;
+      }
       const lost = chooseLostAnswer(config.faults, deps.random());
       if (lost !== undefined) {
         loseAnswer(
