@@ -176,7 +176,10 @@ export function retry(
   return { key: entry.key, action: 'retry', score, burn: true, ...(uncertain ? { uncertain } : {}) };
 }
 
-/** A record back to pending at once, no attempt burnt (never sent, or sending waits for everyone). */
-export function handBack(entry: BatchEntry, now: number, uncertain = false): SettleAction {
-  return { key: entry.key, action: 'retry', score: now, burn: false, ...(uncertain ? { uncertain } : {}) };
+/**
+ * A record back to pending, no attempt burnt (never sent, sending waits for everyone, or the worker is
+ * stopping): eligible at `score`, usually now.
+ */
+export function handBack(entry: BatchEntry, score: number, uncertain = false): SettleAction {
+  return { key: entry.key, action: 'retry', score, burn: false, ...(uncertain ? { uncertain } : {}) };
 }
