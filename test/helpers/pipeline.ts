@@ -160,6 +160,8 @@ const NOT_SYNC = new Set([
   'describeLeads2',
   'describeOpportunities',
   'describeOpportunityRoles',
+  'queryOpportunities',
+  'queryOpportunityRoles',
   'getProgram',
 ]);
 

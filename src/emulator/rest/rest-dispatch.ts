@@ -9,6 +9,7 @@ import { describeLeads, describeLeads2, describeOpportunities, describeRoles } f
 import { readSyncLeads, syncLeads } from './rest-leads.js';
 import { readSyncObjects, syncObjects } from './rest-objects.js';
 import { findProgram, programView, updateProgram } from './rest-programs.js';
+import { queryObjects } from './rest-query.js';
 import { isJsonObject, type JsonObject } from './rest-records.js';
 import type { RestRoute } from './rest-routes.js';
 
@@ -17,7 +18,7 @@ import type { RestRoute } from './rest-routes.js';
  * a form for Update Program, nothing for the Describes), then the operation applied to the stores.
  */
 
-/** A request's parameters: a JSON object, a form, or nothing. */
+/** A request's parameters: a JSON object, a form or a query string, or nothing. */
 export type RestRequest = JsonObject | URLSearchParams | undefined;
 
 export interface DispatchContext {
@@ -77,6 +78,11 @@ export function executeRest(route: RestRoute, request: RestRequest, context: Dis
       const kind = route.operation === 'syncOpportunities' ? 'opportunity' : 'role';
       const call = readSyncObjects(kind, request as JsonObject, rest);
       return successBody(syncObjects(call, { objects: mobjects, leads, rest, rules }));
+    }
+    case 'queryOpportunities':
+    case 'queryOpportunityRoles': {
+      const kind = route.operation === 'queryOpportunities' ? 'opportunity' : 'role';
+      return successBody(queryObjects(kind, request as URLSearchParams, mobjects));
     }
     case 'describeLeads':
       return successBody(describeLeads(fields));

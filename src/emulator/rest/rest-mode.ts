@@ -147,7 +147,10 @@ export function createRestMode(deps: RestModeDeps): RestMode {
           605,
           `HTTP Method not supported: ${req.method} ${url.pathname.slice(0, 200)}`,
         );
-      const request = readRestRequest(matched, req, raw, entry);
+      // A query (Get Opportunities, Get Opportunity Roles) reads its parameters from the URL.
+      const request = matched.operation.startsWith('query')
+        ? url.searchParams
+        : readRestRequest(matched, req, raw, entry);
 
       const latency = drawLatency(config.faults.latency, deps.random());
       if (latency > 0) await sleep(latency);
