@@ -401,11 +401,11 @@ export class RestTransport implements Transport {
         const result = readingAnswer(() =>
           readEnvelope({ ...answer, body: this.#scrubber.scrub(answer.body) }),
         );
-        this.#report({ path, records, durationMs: performance.now() - started });
+        this.#report({ path, method, records, durationMs: performance.now() - started });
         return result;
       } catch (error) {
         if (error instanceof MarketoCallError)
-          this.#report({ path, records, durationMs: performance.now() - started, error });
+          this.#report({ path, method, records, durationMs: performance.now() - started, error });
         if (error instanceof MarketoCallError && error.category === 're-auth' && !renewed) {
           token = await this.#tokens.renew(token, signal);
           continue;
