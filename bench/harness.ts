@@ -148,6 +148,8 @@ const NOT_SYNC = new Set([
   'describeLeads2',
   'describeOpportunities',
   'describeOpportunityRoles',
+  'queryOpportunities',
+  'queryOpportunityRoles',
   'getProgram',
 ]);
 

@@ -65,6 +65,11 @@ export interface WorkerSettings {
   outcomeRetentionSec: number;
   /** `MKTSYNC_OUTCOME_STREAM_MAXLEN`: approximate length of the outcome stream (default 1000000). */
   outcomeStreamMaxLen: number;
+  /**
+   * `MKTSYNC_ABANDONED_APPLY_MS`: how long Marketo may still apply a request the worker stopped waiting
+   * for; its records are not sent again before then (default 120000; see `RetryPolicy`).
+   */
+  abandonedApplyMs: number;
   /** `MKTSYNC_AUTH_PAUSE_MS`: how long sending stops after an authentication fault before one retry (default 300000). */
   authPauseMs: number;
   /** `MKTSYNC_HTTP_PORT`: port of /livez, /readyz and /metrics (default 9464; 0 picks one). */
@@ -114,6 +119,7 @@ export const workerEnvSchema = z
     MKTSYNC_OUTCOME_RETENTION_S: int(1).default(604_800),
     MKTSYNC_OUTCOME_STREAM_MAXLEN: int(1).default(1_000_000),
     MKTSYNC_AUTH_PAUSE_MS: int(1).default(300_000),
+    MKTSYNC_ABANDONED_APPLY_MS: int(0).default(120_000),
     MKTSYNC_HTTP_PORT: int(0).max(65535).default(9464),
     MKTSYNC_HTTP_HOST: z.string().min(1).default('0.0.0.0'),
     MKTSYNC_SHUTDOWN_TIMEOUT_MS: int(0).default(30_000),
@@ -158,6 +164,7 @@ export function readWorkerSettings(env: Env): WorkerSettings {
     outcomeRetentionSec: e.MKTSYNC_OUTCOME_RETENTION_S,
     outcomeStreamMaxLen: e.MKTSYNC_OUTCOME_STREAM_MAXLEN,
     authPauseMs: e.MKTSYNC_AUTH_PAUSE_MS,
+    abandonedApplyMs: e.MKTSYNC_ABANDONED_APPLY_MS,
     httpPort: e.MKTSYNC_HTTP_PORT,
     httpHost: e.MKTSYNC_HTTP_HOST,
     shutdownTimeoutMs: e.MKTSYNC_SHUTDOWN_TIMEOUT_MS,

@@ -10,7 +10,8 @@ export interface CallLogEntry {
   recordCount: number;
   /**
    * `ok`, `fault`, `http-502`/`http-503`, `reset`, `hang`, `rejected` (not a SOAP call at all), or, for a
-   * call applied whose answer was lost, `applied-reset`, `applied-hang`, `applied-late`.
+   * call applied whose answer was lost, `applied-reset`, `applied-hang`, `applied-late`; `late-applied`
+   * for a call held before it was applied (`apply-late`), answered only if the client was still there.
    */
   status: string;
   faultCode?: number;

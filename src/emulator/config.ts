@@ -59,6 +59,12 @@ export const faultsSchema = z.strictObject({
    * beyond a client's usual response timeout (mktsync's default is 60 s), so the client has given up.
    */
   lateAnswerMs: z.number().int().min(0).default(120_000),
+  /**
+   * How long an `apply-late` call is held before it is applied, whether or not the client is still
+   * there: a request Marketo processes after the client gave up on it. By default Marketo's documented
+   * server timeout of Sync Leads (90 s), the longest a request of ours may run there.
+   */
+  lateApplyMs: z.number().int().min(0).default(90_000),
   /** The next `calls` calls are answered with the throttle fault `code`. */
   throttleBurst: z
     .strictObject({
@@ -72,6 +78,8 @@ export const faultsSchema = z.strictObject({
    * The next `calls` calls fail with `effect`: a transport failure or a transient fault, deterministically.
    * `apply-then-*` apply the call to the stores first and then lose the answer (reset the connection,
    * never answer, or answer after `lateAnswerMs`); they count only calls that were applied.
+   * `apply-late` holds a call `lateApplyMs` before applying it (answered then, if the client is still
+   * connected): the abandoned request that lands after a newer one.
    */
   failNext: z
     .strictObject({
@@ -79,6 +87,7 @@ export const faultsSchema = z.strictObject({
       effect: z.union([
         z.enum(['hang', 'reset']),
         z.enum(['apply-then-reset', 'apply-then-hang', 'apply-then-late']),
+        z.literal('apply-late'),
         z.literal(502),
         z.literal(503),
         z.literal(10001),

@@ -154,3 +154,16 @@ export function chooseLostAnswer(faults: FaultsConfig, random: Random): LostAnsw
   }
   return random.chance(faults.applyThenResetRate) ? 'apply-then-reset' : undefined;
 }
+
+/**
+ * Whether this call is held back before it is applied (a `failNext` of `apply-late`, counted down
+ * here, at the point where the call would be applied).
+ */
+export function takeLateApply(faults: FaultsConfig): boolean {
+  const next = faults.failNext;
+  if (next && next.calls > 0 && next.effect === 'apply-late') {
+    next.calls--;
+    return true;
+  }
+  return false;
+}

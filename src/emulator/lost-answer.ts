@@ -65,3 +65,11 @@ export function loseAnswer(
     });
   }
 }
+
+/**
+ * Holds a call `ms` before it is applied, as Marketo may still process a request its client gave up
+ * on. The timer does not keep the process alive: an emulator closed meanwhile never applies it.
+ */
+export function holdBeforeApplying(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

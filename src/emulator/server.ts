@@ -12,13 +12,20 @@ import {
   type EmulatorConfigInput,
 } from './config.js';
 import { EmulatorFault } from './fault.js';
-import { applyRecordRules, chooseLostAnswer, drawLatency, Random, takeMischief } from './fault-injection.js';
+import {
+  applyRecordRules,
+  chooseLostAnswer,
+  drawLatency,
+  Random,
+  takeLateApply,
+  takeMischief,
+} from './fault-injection.js';
 import { LeadStore } from './lead-store.js';
 import { Limits } from './limits.js';
 import { MObjectStore } from './mobject-store.js';
 import { renderFault, renderLeadResults, renderMObjectResults } from './render.js';
 import { readRequest, type ReceivedAuth, type ReceivedRequest } from './request-reader.js';
-import { dropUnread, loseAnswer, noteClientGone } from './lost-answer.js';
+import { dropUnread, holdBeforeApplying, loseAnswer, noteClientGone } from './lost-answer.js';
 import { createRestMode } from './rest/rest-mode.js';
 import { BodyTooLarge, readBoundedBody } from './request-body.js';
 import { DEFAULT_SEED, STANDARD_LEAD_FIELDS, type Seed } from './seed.js';
@@ -258,7 +265,15 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       if (random.chance(config.faults.transientFaultRate)) {
         throw new EmulatorFault(transientCounter++ % 2 === 0 ? 10001 : 20011);
       }
+      const held = takeLateApply(config.faults);
+      // Applied after the hold whether or not the client is still there (it may have given up).
+      if (held) await holdBeforeApplying(config.faults.lateApplyMs);
       const answer = execute(request);
+      if (held) {
+        calls.finish(entry, 'late-applied');
+        if (!res.destroyed) sendXml(res, 200, answer);
+        return;
+      }
       const lost = chooseLostAnswer(config.faults, random);
       if (lost === undefined) {
         calls.finish(entry, 'ok');

@@ -6,6 +6,8 @@ import { REST_OBJECT_ROUTES } from './object-routes.js';
 /** What one HTTP request did, for metrics and logs. */
 export interface RestAttemptReport {
   path: string;
+  /** POST unless said (a lookup by key is a GET on a sync endpoint's path). */
+  method?: 'GET' | 'POST';
   records: number;
   durationMs: number;
   error?: MarketoCallError;
@@ -26,10 +28,17 @@ const REST_OPERATIONS: readonly (readonly [RegExp, string])[] = [
   [/^\/rest\/asset\/v1\/program\/\d+\.json$/, 'updateProgram'],
 ];
 
+// A GET on the sync endpoints' paths is a query (Get Opportunities, Get Opportunity Roles).
+const REST_QUERIES: Readonly<Record<string, string>> = {
+  syncOpportunities: 'getOpportunities',
+  syncOpportunityRoles: 'getOpportunityRoles',
+};
+
 /** The bounded operation name of a REST path: Adobe's endpoint name, or `other`. */
-export function restOperation(path: string): string {
+export function restOperation(path: string, method: 'GET' | 'POST' = 'POST'): string {
   const bare = path.split('?')[0] ?? '';
-  return REST_OPERATIONS.find(([pattern]) => pattern.test(bare))?.[1] ?? 'other';
+  const name = REST_OPERATIONS.find(([pattern]) => pattern.test(bare))?.[1] ?? 'other';
+  return method === 'GET' ? (REST_QUERIES[name] ?? name) : name;
 }
 
 /**
@@ -39,7 +48,7 @@ export function restOperation(path: string): string {
  */
 export function restCallAttempt(report: RestAttemptReport): CallAttempt {
   const attempt: CallAttempt = {
-    operation: restOperation(report.path),
+    operation: restOperation(report.path, report.method),
     records: report.records,
     durationMs: report.durationMs,
   };

@@ -4,6 +4,7 @@ import {
   boundText,
   MarketoCallError,
   type CallOptions,
+  type FoundId,
   type LeadGroup,
   type ObjectGroup,
   type RecordResult,
@@ -19,6 +20,7 @@ import { RestHttp, type RestHttpOptions } from './http.js';
 import { leadCallShape, restLead } from './leads.js';
 import { REST_OBJECT_ROUTES, type RestDedupeBy, type RestObjectType } from './object-routes.js';
 import { OBJECT_ACTIONS, restObject } from './objects.js';
+import { lookupKey, lookupPaths, matchFound, type LookupKey } from './lookup.js';
 import { programForm, programPath } from './programs.js';
 import { MAX_BODY_BYTES, planBodies } from './split.js';
 import { Scrubber } from './scrub.js';
@@ -62,6 +64,12 @@ export interface RestTransportOptions extends RestHttpOptions {
    * it refused with 601 or 602, so the resend uses the admission of the request it replaces.
    */
   admitRequest?: () => Promise<boolean>;
+  /**
+   * Awaited before each lookup request of `findIds` (a read that counts against Marketo's rate limit
+   * and daily quota like any call): a worker takes a token of its shared rate limiter here. Resolving
+   * `false` (the worker is stopping) leaves the lookup unmade.
+   */
+  admitLookup?: () => Promise<boolean>;
 }
 
 export type { RestAttemptReport } from './call-attempt.js';
@@ -95,6 +103,7 @@ export class RestTransport implements Transport {
   readonly #partitionName: string | undefined;
   readonly #maxBodyBytes: number;
   readonly #admitRequest: (() => Promise<boolean>) | undefined;
+  readonly #admitLookup: (() => Promise<boolean>) | undefined;
   readonly #observers: ((report: RestAttemptReport) => void)[] = [];
   /** Per call (by its abort signal): once aborted, the call starts no further request. */
   readonly #stoppingOf = new WeakMap<AbortSignal, AbortSignal>();
@@ -130,6 +139,7 @@ export class RestTransport implements Transport {
     this.#partitionName = options.partitionName;
     this.#maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
     this.#admitRequest = options.admitRequest;
+    this.#admitLookup = options.admitLookup;
   }
 
   /** Token requests and forced renewals so far. */
@@ -169,6 +179,44 @@ export class RestTransport implements Transport {
     const records = call.records as readonly StoredMObject[];
     if (group.type === 'Program') return this.#sendPrograms(records, options.signal);
     return this.#sendObjects(group, group.type, records, options.signal);
+  }
+
+  /**
+   * The marketoGUIDs of opportunities and roles by their dedupe fields (Get Opportunities, Get
+   * Opportunity Roles by `externalOpportunityId`), one rate token per request. A failed or refused
+   * lookup leaves the records' ids null with why; nothing is written or sent again.
+   */
+  async findIds(call: TransportCall, options: CallOptions = {}): Promise<FoundId[]> {
+    const group = call.group;
+    const none = (why: string): FoundId[] => call.records.map(() => ({ id: null, why }));
+    // Opportunities and roles only: a lead's or a company's answer carries its id, a program has no key.
+    if (group.kind !== 'object' || (group.type !== 'Opportunity' && group.type !== 'OpportunityPersonRole'))
+      return none(`no lookup by key for ${group.kind === 'lead' ? 'leads' : group.type}`);
+    const type = group.type;
+    const keyed = (call.records as readonly StoredMObject[]).map((r) => lookupKey(type, r));
+    const keys = keyed.filter((k): k is LookupKey => 'externalOpportunityId' in k);
+    const answered: unknown[] = [];
+    let failed: string | undefined;
+    for (const path of lookupPaths(
+      type,
+      keys.map((k) => k.externalOpportunityId),
+    )) {
+      if (this.#admitLookup && !(await this.#admitLookup())) {
+        failed = 'not looked up: the worker is stopping';
+        break;
+      }
+      try {
+        answered.push(...(await this.#exchange('GET', path, undefined, 0, options.signal)));
+      } catch (error) {
+        if (!(error instanceof MarketoCallError)) throw error;
+        failed = `the lookup by key failed: ${boundText(error.message)}`;
+        break;
+      }
+    }
+    if (failed !== undefined) return none(failed);
+    const matched = matchFound(type, keys, answered);
+    let next = 0;
+    return keyed.map((k) => ('why' in k ? { id: null, why: k.why } : matched[next++]!));
   }
 
   close(): void {
@@ -392,11 +440,11 @@ export class RestTransport implements Transport {
         const result = readingAnswer(() =>
           readEnvelope({ ...answer, body: this.#scrubber.scrub(answer.body) }),
         );
-        this.#report({ path, records, durationMs: performance.now() - started });
+        this.#report({ path, method, records, durationMs: performance.now() - started });
         return result;
       } catch (error) {
         if (error instanceof MarketoCallError)
-          this.#report({ path, records, durationMs: performance.now() - started, error });
+          this.#report({ path, method, records, durationMs: performance.now() - started, error });
         if (error instanceof MarketoCallError && error.category === 're-auth' && !renewed) {
           token = await this.#tokens.renew(token, signal);
           continue;

@@ -43,6 +43,14 @@ export interface SoapClientOptions extends TransportOptions {
    */
   transportRetries?: number;
   /**
+   * Whether a transport retry may follow a failure after the request left (reset, response timeout, an
+   * answer cut off) for an idempotent call. The worker turns it off: the abandoned request may still be
+   * applied, and its policy resends only once it no longer can be (`MKTSYNC_ABANDONED_APPLY_MS`), so
+   * that it cannot land after a newer value.
+   * @defaultValue true
+   */
+  retryAfterSent?: boolean;
+  /**
    * Extra attempts after fault 20016 (Request Expired), each signed afresh and sent at once.
    * @defaultValue 2
    */
@@ -86,6 +94,7 @@ export class MarketoSoapClient {
   readonly #userId: string;
   readonly #key: string;
   readonly #transportRetries: number;
+  readonly #retryAfterSent: boolean;
   readonly #resignRetries: number;
   readonly #retryMinDelayMs: number;
   readonly #now: () => Date;
@@ -101,6 +110,7 @@ export class MarketoSoapClient {
     this.#userId = options.userId;
     this.#key = options.encryptionKey;
     this.#transportRetries = options.transportRetries ?? 2;
+    this.#retryAfterSent = options.retryAfterSent ?? true;
     this.#resignRetries = options.resignRetries ?? 2;
     this.#retryMinDelayMs = options.retryMinDelayMs ?? 100;
     this.#now = options.now ?? (() => new Date());
@@ -151,7 +161,7 @@ export class MarketoSoapClient {
     prepared: PreparedRequest,
     control: CallControl & { idempotent?: boolean } = {},
   ): Promise<string> {
-    const idempotent = control.idempotent ?? true;
+    const idempotent = (control.idempotent ?? true) && this.#retryAfterSent;
     return pRetry(() => this.#sendResigning(prepared, control), {
       retries: this.#transportRetries,
       minTimeout: this.#retryMinDelayMs,

@@ -37,6 +37,9 @@ export interface CallOptions {
 }
 
 /** A way to Marketo: SOAP or REST. */
+/** What a lookup by key found for one record: its id, or null and why none. */
+export type FoundId = { id: string } | { id: null; why: string };
+
 export interface Transport {
   /** Which wire this is, for logs and metrics. */
   readonly kind: TransportKind;
@@ -46,6 +49,13 @@ export interface Transport {
    * may be resent as a checked create. SOAP's syncMObjects would insert a copy.
    */
   readonly keysRolesByFields?: boolean;
+  /**
+   * Looks up, by their keys, the ids of records Marketo has (a create whose answer was lost, answered
+   * SKIPPED when resent, has no id in that answer). Resolves with one entry per record, in order: the
+   * id, or null and why none was found. Never throws and never writes: it only reads. Left out by a
+   * wire whose answers carry the id (SOAP).
+   */
+  findIds?(call: TransportCall, options?: CallOptions): Promise<FoundId[]>;
   /** The largest number of records one call of `group` may carry (REST: 300 leads, 1 program). */
   maxRecords(group: TransportGroup): number;
   /**

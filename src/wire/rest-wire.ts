@@ -50,6 +50,7 @@ export const REST_WIRE: Wire = {
     if (!rest) throw new TypeError('the REST transport needs its settings (MARKETO_REST_ENDPOINT, …)');
     let describes = 0;
     let requests = 0;
+    let lookups = 0;
     const transport = new RestTransport({
       ...restOptions(rest, settings.responseTimeoutMs),
       admitDescribe: async () => {
@@ -63,6 +64,7 @@ export const REST_WIRE: Wire = {
           });
       },
       admitRequest: () => admission.admit(`request:${process.pid}:${++requests}:${Date.now()}`),
+      admitLookup: () => admission.admit(`lookup:${process.pid}:${++lookups}:${Date.now()}`),
     });
     return { transport, endpoint: transport.endpoint, tokens: () => transport.tokenStats };
   },

@@ -24,7 +24,12 @@ export const SOAP_WIRE: Wire = {
   forWorker(settings, _admission): BuiltTransport {
     // SOAP makes no request of its own beyond the calls it is given: nothing to admit.
     const marketo = requireMarketo(settings.marketo);
-    const client = new MarketoSoapClient({ ...marketo, responseTimeoutMs: settings.responseTimeoutMs });
+    // A request that left is resent by the retry policy alone, after MKTSYNC_ABANDONED_APPLY_MS.
+    const client = new MarketoSoapClient({
+      ...marketo,
+      responseTimeoutMs: settings.responseTimeoutMs,
+      retryAfterSent: false,
+    });
     return { transport: new SoapTransport(client), endpoint: client.endpoint };
   },
 

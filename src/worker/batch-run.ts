@@ -2,6 +2,7 @@ import type { RedisBuffer, SettleAction } from '../buffer/buffer.js';
 import type { BatchEntry, ClaimedBatch } from '../buffer/types.js';
 import type { Logger } from '../log.js';
 import {
+  type FoundId,
   MarketoCallError,
   type RecordResult,
   type Transport,
@@ -97,8 +98,33 @@ export class BatchRun {
       this.settleResults(group, entries.slice(0, settled.length), settled);
       return settleCallFailure(this, error, group, entries.slice(settled.length), settled.length);
     }
-    this.settleResults(group, entries, results);
+    this.settleResults(group, entries, results, await this.#findIds(group, entries, results));
     return undefined;
+  }
+
+  /**
+   * The ids of probable creates whose answer carried none, looked up by their keys (one request per
+   * 300 keys, each with a rate token); empty when there are none or the wire needs no lookup.
+   */
+  async #findIds(
+    group: TransportGroup,
+    entries: readonly BatchEntry[],
+    results: readonly RecordResult[],
+  ): Promise<Map<number, FoundId>> {
+    const found = new Map<number, FoundId>();
+    const transport = this.context.transport;
+    const wanted = entries.flatMap((entry, i) => (settle.needsIdLookup(entry, results[i]!) ? [i] : []));
+    if (wanted.length === 0 || !transport.findIds) return found;
+    const call = { group, records: wanted.map((i) => entries[i]!.data) } as TransportCall;
+    const ids = await transport.findIds(call, { stopping: this.control.stopping });
+    wanted.forEach((index, j) => found.set(index, ids[j] ?? { id: null, why: 'not answered' }));
+    const missing = ids.filter((f) => f.id === null).length;
+    if (missing > 0)
+      this.log.warn('probable creates left without an id: the lookup by key found none', {
+        records: missing,
+        why: ids.find((f) => f.id === null && 'why' in f)?.why,
+      });
+    return found;
   }
 
   /** Settles each record by its result in an answer; a FAILED one as the policy decides. */
@@ -106,13 +132,22 @@ export class BatchRun {
     group: TransportGroup,
     entries: readonly BatchEntry[],
     results: readonly RecordResult[],
+    found: ReadonlyMap<number, FoundId> = new Map(),
   ): void {
     const now = Date.now();
-    entries.forEach((entry, i) => this.actions.push(this.#settleResult(group, entry, results[i]!, now)));
+    entries.forEach((entry, i) =>
+      this.actions.push(this.#settleResult(group, entry, results[i]!, now, found.get(i))),
+    );
   }
 
-  #settleResult(group: TransportGroup, entry: BatchEntry, result: RecordResult, now: number): SettleAction {
-    if (result.status !== 'FAILED') return settle.done(this.batch, entry, result, now);
+  #settleResult(
+    group: TransportGroup,
+    entry: BatchEntry,
+    result: RecordResult,
+    now: number,
+    found?: FoundId,
+  ): SettleAction {
+    if (result.status !== 'FAILED') return settle.done(this.batch, entry, result, now, found);
     const category = result.category ?? 'invalid-record';
     const decision = decide(this.policy, {
       failure: { scope: 'record', category },

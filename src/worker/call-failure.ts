@@ -122,7 +122,11 @@ function recordAction(
     case 'stop':
       return settle.handBack(entry, now);
     case 'hand-back':
-      return settle.handBack(entry, now, decision.uncertain);
+      return settle.handBack(
+        entry,
+        decision.waitMs > 0 ? settle.retryScore(now, decision.waitMs, run.context.lingerMs) : now,
+        decision.uncertain,
+      );
     case 'retry':
       return settle.retry(entry, retryScore, decision.uncertain);
     case 'give-up':

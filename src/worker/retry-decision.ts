@@ -71,7 +71,12 @@ export interface DecisionInput<S extends FailureScope = FailureScope> {
  * - `give-up`: no attempt left ({@link RetryPolicy.maxAttempts}): FAILED, dead-lettered naming the
  *   attempts; `uncertain` as for `retry`.
  * - `indeterminate`: a create that may have been applied: INDETERMINATE, dead-lettered for an operator.
- * - `hand-back`: back to pending at once, no attempt burnt (the worker is stopping).
+ * - `hand-back`: back to pending after `waitMs`, no attempt burnt (the worker is stopping).
+ *
+ * A call that failed with `applied: 'indeterminate'` was abandoned: Marketo may still apply it. Its
+ * records' `retry` and `hand-back` wait at least `pauses.abandonedApplyMs`, so that no resend carrying
+ * a newer value can be overtaken by it (last writer wins); a resend sooner would be safe from
+ * duplicates but not from that stale write.
  */
 export type Decision =
   | { action: 'send' }
@@ -83,7 +88,7 @@ export type Decision =
   | { action: 'retry'; waitMs: number; uncertain: boolean }
   | { action: 'give-up'; uncertain: boolean }
   | { action: 'indeterminate' }
-  | { action: 'hand-back'; uncertain: boolean };
+  | { action: 'hand-back'; uncertain: boolean; waitMs: number };
 
 type Only<A extends Decision['action']> = Extract<Decision, { action: A }>;
 
@@ -124,8 +129,11 @@ function afterCall(policy: RetryPolicy, input: DecisionInput<'call'>): ScopeDeci
     case 'retry':
     case 'resend-checked': {
       const uncertain = action === 'resend-checked';
-      if (input.stopping) return { action: 'hand-back', uncertain };
-      return tryAgain(policy, input, uncertain);
+      // The abandoned request may still be applied: nothing of it is sent before it no longer can be.
+      const floor = applied === 'indeterminate' ? policy.pauses.abandonedApplyMs : 0;
+      if (input.stopping) return { action: 'hand-back', uncertain, waitMs: floor };
+      const next = tryAgain(policy, input, uncertain);
+      return next.action === 'retry' ? { ...next, waitMs: Math.max(next.waitMs, floor) } : next;
     }
   }
 }

@@ -47,6 +47,17 @@ export interface PausePolicy {
    * @defaultValue 'America/Chicago'
    */
   readonly quotaResetTimeZone: string;
+  /**
+   * How long Marketo may still apply a request whose client stopped waiting for it (a response timeout,
+   * a reset, a gateway error, a stopping worker giving the call up) (`MKTSYNC_ABANDONED_APPLY_MS`). The
+   * records of such a call are not sent again before it has passed, counted from when the call failed
+   * (never before the request left), so that the abandoned request cannot land after a resend carrying
+   * a newer value; newer changes to those records wait with them. The default is Marketo's longest
+   * documented server time for a sync request we send (Sync Leads: 90 s; opportunities and roles 60 s;
+   * other endpoints 30 s) with 30 s more for the gateways and queues in front of it.
+   * @defaultValue 120000
+   */
+  readonly abandonedApplyMs: number;
 }
 
 /** The retry policy; see the module's comment. Frozen. */
@@ -98,7 +109,12 @@ export const RETRY_POLICY_DEFAULTS: RetryPolicy = Object.freeze({
   backoff: Object.freeze({ baseMs: 1_000, maxMs: 300_000, jitter: 1 }),
   splitCallBudget: DEFAULT_SPLIT_CALL_BUDGET,
   recordRetryAttempts: 1,
-  pauses: Object.freeze({ throttleMs: 20_000, authMs: 300_000, quotaResetTimeZone: 'America/Chicago' }),
+  pauses: Object.freeze({
+    throttleMs: 20_000,
+    authMs: 300_000,
+    quotaResetTimeZone: 'America/Chicago',
+    abandonedApplyMs: 120_000,
+  }),
 });
 
 /** A retry policy that cannot be used; the message names the field and the reason. */
@@ -114,6 +130,7 @@ const SOURCES: Readonly<Record<string, string>> = {
   splitCallBudget: 'MKTSYNC_SPLIT_CALL_BUDGET',
   'pauses.throttleMs': 'MKTSYNC_RATE_WINDOW_MS',
   'pauses.authMs': 'MKTSYNC_AUTH_PAUSE_MS',
+  'pauses.abandonedApplyMs': 'MKTSYNC_ABANDONED_APPLY_MS',
 };
 
 function refuse(field: string, reason: string, value: unknown): never {
@@ -160,16 +177,24 @@ export function compileRetryPolicy(options: RetryPolicyOptions = {}): RetryPolic
       throttleMs: wholeNumber('pauses.throttleMs', pauses.throttleMs, 1),
       authMs: wholeNumber('pauses.authMs', pauses.authMs, 1),
       quotaResetTimeZone: pauses.quotaResetTimeZone,
+      abandonedApplyMs: wholeNumber(
+        'pauses.abandonedApplyMs',
+        options.pauses?.abandonedApplyMs ?? d.pauses.abandonedApplyMs,
+        0,
+      ),
     }),
   });
 }
 
-/** The worker settings the retry policy is read from (the split budget defaults when left out). */
+/**
+ * The worker settings the retry policy is read from (the split budget and the abandoned-request bound
+ * default when left out).
+ */
 export type RetrySettings = Pick<
   WorkerSettings,
   'maxAttempts' | 'backoffBaseMs' | 'backoffMaxMs' | 'rateWindowMs' | 'authPauseMs'
 > &
-  Partial<Pick<WorkerSettings, 'splitCallBudget'>>;
+  Partial<Pick<WorkerSettings, 'splitCallBudget' | 'abandonedApplyMs'>>;
 
 /** The retry policy of a worker's settings (read once, when the worker starts). */
 export function retryPolicyOf(settings: RetrySettings): RetryPolicy {
@@ -177,7 +202,11 @@ export function retryPolicyOf(settings: RetrySettings): RetryPolicy {
     maxAttempts: settings.maxAttempts,
     backoff: { baseMs: settings.backoffBaseMs, maxMs: settings.backoffMaxMs },
     splitCallBudget: settings.splitCallBudget,
-    pauses: { throttleMs: settings.rateWindowMs, authMs: settings.authPauseMs },
+    pauses: {
+      throttleMs: settings.rateWindowMs,
+      authMs: settings.authPauseMs,
+      ...(settings.abandonedApplyMs !== undefined ? { abandonedApplyMs: settings.abandonedApplyMs } : {}),
+    },
   });
 }
 

@@ -1,6 +1,6 @@
 import type { SettleAction } from '../buffer/buffer.js';
 import type { BatchEntry, ClaimedBatch, Outcome } from '../buffer/types.js';
-import type { RecordResult } from '../transport/contract.js';
+import type { FoundId, RecordResult } from '../transport/contract.js';
 import type { OutcomeStatus } from '../vocabulary/outcome-statuses.js';
 
 /**
@@ -49,15 +49,23 @@ export function earlierAttempts(n: number): string {
  * What a record's result means when an earlier attempt may already have applied it: an INSERT answered
  * SKIPPED (its key exists) was most probably created by that attempt; anything else says so.
  */
-export function settledAfterDoubt(entry: BatchEntry, result: Settled): Settled {
+export function settledAfterDoubt(entry: BatchEntry, result: Settled, found?: FoundId): Settled {
   if (!entry.uncertain) return result;
   const earlier = `${earlierAttempts(entry.uncertain)} ended indeterminate`;
-  if (result.status === 'SKIPPED')
-    return {
-      ...result,
-      status: 'PROBABLY_CREATED',
-      note: `${earlier}; Marketo answered SKIPPED to the resend (the key exists), so that attempt most probably created it`,
-    };
+  if (result.status === 'SKIPPED') {
+    const note = `${earlier}; Marketo answered SKIPPED to the resend (the key exists), so that attempt most probably created it`;
+    // The answer carried no id (REST): the worker looked it up by the record's key.
+    if (found?.id !== undefined && found.id !== null)
+      return {
+        ...result,
+        status: 'PROBABLY_CREATED',
+        id: found.id,
+        note: `${note}; id looked up by its key`,
+      };
+    if (found !== undefined && found.id === null)
+      return { ...result, status: 'PROBABLY_CREATED', note: `${note}; no id: ${found.why}` };
+    return { ...result, status: 'PROBABLY_CREATED', note };
+  }
   return { ...result, note: `${earlier}; Marketo answered ${result.status} to the resend` };
 }
 
@@ -85,12 +93,21 @@ export function done(
   entry: BatchEntry,
   result: RecordResult,
   now: number,
+  found?: FoundId,
 ): SettleAction {
   return {
     key: entry.key,
     action: 'done',
-    outcome: outcomeOf(batch, entry, settledAfterDoubt(entry, fromResult(result)), now),
+    outcome: outcomeOf(batch, entry, settledAfterDoubt(entry, fromResult(result), found), now),
   };
+}
+
+/**
+ * Whether a record's result is a probable create without an id: a resend, after an attempt that may
+ * have applied it, answered SKIPPED with no id (REST). Its id is then looked up by its key.
+ */
+export function needsIdLookup(entry: BatchEntry, result: RecordResult): boolean {
+  return Boolean(entry.uncertain) && result.status === 'SKIPPED' && (result.id === null || result.id === '');
 }
 
 /**
@@ -176,7 +193,10 @@ export function retry(
   return { key: entry.key, action: 'retry', score, burn: true, ...(uncertain ? { uncertain } : {}) };
 }
 
-/** A record back to pending at once, no attempt burnt (never sent, or sending waits for everyone). */
-export function handBack(entry: BatchEntry, now: number, uncertain = false): SettleAction {
-  return { key: entry.key, action: 'retry', score: now, burn: false, ...(uncertain ? { uncertain } : {}) };
+/**
+ * A record back to pending, no attempt burnt (never sent, sending waits for everyone, or the worker is
+ * stopping): eligible at `score`, usually now.
+ */
+export function handBack(entry: BatchEntry, score: number, uncertain = false): SettleAction {
+  return { key: entry.key, action: 'retry', score, burn: false, ...(uncertain ? { uncertain } : {}) };
 }

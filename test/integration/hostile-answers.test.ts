@@ -51,6 +51,8 @@ beforeAll(async () => {
       MKTSYNC_QUIET_MS: '0',
       MKTSYNC_MAX_ATTEMPTS: '2',
       MKTSYNC_BACKOFF_BASE_MS: '20',
+      // Abandoned requests go again at once here (the bound is abandoned-request.test.ts's subject).
+      MKTSYNC_ABANDONED_APPLY_MS: '0',
       MKTSYNC_BACKOFF_MAX_MS: '100',
       MKTSYNC_RATE_LIMIT: '0',
       MKTSYNC_HTTP_PORT: '0',

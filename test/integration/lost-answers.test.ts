@@ -198,8 +198,9 @@ describe.each(TRANSPORTS)(
       );
       settled.forEach((outcome, i) => {
         expect(outcome.status).toBe('PROBABLY_CREATED');
-        // SOAP's SKIPPED answer carries the object's id; REST's skipped result carries none (seq and reasons).
-        expect(outcome.id).toBe(transport === 'soap' ? ids.get(`opp-${i}`) : null);
+        // SOAP's SKIPPED answer carries the object's id; REST's carries none, so the worker looked it
+        // up by its key (Get Opportunities by externalOpportunityId).
+        expect(outcome.id).toBe(ids.get(`opp-${i}`));
         expect(outcome.attempt).toBe(2);
         expect(outcome.note).toMatch(/1 earlier attempt ended indeterminate; Marketo answered SKIPPED/);
       });

@@ -70,6 +70,13 @@ describe('worker metrics fed by the REST transport', () => {
     expect(restOperation('/rest/v1/companiesXjson')).toBe('other');
     expect(restOperation('/rest/v1/leads/describe2.json?x=1')).toBe('describeLeads');
     expect(restOperation('/rest/v1/something/12345.json')).toBe('other');
+    // A lookup by key is a GET on a sync endpoint's path: named as the query it is.
+    expect(restOperation('/rest/v1/opportunities.json?filterType=externalOpportunityId', 'GET')).toBe(
+      'getOpportunities',
+    );
+    expect(restOperation('/rest/v1/opportunities/roles.json?filterType=x', 'GET')).toBe(
+      'getOpportunityRoles',
+    );
   });
 
   it('keeps the code label bounded: a code Marketo does not document is counted without it', () => {

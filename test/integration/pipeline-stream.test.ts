@@ -33,6 +33,8 @@ async function workerProcesses(n: number, env: Record<string, string> = {}) {
     MKTSYNC_MAX_CONCURRENT: '8',
     MKTSYNC_BACKOFF_BASE_MS: '20',
     MKTSYNC_BACKOFF_MAX_MS: '300',
+    // Abandoned requests go again at once here (the bound is abandoned-request.test.ts's subject).
+    MKTSYNC_ABANDONED_APPLY_MS: '0',
     MKTSYNC_HTTP_PORT: '0',
     MKTSYNC_HTTP_HOST: '127.0.0.1',
     MKTSYNC_LOG_LEVEL: 'warn',

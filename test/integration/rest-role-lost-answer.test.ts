@@ -58,5 +58,9 @@ describe('an OpportunityPersonRole INSERT whose answer is lost, over REST', () =
       Object.entries(r.attributes).some(([k, v]) => k.toLowerCase() === 'role' && v === 'Buyer'),
     );
     expect(buyers).toHaveLength(5);
+    // The resend's SKIPPED answer carries no id: each was looked up by opportunity, lead and role.
+    const guidOf = new Map(buyers.map((r) => [r.attributes.PersonId, r.marketoGUID]));
+    expect(outcomes.map((o) => o?.id)).toEqual(ids.map((id) => guidOf.get(String(id))));
+    for (const outcome of outcomes) expect(outcome?.note).toMatch(/id looked up by its key$/);
   });
 });

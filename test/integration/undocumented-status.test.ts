@@ -55,6 +55,8 @@ async function startAgainst(wire: Record<string, string>): Promise<{ producer: P
       MKTSYNC_LINGER_MS: '50',
       MKTSYNC_QUIET_MS: '0',
       MKTSYNC_BACKOFF_BASE_MS: '10',
+      // Abandoned requests go again at once here (the bound is abandoned-request.test.ts's subject).
+      MKTSYNC_ABANDONED_APPLY_MS: '0',
       MKTSYNC_BACKOFF_MAX_MS: '50',
       MKTSYNC_RATE_LIMIT: '0',
       MKTSYNC_RESPONSE_TIMEOUT_MS: '5000',

@@ -15,11 +15,12 @@ const KINDS: readonly DeliveryKind[] = ['idempotent', 'checked-create', 'create'
 const NOW = Date.UTC(2026, 11, 7, 12, 0, 0);
 const CHICAGO_MIDNIGHT = Date.UTC(2026, 11, 8, 6, 0, 0);
 
-const policy = (maxAttempts = 3) =>
+// The table's policy lets an abandoned request go again at once (its bound is tested on its own below).
+const policy = (maxAttempts = 3, abandonedApplyMs = 0) =>
   compileRetryPolicy({
     maxAttempts,
     backoff: { baseMs: 100, maxMs: 1_000 },
-    pauses: { throttleMs: 5_000, authMs: 60_000 },
+    pauses: { throttleMs: 5_000, authMs: 60_000, abandonedApplyMs },
   });
 
 interface Row {
@@ -37,7 +38,7 @@ interface Row {
 // Waits with a jitter sample of 0.5 and full jitter: half the ceiling min(1000, 100 · 2^attempts).
 const retry = (waitMs: number, uncertain = false): Decision => ({ action: 'retry', waitMs, uncertain });
 const giveUp = (uncertain = false): Decision => ({ action: 'give-up', uncertain });
-const handBack = (uncertain = false): Decision => ({ action: 'hand-back', uncertain });
+const handBack = (uncertain = false, waitMs = 0): Decision => ({ action: 'hand-back', uncertain, waitMs });
 
 const TABLE: Row[] = [
   // A whole call failed, known not applied: every kind may go again, within the attempts.
@@ -304,6 +305,58 @@ describe('the retry decision', () => {
                 });
                 expect(allowed[scope]).toContain(action);
               }
+  });
+
+  it('a call that may still be applied (abandoned) is not sent again before pauses.abandonedApplyMs', () => {
+    const decideWith = (
+      applied: CallApplied,
+      attempts: number,
+      stopping = false,
+      kind: DeliveryKind = 'idempotent',
+    ) =>
+      decide(policy(8, 7_000), {
+        failure: { scope: 'call', category: 'transient', applied },
+        kind,
+        attempts,
+        stopping,
+        now: NOW,
+        jitter: 0.5,
+      });
+    // Abandoned: the bound, whatever the backoff would be (unless the backoff is longer).
+    expect(decideWith('indeterminate', 0)).toEqual(retry(7_000));
+    expect(decideWith('indeterminate', 0, false, 'checked-create')).toEqual(retry(7_000, true));
+    expect(decideWith('indeterminate', 0, true)).toEqual(handBack(false, 7_000));
+    expect(decideWith('indeterminate', 0, true, 'checked-create')).toEqual(handBack(true, 7_000));
+    expect(decideWith('indeterminate', 7)).toEqual(giveUp());
+    const longBackoff = compileRetryPolicy({
+      maxAttempts: 20,
+      backoff: { baseMs: 100, maxMs: 100_000 },
+      pauses: { abandonedApplyMs: 7_000 },
+    });
+    const long = decide(longBackoff, {
+      failure: { scope: 'call', category: 'transient', applied: 'indeterminate' },
+      kind: 'idempotent',
+      attempts: 10,
+      stopping: false,
+      now: NOW,
+      jitter: 0.5,
+    });
+    expect(long).toEqual(retry(50_000));
+    // Known not applied (nothing left behind to land later): the backoff alone.
+    expect(decideWith('not-applied', 0)).toEqual(retry(50));
+    expect(decideWith('not-sent', 0)).toEqual(retry(50));
+    expect(decideWith('not-sent', 0, true)).toEqual(handBack());
+    // An answer that says a record is indeterminate came back whole: no request is left to land.
+    expect(
+      decide(policy(8, 7_000), {
+        failure: { scope: 'record', category: 'indeterminate' },
+        kind: 'idempotent',
+        attempts: 0,
+        stopping: false,
+        now: NOW,
+        jitter: 0.5,
+      }),
+    ).toEqual(retry(50));
   });
 
   it('the backoff doubles up to its maximum; jitter draws that share of it at random', () => {

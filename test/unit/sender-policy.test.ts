@@ -6,6 +6,7 @@ import {
   groupName,
   MarketoCallError,
   type CallOptions,
+  type FoundId,
   type RecordResult,
   type Transport,
   type TransportCall,
@@ -318,5 +319,65 @@ describe('the sender against a fake transport', () => {
       abandon: abandon.signal,
     });
     expect(t.calls[0]!.signal).toBe(abandon.signal);
+  });
+});
+
+describe('a probable create whose answer carries no id (REST)', () => {
+  class LookingUp extends FakeTransport {
+    readonly lookedUp: StoredChange[][] = [];
+    constructor(
+      answers: Answer[],
+      private readonly found: FoundId[],
+    ) {
+      super(answers);
+    }
+    findIds(call: TransportCall): Promise<FoundId[]> {
+      this.lookedUp.push([...call.records]);
+      return Promise.resolve(this.found.slice(0, call.records.length));
+    }
+  }
+  const opportunity = (i: number, uncertain: number | undefined): BatchEntry => ({
+    ...entry(i, {
+      type: 'Opportunity',
+      externalKey: { name: 'crmOpportunityId', value: `o${i}` },
+      attributes: { Name: `O${i}` },
+    }),
+    ...(uncertain !== undefined ? { uncertain } : {}),
+  });
+
+  it('is looked up by its key: the id found is recorded, a failed lookup leaves null with why, nothing resent', async () => {
+    const t = new LookingUp(
+      [(c) => c.records.map(() => ok('SKIPPED', null))],
+      [{ id: 'guid-0' }, { id: null, why: 'the lookup by key failed: 606 Max rate limit exceeded' }],
+    );
+    const { actions } = await send(t, 'O:Opportunity:INSERT', [
+      opportunity(0, 1),
+      opportunity(1, 1),
+      opportunity(2, undefined),
+    ]);
+    // Only the two probable creates are looked up; the plain SKIPPED record is not.
+    expect(t.lookedUp).toHaveLength(1);
+    expect(t.lookedUp[0]!.map((r) => (r as { externalKey: { value: string } }).externalKey.value)).toEqual([
+      'o0',
+      'o1',
+    ]);
+    expect(t.calls).toHaveLength(1);
+    expect(actions[0]).toMatchObject({
+      action: 'done',
+      outcome: {
+        status: 'PROBABLY_CREATED',
+        id: 'guid-0',
+        note: expect.stringMatching(/id looked up by its key$/) as unknown,
+      },
+    });
+    expect(actions[1]).toMatchObject({
+      action: 'done',
+      outcome: {
+        status: 'PROBABLY_CREATED',
+        id: null,
+        note: expect.stringMatching(/; no id: the lookup by key failed: 606/) as unknown,
+      },
+    });
+    expect(actions[2]).toMatchObject({ action: 'done', outcome: { status: 'SKIPPED', id: null } });
   });
 });

@@ -10,6 +10,7 @@ import { readSyncLeads, syncLeads } from './rest-leads.js';
 import { readSyncObjects, syncObjects } from './rest-objects.js';
 import { describeCompanies, readSyncCompanies, syncCompanies } from './rest-companies.js';
 import { findProgram, programView, updateProgram } from './rest-programs.js';
+import { queryObjects } from './rest-query.js';
 import { isJsonObject, type JsonObject } from './rest-records.js';
 import type { RestRoute } from './rest-routes.js';
 
@@ -18,7 +19,7 @@ import type { RestRoute } from './rest-routes.js';
  * a form for Update Program, nothing for the Describes), then the operation applied to the stores.
  */
 
-/** A request's parameters: a JSON object, a form, or nothing. */
+/** A request's parameters: a JSON object, a form or a query string, or nothing. */
 export type RestRequest = JsonObject | URLSearchParams | undefined;
 
 export interface DispatchContext {
@@ -85,6 +86,11 @@ export function executeRest(route: RestRoute, request: RestRequest, context: Dis
       );
     case 'describeCompanies':
       return successBody(describeCompanies());
+    case 'queryOpportunities':
+    case 'queryOpportunityRoles': {
+      const kind = route.operation === 'queryOpportunities' ? 'opportunity' : 'role';
+      return successBody(queryObjects(kind, request as URLSearchParams, mobjects));
+    }
     case 'describeLeads':
       return successBody(describeLeads(fields));
     case 'describeLeads2':

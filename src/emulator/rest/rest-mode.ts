@@ -2,9 +2,15 @@ import type http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CallLog } from '../call-log.js';
 import type { EmulatorConfig } from '../config.js';
-import { chooseLostAnswer, drawLatency, takeMischief, type Random } from '../fault-injection.js';
+import {
+  chooseLostAnswer,
+  drawLatency,
+  takeLateApply,
+  takeMischief,
+  type Random,
+} from '../fault-injection.js';
 import type { LeadStore } from '../lead-store.js';
-import { dropUnread, loseAnswer, noteClientGone } from '../lost-answer.js';
+import { dropUnread, holdBeforeApplying, loseAnswer, noteClientGone } from '../lost-answer.js';
 import type { Limits } from '../limits.js';
 import type { MObjectStore } from '../mobject-store.js';
 import { handleIdentity } from './identity.js';
@@ -141,7 +147,10 @@ export function createRestMode(deps: RestModeDeps): RestMode {
           605,
           `HTTP Method not supported: ${req.method} ${url.pathname.slice(0, 200)}`,
         );
-      const request = readRestRequest(matched, req, raw, entry);
+      // A query (Get Opportunities, Get Opportunity Roles) reads its parameters from the URL.
+      const request = matched.operation.startsWith('query')
+        ? url.searchParams
+        : readRestRequest(matched, req, raw, entry);
 
       const latency = drawLatency(config.faults.latency, deps.random());
       if (latency > 0) await sleep(latency);
@@ -156,7 +165,16 @@ export function createRestMode(deps: RestModeDeps): RestMode {
       }
       if (deps.random().chance(config.faults.transientFaultRate))
         throw new RestCallError(rest.transientCodes[transientCounter++ % rest.transientCodes.length]!);
+      const held = takeLateApply(config.faults);
+      // Applied after the hold whether or not the client is still there (it may have given up).
+      if (held) await holdBeforeApplying(config.faults.lateApplyMs);
       const answer = executeRest(matched, request, { config, leads, mobjects, fields: fields() });
+      if (held) {
+        entry.httpStatus = 200;
+        calls.finish(entry, 'late-applied');
+        if (!res.destroyed) sendRestJson(res, 200, answer);
+        return;
+      }
       const lost = chooseLostAnswer(config.faults, deps.random());
       if (lost !== undefined) {
         loseAnswer(

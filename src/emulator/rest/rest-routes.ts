@@ -13,6 +13,8 @@ export type RestOperation =
   | 'describeOpportunityRoles'
   | 'syncCompanies'
   | 'describeCompanies'
+  | 'queryOpportunities'
+  | 'queryOpportunityRoles'
   | 'updateProgram'
   | 'getProgram';
 
@@ -26,9 +28,9 @@ const FIXED: Readonly<Record<string, Partial<Record<string, RestOperation>>>> = 
   '/rest/v1/leads.json': { POST: 'syncLeads' },
   '/rest/v1/leads/describe.json': { GET: 'describeLeads' },
   '/rest/v1/leads/describe2.json': { GET: 'describeLeads2' },
-  '/rest/v1/opportunities.json': { POST: 'syncOpportunities' },
+  '/rest/v1/opportunities.json': { POST: 'syncOpportunities', GET: 'queryOpportunities' },
   '/rest/v1/opportunities/describe.json': { GET: 'describeOpportunities' },
-  '/rest/v1/opportunities/roles.json': { POST: 'syncOpportunityRoles' },
+  '/rest/v1/opportunities/roles.json': { POST: 'syncOpportunityRoles', GET: 'queryOpportunityRoles' },
   '/rest/v1/opportunities/roles/describe.json': { GET: 'describeOpportunityRoles' },
   '/rest/v1/companies.json': { POST: 'syncCompanies' },
   '/rest/v1/companies/describe.json': { GET: 'describeCompanies' },
