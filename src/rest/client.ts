@@ -1,7 +1,6 @@
 import type { StoredLead, StoredMObject } from '../buffer/types.js';
 import {
   type AttemptReporter,
-  boundText,
   MarketoCallError,
   type CallOptions,
   type FoundId,
@@ -20,7 +19,8 @@ import { RestHttp, type RestHttpOptions } from './http.js';
 import { leadCallShape, restLead } from './leads.js';
 import { REST_OBJECT_ROUTES, type RestDedupeBy, type RestObjectType } from './object-routes.js';
 import { OBJECT_ACTIONS, restObject } from './objects.js';
-import { lookupKey, lookupPaths, matchFound, type LookupKey } from './lookup.js';
+import { lookUpIds } from './id-lookup.js';
+import { readingAnswer, refused, settledBefore, tooLarge } from './client-results.js';
 import { programForm, programPath } from './programs.js';
 import { MAX_BODY_BYTES, planBodies } from './split.js';
 import { Scrubber } from './scrub.js';
@@ -182,41 +182,18 @@ export class RestTransport implements Transport {
   }
 
   /**
-   * The marketoGUIDs of opportunities and roles by their dedupe fields (Get Opportunities, Get
-   * Opportunity Roles by `externalOpportunityId`), one rate token per request. A failed or refused
-   * lookup leaves the records' ids null with why; nothing is written or sent again.
+   * The marketoGUIDs of opportunities and roles by their dedupe fields (see {@link lookUpIds}), one
+   * rate token per request. A failed or refused lookup leaves the records' ids null with why.
    */
   async findIds(call: TransportCall, options: CallOptions = {}): Promise<FoundId[]> {
-    const group = call.group;
-    const none = (why: string): FoundId[] => call.records.map(() => ({ id: null, why }));
-    // Opportunities and roles only: a lead's or a company's answer carries its id, a program has no key.
-    if (group.kind !== 'object' || (group.type !== 'Opportunity' && group.type !== 'OpportunityPersonRole'))
-      return none(`no lookup by key for ${group.kind === 'lead' ? 'leads' : group.type}`);
-    const type = group.type;
-    const keyed = (call.records as readonly StoredMObject[]).map((r) => lookupKey(type, r));
-    const keys = keyed.filter((k): k is LookupKey => 'externalOpportunityId' in k);
-    const answered: unknown[] = [];
-    let failed: string | undefined;
-    for (const path of lookupPaths(
-      type,
-      keys.map((k) => k.externalOpportunityId),
-    )) {
-      if (this.#admitLookup && !(await this.#admitLookup())) {
-        failed = 'not looked up: the worker is stopping';
-        break;
-      }
-      try {
-        answered.push(...(await this.#exchange('GET', path, undefined, 0, options.signal)));
-      } catch (error) {
-        if (!(error instanceof MarketoCallError)) throw error;
-        failed = `the lookup by key failed: ${boundText(error.message)}`;
-        break;
-      }
-    }
-    if (failed !== undefined) return none(failed);
-    const matched = matchFound(type, keys, answered);
-    let next = 0;
-    return keyed.map((k) => ('why' in k ? { id: null, why: k.why } : matched[next++]!));
+    return lookUpIds(
+      call,
+      {
+        get: (path, signal) => this.#exchange('GET', path, undefined, 0, signal),
+        ...(this.#admitLookup ? { admit: this.#admitLookup } : {}),
+      },
+      options.signal,
+    );
   }
 
   close(): void {
@@ -475,52 +452,4 @@ async function notSentIfFails<T>(describe: Promise<T>): Promise<T> {
       { cause: error },
     );
   }
-}
-
-/**
- * Reads an answer with `read`; anything but a {@link MarketoCallError} escaping it (a value of a shape
- * no check foresaw) makes the answer malformed, like the others: the call's outcome is unknown, and
- * the batch is still settled.
- */
-function readingAnswer<T>(read: () => T): T {
-  try {
-    return read();
-  } catch (error) {
-    if (error instanceof MarketoCallError) throw error;
-    throw new MarketoCallError(
-      `Marketo's answer was not understood: ${error instanceof Error ? error.name : 'an error'} while reading it`,
-      { category: 'transient', code: 'malformed-answer', applied: 'indeterminate' },
-    );
-  }
-}
-
-function refused(problem: RestProblem): RecordResult {
-  return {
-    status: 'FAILED',
-    id: null,
-    code: null,
-    category: 'invalid-record',
-    message: boundText(`${problem.field} ${problem.reason}`),
-    field: problem.field,
-  };
-}
-
-function tooLarge(maxBytes: number): RecordResult {
-  return {
-    status: 'FAILED',
-    id: null,
-    code: null,
-    category: 'invalid-record',
-    message: `the record alone makes a request body over ${maxBytes} bytes, which Marketo refuses`,
-  };
-}
-
-/** `error` carrying the results of the records before `firstUnsettled`, all of which are known. */
-function settledBefore(
-  error: unknown,
-  results: readonly (RecordResult | undefined)[],
-  firstUnsettled: number,
-): unknown {
-  if (!(error instanceof MarketoCallError) || firstUnsettled === 0) return error;
-  return error.withSettled(results.slice(0, firstUnsettled) as RecordResult[]);
 }
