@@ -1,6 +1,5 @@
 import type { RecordRule } from '../config.js';
 import type { EmulatedCompany, MObjectStore } from '../mobject-store.js';
-import type { ReceivedMObject } from '../request-reader.js';
 import { RecordSkip, RestCallError, type RestReason } from './rest-answer.js';
 import type { RestConfig } from './rest-config.js';
 import {
@@ -10,6 +9,7 @@ import {
   named,
   restRuleVerdict,
   type JsonObject,
+  receivedObject,
 } from './rest-records.js';
 
 /**
@@ -67,23 +67,15 @@ function text(name: string, value: unknown): string {
   return String(value);
 }
 
-/** A REST record as the SOAP-shaped record rules (fault injection) see it. */
-function asReceived(record: unknown): ReceivedMObject {
-  const object: ReceivedMObject = { type: 'Company', attributes: [], typeAttributes: [], associations: [] };
-  if (!isJsonObject(record)) return object;
-  const key = record[KEY];
-  if (typeof key === 'string' || typeof key === 'number')
-    object.externalKey = { name: KEY, value: String(key) };
-  for (const [name, value] of Object.entries(record))
-    object.attributes.push({ name, value: value === null || typeof value === 'object' ? '' : String(value) });
-  return object;
-}
-
 export function syncCompanies(
   call: SyncCompaniesCall,
   context: { objects: MObjectStore; rules: RecordRule[] },
 ): CompanyResult[] {
-  const injected = restRuleVerdict(context.rules, call.input.map(asReceived), false);
+  const injected = restRuleVerdict(
+    context.rules,
+    call.input.map((r) => receivedObject('Company', KEY, r)),
+    false,
+  );
   const seen = new Set<string>();
   return call.input.map((record, seq) => {
     const reason = injected.get(seq);

@@ -2,7 +2,6 @@ import type { Attrib } from '../../soap/types.js';
 import type { RecordRule } from '../config.js';
 import type { LeadStore } from '../lead-store.js';
 import type { EmulatedObject, MObjectStore } from '../mobject-store.js';
-import type { ReceivedMObject } from '../request-reader.js';
 import { OPPORTUNITY_FIELDS } from '../seed.js';
 import { RecordSkip, RestCallError, type RestReason } from './rest-answer.js';
 import type { RestConfig } from './rest-config.js';
@@ -13,6 +12,7 @@ import {
   named,
   restRuleVerdict,
   type JsonObject,
+  receivedObject,
 } from './rest-records.js';
 
 /**
@@ -74,30 +74,19 @@ function required(record: JsonObject, name: string): string {
   return text(name, value);
 }
 
-/** A REST record as the SOAP-shaped record rules see it. */
-function asReceivedObject(kind: ObjectKind, record: unknown): ReceivedMObject {
-  const object: ReceivedMObject = {
-    type: kind === 'opportunity' ? 'Opportunity' : 'OpportunityPersonRole',
-    attributes: [],
-    typeAttributes: [],
-    associations: [],
-  };
-  if (!isJsonObject(record)) return object;
-  const key = record[OPPORTUNITY_KEY];
-  if (typeof key === 'string' || typeof key === 'number')
-    object.externalKey = { name: OPPORTUNITY_KEY, value: String(key) };
-  for (const [name, value] of Object.entries(record))
-    object.attributes.push({ name, value: value === null || typeof value === 'object' ? '' : String(value) });
-  return object;
-}
-
 export function syncObjects(
   call: SyncObjectsCall,
   context: { objects: MObjectStore; leads: LeadStore; rest: RestConfig; rules: RecordRule[] },
 ): ObjectResult[] {
   const injected = restRuleVerdict(
     context.rules,
-    call.input.map((r) => asReceivedObject(call.kind, r)),
+    call.input.map((r) =>
+      receivedObject(
+        call.kind === 'opportunity' ? 'Opportunity' : 'OpportunityPersonRole',
+        OPPORTUNITY_KEY,
+        r,
+      ),
+    ),
     false,
   );
   return call.input.map((record, seq) => {

@@ -89,3 +89,18 @@ export function restRuleVerdict(
   }
   return failures;
 }
+
+/**
+ * A REST object record as the SOAP-shaped record rules (fault injection) see it: its dedupe key (when
+ * a string or number) as the external key, every field as an attribute (objects and null as '').
+ */
+export function receivedObject(type: string, keyName: string, record: unknown): ReceivedMObject {
+  const object: ReceivedMObject = { type, attributes: [], typeAttributes: [], associations: [] };
+  if (!isJsonObject(record)) return object;
+  const key = record[keyName];
+  if (typeof key === 'string' || typeof key === 'number')
+    object.externalKey = { name: keyName, value: String(key) };
+  for (const [name, value] of Object.entries(record))
+    object.attributes.push({ name, value: value === null || typeof value === 'object' ? '' : String(value) });
+  return object;
+}
