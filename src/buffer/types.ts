@@ -1,3 +1,5 @@
+import type { LeadRef } from '../vocabulary/lead-refs.js';
+import type { MembershipAction } from '../vocabulary/member-groups.js';
 import type { BatchGroup } from '../vocabulary/batch-groups.js';
 import type { ForeignSysType } from '../vocabulary/foreign-sys-types.js';
 import type { OutcomeStatus } from '../vocabulary/outcome-statuses.js';
@@ -105,3 +107,37 @@ export interface DeadLetter {
  */
 export const VERDICTS = ['created', 'resend'] as const;
 export type Verdict = (typeof VERDICTS)[number];
+
+/**
+ * A custom activity as kept: its lead, its type (API name or id), when it happened (ISO 8601 with a
+ * zone), its primary attribute's value and its other attributes. Never merged with another.
+ */
+export interface StoredActivity {
+  lead: LeadRef;
+  activityType: string | number;
+  activityDate: string;
+  primaryAttributeValue: string;
+  attributes: Record<string, string>;
+}
+
+/** A custom object record as kept: its API name and its fields (dedupe fields included), merged field by field. */
+export interface StoredCustomObject {
+  apiName: string;
+  attributes: Record<string, string>;
+  /** The lead it links to, when its link field names a lead by reference. */
+  lead?: LeadRef;
+}
+
+/** A static list membership change as kept: the last action per (list, lead) wins. */
+export interface StoredMembership {
+  listId: number;
+  lead: LeadRef;
+  action: MembershipAction;
+}
+
+/** A program member status change as kept: the furthest status per (program, lead) wins. */
+export interface StoredProgramStatus {
+  programId: number;
+  lead: LeadRef;
+  status: string;
+}
