@@ -68,7 +68,7 @@ export function readRestRequest(
     entry.records = body.input;
     entry.recordCount = body.input.length;
   }
-  for (const name of ['action', 'lookupField', 'partitionName', 'dedupeBy'] as const) {
+  for (const name of ['action', 'lookupField', 'partitionName', 'dedupeBy', 'statusName'] as const) {
     const value = body[name];
     if (typeof value === 'string') entry[name] = value.slice(0, 100);
   }

@@ -88,6 +88,7 @@ export function createRestMode(deps: RestModeDeps): RestMode {
     const matched = matchRestRoute(req.method ?? 'GET', url.pathname);
     const entry = calls.start(typeof matched === 'string' ? 'unknown' : matched.operation, 'rest');
     if (typeof matched !== 'string' && matched.programId !== undefined) entry.programId = matched.programId;
+    if (typeof matched !== 'string' && matched.listId !== undefined) entry.listId = matched.listId;
     noteClientGone(entry, res);
 
     const mischief = takeMischief(config.faults, deps.random(), entry.seq);

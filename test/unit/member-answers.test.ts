@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { restOperation } from '../../src/rest/call-attempt.js';
+import { listRequestPath, listResults } from '../../src/rest/list-members.js';
+import { statusResults } from '../../src/rest/program-members.js';
+import { MarketoCallError } from '../../src/transport/contract.js';
+
+describe('list membership answers', () => {
+  it('matches results by id, whatever their order', () => {
+    const results = listResults(
+      [
+        { id: 2, status: 'removed' },
+        { id: 1, status: 'skipped', reasons: [{ code: '1015', message: 'Lead not in list' }] },
+        { id: 3, status: 'skipped', reasons: [{ code: '1004', message: 'Lead not found' }] },
+      ],
+      [1, 2, 3],
+      'REMOVE',
+    );
+    expect(results.map((r) => [r.status, r.id, r.code, r.category])).toEqual([
+      ['SKIPPED', '1', '1015', null],
+      ['UPDATED', '2', null, null],
+      ['FAILED', '3', '1004', 'invalid-record'],
+    ]);
+  });
+
+  it('1015 on an add is not a success', () => {
+    const [r] = listResults(
+      [{ id: 1, status: 'skipped', reasons: [{ code: '1015', message: 'x' }] }],
+      [1],
+      'ADD',
+    );
+    expect(r!.status).toBe('FAILED');
+  });
+
+  it('an answer naming another lead, or one too few, is not trusted', () => {
+    const other = (): unknown => listResults([{ id: 9, status: 'added' }], [1], 'ADD');
+    expect(other).toThrow(MarketoCallError);
+    expect(() => listResults([], [1], 'ADD')).toThrow(/0 results for 1 records/);
+    expect(() =>
+      listResults(
+        [
+          { id: 1, status: 'added' },
+          { id: 1, status: 'added' },
+        ],
+        [1, 2],
+        'ADD',
+      ),
+    ).toThrow(/seq/);
+  });
+
+  it('puts ids in the query', () => {
+    expect(listRequestPath(7001, [1, 22])).toBe('/rest/v1/lists/7001/leads.json?id=1&id=22');
+  });
+});
+
+describe('program member status answers', () => {
+  it('reads created, updated and 1037 (no leadId) by seq', () => {
+    const results = statusResults(
+      [
+        {
+          seq: 1,
+          status: 'skipped',
+          reasons: [{ code: '1037', message: 'Lead skipped because it is already in or past this status' }],
+        },
+        { seq: 0, status: 'created', leadId: 5 },
+        { seq: 2, status: 'updated', leadId: 7 },
+      ],
+      3,
+    );
+    expect(results.map((r) => [r.status, r.id, r.code])).toEqual([
+      ['CREATED', '5', null],
+      ['SKIPPED', null, '1037'],
+      ['UPDATED', '7', null],
+    ]);
+    expect(results[1]!.message).toMatch(/already in or past/);
+  });
+
+  it('a created result without its lead is not trusted', () => {
+    expect(statusResults([{ seq: 0, status: 'created' }], 1)[0]).toMatchObject({
+      status: 'FAILED',
+      category: 'indeterminate',
+    });
+  });
+});
+
+describe('metrics operation names', () => {
+  it('names the member endpoints by Adobe’s names, never by their ids', () => {
+    expect(restOperation('/rest/v1/lists/7001/leads.json?id=1', 'POST')).toBe('addToList');
+    expect(restOperation('/rest/v1/lists/7001/leads.json?id=1', 'DELETE')).toBe('removeFromList');
+    expect(restOperation('/rest/v1/lists/7001/leads.json', 'GET')).toBe('getLeadsByList');
+    expect(restOperation('/rest/v1/programs/1001/members/status.json')).toBe('syncProgramMemberStatus');
+    expect(restOperation('/rest/asset/v1/channels.json', 'GET')).toBe('getChannels');
+  });
+});
