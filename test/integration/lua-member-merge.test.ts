@@ -31,8 +31,13 @@ async function enqueue(
 }
 
 async function record(buffer: RedisBuffer, key: string) {
-  const [group, data, count] = await redis.hmget(buffer.keys.rec(key), 'group', 'data', 'count');
-  const dirty = group === null ? [] : await redis.zrange(buffer.keys.dirty(group), 0, -1);
+  const [group = null, data = null, count = null] = await redis.hmget(
+    buffer.keys.rec(key),
+    'group',
+    'data',
+    'count',
+  );
+  const dirty = group == null ? [] : await redis.zrange(buffer.keys.dirty(group), 0, -1);
   return { group, data: JSON.parse(data ?? 'null') as unknown, count: Number(count ?? '1'), dirty };
 }
 
