@@ -4,6 +4,7 @@ import { RestHttp } from '../../src/rest/http.js';
 import { sendListMembers } from '../../src/rest/list-members.js';
 import type { MemberRequests } from '../../src/rest/member-leads.js';
 import { sendProgramMembers } from '../../src/rest/program-members.js';
+import { ProgramSteps } from '../../src/rest/program-steps.js';
 import { MarketoCallError } from '../../src/transport/contract.js';
 import type { StoredMembership, StoredProgramStatus } from '../../src/buffer/types.js';
 import { restSchema, schemaProblems, startRestFixture, type RestFixture } from '../helpers/rest-emulator.js';
@@ -208,5 +209,32 @@ describe('sendProgramMembers', () => {
       r,
     );
     expect(unknown).toMatchObject([{ status: 'FAILED', code: '702' }]);
+  });
+});
+
+describe('ProgramSteps', () => {
+  it("reads a program's channel and its steps, cached; another program of the same channel costs one read", async () => {
+    fx = await startRestFixture();
+    const sent: Sent[] = [];
+    requests(fx, sent);
+    const steps = new ProgramSteps(async (path, signal) => {
+      sent.push({ method: 'GET', path, body: undefined });
+      const answer = await http!.request({
+        method: 'GET',
+        path,
+        headers: { Authorization: `Bearer ${await fx!.token()}` },
+        ...(signal ? { signal } : {}),
+      });
+      return readEnvelope(answer);
+    });
+    expect(await steps.of(1001)).toMatchObject({ Registered: 20, Attended: 40, 'No Show': 30 });
+    expect(steps.calls).toBe(2);
+    expect(await steps.of(1001)).toMatchObject({ Registered: 20 });
+    expect(steps.calls).toBe(2);
+    expect(await steps.of(1003)).toMatchObject({ Attended: 30 });
+    expect(steps.calls).toBe(3);
+    // A program whose channel the instance does not list: no steps (the merge then keeps the newer).
+    fx.emulator.configure({ seed: { programs: [{ id: 1009, name: 'x', tags: { Channel: 'Nope' } }] } });
+    expect(await steps.of(1009)).toBeUndefined();
   });
 });
