@@ -4,7 +4,8 @@ import type { ListMembershipGroup } from '../vocabulary/member-groups.js';
 import { objectResults } from './answer.js';
 import { readingAnswer, settledBefore } from './client-results.js';
 import { asObject } from './json.js';
-import { leadIdsOf, refusedForAll, type MemberRequests } from './member-leads.js';
+import { leadIdsOf, refusedForAll } from './member-leads.js';
+import type { RestCalls } from './rest-calls.js';
 
 /**
  * Static list membership over REST: one group `M:<listId>:<ADD|REMOVE>` is Add to List (`POST`) or
@@ -49,15 +50,14 @@ export function listResults(
 
 /** Sends one list membership group's records; one result per record, in order. */
 export async function sendListMembers(
+  calls: RestCalls,
   group: ListMembershipGroup,
   records: readonly StoredMembership[],
-  requests: MemberRequests,
   signal?: AbortSignal,
 ): Promise<RecordResult[]> {
   const results = new Array<RecordResult | undefined>(records.length);
   const leads = await leadIdsOf(
     records.map((r) => r.lead),
-    requests,
     signal,
   );
   // Records naming the same lead (by Id and by Email) share one id in the request and its result.
@@ -72,8 +72,8 @@ export async function sendListMembers(
     const part = ids.slice(start, start + MAX_LIST_IDS);
     let answer: RecordResult[];
     try {
-      if (n > 0) await requests.admitAnother();
-      const result = await requests.exchange(
+      if (n > 0) await calls.admitAnother();
+      const result = await calls.exchange(
         method,
         listRequestPath(group.listId, part),
         undefined,

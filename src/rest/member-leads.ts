@@ -2,8 +2,8 @@ import { MarketoCallError, type RecordResult } from '../transport/contract.js';
 import { leadRefText, type LeadRef } from '../vocabulary/lead-refs.js';
 
 /**
- * What list membership and program member status calls need from the REST client: one authenticated
- * request (its answer's `result`), the admission of a call's further requests, and the lead resolver.
+ * Leads named by reference in list membership and program member status calls: the one call site of the
+ * lead resolver for both, and the results of a call refused whole for what all its records name.
  */
 
 /** What the lead resolver answers per reference: the lead's id, wait for its own change, or why not. */
@@ -11,25 +11,6 @@ export type LeadResolution = { id: number } | { wait: string } | { failed: strin
 
 /** Resolves lead references to Marketo ids, one answer per reference, in order. */
 export type ResolveLeads = (refs: readonly LeadRef[], signal?: AbortSignal) => Promise<LeadResolution[]>;
-
-export interface MemberRequests {
-  /** One authenticated request; resolves to the answer's `result` or throws a MarketoCallError. */
-  exchange(
-    method: 'POST' | 'DELETE',
-    path: string,
-    body: string | undefined,
-    records: number,
-    signal?: AbortSignal,
-    contentType?: string,
-  ): Promise<unknown[]>;
-  /** Admission of a call's second and later request; throws when the caller is stopping. */
-  admitAnother(): Promise<void>;
-  /**
-   * The lead resolver (branch act's `src/rest/lead-resolver.ts`). Until it is wired, leads named by Id
-   * go through and any other key fails the record saying so ({@link resolveIdsOnly}).
-   */
-  resolve?: ResolveLeads;
-}
 
 /** The stand-in resolver: a reference by Id is its id; one by another key needs the real resolver. */
 export const resolveIdsOnly: ResolveLeads = (refs) =>
@@ -48,10 +29,11 @@ export const resolveIdsOnly: ResolveLeads = (refs) =>
  */
 export async function leadIdsOf(
   refs: readonly LeadRef[],
-  requests: MemberRequests,
   signal?: AbortSignal,
 ): Promise<({ id: number } | { result: RecordResult })[]> {
-  const resolutions = await (requests.resolve ?? resolveIdsOnly)(refs, signal);
+  // RESOLVER: until branch act's `src/rest/lead-resolver.ts` is wired here (`resolve(refs)` →
+  // `{id}|{wait}|{failed}` per reference), only leads named by Id go through.
+  const resolutions = await resolveIdsOnly(refs, signal);
   return resolutions.map((r) => {
     if ('id' in r) return { id: r.id };
     if ('wait' in r)

@@ -4,7 +4,8 @@ import type { ProgramStatusGroup } from '../vocabulary/member-groups.js';
 import { objectResults } from './answer.js';
 import { readingAnswer, settledBefore } from './client-results.js';
 import { asObject } from './json.js';
-import { leadIdsOf, refusedForAll, type MemberRequests } from './member-leads.js';
+import { leadIdsOf, refusedForAll } from './member-leads.js';
+import type { RestCalls } from './rest-calls.js';
 
 /**
  * Program member status over REST: one group `S:<programId>:<status>` is Sync Program Member Status
@@ -40,15 +41,14 @@ export function statusResults(result: unknown[], expected: number): RecordResult
 
 /** Sends one program status group's records; one result per record, in order. */
 export async function sendProgramMembers(
+  calls: RestCalls,
   group: ProgramStatusGroup,
   records: readonly StoredProgramStatus[],
-  requests: MemberRequests,
   signal?: AbortSignal,
 ): Promise<RecordResult[]> {
   const results = new Array<RecordResult | undefined>(records.length);
   const leads = await leadIdsOf(
     records.map((r) => r.lead),
-    requests,
     signal,
   );
   const byId = new Map<number, number[]>();
@@ -63,8 +63,8 @@ export async function sendProgramMembers(
     const body = JSON.stringify({ statusName: group.status, input: part.map((leadId) => ({ leadId })) });
     let answer: RecordResult[];
     try {
-      if (n > 0) await requests.admitAnother();
-      const result = await requests.exchange('POST', path, body, part.length, signal, 'application/json');
+      if (n > 0) await calls.admitAnother();
+      const result = await calls.exchange('POST', path, body, part.length, signal, 'application/json');
       answer = readingAnswer(() => statusResults(result, part.length));
     } catch (error) {
       const all = refusedForAll(error);

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readEnvelope } from '../../src/rest/answer.js';
 import { RestHttp } from '../../src/rest/http.js';
 import { sendListMembers } from '../../src/rest/list-members.js';
-import type { MemberRequests } from '../../src/rest/member-leads.js';
+import type { RestCalls } from '../../src/rest/rest-calls.js';
 import { sendProgramMembers } from '../../src/rest/program-members.js';
 import { ProgramSteps } from '../../src/rest/program-steps.js';
 import { MarketoCallError } from '../../src/transport/contract.js';
@@ -34,7 +34,7 @@ interface Sent {
 }
 
 /** The REST client's part the member senders use, on a plain HTTP client; every request recorded. */
-function requests(f: RestFixture, sent: Sent[]): MemberRequests {
+function requests(f: RestFixture, sent: Sent[]): RestCalls {
   http = new RestHttp(f.emulator.restEndpoint, { responseTimeoutMs: 5_000 });
   return {
     exchange: async (method, path, body, _records, signal, contentType) => {
@@ -51,6 +51,8 @@ function requests(f: RestFixture, sent: Sent[]): MemberRequests {
       return readEnvelope(answer);
     },
     admitAnother: () => Promise.resolve(),
+    sendJson: () => Promise.reject(new Error('not used by the member senders')),
+    maxBodyBytes: 1_000_000,
   };
 }
 
@@ -90,7 +92,7 @@ describe('sendListMembers', () => {
       { listId: 7001, lead: { Id: 424242 }, action: 'ADD' },
       { listId: 7001, lead: { Id: b! }, action: 'ADD' },
     ];
-    const added = await sendListMembers({ kind: 'listMembership', listId: 7001, action: 'ADD' }, adds, r);
+    const added = await sendListMembers(r, { kind: 'listMembership', listId: 7001, action: 'ADD' }, adds);
     expect(added.map((x) => [x.status, x.id, x.code])).toEqual([
       ['UPDATED', String(a), null],
       ['FAILED', null, null],
@@ -108,9 +110,9 @@ describe('sendListMembers', () => {
       { listId: 7001, lead: { Id: b! }, action: 'REMOVE' },
     ];
     const group = { kind: 'listMembership', listId: 7001, action: 'REMOVE' } as const;
-    expect((await sendListMembers(group, removes, r)).map((x) => x.status)).toEqual(['UPDATED', 'UPDATED']);
+    expect((await sendListMembers(r, group, removes)).map((x) => x.status)).toEqual(['UPDATED', 'UPDATED']);
     // Sent again (as after a lost answer): the list is already as asked.
-    const again = await sendListMembers(group, removes, r);
+    const again = await sendListMembers(r, group, removes);
     expect(again.map((x) => [x.status, x.code])).toEqual([
       ['SKIPPED', '1015'],
       ['SKIPPED', '1015'],
@@ -125,21 +127,19 @@ describe('sendListMembers', () => {
     const sent: Sent[] = [];
     const r = requests(fx, sent);
     const [a] = await newLeads(fx, 1);
-    const unknown = await sendListMembers(
-      { kind: 'listMembership', listId: 4242, action: 'ADD' },
-      [{ listId: 4242, lead: { Id: a! }, action: 'ADD' }],
-      r,
-    );
+    const unknown = await sendListMembers(r, { kind: 'listMembership', listId: 4242, action: 'ADD' }, [
+      { listId: 4242, lead: { Id: a! }, action: 'ADD' },
+    ]);
     expect(unknown).toMatchObject([{ status: 'FAILED', code: '702', category: 'invalid-record' }]);
 
     fx.emulator.configure({ faults: { failNext: { calls: 1, effect: 'apply-then-reset' } } });
     const records: StoredMembership[] = [{ listId: 7002, lead: { Id: a! }, action: 'ADD' }];
     const group = { kind: 'listMembership', listId: 7002, action: 'ADD' } as const;
-    const lost = await sendListMembers(group, records, r).catch((e: unknown) => e);
+    const lost = await sendListMembers(r, group, records).catch((e: unknown) => e);
     expect(lost).toBeInstanceOf(MarketoCallError);
     expect((lost as MarketoCallError).applied).toBe('indeterminate');
     expect(await members(fx, 7002)).toEqual([a]);
-    expect((await sendListMembers(group, records, r)).map((x) => x.status)).toEqual(['UPDATED']);
+    expect((await sendListMembers(r, group, records)).map((x) => x.status)).toEqual(['UPDATED']);
     expect(await members(fx, 7002)).toEqual([a]);
   });
 
@@ -150,9 +150,9 @@ describe('sendListMembers', () => {
     let admitted = 0;
     const r = { ...requests(fx, sent), admitAnother: () => Promise.resolve(void admitted++) };
     const results = await sendListMembers(
+      r,
       { kind: 'listMembership', listId: 7003, action: 'ADD' },
       ids.map((id) => ({ listId: 7003, lead: { Id: id }, action: 'ADD' as const })),
-      r,
     );
     expect(results.every((x) => x.status === 'UPDATED')).toBe(true);
     expect(sent.map((s) => new URL(s.path, 'http://x').searchParams.getAll('id').length)).toEqual([300, 1]);
@@ -174,20 +174,20 @@ describe('sendProgramMembers', () => {
       { kind: 'programStatus', programId: 1001, status },
       leads.map((id) => ({ programId: 1001, lead: { Id: id }, status })),
     ];
-    expect((await sendProgramMembers(...at('Registered', a!), r)).map((x) => [x.status, x.id])).toEqual([
+    expect((await sendProgramMembers(r, ...at('Registered', a!))).map((x) => [x.status, x.id])).toEqual([
       ['CREATED', String(a)],
     ]);
-    expect((await sendProgramMembers(...at('Attended', a!, b!), r)).map((x) => [x.status, x.id])).toEqual([
+    expect((await sendProgramMembers(r, ...at('Attended', a!, b!))).map((x) => [x.status, x.id])).toEqual([
       ['UPDATED', String(a)],
       ['CREATED', String(b)],
     ]);
-    const back = await sendProgramMembers(...at('Registered', a!, b!), r);
+    const back = await sendProgramMembers(r, ...at('Registered', a!, b!));
     expect(back.map((x) => [x.status, x.code])).toEqual([
       ['SKIPPED', '1037'],
       ['SKIPPED', '1037'],
     ]);
     expect(back[0]!.message).toMatch(/already in or past this status/);
-    const unknownStatus = await sendProgramMembers(...at('Bogus', a!), r);
+    const unknownStatus = await sendProgramMembers(r, ...at('Bogus', a!));
     expect(unknownStatus).toMatchObject([{ status: 'FAILED', code: '1025' }]);
     for (const s of sent) expect(schemaProblems(statusSchema, JSON.parse(s.body!))).toBe('');
   });
@@ -199,14 +199,14 @@ describe('sendProgramMembers', () => {
     const group = { kind: 'programStatus', programId: 1003, status: 'Registered' } as const;
     const records: StoredProgramStatus[] = [{ programId: 1003, lead: { Id: a! }, status: 'Registered' }];
     fx.emulator.configure({ faults: { failNext: { calls: 1, effect: 'apply-then-reset' } } });
-    await expect(sendProgramMembers(group, records, r)).rejects.toBeInstanceOf(MarketoCallError);
-    expect((await sendProgramMembers(group, records, r)).map((x) => [x.status, x.code])).toEqual([
+    await expect(sendProgramMembers(r, group, records)).rejects.toBeInstanceOf(MarketoCallError);
+    expect((await sendProgramMembers(r, group, records)).map((x) => [x.status, x.code])).toEqual([
       ['SKIPPED', '1037'],
     ]);
     const unknown = await sendProgramMembers(
+      r,
       { kind: 'programStatus', programId: 4242, status: 'Registered' },
       [{ programId: 4242, lead: { Id: a! }, status: 'Registered' }],
-      r,
     );
     expect(unknown).toMatchObject([{ status: 'FAILED', code: '702' }]);
   });
