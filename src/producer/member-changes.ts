@@ -132,8 +132,8 @@ function listChange(listId: number, lead: LeadRef, action: MembershipAction): Bu
   const data: StoredMembership = { listId, lead, action };
   return {
     key: membershipKey(listId, lead),
-    group: memberGroupName({ kind: 'listMembership', listId, action }) as BufferedChange['group'],
-    data: data as unknown as BufferedChange['data'],
+    group: memberGroupName({ kind: 'listMembership', listId, action }),
+    data,
   };
 }
 
@@ -141,8 +141,8 @@ function statusChange(programId: number, lead: LeadRef, status: string): Buffere
   const data: StoredProgramStatus = { programId, lead, status };
   return {
     key: programStatusKey(programId, lead),
-    group: memberGroupName({ kind: 'programStatus', programId, status }) as BufferedChange['group'],
-    data: data as unknown as BufferedChange['data'],
+    group: memberGroupName({ kind: 'programStatus', programId, status }),
+    data,
   };
 }
 

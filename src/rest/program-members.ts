@@ -39,6 +39,19 @@ export function statusResults(result: unknown[], expected: number): RecordResult
   );
 }
 
+/**
+ * Has the program's channel steps kept for the buffer's merge, before its statuses are sent, so that
+ * later changes of this program merge to the furthest status. Best effort: without them a merge keeps the
+ * newer status, and Marketo skips a move back (1037), so a failed read does not hold the records up.
+ */
+async function keepSteps(calls: RestCalls, programId: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await calls.programSteps?.(programId, signal);
+  } catch {
+    // Read again with the next batch of this program.
+  }
+}
+
 /** Sends one program status group's records; one result per record, in order. */
 export async function sendProgramMembers(
   calls: RestCalls,
@@ -46,6 +59,7 @@ export async function sendProgramMembers(
   records: readonly StoredProgramStatus[],
   signal?: AbortSignal,
 ): Promise<RecordResult[]> {
+  await keepSteps(calls, group.programId, signal);
   const results = new Array<RecordResult | undefined>(records.length);
   const leads = await leadIdsOf(
     records.map((r) => r.lead),

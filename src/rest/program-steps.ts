@@ -79,3 +79,29 @@ export class ProgramSteps {
     return steps;
   }
 }
+
+/**
+ * Hands a program's channel steps to whoever keeps them for the merge (the worker's buffer) when they
+ * were read afresh, not on every batch.
+ */
+export class StepsKeeper {
+  readonly #steps: ProgramSteps;
+  readonly #keep: (programId: number, steps: Steps) => Promise<void>;
+  /** Programs whose steps were handed over since the cache was last read. */
+  readonly #kept = new Set<number>();
+
+  constructor(keep: (programId: number, steps: Steps) => Promise<void>, get: Get, ttlMs?: number) {
+    this.#keep = keep;
+    this.#steps = new ProgramSteps(get, ttlMs);
+  }
+
+  async keep(programId: number, signal?: AbortSignal): Promise<void> {
+    const reads = this.#steps.calls;
+    const steps = await this.#steps.of(programId, signal);
+    if (steps === undefined) return;
+    if (this.#steps.calls !== reads) this.#kept.delete(programId);
+    if (this.#kept.has(programId)) return;
+    await this.#keep(programId, steps);
+    this.#kept.add(programId);
+  }
+}
