@@ -13,6 +13,7 @@ import { sendListMembers } from './list-members.js';
 import { sendProgramMembers } from './program-members.js';
 import type { RestCalls } from './rest-calls.js';
 import { StepsKeeper } from './program-steps.js';
+import { nextPageToken, readListMembers, type ListMember } from './list-read.js';
 import {
   type AttemptReporter,
   MarketoCallError,
@@ -239,6 +240,23 @@ export class RestTransport implements Transport {
     }
   }
 
+  /**
+   * Every member of static list `listId` (Get Leads by List, 300 a page, `id` and `email`), each page
+   * admitted as a read. Throws on any page that fails: a partial read is not a read (list mirroring
+   * never removes on one).
+   */
+  async listMembers(listId: number, signal?: AbortSignal): Promise<ListMember[]> {
+    return readListMembers(listId, async (path, page) => {
+      if (this.#admitLookup && !(await this.#admitLookup()))
+        throw new MarketoCallError('not read: the caller is stopping', {
+          category: 'transient',
+          code: 'stopping',
+          applied: 'not-sent',
+        });
+      return this.#exchange('GET', path, undefined, 0, signal, undefined, page);
+    });
+  }
+
   /** The client's requests as the member groups' senders use them. */
   get #calls(): RestCalls {
     return {
@@ -456,6 +474,7 @@ export class RestTransport implements Transport {
     records: number,
     signal?: AbortSignal,
     contentType?: string,
+    page?: { next?: string },
   ): Promise<unknown[]> {
     let token = await this.#tokens.token(signal);
     for (let renewed = false; ; renewed = true) {
@@ -486,9 +505,9 @@ export class RestTransport implements Transport {
           ...(signal ? { signal } : {}),
         });
         // Scrubbed before it is read: every text taken from it (errors, reasons) is then clean.
-        const result = readingAnswer(() =>
-          readEnvelope({ ...answer, body: this.#scrubber.scrub(answer.body) }),
-        );
+        const scrubbed = { ...answer, body: this.#scrubber.scrub(answer.body) };
+        const result = readingAnswer(() => readEnvelope(scrubbed));
+        if (page) page.next = nextPageToken(scrubbed.body);
         this.#report({ path, method, records, durationMs: performance.now() - started });
         return result;
       } catch (error) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { restOperation } from '../../src/rest/call-attempt.js';
 import { listRequestPath, listResults } from '../../src/rest/list-members.js';
+import { nextPageToken, readListMembers } from '../../src/rest/list-read.js';
 import { statusResults } from '../../src/rest/program-members.js';
 import { MarketoCallError } from '../../src/transport/contract.js';
 
@@ -89,5 +90,32 @@ describe('metrics operation names', () => {
     expect(restOperation('/rest/v1/lists/7001/leads.json', 'GET')).toBe('getLeadsByList');
     expect(restOperation('/rest/v1/programs/1001/members/status.json')).toBe('syncProgramMemberStatus');
     expect(restOperation('/rest/asset/v1/channels.json', 'GET')).toBe('getChannels');
+  });
+});
+
+describe('Get Leads by List paging', () => {
+  it('follows nextPageToken to the end, and refuses a member without an id', async () => {
+    const paths: string[] = [];
+    const pages = [
+      { result: [{ id: 1, email: 'a@x.com' }, { id: 2 }], next: 'T1' },
+      { result: [{ id: 3, email: 'c@x.com' }], next: undefined },
+    ];
+    const members = await readListMembers(7001, (path, page) => {
+      paths.push(path);
+      const p = pages[paths.length - 1]!;
+      if (p.next !== undefined) page.next = p.next;
+      return Promise.resolve(p.result);
+    });
+    expect(members).toEqual([
+      { id: 1, email: 'a@x.com' },
+      { id: 2, email: null },
+      { id: 3, email: 'c@x.com' },
+    ]);
+    expect(paths[1]).toContain('nextPageToken=T1');
+    await expect(readListMembers(7001, () => Promise.resolve([{ email: 'x' }]))).rejects.toThrow(
+      /without a lead id/,
+    );
+    expect(nextPageToken('{"success":true,"result":[],"nextPageToken":"ABC"}')).toBe('ABC');
+    expect(nextPageToken('{"success":true,"result":[]}')).toBeUndefined();
   });
 });
