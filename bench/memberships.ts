@@ -24,9 +24,9 @@ import {
  *   action, the distinct leads whose last change is that action, over 300, rounded up).
  * - program status: `statusLeads` leads in 3 programs moving forward (Invited → Registered → Attended or
  *   No Show, some with a late Registered behind Attended), a tenth of them already further on in Marketo
- *   (answered 1037): calls against the floor (per program and final status, its leads over 300), 1037
- *   skips counted as SKIPPED outcomes. A warm-up status per program first lets the worker read the
- *   channels' steps (the reads are counted apart), as a running deployment has them.
+ *   (answered 1037), as a backlog: calls against the floor (per program and furthest status, its leads
+ *   over 300), 1037 skips counted as SKIPPED outcomes. A warm-up status per program first lets a worker
+ *   read the channels' steps (the reads are counted apart), as a running deployment has them.
  */
 
 const LISTS = [7001, 7002, 7003, 7004, 7005];
@@ -183,7 +183,8 @@ async function runStatuses(redisUrl: string, emulator: BenchEmulator, leads: num
   const warm = ids.slice(leads);
   const prefix = freshPrefix();
   const producer = await createProducer({ url: redisUrl, prefix, transport: 'rest' });
-  const worker = await startWorker(settingsOver(redisUrl, emulator, prefix, 'rest'), { http: false });
+  const settings = settingsOver(redisUrl, emulator, prefix, 'rest');
+  const warmWorker = await startWorker(settings, { http: false });
   // Warm-up: one status per program; the worker reads the channels' steps before sending it.
   await producer.enqueueMemberships(
     PROGRAMS.map((programId, i): ProgramStatusChange => ({
@@ -193,13 +194,14 @@ async function runStatuses(redisUrl: string, emulator: BenchEmulator, leads: num
     })),
   );
   await waitDrained(redis, prefix);
+  await warmWorker.stop();
   const next = random(11);
   const plan: ProgramStatusChange[] = [];
   const finals = new Map<string, number>();
   const expected = new Map<string, string>();
   const ahead: number[] = [];
   // A tenth of the leads is already further on in Marketo (someone else moved them): 1037 for each.
-  const aheadCalls: Promise<unknown>[] = [];
+  const aheadOf = new Map<number, number[]>();
   const perProgram = Math.ceil(leads / PROGRAMS.length);
   const rounds: ProgramStatusChange[][] = [[], [], []];
   ids.slice(0, leads).forEach((id, n) => {
@@ -210,18 +212,17 @@ async function runStatuses(redisUrl: string, emulator: BenchEmulator, leads: num
     const final = finalOf(path);
     if (n % 10 === 0) {
       ahead.push(id);
-      const top = programId === 1004 ? 'Engaged' : 'Attended';
-      aheadCalls.push(
-        rest(emulator.url, 'POST', `/rest/v1/programs/${programId}/members/status.json`, {
-          statusName: top,
-          input: [{ leadId: id }],
-        }),
-      );
-      expected.set(`${programId}:${id}`, top);
+      aheadOf.set(programId, [...(aheadOf.get(programId) ?? []), id]);
+      expected.set(`${programId}:${id}`, programId === 1004 ? 'Engaged' : 'Attended');
     } else expected.set(`${programId}:${id}`, final);
     finals.set(`${programId}:${final}`, (finals.get(`${programId}:${final}`) ?? 0) + 1);
   });
-  await Promise.all(aheadCalls);
+  for (const [programId, leadIds] of aheadOf)
+    for (let i = 0; i < leadIds.length; i += 300)
+      await rest(emulator.url, 'POST', `/rest/v1/programs/${programId}/members/status.json`, {
+        statusName: programId === 1004 ? 'Engaged' : 'Attended',
+        input: leadIds.slice(i, i + 300).map((leadId) => ({ leadId })),
+      });
   // Statuses moving forward: every lead's first step, then its second, then its third.
   for (const round of rounds) plan.push(...round);
   const since = (await callLog(emulator.url)).length;
@@ -231,6 +232,8 @@ async function runStatuses(redisUrl: string, emulator: BenchEmulator, leads: num
     if (result.rejected.length > 0) throw new Error(`rejected: ${JSON.stringify(result.rejected[0])}`);
     accepted.push(...result.accepted.map((a) => a.key));
   }
+  // Drained as a backlog: every lead's statuses merged to its furthest before the first call.
+  const worker = await startWorker(settings, { http: false });
   await waitDrained(redis, prefix);
   await worker.stop();
   const all = await callLog(emulator.url);
