@@ -16,6 +16,7 @@ import { emulatorProcess, TRANSPORTS } from './harness.js';
 import { benchIngest } from './ingest.js';
 import { benchTrickle } from './ingest-trickle.js';
 import { benchLatency } from './latency.js';
+import { benchMemberships } from './memberships.js';
 import { benchMemory } from './memory.js';
 import { benchReconcile } from './reconcile.js';
 import { benchScaling } from './scaling.js';
@@ -46,6 +47,7 @@ const sizes = smoke
       reconcileRows: 5_000,
       consoleOutcomes: 20_000,
       consoleDeadLetters: 1_000,
+      memberships: { changes: 2_000, leads: 400, statusLeads: 600 },
     }
   : {
       ingest: 100_000,
@@ -62,6 +64,7 @@ const sizes = smoke
       reconcileRows: 1_000_000,
       consoleOutcomes: 1_000_000,
       consoleDeadLetters: 10_000,
+      memberships: { changes: 20_000, leads: 4_000, statusLeads: 6_000 },
     };
 
 const redis = await startPrivateRedis(say, process.env);
@@ -287,6 +290,50 @@ try {
         value: r.settle300WithIndexesMs / r.settle300WithoutIndexesMs,
         target: '—',
         met: null,
+      },
+    );
+  }
+  if (want('memberships')) {
+    say('memberships (REST)…');
+    const r = await benchMemberships(redis.url, emulator, sizes.memberships);
+    results.memberships = r;
+    for (const l of r.lists) {
+      // As for the lead efficiency: a live stream is judged only when it arrived within the linger time.
+      const judged = l.mode === 'backlog' || l.streamMs <= l.lingerMs;
+      targets.push(
+        {
+          name: `lists (${l.mode}, ${l.changes.toLocaleString('en-US')} changes, ${l.pairs.toLocaleString('en-US')} list×lead pairs): calls / minimum${judged ? '' : `: the stream took ${l.streamMs} ms > linger ${l.lingerMs} ms, not judged`}`,
+          value: l.callsPerMinimum,
+          target: '≤ 1.05x',
+          met: judged ? l.callsPerMinimum <= 1.05 : null,
+        },
+        {
+          name: `lists (${l.mode}): memberships not the last writer's`,
+          value: l.wrongMemberships,
+          target: '0',
+          met: l.wrongMemberships === 0,
+        },
+      );
+    }
+    const s = r.statuses;
+    targets.push(
+      {
+        name: `program status (${s.leads.toLocaleString('en-US')} leads, 3 programs, moving forward): calls / floor (step reads apart: ${s.stepReads})`,
+        value: s.callsPerFloor,
+        target: '1x',
+        met: s.callsPerFloor <= 1,
+      },
+      {
+        name: `program status: leads already further on (${s.leadsAlreadyFurther}) reported SKIPPED with 1037`,
+        value: s.skipped1037,
+        target: String(s.leadsAlreadyFurther),
+        met: s.skipped1037 === s.leadsAlreadyFurther,
+      },
+      {
+        name: 'program status: members not at their furthest status',
+        value: s.wrongStatuses,
+        target: '0',
+        met: s.wrongStatuses === 0,
       },
     );
   }

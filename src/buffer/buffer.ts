@@ -274,6 +274,28 @@ export class RedisBuffer {
     return this.redis.mktPause(this.keys.seq, this.keys.base, Math.ceil(untilMs));
   }
 
+  /**
+   * Keeps a program's channel steps (status name → step), which the merge of program member status
+   * changes reads so that the furthest status wins (common.lua `keepsOlder`). Replaces what was kept:
+   * a channel's statuses may change. Kept for `ttlMs`, so that a changed channel is read again.
+   */
+  async setProgramSteps(
+    programId: number,
+    steps: Readonly<Record<string, number>>,
+    ttlMs = 86_400_000,
+  ): Promise<void> {
+    const key = this.keys.steps(programId);
+    const pairs = Object.entries(steps).flatMap(([name, step]) => [name, String(step)]);
+    const multi = this.redis.multi().del(key);
+    if (pairs.length > 0) multi.hset(key, ...pairs).pexpire(key, ttlMs);
+    await multi.exec();
+  }
+
+  /** Whether a program's channel steps are kept (see {@link setProgramSteps}). */
+  async hasProgramSteps(programId: number): Promise<boolean> {
+    return (await this.redis.exists(this.keys.steps(programId))) === 1;
+  }
+
   /** Stops sending for `ms` (authentication failing), with a reason readiness reports. */
   async stopSending(reason: string, ms: number): Promise<void> {
     await this.redis.set(this.keys.stop, reason, 'PX', ms);

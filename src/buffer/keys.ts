@@ -41,6 +41,11 @@ export interface BufferKeys {
   readonly lastSuccess: string;
   /** Per producer idempotency key, for its window: `seq key`, the reference the change was written at. */
   idem(idempotencyKey: string): string;
+  /**
+   * Hash per program: status name → step of its channel, which ENQUEUE and put-backs read to keep the
+   * furthest program member status (written by the workers, see {@link RedisBuffer.setProgramSteps}).
+   */
+  steps(programId: number): string;
 }
 
 /** Redis key names for `prefix` (letters, digits, `-`, `_`, `.`, `:`). */
@@ -71,5 +76,6 @@ export function bufferKeys(prefix: string): BufferKeys {
     callsOn: (day) => `${base}:calls:${day}`,
     lastSuccess: `${base}:last_success`,
     idem: (k) => `${base}:idem:${k}`,
+    steps: (programId) => `${base}:steps:${programId}`,
   };
 }

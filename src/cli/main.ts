@@ -23,7 +23,7 @@ Commands:
   enqueue    import changes from an NDJSON or CSV file
   outcomes   print outcomes (per record, or the stream; --follow)
   dlq        list or redrive dead-lettered records
-  ingest     accept changes over HTTP (POST /v1/leads, /v1/mobjects)
+  ingest     accept changes over HTTP (POST /v1/leads, /v1/mobjects, /v1/memberships)
   reconcile  send only what changed in an export since the last run (BullMQ runs, schedules)
   send       send one batch of leads or objects straight to Marketo (debugging)
   worker     batch changes from Redis and send them to Marketo

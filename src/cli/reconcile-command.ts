@@ -21,6 +21,7 @@ import {
 import { readAllSets, readSetMeta } from '../reconcile/set-meta.js';
 import { defaultSetName, isUrl } from '../reconcile/source.js';
 import { UsageError } from './usage-error.js';
+import { mirrorCommand } from './mirror-command.js';
 
 export const RECONCILE_HELP = `mktsync reconcile: send only what changed since Marketo last confirmed it
 
@@ -32,6 +33,8 @@ Usage:
   mktsync reconcile list [--limit N]        schedules, sets and recent runs (NDJSON)
   mktsync reconcile cancel RUN
   mktsync reconcile absent SET [--limit N]  records of SET absent from its last run (NDJSON, Marketo ids)
+  mktsync reconcile mirror --list ID SRC    make a static list hold exactly the export's leads (REST;
+                                            see mktsync reconcile mirror --help)
 
 SRC is an NDJSON or CSV export (as 'mktsync enqueue' reads them; .csv is CSV): a path the workers can
 read, an http(s) URL (streamed), or '-' for standard input (read and diffed by this process; the
@@ -119,6 +122,8 @@ export async function reconcileCommand(argv: string[], env: NodeJS.ProcessEnv): 
     process.stdout.write(RECONCILE_HELP);
     return sub === undefined ? 2 : 0;
   }
+  // List mirroring takes options of its own (mirror-command.ts).
+  if (sub === 'mirror') return mirrorCommand(rest, env);
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
@@ -143,7 +148,7 @@ export async function reconcileCommand(argv: string[], env: NodeJS.ProcessEnv): 
   }
   if (!['run', 'schedule', 'unschedule', 'list', 'cancel', 'absent'].includes(sub))
     throw new UsageError(
-      `unknown reconcile command '${sub}': run, schedule, unschedule, list, cancel, absent`,
+      `unknown reconcile command '${sub}': run, schedule, unschedule, list, cancel, absent, mirror`,
     );
   const limit = values.limit === undefined ? 20 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1)

@@ -1,4 +1,4 @@
-import type { StoredLead, StoredMObject } from '../buffer/types.js';
+import type { StoredChange, StoredLead, StoredMObject } from '../buffer/types.js';
 import { attributeText, type AttributeValue, type LeadInput, type MObjectInput } from '../model/records.js';
 import type { SyncOperation } from '../soap/types.js';
 import {
@@ -6,20 +6,21 @@ import {
   leadGroupOf,
   MarketoCallError,
   objectGroupOf,
-  type LeadGroup,
-  type ObjectGroup,
   type RecordResult,
   type Transport,
+  type TransportGroup,
 } from '../transport/contract.js';
 import type { Wire } from '../wire/registry.js';
 
 /** What `mktsync send` hands over once every line is valid. */
 export interface SendInput {
-  kind: 'leads' | 'mobjects';
+  kind: 'leads' | 'mobjects' | 'memberships';
   /** The file's line of each record. */
   lines: number[];
   leads: LeadInput[];
   objects: MObjectInput[];
+  /** Memberships, validated by their change format: each with its group. */
+  members?: { group: TransportGroup; data: StoredChange }[];
   dedupEnabled?: boolean;
   operation?: SyncOperation;
   out: (line: string) => void;
@@ -63,8 +64,8 @@ export function storedObject(input: MObjectInput): StoredMObject {
  */
 export async function sendCalls(wire: Wire, transport: Transport, input: SendInput): Promise<number> {
   const results = new Array<RecordResult | undefined>(input.lines.length);
-  const groups = new Map<string, { group: LeadGroup | ObjectGroup; indexes: number[] }>();
-  const add = (group: LeadGroup | ObjectGroup | undefined, index: number): void => {
+  const groups = new Map<string, { group: TransportGroup; indexes: number[] }>();
+  const add = (group: TransportGroup | undefined, index: number): void => {
     if (!group) {
       results[index] = {
         status: 'FAILED',
@@ -82,14 +83,17 @@ export async function sendCalls(wire: Wire, transport: Transport, input: SendInp
   };
   const leads = input.leads.map(storedLead);
   const objects = input.objects.map(storedObject);
+  const members = input.members ?? [];
   if (input.kind === 'leads') leads.forEach((l, i) => add(leadGroupOf(l, input.dedupEnabled ?? true), i));
+  else if (input.kind === 'memberships') members.forEach((m, i) => add(m.group, i));
   else objects.forEach((o, i) => add(objectGroupOf(o, input.operation!), i));
+  const dataOf = (i: number): StoredChange =>
+    input.kind === 'leads' ? leads[i]! : input.kind === 'memberships' ? members[i]!.data : objects[i]!;
   for (const { group, indexes } of groups.values()) {
     try {
-      const answer =
-        group.kind === 'lead'
-          ? await transport.send({ group, records: indexes.map((i) => leads[i]!) })
-          : await transport.send({ group, records: indexes.map((i) => objects[i]!) });
+      const answer = await transport.send({ group, records: indexes.map(dataOf) } as Parameters<
+        Transport['send']
+      >[0]);
       indexes.forEach((index, j) => {
         results[index] = answer[j]!;
       });

@@ -15,7 +15,9 @@ import { isTransportKind, TRANSPORT_KIND_CHOICES } from '../vocabulary/transport
 import { wireOf, type SendTarget } from '../wire/registry.js';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_ENCRYPTION_KEY, DEMO_USER_ID } from './emulator-command.js';
 import { readNdjson } from './ndjson.js';
-import { sendCalls } from './send-calls.js';
+import { sendCalls, type SendInput } from './send-calls.js';
+import { bufferedMembership } from '../producer/member-changes.js';
+import { parseGroupName } from '../vocabulary/batch-groups.js';
 import { UsageError } from './usage-error.js';
 
 export const SEND_HELP = `mktsync send: send one batch straight to Marketo, without any queue (for debugging credentials and mappings)
@@ -23,6 +25,7 @@ export const SEND_HELP = `mktsync send: send one batch straight to Marketo, with
 Usage:
   mktsync send leads FILE [--dedup true|false] [--timeout S]
   mktsync send mobjects FILE --operation INSERT|UPDATE|UPSERT [--timeout S]
+  mktsync send memberships FILE [--timeout S]   list membership and program member status (REST only)
   --transport soap|rest  the API to use (default: MARKETO_TRANSPORT, else the one whose endpoint is set)
 
 FILE is NDJSON, one record per line ('-' reads stdin). Uses MARKETO_SOAP_ENDPOINT, MARKETO_USER_ID and
@@ -53,11 +56,19 @@ export async function sendCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
     return 0;
   }
   const [kind, file] = positionals;
-  if ((kind !== 'leads' && kind !== 'mobjects') || file === undefined || positionals.length > 2) {
+  if (
+    (kind !== 'leads' && kind !== 'mobjects' && kind !== 'memberships') ||
+    file === undefined ||
+    positionals.length > 2
+  ) {
     throw new UsageError(
-      'usage: mktsync send leads FILE [--dedup true|false] | mktsync send mobjects FILE --operation OP',
+      'usage: mktsync send leads FILE [--dedup true|false] | mktsync send mobjects FILE --operation OP | ' +
+        'mktsync send memberships FILE',
     );
   }
+  if (values.transport !== undefined && !isTransportKind(values.transport))
+    throw new UsageError(`--transport must be ${TRANSPORT_KIND_CHOICES}, got ${values.transport}`);
+  const transportKind = values.transport ?? readTransportKind(env);
   const timeoutS = Number(values.timeout);
   if (!Number.isFinite(timeoutS) || timeoutS <= 0 || timeoutS > 3600)
     throw new UsageError(`--timeout must be a number of seconds between 0 and 3600, got ${values.timeout}`);
@@ -83,10 +94,22 @@ export async function sendCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
   const lines: number[] = [];
   const leads: LeadInput[] = [];
   const objects: MObjectInput[] = [];
+  const members: NonNullable<SendInput['members']> = [];
   const problems: InputProblem[] = [];
   for await (const entry of readNdjson(file)) {
     if (entry.error) {
       problems.push({ at: entry.line, field: '(record)', reason: entry.error });
+      continue;
+    }
+    if (kind === 'memberships') {
+      // The change format's own validation, refused over SOAP (which has no memberships) naming the field.
+      const result = bufferedMembership(entry.value, transportKind);
+      if ('problems' in result) {
+        problems.push(...result.problems.map((p) => ({ at: entry.line, ...p })));
+        continue;
+      }
+      lines.push(entry.line);
+      members.push({ group: parseGroupName(result.change.group)!, data: result.change.data });
       continue;
     }
     const schema = kind === 'leads' ? leadRecordSchema : mobjectRecordSchema;
@@ -106,9 +129,7 @@ export async function sendCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
   }
   if (lines.length === 0) throw new UsageError(`${file} holds no records`);
 
-  if (values.transport !== undefined && !isTransportKind(values.transport))
-    throw new UsageError(`--transport must be ${TRANSPORT_KIND_CHOICES}, got ${values.transport}`);
-  const wire = wireOf(values.transport ?? readTransportKind(env));
+  const wire = wireOf(transportKind);
   let emulator: Emulator | undefined;
   let target: SendTarget = { from: 'env', env };
   if (values.emulator) {
@@ -137,6 +158,7 @@ export async function sendCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
       lines,
       leads,
       objects,
+      members,
       ...(dedupEnabled !== undefined ? { dedupEnabled } : {}),
       ...(operation !== undefined ? { operation } : {}),
       out: (line) => process.stdout.write(line),

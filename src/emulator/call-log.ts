@@ -30,6 +30,9 @@ export interface CallLogEntry {
   partitionName?: string;
   dedupeBy?: string;
   programId?: number;
+  /** REST list membership calls: the list id; Sync Program Member Status: the status name. */
+  listId?: number;
+  statusName?: string;
   /** The records as received. */
   records: unknown[];
   /**

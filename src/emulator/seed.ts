@@ -38,10 +38,76 @@ export const seedSchema = z.strictObject({
     .default([]),
   /** Custom lead fields known besides the standard ones. */
   customLeadFields: z.array(z.string().min(1)).default([]),
+  /** Static lists (Add to List, Remove from List, Get Leads by List); members are added over REST. */
+  lists: z.array(z.strictObject({ id: z.number().int().positive(), name: z.string().min(1) })).default([]),
+  /**
+   * Channels with their progression statuses (Get Channels); a program's channel is its `Channel` tag.
+   * Sync Program Member Status never moves a member to a lower step.
+   */
+  channels: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1),
+        progressionStatuses: z
+          .array(
+            z.strictObject({
+              name: z.string().min(1),
+              step: z.number().int().min(0),
+              success: z.boolean().default(false),
+              hidden: z.boolean().default(false),
+            }),
+          )
+          .min(1),
+      }),
+    )
+    .default([]),
 });
 
 /** Seed data as stored; see {@link seedSchema}. */
 export type Seed = z.output<typeof seedSchema>;
+
+const step = (
+  name: string,
+  n: number,
+  success = false,
+): Seed['channels'][number]['progressionStatuses'][number] => ({
+  name,
+  step: n,
+  success,
+  hidden: false,
+});
+
+/** Channels of the default seed, with steps as Marketo's default channels have them. */
+const DEFAULT_CHANNELS: Seed['channels'] = [
+  {
+    name: 'Webinar',
+    progressionStatuses: [
+      step('Not in Program', 0),
+      step('Invited', 10),
+      step('Registered', 20),
+      step('No Show', 30),
+      step('Attended', 40, true),
+      step('Attended On-demand', 40, true),
+    ],
+  },
+  {
+    name: 'Email Send',
+    progressionStatuses: [step('Not in Program', 0), step('Member', 10), step('Engaged', 20, true)],
+  },
+  {
+    name: 'Tradeshow',
+    progressionStatuses: [
+      step('Not in Program', 0),
+      step('Invited', 10),
+      step('Registered', 20),
+      step('Attended', 30, true),
+    ],
+  },
+  {
+    name: 'Paid Search',
+    progressionStatuses: [step('Not in Program', 0), step('Clicked', 10), step('Engaged', 20, true)],
+  },
+];
 
 /**
  * The default seed, so that samples and demos work with nothing configured. Program ids 1001–1004 and
@@ -71,6 +137,14 @@ export const DEFAULT_SEED: Seed = Object.freeze({
     { id: 5003, name: 'Initech', externalKey: { name: 'crmAccountId', value: 'INITECH-003' } },
   ],
   customLeadFields: ['crmContactId', 'lifecycleStage', 'productInterest', 'leadScoreCustom', 'lastEventAt'],
+  lists: [
+    { id: 7001, name: 'Newsletter subscribers' },
+    { id: 7002, name: 'Trial users' },
+    { id: 7003, name: 'Customers' },
+    { id: 7004, name: 'Event invitees' },
+    { id: 7005, name: 'Do not contact' },
+  ],
+  channels: DEFAULT_CHANNELS,
 }) as Seed;
 
 /** Marketo's standard lead fields that the emulator accepts without configuration. */

@@ -23,6 +23,7 @@ import {
 import { LeadStore } from './lead-store.js';
 import { Limits } from './limits.js';
 import { MObjectStore } from './mobject-store.js';
+import { MembershipStore } from './membership-store.js';
 import { renderFault, renderLeadResults, renderMObjectResults } from './render.js';
 import { readRequest, type ReceivedAuth, type ReceivedRequest } from './request-reader.js';
 import { dropUnread, holdBeforeApplying, loseAnswer, noteClientGone } from './lost-answer.js';
@@ -60,6 +61,8 @@ export interface Emulator {
   readonly port: number;
   readonly leads: LeadStore;
   readonly mobjects: MObjectStore;
+  /** Static lists, channels and program members. */
+  readonly memberships: MembershipStore;
   readonly calls: CallLog;
   /** The configuration in force. */
   config(): EmulatorConfig;
@@ -108,6 +111,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const leads = new LeadStore();
   const mobjects = new MObjectStore(leads);
   mobjects.loadSeed(seed);
+  const memberships = new MembershipStore();
+  memberships.loadSeed(seed);
   const limits = new Limits(() => config);
   const calls = new CallLog(() => config.callLogSize);
   let transientCounter = 0;
@@ -117,6 +122,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     customLeadFields: () => seed.customLeadFields,
     leads,
     mobjects,
+    memberships,
     limits,
     calls,
   });
@@ -125,6 +131,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     seed = next;
     knownFields = new Set([...STANDARD_LEAD_FIELDS, ...seed.customLeadFields]);
     mobjects.loadSeed(seed);
+    memberships.loadSeed(seed);
   };
 
   const configure = (patch: unknown): EmulatorConfig => {
@@ -139,6 +146,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const reset = (): void => {
     leads.clear();
     mobjects.clearObjects();
+    memberships.clearMembers();
     loadSeed(config.seed ?? DEFAULT_SEED);
     calls.clear();
     limits.reset();
@@ -312,6 +320,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         }
         return sendJson(res, 200, list);
       }
+      case 'GET /_emulator/memberships':
+        return sendJson(res, 200, memberships.view());
       case 'GET /_emulator/calls': {
         const since = Number(url.searchParams.get('since') ?? '0');
         if (!Number.isInteger(since) || since < 0)
@@ -404,6 +414,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     port: address.port,
     leads,
     mobjects,
+    memberships,
     calls,
     config: () => config,
     configure,

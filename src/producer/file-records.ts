@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parse, type Parser } from 'csv-parse';
+import type { ChangeKind } from './change-kinds.js';
 
 /** One record read from an import file, with its 1-based line number, or why the line is unreadable. */
 export interface FileRecord {
@@ -11,13 +12,31 @@ export interface FileRecord {
 
 const LEAD_COLUMNS = new Set(['Id', 'Email', 'ForeignSysPersonId', 'ForeignSysType', 'dedupEnabled']);
 const MOBJECT_COLUMNS = new Set(['type', 'operation', 'id', 'externalKeyName', 'externalKeyValue']);
+/** Membership rows: the list or program, the action or status, and the lead by one of its keys. */
+const MEMBERSHIP_NUMBERS = new Set(['listId', 'programId']);
+const MEMBERSHIP_LEAD = new Set(['Id', 'Email', 'ForeignSysPersonId']);
+
+/** A membership row as the change format has it: `lead` from the Id, Email or ForeignSysPersonId column. */
+function membershipRow(row: Record<string, string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const lead: Record<string, unknown> = {};
+  for (const [column, value] of Object.entries(row)) {
+    if (value === '') continue;
+    const number = /^\d{1,16}$/.test(value) ? Number(value) : value;
+    if (MEMBERSHIP_LEAD.has(column)) lead[column] = column === 'Id' ? number : value;
+    else out[column] = MEMBERSHIP_NUMBERS.has(column) ? number : value;
+  }
+  out.lead = lead;
+  return out;
+}
 
 /** The file's format: from its extension, else from its first character. */
 export function detectFormat(path: string): 'csv' | 'ndjson' {
   return /\.csv$/i.test(path) ? 'csv' : 'ndjson';
 }
 
-function csvRow(kind: 'leads' | 'mobjects', row: Record<string, string>): Record<string, unknown> {
+function csvRow(kind: ChangeKind, row: Record<string, string>): Record<string, unknown> {
+  if (kind === 'memberships') return membershipRow(row);
   const keys = kind === 'leads' ? LEAD_COLUMNS : MOBJECT_COLUMNS;
   const out: Record<string, unknown> = {};
   const attributes: Record<string, string> = {};
@@ -41,11 +60,12 @@ function csvRow(kind: 'leads' | 'mobjects', row: Record<string, string>): Record
  * Streams the records of an NDJSON or CSV file (`-` is stdin) without loading it whole. CSV: a header
  * row names the columns; key columns by their names (leads: Id, Email, ForeignSysPersonId,
  * ForeignSysType, dedupEnabled; objects: type, operation, id, externalKeyName, externalKeyValue), every
- * other column is an attribute.
+ * other column is an attribute. Memberships: listId, action or programId, status, and the lead by one
+ * of the columns Id, Email, ForeignSysPersonId; any other column is refused by validation.
  */
 export async function* readRecords(
   path: string,
-  kind: 'leads' | 'mobjects',
+  kind: ChangeKind,
   format = detectFormat(path),
 ): AsyncGenerator<FileRecord> {
   yield* readRecordStream(path === '-' ? process.stdin : createReadStream(path), kind, format);
@@ -59,7 +79,7 @@ export async function* readRecords(
  */
 export function readRecordStream(
   input: NodeJS.ReadableStream,
-  kind: 'leads' | 'mobjects',
+  kind: ChangeKind,
   format: 'csv' | 'ndjson',
 ): AsyncGenerator<FileRecord> {
   if (format === 'ndjson') return ndjsonRecords(input);
@@ -86,7 +106,7 @@ async function* ndjsonRecords(input: NodeJS.ReadableStream): AsyncGenerator<File
   }
 }
 
-async function* csvRecords(parser: Parser, kind: 'leads' | 'mobjects'): AsyncGenerator<FileRecord> {
+async function* csvRecords(parser: Parser, kind: ChangeKind): AsyncGenerator<FileRecord> {
   try {
     for await (const { record, info } of parser as AsyncIterable<{
       record: Record<string, string>;

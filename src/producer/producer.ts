@@ -13,6 +13,7 @@ import {
   type ValidatedChanges,
 } from './changes.js';
 import type { TransportKind } from '../vocabulary/transport-kinds.js';
+import { validateMemberships, type MembershipChange } from './member-changes.js';
 
 /** Options of {@link createProducer}. */
 export interface ProducerOptions extends RedisTarget {
@@ -103,6 +104,12 @@ export interface Producer {
   /** Validates and enqueues object changes. */
   enqueueMObjects(changes: MObjectChange | readonly MObjectChange[]): Promise<EnqueueResult>;
   /**
+   * Validates and enqueues static list membership changes (`{listId, lead, action}`: the last add or
+   * remove per list and lead wins) and program member status changes (`{programId, lead, status}`: the
+   * furthest status per program and lead wins). REST only: refused over SOAP, naming the field.
+   */
+  enqueueMemberships(changes: MembershipChange | readonly MembershipChange[]): Promise<EnqueueResult>;
+  /**
    * Writes changes that `validateLeads` or `validateMObjects` accepted under this producer's
    * {@link Producer.intake} rules, in one Redis call: whole or not at all (the HTTP ingest, `mktsync
    * enqueue` and reconcile validate on their own, to answer per line or position). A change of a group
@@ -192,6 +199,7 @@ export async function createProducer(options: ProducerOptions = {}): Promise<Pro
     intake,
     enqueueLeads: (changes) => write(list(changes), validateLeads),
     enqueueMObjects: (changes) => write(list(changes), validateMObjects),
+    enqueueMemberships: (changes) => write(list(changes), validateMemberships),
     enqueueChanges: (changes) => buffer.enqueue(changes),
     getOutcome: (key) => buffer.getOutcome(key),
     async waitForOutcome(ref, { timeoutMs = 60_000, pollMs = 50 } = {}) {

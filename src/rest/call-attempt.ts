@@ -26,18 +26,24 @@ const REST_OPERATIONS: readonly (readonly [RegExp, string])[] = [
     (route) => [new RegExp(`^${route.path.replace(/[.]/g, '\\.')}$`), route.operation] as const,
   ),
   [/^\/rest\/asset\/v1\/program\/\d+\.json$/, 'updateProgram'],
+  [/^\/rest\/v1\/lists\/\d+\/leads\.json$/, 'addToList'],
+  [/^\/rest\/v1\/programs\/\d+\/members\/status\.json$/, 'syncProgramMemberStatus'],
+  [/^\/rest\/asset\/v1\/channels\.json$/, 'getChannels'],
 ];
 
 // A GET on the sync endpoints' paths is a query (Get Opportunities, Get Opportunity Roles).
 const REST_QUERIES: Readonly<Record<string, string>> = {
   syncOpportunities: 'getOpportunities',
   syncOpportunityRoles: 'getOpportunityRoles',
+  addToList: 'getLeadsByList',
 };
 
 /** The bounded operation name of a REST path: Adobe's endpoint name, or `other`. */
 export function restOperation(path: string, method: 'GET' | 'POST' | 'DELETE' = 'POST'): string {
   const bare = path.split('?')[0] ?? '';
   const name = REST_OPERATIONS.find(([pattern]) => pattern.test(bare))?.[1] ?? 'other';
+  // Remove from List is a DELETE on Add to List's path.
+  if (method === 'DELETE') return name === 'addToList' ? 'removeFromList' : name;
   return method === 'GET' ? (REST_QUERIES[name] ?? name) : name;
 }
 

@@ -12,6 +12,8 @@ import { sendCustomObjects } from './custom-objects.js';
 import { sendListMembers } from './list-members.js';
 import { sendProgramMembers } from './program-members.js';
 import type { RestCalls } from './rest-calls.js';
+import { StepsKeeper } from './program-steps.js';
+import { nextPageToken, readListMembers, type ListMember } from './list-read.js';
 import {
   type AttemptReporter,
   MarketoCallError,
@@ -83,6 +85,11 @@ export interface RestTransportOptions extends RestHttpOptions {
    * `false` (the worker is stopping) leaves the lookup unmade.
    */
   admitLookup?: () => Promise<boolean>;
+  /**
+   * Keeps a program's channel steps for the buffer's merge (the worker writes them to Redis); called
+   * when they were read afresh (see `program-steps.ts`).
+   */
+  onProgramSteps?: (programId: number, steps: Readonly<Record<string, number>>) => Promise<void>;
 }
 
 export type { RestAttemptReport } from './call-attempt.js';
@@ -117,6 +124,8 @@ export class RestTransport implements Transport {
   readonly #maxBodyBytes: number;
   readonly #admitRequest: (() => Promise<boolean>) | undefined;
   readonly #admitLookup: (() => Promise<boolean>) | undefined;
+  /** Channel steps of programs, read for the merge of program member status; null without a keeper. */
+  readonly #programSteps: StepsKeeper | null;
   readonly #observers: ((report: RestAttemptReport) => void)[] = [];
   /** Per call (by its abort signal): once aborted, the call starts no further request. */
   readonly #stoppingOf = new WeakMap<AbortSignal, AbortSignal>();
@@ -153,6 +162,17 @@ export class RestTransport implements Transport {
     this.#maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
     this.#admitRequest = options.admitRequest;
     this.#admitLookup = options.admitLookup;
+    this.#programSteps = options.onProgramSteps
+      ? new StepsKeeper(options.onProgramSteps, async (path, signal) => {
+          if (this.#admitLookup && !(await this.#admitLookup()))
+            throw new MarketoCallError('not read: the caller is stopping', {
+              category: 'transient',
+              code: 'stopping',
+              applied: 'not-sent',
+            });
+          return this.#exchange('GET', path, undefined, 0, signal);
+        })
+      : null;
   }
 
   /** Token requests and forced renewals so far. */
@@ -220,6 +240,23 @@ export class RestTransport implements Transport {
     }
   }
 
+  /**
+   * Every member of static list `listId` (Get Leads by List, 300 a page, `id` and `email`), each page
+   * admitted as a read. Throws on any page that fails: a partial read is not a read (list mirroring
+   * never removes on one).
+   */
+  async listMembers(listId: number, signal?: AbortSignal): Promise<ListMember[]> {
+    return readListMembers(listId, async (path, page) => {
+      if (this.#admitLookup && !(await this.#admitLookup()))
+        throw new MarketoCallError('not read: the caller is stopping', {
+          category: 'transient',
+          code: 'stopping',
+          applied: 'not-sent',
+        });
+      return this.#exchange('GET', path, undefined, 0, signal, undefined, page);
+    });
+  }
+
   /** The client's requests as the member groups' senders use them. */
   get #calls(): RestCalls {
     return {
@@ -229,6 +266,7 @@ export class RestTransport implements Transport {
         this.#exchange(method, path, body, records, signal, contentType),
       admitAnother: () => this.#admitAnother(),
       ...(this.#admitLookup ? { admitLookup: this.#admitLookup } : {}),
+      ...(this.#programSteps ? { programSteps: (id, signal) => this.#programSteps!.keep(id, signal) } : {}),
       maxBodyBytes: this.#maxBodyBytes,
     };
   }
@@ -436,6 +474,7 @@ export class RestTransport implements Transport {
     records: number,
     signal?: AbortSignal,
     contentType?: string,
+    page?: { next?: string },
   ): Promise<unknown[]> {
     let token = await this.#tokens.token(signal);
     for (let renewed = false; ; renewed = true) {
@@ -466,9 +505,9 @@ export class RestTransport implements Transport {
           ...(signal ? { signal } : {}),
         });
         // Scrubbed before it is read: every text taken from it (errors, reasons) is then clean.
-        const result = readingAnswer(() =>
-          readEnvelope({ ...answer, body: this.#scrubber.scrub(answer.body) }),
-        );
+        const scrubbed = { ...answer, body: this.#scrubber.scrub(answer.body) };
+        const result = readingAnswer(() => readEnvelope(scrubbed));
+        if (page) page.next = nextPageToken(scrubbed.body);
         this.#report({ path, method, records, durationMs: performance.now() - started });
         return result;
       } catch (error) {

@@ -36,6 +36,7 @@ export interface RestHttpOptions {
 
 /** One request: everything but the host. */
 export interface RestRequest {
+  /** DELETE: Remove from List. */
   method: 'GET' | 'POST' | 'DELETE';
   /** Path and query, e.g. `/rest/v1/leads.json`. Never carries a token. */
   path: string;

@@ -44,6 +44,11 @@ export interface RestCalls {
    * shared rate limits: false when it may not go now. Absent: reads go without asking.
    */
   admitLookup?: () => Promise<boolean>;
+  /**
+   * Reads the channel steps of `programId` (cached) and hands them to whoever keeps them for the merge
+   * (the worker's buffer): see `program-steps.ts`. Absent when nobody keeps them (`mktsync send`).
+   */
+  programSteps?: (programId: number, signal?: AbortSignal) => Promise<void>;
   /** The largest request body, in bytes. */
   readonly maxBodyBytes: number;
 }

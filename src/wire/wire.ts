@@ -63,6 +63,11 @@ export interface Admission {
    * when the worker is stopping and the request must not start.
    */
   admit(member: string): Promise<boolean>;
+  /**
+   * Keeps a program's channel steps (status name → step) where the buffer's merge reads them, so that
+   * the furthest program member status wins (REST reads them before sending a program's statuses).
+   */
+  programSteps?(programId: number, steps: Readonly<Record<string, number>>): Promise<void>;
 }
 
 /** A transport as built, with what the worker's logs and metrics read of it. */

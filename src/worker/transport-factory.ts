@@ -23,6 +23,7 @@ export function buildTransport(
 ): WorkerTransport {
   const built = wireOf(settings.transport).forWorker(settings, {
     admit: (member) => takeRateToken(buffer, settings, member, stopping),
+    programSteps: (programId, steps) => buffer.setProgramSteps(programId, steps),
   });
   built.transport.reportAttempts((attempt) => {
     metrics.onCall(attempt);

@@ -163,6 +163,8 @@ const NOT_SYNC = new Set([
   'queryOpportunities',
   'queryOpportunityRoles',
   'getProgram',
+  'getChannels',
+  'queryListLeads',
 ]);
 
 /** The emulator's log of sync calls (leads, objects, programs) of either transport. */

@@ -7,6 +7,7 @@ import {
   type MObjectChange,
 } from '../../src/producer/changes.js';
 import { createProducer, type Producer } from '../../src/producer/producer.js';
+import { validateMemberships, type MembershipChange } from '../../src/producer/member-changes.js';
 import { INTAKE_GROUPS, parseGroupName } from '../../src/vocabulary/batch-groups.js';
 import type { LeadKeyKind } from '../../src/vocabulary/lead-key-kinds.js';
 import type { ObjectOperation } from '../../src/vocabulary/object-operations.js';
@@ -115,9 +116,23 @@ describe.each(TRANSPORTS)('every group intake accepts, over %s', (transport) => 
     const validatedLeads = validateLeads(leads, (i) => i, producer.intake);
     const validatedObjects = validateMObjects(objects, (i) => i, producer.intake);
     expect([...validatedLeads.problems, ...validatedObjects.problems]).toEqual([]);
-    const changes: BufferedChange[] = [...validatedLeads.valid, ...validatedObjects.valid].map(
-      (v) => v.change,
-    );
+    // List membership (M:<listId>:<ADD|REMOVE>) and program member status (S:<programId>:<status>): REST
+    // only; over SOAP intake refuses them naming the field.
+    const memberships: MembershipChange[] = [
+      { listId: 7001, lead: { Id: existing.leadId }, action: 'ADD' },
+      { listId: 7002, lead: { Id: existing.leadId }, action: 'REMOVE' },
+      { programId: 1001, lead: { Id: existing.leadId }, status: 'Registered' },
+    ];
+    const validatedMembers = validateMemberships(memberships, (i) => i, producer.intake);
+    if (transport === 'soap') {
+      expect(validatedMembers.valid).toEqual([]);
+      expect(validatedMembers.problems.map((x) => x.field)).toEqual(['listId', 'listId', 'programId']);
+    } else expect(validatedMembers.problems).toEqual([]);
+    const changes: BufferedChange[] = [
+      ...validatedLeads.valid,
+      ...validatedObjects.valid,
+      ...validatedMembers.valid,
+    ].map((v) => v.change);
     // One record of every group intake accepts over this transport, derived from the vocabulary:
     // nothing more, nothing less.
     const intakeGroups = INTAKE_GROUPS.filter((name) => {
@@ -127,7 +142,18 @@ describe.each(TRANSPORTS)('every group intake accepts, over %s', (transport) => 
         (group.kind === 'object' && OBJECT_TYPE_TRANSPORTS[group.type].includes(transport))
       );
     });
-    expect(changes.map((c) => c.group).sort()).toEqual([...intakeGroups].sort());
+    expect(
+      changes
+        .map((c) => c.group)
+        .filter((g) => !g.startsWith('M:') && !g.startsWith('S:'))
+        .sort(),
+    ).toEqual([...intakeGroups].sort());
+    if (transport === 'rest')
+      expect(changes.map((c) => c.group).filter((g) => g.startsWith('M:') || g.startsWith('S:'))).toEqual([
+        'M:7001:ADD',
+        'M:7002:REMOVE',
+        'S:1001:Registered',
+      ]);
     // A type this transport lacks is refused at intake, naming the field and the reason.
     for (const type of OBJECT_TYPES.filter((t) => !carried.includes(t))) {
       const refused = validateMObjects(
@@ -150,8 +176,10 @@ describe.each(TRANSPORTS)('every group intake accepts, over %s', (transport) => 
     // Marketo applied each one; an UPDATE of an object that does not exist yet is answered SKIPPED.
     for (const [group, status] of Object.entries(byGroup)) {
       const parsed = parseGroupName(group);
+      // So is removing a lead from a list it is not in (1015: the list already is as asked).
       const answered =
-        parsed?.kind === 'object' && parsed.operation === 'UPDATE' && parsed.type !== 'Program'
+        (parsed?.kind === 'object' && parsed.operation === 'UPDATE' && parsed.type !== 'Program') ||
+        (parsed?.kind === 'listMembership' && parsed.action === 'REMOVE')
           ? ['SKIPPED']
           : ['CREATED', 'UPDATED'];
       expect(answered, `${group}: ${status}`).toContain(status);

@@ -140,6 +140,8 @@ describe('the Lua scripts', () => {
     await buffer.pauseUntil(now + 60_000);
     await buffer.stopSending('census', 60_000);
     await buffer.recordCall('2026-12-07', true, now);
+    // A program's channel steps, which ENQUEUE reads for program member status.
+    await buffer.setProgramSteps(1001, { Registered: 20, Attended: 40 });
 
     // Reconcile's scripts: the lock, the fingerprint buckets, a run's pending outcomes.
     const rc = reconcileKeys(prefix);

@@ -75,6 +75,24 @@ local function upgrade(a, b)
   return b
 end
 
+-- Program member status (`S:<programId>:<status>`): Marketo never moves a member back, so the furthest
+-- status wins, not the newest. The step of a status is read from `steps:<programId>` (status → step),
+-- which the worker writes from the program's channel; unknown there, the newer change wins as for any
+-- group (Marketo then skips a move back with 1037). True when a record pending in a keeps its group and
+-- its data against a change of group b.
+local function statusStep(g)
+  if string.sub(g, 1, 2) ~= 'S:' then return nil end
+  local at = string.find(g, ':', 3, true)
+  if not at then return nil end
+  return tonumber(redis.call('HGET', K('steps:' .. string.sub(g, 3, at - 1)), string.sub(g, at + 1)))
+end
+local function keepsOlder(a, b)
+  if a == b or string.sub(a, 1, 2) ~= 'S:' or string.sub(b, 1, 2) ~= 'S:' then return false end
+  local sa = statusStep(a)
+  local sb = sa and statusStep(b)
+  return sb ~= nil and sa > sb
+end
+
 -- Puts a batch entry back as pending, under any newer change that arrived meanwhile. An entry that an
 -- indeterminate attempt may already have applied keeps that memory ('uncertain': how many such attempts).
 local function putBack(group, e, score, burn)
@@ -83,8 +101,10 @@ local function putBack(group, e, score, burn)
   local attempts = tonumber(e.attempts) + (burn and 1 or 0)
   if e.uncertain then redis.call('HSET', rk, 'uncertain', e.uncertain) end
   if cur then
-    local g = upgrade(group, cur.group)
-    local merged = merge(e.data, cjson.decode(cur.data))
+    -- The entry put back is older than the change that arrived meanwhile, unless its status is further.
+    local keep = keepsOlder(group, cur.group)
+    local g = keep and group or upgrade(group, cur.group)
+    local merged = keep and e.data or merge(e.data, cjson.decode(cur.data))
     redis.call('HSET', rk, 'group', g, 'data', cjson.encode(merged), 'first', e.first, 'last', cur.last,
       'count', tonumber(e.count) + cur.count, 't0', e.t0, 'attempts', attempts, 'at', cur.at)
     redis.call('ZREM', K('dirty:' .. cur.group), e.key)

@@ -14,7 +14,7 @@
 -- INCRBY, so a refusal at the first write (OOM) writes nothing. A new record's dirty entry is written
 -- after the loop (one ZADD per group), with the same score and NX as before.
 -- Writes: seq, rec:<key> (new: group, data, first, t0 only; see common.lua for the defaults),
--- dirty:<group>, groups, idem:<key>, counters (accepted, coalesced, replayed).
+-- dirty:<group>, groups, idem:<key>, counters (accepted, coalesced, replayed). Reads steps:<programId>.
 --- @include "common"
 
 local opts = cjson.decode(ARGV[2])
@@ -66,7 +66,9 @@ local function writeChanges()
       local rk = K('rec:' .. key)
       local cur = redis.call('HMGET', rk, 'group', 'data', 'count')
       if cur[1] then
-        local g = upgrade(cur[1], group)
+        -- A program status behind the pending one's changes nothing but the counts (common.lua).
+        local keep = keepsOlder(cur[1], group)
+        local g = keep and cur[1] or upgrade(cur[1], group)
         if g ~= cur[1] then
           if pending[cur[1]] then pending[cur[1]][key] = nil end
           local score = redis.call('ZSCORE', K('dirty:' .. cur[1]), key)
@@ -76,7 +78,7 @@ local function writeChanges()
           groups[g] = true
         end
         -- count defaults to 1 (common.lua).
-        redis.call('HSET', rk, 'data', cjson.encode(merge(cjson.decode(cur[2]), cjson.decode(data))),
+        redis.call('HSET', rk, 'data', keep and cur[2] or cjson.encode(merge(cjson.decode(cur[2]), cjson.decode(data))),
           'last', seq, 'count', tonumber(cur[3] or '1') + 1, 'at', nowText)
         merged = merged + 1
       else

@@ -2,6 +2,7 @@ import type http from 'node:http';
 import type { CallLogEntry } from '../call-log.js';
 import type { EmulatorConfig } from '../config.js';
 import type { LeadStore } from '../lead-store.js';
+import type { MembershipStore } from '../membership-store.js';
 import type { MObjectStore } from '../mobject-store.js';
 import type { LeadFieldCatalogue } from './lead-fields.js';
 import { RestCallError, successBody } from './rest-answer.js';
@@ -11,6 +12,8 @@ import { readSyncObjects, syncObjects } from './rest-objects.js';
 import { describeCompanies, readSyncCompanies, syncCompanies } from './rest-companies.js';
 import { findProgram, programView, updateProgram } from './rest-programs.js';
 import { queryObjects } from './rest-query.js';
+import { changeList, findList, leadsOfList, readListRequest } from './rest-lists.js';
+import { channelsView, readStatusCall, syncProgramMemberStatus } from './rest-program-members.js';
 import { isJsonObject, type JsonObject } from './rest-records.js';
 import type { RestRoute } from './rest-routes.js';
 
@@ -27,6 +30,7 @@ export interface DispatchContext {
   leads: LeadStore;
   mobjects: MObjectStore;
   fields: LeadFieldCatalogue;
+  memberships: MembershipStore;
 }
 
 /** Reads the request's body as the route wants it; fills the call log entry. */
@@ -44,6 +48,12 @@ export function readRestRequest(
     entry.recordCount = 1;
     return form;
   }
+  if (route.operation === 'addToList' || route.operation === 'removeFromList') {
+    const { ids } = readListRequest(req.url, req.headers['content-type'], raw);
+    entry.records = ids.map((id) => ({ id }));
+    entry.recordCount = ids.length;
+    return { ids };
+  }
   if (!route.operation.startsWith('sync')) return undefined;
   if (!/^application\/json\b/i.test(req.headers['content-type'] ?? ''))
     throw new RestCallError(612, 'Invalid Content Type: use application/json');
@@ -58,7 +68,7 @@ export function readRestRequest(
     entry.records = body.input;
     entry.recordCount = body.input.length;
   }
-  for (const name of ['action', 'lookupField', 'partitionName', 'dedupeBy'] as const) {
+  for (const name of ['action', 'lookupField', 'partitionName', 'dedupeBy', 'statusName'] as const) {
     const value = body[name];
     if (typeof value === 'string') entry[name] = value.slice(0, 100);
   }
@@ -66,7 +76,7 @@ export function readRestRequest(
 }
 
 export function executeRest(route: RestRoute, request: RestRequest, context: DispatchContext): unknown {
-  const { config, leads, mobjects, fields } = context;
+  const { config, leads, mobjects, fields, memberships } = context;
   const rest = config.rest;
   const rules = config.faults.recordRules;
   switch (route.operation) {
@@ -104,6 +114,27 @@ export function executeRest(route: RestRoute, request: RestRequest, context: Dis
         warnings: [],
         errors: [],
       });
+    case 'addToList':
+    case 'removeFromList': {
+      const list = findList(memberships, route.listId!);
+      const ids = (request as { ids: number[] }).ids;
+      return successBody(changeList(route.operation === 'addToList' ? 'add' : 'remove', list, ids, leads));
+    }
+    case 'queryListLeads': {
+      const page = leadsOfList(findList(memberships, route.listId!), request as URLSearchParams, leads);
+      return successBody(page.result, page.nextPageToken ? { nextPageToken: page.nextPageToken } : {});
+    }
+    case 'syncProgramMemberStatus':
+      return successBody(
+        syncProgramMemberStatus(route.programId!, readStatusCall(request as JsonObject), {
+          mobjects,
+          memberships,
+          leads,
+          rest,
+        }),
+      );
+    case 'getChannels':
+      return successBody(channelsView(memberships), { warnings: [], errors: [] });
     case 'getProgram':
       return successBody([programView(findProgram(mobjects, route.programId!, rest))], {
         warnings: [],

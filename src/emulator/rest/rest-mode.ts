@@ -13,6 +13,7 @@ import type { LeadStore } from '../lead-store.js';
 import { dropUnread, holdBeforeApplying, loseAnswer, noteClientGone } from '../lost-answer.js';
 import type { Limits } from '../limits.js';
 import type { MObjectStore } from '../mobject-store.js';
+import type { MembershipStore } from '../membership-store.js';
 import { handleIdentity } from './identity.js';
 import { LeadFieldCatalogue } from './lead-fields.js';
 import { failureBody, RestCallError, UNCOUNTED_CODES } from './rest-answer.js';
@@ -37,6 +38,7 @@ export interface RestModeDeps {
   customLeadFields: () => readonly string[];
   leads: LeadStore;
   mobjects: MObjectStore;
+  memberships: MembershipStore;
   limits: Limits;
   calls: CallLog;
 }
@@ -66,7 +68,7 @@ function limitMessage(code: number, config: EmulatorConfig): string {
 }
 
 export function createRestMode(deps: RestModeDeps): RestMode {
-  const { leads, mobjects, limits, calls } = deps;
+  const { leads, mobjects, memberships, limits, calls } = deps;
   const tokens = new TokenStore();
   let transientCounter = 0;
   let catalogue = new LeadFieldCatalogue(deps.customLeadFields());
@@ -86,6 +88,7 @@ export function createRestMode(deps: RestModeDeps): RestMode {
     const matched = matchRestRoute(req.method ?? 'GET', url.pathname);
     const entry = calls.start(typeof matched === 'string' ? 'unknown' : matched.operation, 'rest');
     if (typeof matched !== 'string' && matched.programId !== undefined) entry.programId = matched.programId;
+    if (typeof matched !== 'string' && matched.listId !== undefined) entry.listId = matched.listId;
     noteClientGone(entry, res);
 
     const mischief = takeMischief(config.faults, deps.random(), entry.seq);
@@ -168,7 +171,13 @@ export function createRestMode(deps: RestModeDeps): RestMode {
       const held = takeLateApply(config.faults);
       // Applied after the hold whether or not the client is still there (it may have given up).
       if (held) await holdBeforeApplying(config.faults.lateApplyMs);
-      const answer = executeRest(matched, request, { config, leads, mobjects, fields: fields() });
+      const answer = executeRest(matched, request, {
+        config,
+        leads,
+        mobjects,
+        fields: fields(),
+        memberships,
+      });
       if (held) {
         entry.httpStatus = 200;
         calls.finish(entry, 'late-applied');

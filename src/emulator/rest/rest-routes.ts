@@ -16,12 +16,19 @@ export type RestOperation =
   | 'queryOpportunities'
   | 'queryOpportunityRoles'
   | 'updateProgram'
-  | 'getProgram';
+  | 'getProgram'
+  | 'addToList'
+  | 'removeFromList'
+  | 'queryListLeads'
+  | 'syncProgramMemberStatus'
+  | 'getChannels';
 
 export interface RestRoute {
   operation: RestOperation;
   /** The program id of `/rest/asset/v1/program/{id}.json`. */
   programId?: number;
+  /** The list id of `/rest/v1/lists/{listId}/leads.json`. */
+  listId?: number;
 }
 
 const FIXED: Readonly<Record<string, Partial<Record<string, RestOperation>>>> = {
@@ -34,9 +41,17 @@ const FIXED: Readonly<Record<string, Partial<Record<string, RestOperation>>>> = 
   '/rest/v1/opportunities/roles/describe.json': { GET: 'describeOpportunityRoles' },
   '/rest/v1/companies.json': { POST: 'syncCompanies' },
   '/rest/v1/companies/describe.json': { GET: 'describeCompanies' },
+  '/rest/asset/v1/channels.json': { GET: 'getChannels' },
 };
 
 const PROGRAM = /^\/rest\/asset\/v1\/program\/(\d{1,10})\.json$/;
+const LIST_LEADS = /^\/rest\/v1\/lists\/(\d{1,10})\/leads\.json$/;
+const MEMBER_STATUS = /^\/rest\/v1\/programs\/(\d{1,10})\/members\/status\.json$/;
+const LIST_METHODS: Readonly<Record<string, RestOperation>> = {
+  POST: 'addToList',
+  DELETE: 'removeFromList',
+  GET: 'queryListLeads',
+};
 
 /** The route of a request: a route, `method` (605) or `unknown` (610). */
 export function matchRestRoute(method: string, pathname: string): RestRoute | 'method' | 'unknown' {
@@ -52,5 +67,15 @@ export function matchRestRoute(method: string, pathname: string): RestRoute | 'm
     if (method === 'GET') return { operation: 'getProgram', programId };
     return 'method';
   }
+  const list = LIST_LEADS.exec(pathname);
+  if (list) {
+    const operation = LIST_METHODS[method];
+    return operation ? { operation, listId: Number(list[1]) } : 'method';
+  }
+  const status = MEMBER_STATUS.exec(pathname);
+  if (status)
+    return method === 'POST'
+      ? { operation: 'syncProgramMemberStatus', programId: Number(status[1]) }
+      : 'method';
   return 'unknown';
 }
