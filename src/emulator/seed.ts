@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { activityTypeSchema, DEFAULT_ACTIVITY_TYPES } from './activity-types.js';
 
 /**
  * Seed data of the emulated instance: what a real Marketo instance already holds and syncMObjects
@@ -38,6 +39,8 @@ export const seedSchema = z.strictObject({
     .default([]),
   /** Custom lead fields known besides the standard ones. */
   customLeadFields: z.array(z.string().min(1)).default([]),
+  /** Custom activity types, as Get Custom Activity Types lists them (docs/emulator.md). */
+  activityTypes: z.array(activityTypeSchema).default([]),
 });
 
 /** Seed data as stored; see {@link seedSchema}. */
@@ -71,6 +74,7 @@ export const DEFAULT_SEED: Seed = Object.freeze({
     { id: 5003, name: 'Initech', externalKey: { name: 'crmAccountId', value: 'INITECH-003' } },
   ],
   customLeadFields: ['crmContactId', 'lifecycleStage', 'productInterest', 'leadScoreCustom', 'lastEventAt'],
+  activityTypes: DEFAULT_ACTIVITY_TYPES,
 }) as Seed;
 
 /** Marketo's standard lead fields that the emulator accepts without configuration. */

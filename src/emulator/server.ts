@@ -20,6 +20,7 @@ import {
   takeLateApply,
   takeMischief,
 } from './fault-injection.js';
+import { ActivityStore } from './activity-store.js';
 import { LeadStore } from './lead-store.js';
 import { Limits } from './limits.js';
 import { MObjectStore } from './mobject-store.js';
@@ -60,6 +61,8 @@ export interface Emulator {
   readonly port: number;
   readonly leads: LeadStore;
   readonly mobjects: MObjectStore;
+  /** The custom activity log and the activity types (REST only). */
+  readonly activities: ActivityStore;
   readonly calls: CallLog;
   /** The configuration in force. */
   config(): EmulatorConfig;
@@ -108,6 +111,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const leads = new LeadStore();
   const mobjects = new MObjectStore(leads);
   mobjects.loadSeed(seed);
+  const activities = new ActivityStore();
+  activities.loadTypes(seed.activityTypes);
   const limits = new Limits(() => config);
   const calls = new CallLog(() => config.callLogSize);
   let transientCounter = 0;
@@ -117,6 +122,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     customLeadFields: () => seed.customLeadFields,
     leads,
     mobjects,
+    activities,
     limits,
     calls,
   });
@@ -125,6 +131,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     seed = next;
     knownFields = new Set([...STANDARD_LEAD_FIELDS, ...seed.customLeadFields]);
     mobjects.loadSeed(seed);
+    activities.loadTypes(seed.activityTypes);
   };
 
   const configure = (patch: unknown): EmulatorConfig => {
@@ -139,6 +146,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const reset = (): void => {
     leads.clear();
     mobjects.clearObjects();
+    activities.clear();
     loadSeed(config.seed ?? DEFAULT_SEED);
     calls.clear();
     limits.reset();
@@ -274,7 +282,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         if (!res.destroyed) sendXml(res, 200, answer);
         return;
       }
-      const lost = chooseLostAnswer(config.faults, random);
+      const lost = chooseLostAnswer(config.faults, random, request.operation);
       if (lost === undefined) {
         calls.finish(entry, 'ok');
         sendXml(res, 200, answer);
@@ -312,6 +320,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         }
         return sendJson(res, 200, list);
       }
+      case 'GET /_emulator/activities':
+        return sendJson(res, 200, activities.all());
+      case 'GET /_emulator/activity-types':
+        return sendJson(res, 200, activities.types());
       case 'GET /_emulator/calls': {
         const since = Number(url.searchParams.get('since') ?? '0');
         if (!Number.isInteger(since) || since < 0)
@@ -323,6 +335,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
           calls: calls.total,
           callsByTransport: calls.totalsByTransport,
           leads: leads.size,
+          activities: activities.size,
           ...limits.usage(),
           rest: restMode.usage(),
         });
@@ -404,6 +417,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     port: address.port,
     leads,
     mobjects,
+    activities,
     calls,
     config: () => config,
     configure,

@@ -16,7 +16,24 @@ export type RestOperation =
   | 'queryOpportunities'
   | 'queryOpportunityRoles'
   | 'updateProgram'
-  | 'getProgram';
+  | 'getProgram'
+  | 'queryLeads'
+  | 'addCustomActivities'
+  | 'getActivityTypes'
+  | 'getPagingToken'
+  | 'queryActivities';
+
+/**
+ * The reads whose parameters are a query string: in the URL, or (a `POST` with `_method=GET`, for a
+ * query above 8 KB) as a form-encoded body.
+ */
+export const QUERY_OPERATIONS: ReadonlySet<RestOperation> = new Set<RestOperation>([
+  'queryOpportunities',
+  'queryOpportunityRoles',
+  'queryLeads',
+  'getPagingToken',
+  'queryActivities',
+]);
 
 export interface RestRoute {
   operation: RestOperation;
@@ -25,7 +42,11 @@ export interface RestRoute {
 }
 
 const FIXED: Readonly<Record<string, Partial<Record<string, RestOperation>>>> = {
-  '/rest/v1/leads.json': { POST: 'syncLeads' },
+  '/rest/v1/leads.json': { POST: 'syncLeads', GET: 'queryLeads' },
+  '/rest/v1/activities/external.json': { POST: 'addCustomActivities' },
+  '/rest/v1/activities/external/types.json': { GET: 'getActivityTypes' },
+  '/rest/v1/activities/pagingtoken.json': { GET: 'getPagingToken' },
+  '/rest/v1/activities.json': { GET: 'queryActivities' },
   '/rest/v1/leads/describe.json': { GET: 'describeLeads' },
   '/rest/v1/leads/describe2.json': { GET: 'describeLeads2' },
   '/rest/v1/opportunities.json': { POST: 'syncOpportunities', GET: 'queryOpportunities' },
@@ -38,11 +59,18 @@ const FIXED: Readonly<Record<string, Partial<Record<string, RestOperation>>>> = 
 
 const PROGRAM = /^\/rest\/asset\/v1\/program\/(\d{1,10})\.json$/;
 
-/** The route of a request: a route, `method` (605) or `unknown` (610). */
-export function matchRestRoute(method: string, pathname: string): RestRoute | 'method' | 'unknown' {
+/**
+ * The route of a request: a route, `method` (605) or `unknown` (610). `methodOverride` is the URL's
+ * `_method`: a `POST` with `_method=GET` is the GET of the same path, its query in the body.
+ */
+export function matchRestRoute(
+  method: string,
+  pathname: string,
+  methodOverride?: string | null,
+): RestRoute | 'method' | 'unknown' {
   const fixed = FIXED[pathname];
   if (fixed) {
-    const operation = fixed[method];
+    const operation = fixed[method === 'POST' && methodOverride === 'GET' ? 'GET' : method];
     return operation ? { operation } : 'method';
   }
   const program = PROGRAM.exec(pathname);
