@@ -26,6 +26,10 @@ const REST_OPERATIONS: readonly (readonly [RegExp, string])[] = [
     (route) => [new RegExp(`^${route.path.replace(/[.]/g, '\\.')}$`), route.operation] as const,
   ),
   [/^\/rest\/asset\/v1\/program\/\d+\.json$/, 'updateProgram'],
+  [/^\/rest\/v1\/activities\/external\.json$/, 'addCustomActivities'],
+  [/^\/rest\/v1\/activities\/external\/types\.json$/, 'getCustomActivityTypes'],
+  [/^\/rest\/v1\/activities\/pagingtoken\.json$/, 'getPagingToken'],
+  [/^\/rest\/v1\/activities\.json$/, 'getLeadActivities'],
 ];
 
 // A GET on the sync endpoints' paths is a query (Get Opportunities, Get Opportunity Roles).
@@ -36,7 +40,10 @@ const REST_QUERIES: Readonly<Record<string, string>> = {
 
 /** The bounded operation name of a REST path: Adobe's endpoint name, or `other`. */
 export function restOperation(path: string, method: 'GET' | 'POST' = 'POST'): string {
-  const bare = path.split('?')[0] ?? '';
+  const [bare = '', query = ''] = path.split('?');
+  // Get Leads by Filter Type, as a POST whose query is in its body (past 8 KB of URL).
+  if (bare === '/rest/v1/leads.json' && (method === 'GET' || /(^|&)_method=GET(&|$)/.test(query)))
+    return 'getLeads';
   const name = REST_OPERATIONS.find(([pattern]) => pattern.test(bare))?.[1] ?? 'other';
   return method === 'GET' ? (REST_QUERIES[name] ?? name) : name;
 }

@@ -12,10 +12,12 @@ import {
   type TransportGroup,
 } from '../transport/contract.js';
 import { restCallAttempt, type RestAttemptReport } from './call-attempt.js';
-import { leadResults, objectResults, programResult, readEnvelope } from './answer.js';
+import { leadResults, objectResults, programResult, readEnvelope, readEnvelopeBody } from './answer.js';
 import { FieldCatalog, type FieldCatalogOptions } from './describe.js';
 import type { RestProblem } from './rest-problem.js';
-import { RestHttp, type RestHttpOptions } from './http.js';
+import { RestHttp, type RestAnswer, type RestHttpOptions } from './http.js';
+import type { LeadLedger } from '../transport/lead-ledger.js';
+import { LeadResolver, type LeadPage, type LeadResolving } from './lead-resolver.js';
 import { leadCallShape, restLead } from './leads.js';
 import { REST_OBJECT_ROUTES, type RestDedupeBy, type RestObjectType } from './object-routes.js';
 import { OBJECT_ACTIONS, restObject } from './objects.js';
@@ -70,6 +72,11 @@ export interface RestTransportOptions extends RestHttpOptions {
    * `false` (the worker is stopping) leaves the lookup unmade.
    */
   admitLookup?: () => Promise<boolean>;
+  /**
+   * What the buffer knows of leads named by reference (the worker's): their ids from their outcomes,
+   * and whether a change of them waits. Without it, references are looked up in Marketo.
+   */
+  leads?: LeadLedger;
 }
 
 export type { RestAttemptReport } from './call-attempt.js';
@@ -109,6 +116,8 @@ export class RestTransport implements Transport {
   readonly #stoppingOf = new WeakMap<AbortSignal, AbortSignal>();
   /** The endpoint, safe to show. */
   readonly endpoint: string;
+  /** Resolves the leads records name by reference (activities, memberships) to Marketo ids. */
+  readonly leadResolver: LeadResolving;
 
   constructor(options: RestTransportOptions) {
     this.endpoint = restBase(options.endpoint);
@@ -140,6 +149,29 @@ export class RestTransport implements Transport {
     this.#maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
     this.#admitRequest = options.admitRequest;
     this.#admitLookup = options.admitLookup;
+    this.leadResolver = new LeadResolver({
+      query: (form, signal) => this.#queryLeads(form, signal),
+      ...(options.leads ? { ledger: options.leads } : {}),
+      ...(options.admitLookup ? { admit: options.admitLookup } : {}),
+      ...(options.foreignIdField ? { foreignIdField: options.foreignIdField } : {}),
+    });
+  }
+
+  /** One page of Get Leads by Filter Type, its query as a form body (`_method=GET`: past 8 KB of URL). */
+  async #queryLeads(form: string, signal?: AbortSignal): Promise<LeadPage> {
+    const body = await this.#exchangeWith(
+      readEnvelopeBody,
+      'POST',
+      '/rest/v1/leads.json?_method=GET',
+      form,
+      0,
+      signal,
+      'application/x-www-form-urlencoded',
+    );
+    const result = Array.isArray(body.result) ? body.result : [];
+    return typeof body.nextPageToken === 'string' && body.nextPageToken !== ''
+      ? { result, nextPageToken: body.nextPageToken.slice(0, 1000) }
+      : { result };
   }
 
   /** Token requests and forced renewals so far. */
@@ -385,6 +417,19 @@ export class RestTransport implements Transport {
     signal?: AbortSignal,
     contentType?: string,
   ): Promise<unknown[]> {
+    return this.#exchangeWith(readEnvelope, method, path, body, records, signal, contentType);
+  }
+
+  /** {@link #exchange} with another reading of the answer (the whole body of a paged read). */
+  async #exchangeWith<T>(
+    read: (answer: RestAnswer) => T,
+    method: 'GET' | 'POST',
+    path: string,
+    body: string | undefined,
+    records: number,
+    signal?: AbortSignal,
+    contentType?: string,
+  ): Promise<T> {
     let token = await this.#tokens.token(signal);
     for (let renewed = false; ; renewed = true) {
       if (signal?.aborted)
@@ -414,9 +459,7 @@ export class RestTransport implements Transport {
           ...(signal ? { signal } : {}),
         });
         // Scrubbed before it is read: every text taken from it (errors, reasons) is then clean.
-        const result = readingAnswer(() =>
-          readEnvelope({ ...answer, body: this.#scrubber.scrub(answer.body) }),
-        );
+        const result = readingAnswer(() => read({ ...answer, body: this.#scrubber.scrub(answer.body) }));
         this.#report({ path, method, records, durationMs: performance.now() - started });
         return result;
       } catch (error) {

@@ -65,6 +65,7 @@ export const REST_WIRE: Wire = {
       },
       admitRequest: () => admission.admit(`request:${process.pid}:${++requests}:${Date.now()}`),
       admitLookup: () => admission.admit(`lookup:${process.pid}:${++lookups}:${Date.now()}`),
+      ...(admission.leads ? { leads: admission.leads } : {}),
     });
     return { transport, endpoint: transport.endpoint, tokens: () => transport.tokenStats };
   },

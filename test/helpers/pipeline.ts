@@ -163,6 +163,10 @@ const NOT_SYNC = new Set([
   'queryOpportunities',
   'queryOpportunityRoles',
   'getProgram',
+  'queryLeads',
+  'getActivityTypes',
+  'getPagingToken',
+  'queryActivities',
 ]);
 
 /** The emulator's log of sync calls (leads, objects, programs) of either transport. */
