@@ -42,7 +42,7 @@ function codeText(value: unknown): string | undefined {
  * Marketo's `{code, message}` pairs as one bounded text, every value checked for its type first; a
  * code that is not a short text or an integer makes the whole answer malformed.
  */
-function describeErrors(list: unknown[]): { code: string | null; text: string } {
+export function describeErrors(list: unknown[]): { code: string | null; text: string } {
   const pairs = list.map((e) => {
     const o = asObject(e);
     if (o?.code !== undefined && o.code !== null && codeText(o.code) === undefined)

@@ -18,6 +18,9 @@ import type { RestProblem } from './rest-problem.js';
 import { RestHttp, type RestAnswer, type RestHttpOptions } from './http.js';
 import type { LeadLedger } from '../transport/lead-ledger.js';
 import { LeadResolver, type LeadPage, type LeadResolving } from './lead-resolver.js';
+import { findActivities, sendActivities, type ActivityWire } from './activities.js';
+import { activityResults } from './activity-answer.js';
+import { ActivityTypeCatalog } from './activity-types.js';
 import { leadCallShape, restLead } from './leads.js';
 import { REST_OBJECT_ROUTES, type RestDedupeBy, type RestObjectType } from './object-routes.js';
 import { OBJECT_ACTIONS, restObject } from './objects.js';
@@ -118,6 +121,8 @@ export class RestTransport implements Transport {
   readonly endpoint: string;
   /** Resolves the leads records name by reference (activities, memberships) to Marketo ids. */
   readonly leadResolver: LeadResolving;
+  /** What sending and checking custom activities need of this client (activities.ts). */
+  readonly #activities: ActivityWire;
 
   constructor(options: RestTransportOptions) {
     this.endpoint = restBase(options.endpoint);
@@ -155,6 +160,22 @@ export class RestTransport implements Transport {
       ...(options.admitLookup ? { admit: options.admitLookup } : {}),
       ...(options.foreignIdField ? { foreignIdField: options.foreignIdField } : {}),
     });
+    this.#activities = this.#activityWire(admit);
+  }
+
+  /** The wire of custom activities: the types (read like a Describe), the log, Add Custom Activities. */
+  #activityWire(admitDescribe: (() => Promise<void>) | undefined): ActivityWire {
+    return {
+      leads: this.leadResolver,
+      types: new ActivityTypeCatalog(async (signal) => {
+        if (admitDescribe) await admitDescribe();
+        return this.#exchange('GET', '/rest/v1/activities/external/types.json', undefined, 0, signal);
+      }),
+      add: (mapped, signal) =>
+        this.#sendJson('/rest/v1/activities/external.json', {}, mapped, activityResults, signal),
+      read: (path, signal) => this.#exchangeWith(readEnvelopeBody, 'GET', path, undefined, 0, signal),
+      ...(this.#admitLookup ? { admit: this.#admitLookup } : {}),
+    };
   }
 
   /** One page of Get Leads by Filter Type, its query as a form body (`_method=GET`: past 8 KB of URL). */
@@ -307,7 +328,7 @@ export class RestTransport implements Transport {
     path: string,
     envelope: Record<string, unknown>,
     mapped: readonly (
-      { ok: true; record: Record<string, RestValue> } | { ok: false; problem: RestProblem }
+      { ok: true; record: Record<string, RestValue | unknown> } | { ok: false; problem: RestProblem }
     )[],
     read: (result: unknown[], expected: number) => RecordResult[],
     signal?: AbortSignal,

@@ -18,7 +18,15 @@ export type LeadResolution = { id: number } | { wait: string } | { failed: strin
 
 /** What a resolver calls: what resolves a batch's references, for every kind that names leads. */
 export interface LeadResolving {
-  resolve(refs: readonly LeadRef[], signal?: AbortSignal): Promise<LeadResolution[]>;
+  /**
+   * One resolution per reference, in order. `options.ignorePending`: a lead with a change on its way
+   * is resolved all the same (a check of what was already sent needs its id, not its order).
+   */
+  resolve(
+    refs: readonly LeadRef[],
+    signal?: AbortSignal,
+    options?: { ignorePending?: boolean },
+  ): Promise<LeadResolution[]>;
 }
 
 /** One page of Get Leads by Filter Type. */
@@ -53,7 +61,11 @@ export class LeadResolver implements LeadResolving {
     this.#cache = deps.cache ?? new LeadIdCache();
   }
 
-  async resolve(refs: readonly LeadRef[], signal?: AbortSignal): Promise<LeadResolution[]> {
+  async resolve(
+    refs: readonly LeadRef[],
+    signal?: AbortSignal,
+    options: { ignorePending?: boolean } = {},
+  ): Promise<LeadResolution[]> {
     const out = new Array<LeadResolution | undefined>(refs.length);
     const keyed: number[] = [];
     refs.forEach((ref, i) => {
@@ -68,7 +80,8 @@ export class LeadResolver implements LeadResolving {
     keyed.forEach((i, j) => {
       const ref = refs[i]!;
       const text = leadRefText(ref);
-      const state = states[j] ?? null;
+      const found = states[j] ?? null;
+      const state = found !== null && 'busy' in found && options.ignorePending === true ? null : found;
       if (state !== null && 'busy' in state) {
         out[i] = { wait: `waits for its lead ${text}: a change of that lead is pending or being sent` };
         return;
