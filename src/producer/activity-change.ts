@@ -85,7 +85,7 @@ export function bufferedActivity(change: z.output<typeof activityChangeSchema>):
   const enc = encodeUriComponent;
   const buffered: BufferedChange = {
     key: `A:${enc(leadRefText(change.lead))}:${enc(String(change.activityType))}#`,
-    group: memberGroupName({ kind: 'activity' }) as BufferedChange['group'],
+    group: memberGroupName({ kind: 'activity' }),
     data,
   };
   if (change.idempotencyKey !== undefined) buffered.idempotencyKey = change.idempotencyKey;

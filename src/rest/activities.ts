@@ -1,5 +1,13 @@
 import type { StoredActivity } from '../buffer/types.js';
-import { boundText, type FoundId, type RecordResult } from '../transport/contract.js';
+import {
+  boundText,
+  MarketoCallError,
+  type ActivityGroup,
+  type FoundId,
+  type RecordResult,
+} from '../transport/contract.js';
+import { activityResults } from './activity-answer.js';
+import type { MappedRecord, RestCalls, RestJson } from './rest-calls.js';
 import { leadRefText } from '../vocabulary/lead-refs.js';
 import { refused } from './client-results.js';
 import { ActivityTypeCatalog, isApproved, type ActivityTypeInfo } from './activity-types.js';
@@ -20,12 +28,36 @@ export interface ActivityWire extends ActivityLogReader {
   leads: LeadResolving;
   types: ActivityTypeCatalog;
   /** Add Custom Activities for these records (or their problems), in as many requests as needed. */
-  add(mapped: readonly MappedActivity[], signal?: AbortSignal): Promise<RecordResult[]>;
+  add(mapped: readonly MappedRecord[], signal?: AbortSignal): Promise<RecordResult[]>;
 }
 
-/** An activity as Add Custom Activities takes it, or why it cannot be sent. */
-export type MappedActivity =
-  { ok: true; record: Record<string, unknown> } | { ok: false; problem: RestProblem };
+const ADD_PATH = '/rest/v1/activities/external.json';
+const TYPES_PATH = '/rest/v1/activities/external/types.json';
+
+/** The activity wire over the client's requests; the types catalog is kept per client. */
+export function activityWire(calls: RestCalls): ActivityWire {
+  const admit = calls.admitLookup;
+  return {
+    leads: calls.leads,
+    types: calls.state(
+      'activityTypes',
+      () =>
+        new ActivityTypeCatalog(async (signal) => {
+          // A read of the types counts like any call: admitted, and not made once the worker stops.
+          if (admit && !(await admit()))
+            throw new MarketoCallError('not sent: the worker is stopping', {
+              category: 'transient',
+              code: 'stopping',
+              applied: 'not-sent',
+            });
+          return calls.exchange('GET', TYPES_PATH, undefined, 0, signal);
+        }),
+    ),
+    add: (mapped, signal) => calls.sendJson(ADD_PATH, {}, mapped, activityResults, signal),
+    read: (path, signal) => calls.read(path, signal),
+    ...(admit ? { admit } : {}),
+  };
+}
 
 /** What stands before sending one record: the type and lead it names, or the result it ends with. */
 type Prepared = { type: ActivityTypeInfo; leadId: number } | { result: RecordResult };
@@ -91,7 +123,7 @@ function requestRecord(
   record: StoredActivity,
   type: ActivityTypeInfo,
   leadId: number,
-): Record<string, unknown> {
+): Record<string, RestJson> {
   return {
     leadId,
     activityDate: record.activityDate,
@@ -101,8 +133,18 @@ function requestRecord(
   };
 }
 
-/** Sends custom activities: one result per record, in order. */
-export async function sendActivities(
+/** Sends one call's custom activities (group `A`): one result per record, in order. */
+export function sendActivities(
+  calls: RestCalls,
+  _group: ActivityGroup,
+  records: readonly StoredActivity[],
+  signal?: AbortSignal,
+): Promise<RecordResult[]> {
+  return sendWith(records, activityWire(calls), signal);
+}
+
+/** {@link sendActivities} over a given wire. */
+export async function sendWith(
   records: readonly StoredActivity[],
   wire: ActivityWire,
   signal?: AbortSignal,
@@ -110,7 +152,7 @@ export async function sendActivities(
   const prepared = await prepare(records, wire, signal);
   const results = new Array<RecordResult | undefined>(records.length);
   const sendable: number[] = [];
-  const mapped: MappedActivity[] = [];
+  const mapped: MappedRecord[] = [];
   prepared.forEach((p, i) => {
     if ('result' in p) results[i] = p.result;
     else {
@@ -133,7 +175,16 @@ export async function sendActivities(
  * records need two logged activities), `absent` when the log was read and has it not, or why it could
  * not be told. Reads only; one log entry answers for one record.
  */
-export async function findActivities(
+export function findActivities(
+  calls: RestCalls,
+  records: readonly StoredActivity[],
+  signal?: AbortSignal,
+): Promise<FoundId[]> {
+  return findWith(records, activityWire(calls), signal);
+}
+
+/** {@link findActivities} over a given wire. */
+export async function findWith(
   records: readonly StoredActivity[],
   wire: ActivityWire,
   signal?: AbortSignal,

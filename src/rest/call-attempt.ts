@@ -7,7 +7,7 @@ import { REST_OBJECT_ROUTES } from './object-routes.js';
 export interface RestAttemptReport {
   path: string;
   /** POST unless said (a lookup by key is a GET on a sync endpoint's path). */
-  method?: 'GET' | 'POST';
+  method?: 'GET' | 'POST' | 'DELETE';
   records: number;
   durationMs: number;
   error?: MarketoCallError;
@@ -39,7 +39,7 @@ const REST_QUERIES: Readonly<Record<string, string>> = {
 };
 
 /** The bounded operation name of a REST path: Adobe's endpoint name, or `other`. */
-export function restOperation(path: string, method: 'GET' | 'POST' = 'POST'): string {
+export function restOperation(path: string, method: 'GET' | 'POST' | 'DELETE' = 'POST'): string {
   const [bare = '', query = ''] = path.split('?');
   // Get Leads by Filter Type, as a POST whose query is in its body (past 8 KB of URL).
   if (bare === '/rest/v1/leads.json' && (method === 'GET' || /(^|&)_method=GET(&|$)/.test(query)))

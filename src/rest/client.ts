@@ -1,4 +1,17 @@
-import type { StoredLead, StoredMObject } from '../buffer/types.js';
+import type {
+  StoredActivity,
+  StoredCustomObject,
+  StoredLead,
+  StoredMembership,
+  StoredMObject,
+  StoredProgramStatus,
+} from '../buffer/types.js';
+import { assertNever } from '../vocabulary/assert-never.js';
+import { findActivities, sendActivities } from './activities.js';
+import { sendCustomObjects } from './custom-objects.js';
+import { sendListMembers } from './list-members.js';
+import { sendProgramMembers } from './program-members.js';
+import type { MappedRecord, RestCalls } from './rest-calls.js';
 import {
   type AttemptReporter,
   MarketoCallError,
@@ -14,13 +27,9 @@ import {
 import { restCallAttempt, type RestAttemptReport } from './call-attempt.js';
 import { leadResults, objectResults, programResult, readEnvelope, readEnvelopeBody } from './answer.js';
 import { FieldCatalog, type FieldCatalogOptions } from './describe.js';
-import type { RestProblem } from './rest-problem.js';
 import { RestHttp, type RestAnswer, type RestHttpOptions } from './http.js';
 import type { LeadLedger } from '../transport/lead-ledger.js';
 import { LeadResolver, type LeadPage, type LeadResolving } from './lead-resolver.js';
-import { findActivities, sendActivities, type ActivityWire } from './activities.js';
-import { activityResults } from './activity-answer.js';
-import { ActivityTypeCatalog } from './activity-types.js';
 import { leadCallShape, restLead } from './leads.js';
 import { REST_OBJECT_ROUTES, type RestDedupeBy, type RestObjectType } from './object-routes.js';
 import { OBJECT_ACTIONS, restObject } from './objects.js';
@@ -30,7 +39,6 @@ import { programForm, programPath } from './programs.js';
 import { MAX_BODY_BYTES, planBodies } from './split.js';
 import { Scrubber } from './scrub.js';
 import { TokenManager, type TokenStats } from './token.js';
-import type { RestValue } from './values.js';
 
 /** How to reach one Marketo instance's REST API. */
 export interface RestTransportOptions extends RestHttpOptions {
@@ -121,8 +129,8 @@ export class RestTransport implements Transport {
   readonly endpoint: string;
   /** Resolves the leads records name by reference (activities, memberships) to Marketo ids. */
   readonly leadResolver: LeadResolving;
-  /** What sending and checking custom activities need of this client (activities.ts). */
-  readonly #activities: ActivityWire;
+  /** What the member groups' senders keep across calls (caches), by name: see `RestCalls.state`. */
+  readonly #state = new Map<string, unknown>();
 
   constructor(options: RestTransportOptions) {
     this.endpoint = restBase(options.endpoint);
@@ -160,22 +168,6 @@ export class RestTransport implements Transport {
       ...(options.admitLookup ? { admit: options.admitLookup } : {}),
       ...(options.foreignIdField ? { foreignIdField: options.foreignIdField } : {}),
     });
-    this.#activities = this.#activityWire(admit);
-  }
-
-  /** The wire of custom activities: the types (read like a Describe), the log, Add Custom Activities. */
-  #activityWire(admitDescribe: (() => Promise<void>) | undefined): ActivityWire {
-    return {
-      leads: this.leadResolver,
-      types: new ActivityTypeCatalog(async (signal) => {
-        if (admitDescribe) await admitDescribe();
-        return this.#exchange('GET', '/rest/v1/activities/external/types.json', undefined, 0, signal);
-      }),
-      add: (mapped, signal) =>
-        this.#sendJson('/rest/v1/activities/external.json', {}, mapped, activityResults, signal),
-      read: (path, signal) => this.#exchangeWith(readEnvelopeBody, 'GET', path, undefined, 0, signal),
-      ...(this.#admitLookup ? { admit: this.#admitLookup } : {}),
-    };
   }
 
   /** One page of Get Leads by Filter Type, its query as a form body (`_method=GET`: past 8 KB of URL). */
@@ -226,12 +218,57 @@ export class RestTransport implements Transport {
       this.#stoppingOf.set(signal, options.stopping);
       options = { ...options, signal };
     }
-    if (call.group.kind === 'lead')
-      return this.#sendLeads(call.group, call.records as readonly StoredLead[], options.signal);
-    const group = call.group;
-    const records = call.records as readonly StoredMObject[];
-    if (group.type === 'Program') return this.#sendPrograms(records, options.signal);
-    return this.#sendObjects(group, group.type, records, options.signal);
+    const signal = options.signal;
+    // The records match the group's kind (TransportCall pairs them); one sender per kind.
+    switch (call.group.kind) {
+      case 'lead':
+        return this.#sendLeads(call.group, call.records as readonly StoredLead[], signal);
+      case 'object': {
+        const group = call.group;
+        const records = call.records as readonly StoredMObject[];
+        if (group.type === 'Program') return this.#sendPrograms(records, signal);
+        return this.#sendObjects(group, group.type, records, signal);
+      }
+      case 'activity':
+        return sendActivities(this.#calls, call.group, call.records as readonly StoredActivity[], signal);
+      case 'customObject':
+        return sendCustomObjects(
+          this.#calls,
+          call.group,
+          call.records as readonly StoredCustomObject[],
+          signal,
+        );
+      case 'listMembership':
+        return sendListMembers(this.#calls, call.group, call.records as readonly StoredMembership[], signal);
+      case 'programStatus':
+        return sendProgramMembers(
+          this.#calls,
+          call.group,
+          call.records as readonly StoredProgramStatus[],
+          signal,
+        );
+      default:
+        return assertNever(call.group, 'group kind');
+    }
+  }
+
+  /** The client's requests as the member groups' senders use them. */
+  get #calls(): RestCalls {
+    return {
+      sendJson: (path, envelope, mapped, read, signal) =>
+        this.#sendJson(path, envelope, mapped, read, signal),
+      exchange: (method, path, body, records, signal, contentType) =>
+        this.#exchange(method, path, body, records, signal, contentType),
+      read: (path, signal) => this.#exchangeWith(readEnvelopeBody, 'GET', path, undefined, 0, signal),
+      admitAnother: () => this.#admitAnother(),
+      ...(this.#admitLookup ? { admitLookup: this.#admitLookup } : {}),
+      maxBodyBytes: this.#maxBodyBytes,
+      leads: this.leadResolver,
+      state: <T>(name: string, make: () => T): T => {
+        if (!this.#state.has(name)) this.#state.set(name, make());
+        return this.#state.get(name) as T;
+      },
+    };
   }
 
   /**
@@ -239,6 +276,9 @@ export class RestTransport implements Transport {
    * rate token per request. A failed or refused lookup leaves the records' ids null with why.
    */
   async findIds(call: TransportCall, options: CallOptions = {}): Promise<FoundId[]> {
+    // Activities have no key: their leads' activity logs are read (activities.ts).
+    if (call.group.kind === 'activity')
+      return findActivities(this.#calls, call.records as readonly StoredActivity[], options.signal);
     return lookUpIds(
       call,
       {
@@ -327,9 +367,7 @@ export class RestTransport implements Transport {
   async #sendJson(
     path: string,
     envelope: Record<string, unknown>,
-    mapped: readonly (
-      { ok: true; record: Record<string, RestValue | unknown> } | { ok: false; problem: RestProblem }
-    )[],
+    mapped: readonly MappedRecord[],
     read: (result: unknown[], expected: number) => RecordResult[],
     signal?: AbortSignal,
   ): Promise<RecordResult[]> {
@@ -431,7 +469,7 @@ export class RestTransport implements Transport {
    * request sent again at once: Marketo did not execute it, and this costs the caller no attempt.
    */
   async #exchange(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'DELETE',
     path: string,
     body: string | undefined,
     records: number,
@@ -444,7 +482,7 @@ export class RestTransport implements Transport {
   /** {@link #exchange} with another reading of the answer (the whole body of a paged read). */
   async #exchangeWith<T>(
     read: (answer: RestAnswer) => T,
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'DELETE',
     path: string,
     body: string | undefined,
     records: number,
