@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { readCommonRedis, readIdempotencyWindowSec, readIntakeSettings, redisTarget } from '../config.js';
 import type { BufferedChange } from '../buffer/buffer.js';
-import { validateLeads, validateMObjects } from '../producer/changes.js';
+import { CHANGE_KINDS, validatorOf } from '../producer/change-kinds.js';
 import { readRecords } from '../producer/file-records.js';
 import { headerKeyProblem } from '../producer/idempotency-key.js';
 import { createProducer, type Producer } from '../producer/producer.js';
@@ -14,6 +14,7 @@ export const ENQUEUE_HELP = `mktsync enqueue: import changes from a file into th
 Usage:
   mktsync enqueue --leads FILE      NDJSON or CSV (by extension .csv) lead changes; '-' reads stdin
   mktsync enqueue --mobjects FILE   the same for object changes
+  mktsync enqueue --activities FILE the same for custom activities (REST only)
 Options:
   --format csv|ndjson        override the format guessed from the extension
   --idempotency-key PREFIX   give line N the idempotency key PREFIX:N (unless it has its own), so that
@@ -46,6 +47,7 @@ export async function enqueueCommand(argv: string[], env: NodeJS.ProcessEnv): Pr
     options: {
       leads: { type: 'string' },
       mobjects: { type: 'string' },
+      activities: { type: 'string' },
       format: { type: 'string' },
       'idempotency-key': { type: 'string' },
       quiet: { type: 'boolean', default: false },
@@ -56,10 +58,11 @@ export async function enqueueCommand(argv: string[], env: NodeJS.ProcessEnv): Pr
     process.stdout.write(ENQUEUE_HELP);
     return 0;
   }
-  if ((values.leads === undefined) === (values.mobjects === undefined))
-    throw new UsageError('give exactly one of --leads FILE or --mobjects FILE');
-  const kind = values.leads !== undefined ? 'leads' : 'mobjects';
-  const file = (values.leads ?? values.mobjects)!;
+  const given = CHANGE_KINDS.filter((k) => values[k] !== undefined);
+  if (given.length !== 1)
+    throw new UsageError(`give exactly one of ${CHANGE_KINDS.map((k) => `--${k} FILE`).join(', ')}`);
+  const kind = given[0]!;
+  const file = values[kind]!;
   if (file !== '-' && !existsSync(file)) throw new UsageError(`${file}: no such file`);
   if (values.format !== undefined && values.format !== 'csv' && values.format !== 'ndjson')
     throw new UsageError('--format must be csv or ndjson');
@@ -89,7 +92,7 @@ export async function enqueueCommand(argv: string[], env: NodeJS.ProcessEnv): Pr
     summary({ lines: 0, accepted: 0, rejected: 0, stopped: (error as Error).message });
     throw error;
   }
-  const check = kind === 'leads' ? validateLeads : validateMObjects;
+  const check = validatorOf(kind);
   const validate = (inputs: readonly unknown[], at: (i: number) => number) =>
     check(inputs, at, producer.intake);
   const progress = !values.quiet && process.stderr.isTTY;

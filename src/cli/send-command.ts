@@ -17,12 +17,19 @@ import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_ENCRYPTION_KEY, DEMO_USER_ID }
 import { readNdjson } from './ndjson.js';
 import { sendCalls } from './send-calls.js';
 import { UsageError } from './usage-error.js';
+import type { StoredActivity } from '../buffer/types.js';
+import {
+  activityChangeSchema,
+  activityTransportProblem,
+  bufferedActivity,
+} from '../producer/activity-change.js';
 
 export const SEND_HELP = `mktsync send: send one batch straight to Marketo, without any queue (for debugging credentials and mappings)
 
 Usage:
   mktsync send leads FILE [--dedup true|false] [--timeout S]
   mktsync send mobjects FILE --operation INSERT|UPDATE|UPSERT [--timeout S]
+  mktsync send activities FILE [--timeout S]   custom activities (REST only), 300 a call
   --transport soap|rest  the API to use (default: MARKETO_TRANSPORT, else the one whose endpoint is set)
 
 FILE is NDJSON, one record per line ('-' reads stdin). Uses MARKETO_SOAP_ENDPOINT, MARKETO_USER_ID and
@@ -53,9 +60,13 @@ export async function sendCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
     return 0;
   }
   const [kind, file] = positionals;
-  if ((kind !== 'leads' && kind !== 'mobjects') || file === undefined || positionals.length > 2) {
+  if (
+    (kind !== 'leads' && kind !== 'mobjects' && kind !== 'activities') ||
+    file === undefined ||
+    positionals.length > 2
+  ) {
     throw new UsageError(
-      'usage: mktsync send leads FILE [--dedup true|false] | mktsync send mobjects FILE --operation OP',
+      'usage: mktsync send leads FILE [--dedup true|false] | mktsync send mobjects FILE --operation OP | mktsync send activities FILE',
     );
   }
   const timeoutS = Number(values.timeout);
@@ -83,10 +94,20 @@ export async function sendCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
   const lines: number[] = [];
   const leads: LeadInput[] = [];
   const objects: MObjectInput[] = [];
+  const activities: StoredActivity[] = [];
   const problems: InputProblem[] = [];
   for await (const entry of readNdjson(file)) {
     if (entry.error) {
       problems.push({ at: entry.line, field: '(record)', reason: entry.error });
+      continue;
+    }
+    if (kind === 'activities') {
+      const activity = activityChangeSchema.safeParse(entry.value);
+      if (!activity.success) problems.push(...problemsOf(activity.error, entry.line));
+      else {
+        lines.push(entry.line);
+        activities.push(bufferedActivity(activity.data).data as StoredActivity);
+      }
       continue;
     }
     const schema = kind === 'leads' ? leadRecordSchema : mobjectRecordSchema;
@@ -109,6 +130,8 @@ export async function sendCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
   if (values.transport !== undefined && !isTransportKind(values.transport))
     throw new UsageError(`--transport must be ${TRANSPORT_KIND_CHOICES}, got ${values.transport}`);
   const wire = wireOf(values.transport ?? readTransportKind(env));
+  const refused = kind === 'activities' ? activityTransportProblem(wire.kind) : undefined;
+  if (refused !== undefined) throw new UsageError(refused);
   let emulator: Emulator | undefined;
   let target: SendTarget = { from: 'env', env };
   if (values.emulator) {
@@ -137,6 +160,7 @@ export async function sendCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
       lines,
       leads,
       objects,
+      activities,
       ...(dedupEnabled !== undefined ? { dedupEnabled } : {}),
       ...(operation !== undefined ? { operation } : {}),
       out: (line) => process.stdout.write(line),

@@ -5,8 +5,8 @@ import { registerProcessMetrics } from './process-metrics.js';
 export interface IngestMetrics {
   readonly registry: Registry;
   /** `n` changes written, `merged` of them coalesced; `replayed` answered from their idempotency key. */
-  accepted(kind: 'leads' | 'mobjects', n: number, merged: number, replayed?: number): void;
-  rejected(kind: 'leads' | 'mobjects', n: number): void;
+  accepted(kind: string, n: number, merged: number, replayed?: number): void;
+  rejected(kind: string, n: number): void;
   /** A body turned away because too many bytes of bodies were in progress. */
   busy(): void;
   request(path: string, status: number): void;

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { BufferedChange } from '../buffer/buffer.js';
 import type { StoredActivity } from '../buffer/types.js';
-import { problemsOf, type InputProblem } from '../model/records.js';
+import { problemsOf } from '../model/records.js';
+import type { IntakeRules, ValidatedChanges } from './changes.js';
 import { leadRefText, parseLeadRef, type LeadRef } from '../vocabulary/lead-refs.js';
 import { memberGroupName } from '../vocabulary/member-groups.js';
 import type { TransportKind } from '../vocabulary/transport-kinds.js';
@@ -99,13 +100,10 @@ export function bufferedActivity(change: z.output<typeof activityChangeSchema>):
 export function validateActivities(
   inputs: readonly unknown[],
   at: (i: number) => number = (i) => i,
-  transport: TransportKind = 'soap',
-): { valid: { index: number; change: BufferedChange }[]; problems: InputProblem[] } {
-  const out: { valid: { index: number; change: BufferedChange }[]; problems: InputProblem[] } = {
-    valid: [],
-    problems: [],
-  };
-  const refused = activityTransportProblem(transport);
+  rules: IntakeRules = {},
+): ValidatedChanges {
+  const out: ValidatedChanges = { valid: [], problems: [] };
+  const refused = activityTransportProblem(rules.transport ?? 'soap');
   inputs.forEach((input, i) => {
     const parsed = activityChangeSchema.safeParse(input);
     if (!parsed.success) out.problems.push(...problemsOf(parsed.error, at(i)));

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parse } from 'csv-parse';
+import type { ChangeKind } from './change-kinds.js';
 
 /** One record read from an import file, with its 1-based line number, or why the line is unreadable. */
 export interface FileRecord {
@@ -17,7 +18,28 @@ export function detectFormat(path: string): 'csv' | 'ndjson' {
   return /\.csv$/i.test(path) ? 'csv' : 'ndjson';
 }
 
-function csvRow(kind: 'leads' | 'mobjects', row: Record<string, string>): Record<string, unknown> {
+/** Activity rows: the lead by one of its keys, the type (an id when all digits), `attributes.<name>` columns. */
+const ACTIVITY_LEAD = new Set(['Id', 'Email', 'ForeignSysPersonId']);
+
+function activityRow(row: Record<string, string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const lead: Record<string, unknown> = {};
+  const attributes: Record<string, string> = {};
+  for (const [column, value] of Object.entries(row)) {
+    if (value === '') continue;
+    if (ACTIVITY_LEAD.has(column))
+      lead[column] = column === 'Id' && /^\d{1,16}$/.test(value) ? Number(value) : value;
+    else if (column.startsWith('attributes.')) attributes[column.slice('attributes.'.length)] = value;
+    else if (column === 'activityType' && /^\d{1,10}$/.test(value)) out[column] = Number(value);
+    else out[column] = value;
+  }
+  out.lead = lead;
+  if (Object.keys(attributes).length > 0) out.attributes = attributes;
+  return out;
+}
+
+function csvRow(kind: ChangeKind, row: Record<string, string>): Record<string, unknown> {
+  if (kind === 'activities') return activityRow(row);
   const keys = kind === 'leads' ? LEAD_COLUMNS : MOBJECT_COLUMNS;
   const out: Record<string, unknown> = {};
   const attributes: Record<string, string> = {};
@@ -41,11 +63,12 @@ function csvRow(kind: 'leads' | 'mobjects', row: Record<string, string>): Record
  * Streams the records of an NDJSON or CSV file (`-` is stdin) without loading it whole. CSV: a header
  * row names the columns; key columns by their names (leads: Id, Email, ForeignSysPersonId,
  * ForeignSysType, dedupEnabled; objects: type, operation, id, externalKeyName, externalKeyValue), every
- * other column is an attribute.
+ * other column is an attribute. Activities: Id, Email or ForeignSysPersonId (the lead), activityType,
+ * activityDate, primaryAttributeValue, and `attributes.<name>` columns.
  */
 export async function* readRecords(
   path: string,
-  kind: 'leads' | 'mobjects',
+  kind: ChangeKind,
   format = detectFormat(path),
 ): AsyncGenerator<FileRecord> {
   yield* readRecordStream(path === '-' ? process.stdin : createReadStream(path), kind, format);
@@ -54,7 +77,7 @@ export async function* readRecords(
 /** {@link readRecords} over any byte stream (a file, standard input, an HTTP response). */
 export async function* readRecordStream(
   input: NodeJS.ReadableStream,
-  kind: 'leads' | 'mobjects',
+  kind: ChangeKind,
   format: 'csv' | 'ndjson',
 ): AsyncGenerator<FileRecord> {
   if (format === 'ndjson') {

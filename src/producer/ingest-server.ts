@@ -10,6 +10,7 @@ import { bodyItemKey, headerKeyProblem } from './idempotency-key.js';
 import { parseIngestBody } from './ingest-body.js';
 import { acceptedReplyText } from './ingest-reply.js';
 import { validateInSlices } from './validate-slices.js';
+import { CHANGE_KINDS, changeKindOfPath, type ChangeKind } from './change-kinds.js';
 import type { Producer } from './producer.js';
 import { writeFailure } from './write-failure.js';
 import { createIngestMetrics } from '../metrics/ingest-metrics.js';
@@ -85,7 +86,8 @@ function readBody(
 }
 
 /**
- * HTTP ingestion: `POST /v1/leads` and `POST /v1/mobjects` take a JSON array, one JSON object, or NDJSON.
+ * HTTP ingestion: `POST /v1/leads`, `/v1/mobjects` and `/v1/activities` take a JSON array, one JSON
+ * object, or NDJSON.
  * A body is accepted whole or refused whole: with any invalid item the answer is 400 listing every
  * problem and nothing is written, so a client can fix and resend the same body without duplicates.
  * With an `Idempotency-Key` header, item N of the body carries the key `HEADER:N` (unless it has its
@@ -136,7 +138,7 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
   const ingest = async (
     req: http.IncomingMessage,
     res: http.ServerResponse,
-    kind: 'leads' | 'mobjects',
+    kind: ChangeKind,
   ): Promise<void> => {
     if (!authorized(req))
       return reply(
@@ -204,7 +206,7 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
 
   const write = async (
     res: http.ServerResponse,
-    kind: 'leads' | 'mobjects',
+    kind: ChangeKind,
     raw: Buffer,
     format: BodyFormat,
     idempotency: string | undefined,
@@ -291,11 +293,14 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
           ? reply(res, 200, { ready: true })
           : reply(res, 503, { ready: false, reason: problem });
       }
-      if (path === '/v1/leads' || path === '/v1/mobjects') {
+      const kind = changeKindOfPath(path ?? '');
+      if (kind !== undefined) {
         if (req.method !== 'POST') return reply(res, 405, { error: `${path} takes POST` }, { Allow: 'POST' });
-        return ingest(req, res, path === '/v1/leads' ? 'leads' : 'mobjects');
+        return ingest(req, res, kind);
       }
-      reply(res, 404, { error: `no route ${req.method} ${path}; use POST /v1/leads or /v1/mobjects` });
+      reply(res, 404, {
+        error: `no route ${req.method} ${path}; use POST ${CHANGE_KINDS.map((k) => `/v1/${k}`).join(', ')}`,
+      });
     };
     run().catch((error: unknown) => {
       log.error('ingest request failed', { error: (error as Error).message });

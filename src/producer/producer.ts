@@ -13,6 +13,7 @@ import {
   type ValidatedChanges,
 } from './changes.js';
 import type { TransportKind } from '../vocabulary/transport-kinds.js';
+import { validateActivities, type ActivityChange } from './activity-change.js';
 
 /** Options of {@link createProducer}. */
 export interface ProducerOptions extends RedisTarget {
@@ -103,6 +104,12 @@ export interface Producer {
   /** Validates and enqueues object changes. */
   enqueueMObjects(changes: MObjectChange | readonly MObjectChange[]): Promise<EnqueueResult>;
   /**
+   * Validates and enqueues custom activities (`{lead, activityType, activityDate,
+   * primaryAttributeValue, attributes?}`): each its own record, never merged. REST only: refused over
+   * SOAP, naming the field.
+   */
+  enqueueActivities(changes: ActivityChange | readonly ActivityChange[]): Promise<EnqueueResult>;
+  /**
    * Writes changes that `validateLeads` or `validateMObjects` accepted under this producer's
    * {@link Producer.intake} rules, in one Redis call: whole or not at all (the HTTP ingest, `mktsync
    * enqueue` and reconcile validate on their own, to answer per line or position). A change of a group
@@ -192,6 +199,7 @@ export async function createProducer(options: ProducerOptions = {}): Promise<Pro
     intake,
     enqueueLeads: (changes) => write(list(changes), validateLeads),
     enqueueMObjects: (changes) => write(list(changes), validateMObjects),
+    enqueueActivities: (changes) => write(list(changes), validateActivities),
     enqueueChanges: (changes) => buffer.enqueue(changes),
     getOutcome: (key) => buffer.getOutcome(key),
     async waitForOutcome(ref, { timeoutMs = 60_000, pollMs = 50 } = {}) {

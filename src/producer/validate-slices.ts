@@ -1,5 +1,6 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { validateLeads, validateMObjects, type IntakeRules, type ValidatedChanges } from './changes.js';
+import type { IntakeRules, ValidatedChanges } from './changes.js';
+import { validatorOf, type ChangeKind } from './change-kinds.js';
 
 /** Items validated between two turns of the event loop. */
 const SLICE = 2_000;
@@ -9,12 +10,12 @@ const SLICE = 2_000;
  * 100,000 items does not hold up every other request while it is checked.
  */
 export async function validateInSlices(
-  kind: 'leads' | 'mobjects',
+  kind: ChangeKind,
   items: readonly unknown[],
   at: (i: number) => number,
   rules: IntakeRules = {},
 ): Promise<ValidatedChanges> {
-  const validate = kind === 'leads' ? validateLeads : validateMObjects;
+  const validate = validatorOf(kind);
   const out: ValidatedChanges = { valid: [], problems: [] };
   for (let start = 0; start < items.length; start += SLICE) {
     if (start > 0) await yieldToLoop();
