@@ -133,7 +133,7 @@ export const workerEnvSchema = z
         /^\s*([A-Za-z0-9_]{1,100}\s*(,\s*[A-Za-z0-9_]{1,100}\s*)*)?$/,
         'must be comma-separated activity type API names or ids',
       )
-      .default(''),
+      .optional(),
     MKTSYNC_HTTP_PORT: int(0).max(65535).default(9464),
     MKTSYNC_HTTP_HOST: z.string().min(1).default('0.0.0.0'),
     MKTSYNC_SHUTDOWN_TIMEOUT_MS: int(0).default(30_000),
@@ -179,7 +179,8 @@ export function readWorkerSettings(env: Env): WorkerSettings {
     outcomeStreamMaxLen: e.MKTSYNC_OUTCOME_STREAM_MAXLEN,
     authPauseMs: e.MKTSYNC_AUTH_PAUSE_MS,
     abandonedApplyMs: e.MKTSYNC_ABANDONED_APPLY_MS,
-    activityAtLeastOnce: e.MKTSYNC_ACTIVITY_AT_LEAST_ONCE.split(',')
+    activityAtLeastOnce: (e.MKTSYNC_ACTIVITY_AT_LEAST_ONCE ?? '')
+      .split(',')
       .map((t) => t.trim())
       .filter((t) => t !== ''),
     httpPort: e.MKTSYNC_HTTP_PORT,
