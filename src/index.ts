@@ -17,6 +17,7 @@ export type {
   ListMembershipChange,
   ProgramStatusChange,
 } from './producer/member-changes.js';
+export type { ActivityChange } from './producer/activity-change.js';
 export { startWorker, type Worker, type WorkerOptions } from './worker/worker.js';
 export {
   readWorkerSettings,

@@ -120,6 +120,24 @@ export class BufferView {
     return { known, unknown };
   }
 
+  /**
+   * Whether each record has a change waiting (its pending state exists) or in flight (a batch holds it),
+   * in order. One round trip. Records that name a lead wait while that lead's change is on its way.
+   */
+  async pendingOrInFlight(recordKeys: readonly string[]): Promise<boolean[]> {
+    if (recordKeys.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const key of recordKeys) {
+      pipeline.exists(this.keys.rec(key));
+      pipeline.hexists(this.keys.inflight, key);
+    }
+    const replies = (await pipeline.exec())!.map(([error, value]) => {
+      if (error) throw error;
+      return Number(value);
+    });
+    return recordKeys.map((_, i) => replies[2 * i]! > 0 || replies[2 * i + 1]! > 0);
+  }
+
   /** Calls taken from the shared rate limiter in the `windowMs` before `now`. */
   async callsInWindow(windowMs: number, now = Date.now()): Promise<number> {
     return this.redis.zcount(this.keys.rate, now - windowMs, '+inf');

@@ -14,6 +14,7 @@ export const ENQUEUE_HELP = `mktsync enqueue: import changes from a file into th
 Usage:
   mktsync enqueue --leads FILE      NDJSON or CSV (by extension .csv) lead changes; '-' reads stdin
   mktsync enqueue --mobjects FILE   the same for object changes
+  mktsync enqueue --activities FILE the same for custom activities (REST only)
 Options:
   --format csv|ndjson        override the format guessed from the extension
   --idempotency-key PREFIX   give line N the idempotency key PREFIX:N (unless it has its own), so that
@@ -47,6 +48,7 @@ export async function enqueueCommand(argv: string[], env: NodeJS.ProcessEnv): Pr
       leads: { type: 'string' },
       mobjects: { type: 'string' },
       memberships: { type: 'string' },
+      activities: { type: 'string' },
       format: { type: 'string' },
       'idempotency-key': { type: 'string' },
       quiet: { type: 'boolean', default: false },

@@ -1,6 +1,7 @@
-import type { StoredChange, StoredLead, StoredMObject } from '../buffer/types.js';
+import type { StoredActivity, StoredChange, StoredLead, StoredMObject } from '../buffer/types.js';
 import { attributeText, type AttributeValue, type LeadInput, type MObjectInput } from '../model/records.js';
 import type { SyncOperation } from '../soap/types.js';
+import type { ChangeKind } from '../producer/change-kinds.js';
 import {
   groupName,
   leadGroupOf,
@@ -14,7 +15,9 @@ import type { Wire } from '../wire/registry.js';
 
 /** What `mktsync send` hands over once every line is valid. */
 export interface SendInput {
-  kind: 'leads' | 'mobjects' | 'memberships';
+  kind: ChangeKind;
+  /** Custom activities (kind `activities`): sent 300 a call, in file order. */
+  activities?: StoredActivity[];
   /** The file's line of each record. */
   lines: number[];
   leads: LeadInput[];
@@ -81,6 +84,7 @@ export async function sendCalls(wire: Wire, transport: Transport, input: SendInp
     entry.indexes.push(index);
     groups.set(name, entry);
   };
+  if (input.kind === 'activities') return sendActivityCalls(wire, transport, input);
   const leads = input.leads.map(storedLead);
   const objects = input.objects.map(storedObject);
   const members = input.members ?? [];
@@ -115,6 +119,27 @@ export async function sendCalls(wire: Wire, transport: Transport, input: SendInp
   }
   results.forEach((r, i) =>
     input.out(`${JSON.stringify({ line: input.lines[i], ...wire.resultLine(r!) })}\n`),
+  );
+  return 0;
+}
+
+/** `mktsync send activities`: one call per 300 activities, in file order, one line per record. */
+async function sendActivityCalls(wire: Wire, transport: Transport, input: SendInput): Promise<number> {
+  const activities = input.activities ?? [];
+  const group = { kind: 'activity' } as const;
+  const max = transport.maxRecords(group);
+  const results: RecordResult[] = [];
+  for (let at = 0; at < activities.length; at += max) {
+    try {
+      results.push(...(await transport.send({ group, records: activities.slice(at, at + max) })));
+    } catch (error) {
+      if (!(error instanceof MarketoCallError)) throw error;
+      input.out(`${JSON.stringify({ fault: wire.faultLine(error) })}\n`);
+      return 1;
+    }
+  }
+  results.forEach((r, i) =>
+    input.out(`${JSON.stringify({ line: input.lines[i], ...wire.resultLine(r) })}\n`),
   );
   return 0;
 }

@@ -19,6 +19,12 @@ import { sendCalls, type SendInput } from './send-calls.js';
 import { bufferedMembership } from '../producer/member-changes.js';
 import { parseGroupName } from '../vocabulary/batch-groups.js';
 import { UsageError } from './usage-error.js';
+import type { StoredActivity } from '../buffer/types.js';
+import {
+  activityChangeSchema,
+  activityTransportProblem,
+  bufferedActivity,
+} from '../producer/activity-change.js';
 
 export const SEND_HELP = `mktsync send: send one batch straight to Marketo, without any queue (for debugging credentials and mappings)
 
@@ -26,6 +32,7 @@ Usage:
   mktsync send leads FILE [--dedup true|false] [--timeout S]
   mktsync send mobjects FILE --operation INSERT|UPDATE|UPSERT [--timeout S]
   mktsync send memberships FILE [--timeout S]   list membership and program member status (REST only)
+  mktsync send activities FILE [--timeout S]   custom activities (REST only), 300 a call
   --transport soap|rest  the API to use (default: MARKETO_TRANSPORT, else the one whose endpoint is set)
 
 FILE is NDJSON, one record per line ('-' reads stdin). Uses MARKETO_SOAP_ENDPOINT, MARKETO_USER_ID and
@@ -57,13 +64,13 @@ export async function sendCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
   }
   const [kind, file] = positionals;
   if (
-    (kind !== 'leads' && kind !== 'mobjects' && kind !== 'memberships') ||
+    (kind !== 'leads' && kind !== 'mobjects' && kind !== 'memberships' && kind !== 'activities') ||
     file === undefined ||
     positionals.length > 2
   ) {
     throw new UsageError(
       'usage: mktsync send leads FILE [--dedup true|false] | mktsync send mobjects FILE --operation OP | ' +
-        'mktsync send memberships FILE',
+        'mktsync send memberships FILE | mktsync send activities FILE',
     );
   }
   if (values.transport !== undefined && !isTransportKind(values.transport))
@@ -95,6 +102,7 @@ export async function sendCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
   const leads: LeadInput[] = [];
   const objects: MObjectInput[] = [];
   const members: NonNullable<SendInput['members']> = [];
+  const activities: StoredActivity[] = [];
   const problems: InputProblem[] = [];
   for await (const entry of readNdjson(file)) {
     if (entry.error) {
@@ -110,6 +118,15 @@ export async function sendCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
       }
       lines.push(entry.line);
       members.push({ group: parseGroupName(result.change.group)!, data: result.change.data });
+      continue;
+    }
+    if (kind === 'activities') {
+      const activity = activityChangeSchema.safeParse(entry.value);
+      if (!activity.success) problems.push(...problemsOf(activity.error, entry.line));
+      else {
+        lines.push(entry.line);
+        activities.push(bufferedActivity(activity.data).data as StoredActivity);
+      }
       continue;
     }
     const schema = kind === 'leads' ? leadRecordSchema : mobjectRecordSchema;
@@ -130,6 +147,8 @@ export async function sendCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
   if (lines.length === 0) throw new UsageError(`${file} holds no records`);
 
   const wire = wireOf(transportKind);
+  const refused = kind === 'activities' ? activityTransportProblem(wire.kind) : undefined;
+  if (refused !== undefined) throw new UsageError(refused);
   let emulator: Emulator | undefined;
   let target: SendTarget = { from: 'env', env };
   if (values.emulator) {
@@ -159,6 +178,7 @@ export async function sendCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
       leads,
       objects,
       members,
+      activities,
       ...(dedupEnabled !== undefined ? { dedupEnabled } : {}),
       ...(operation !== undefined ? { operation } : {}),
       out: (line) => process.stdout.write(line),

@@ -70,6 +70,12 @@ export interface WorkerSettings {
    * for; its records are not sent again before then (default 120000; see `RetryPolicy`).
    */
   abandonedApplyMs: number;
+  /**
+   * `MKTSYNC_ACTIVITY_AT_LEAST_ONCE`: custom activity types (API names or ids, comma-separated) sent
+   * at least once: after a lost answer they are resent without reading the activity log first, so an
+   * event may be logged twice (default none: every type is checked, "verify, don't guess").
+   */
+  activityAtLeastOnce: string[];
   /** `MKTSYNC_AUTH_PAUSE_MS`: how long sending stops after an authentication fault before one retry (default 300000). */
   authPauseMs: number;
   /** `MKTSYNC_HTTP_PORT`: port of /livez, /readyz and /metrics (default 9464; 0 picks one). */
@@ -120,6 +126,14 @@ export const workerEnvSchema = z
     MKTSYNC_OUTCOME_STREAM_MAXLEN: int(1).default(1_000_000),
     MKTSYNC_AUTH_PAUSE_MS: int(1).default(300_000),
     MKTSYNC_ABANDONED_APPLY_MS: int(0).default(120_000),
+    MKTSYNC_ACTIVITY_AT_LEAST_ONCE: z
+      .string()
+      .max(10_000)
+      .regex(
+        /^\s*([A-Za-z0-9_]{1,100}\s*(,\s*[A-Za-z0-9_]{1,100}\s*)*)?$/,
+        'must be comma-separated activity type API names or ids',
+      )
+      .optional(),
     MKTSYNC_HTTP_PORT: int(0).max(65535).default(9464),
     MKTSYNC_HTTP_HOST: z.string().min(1).default('0.0.0.0'),
     MKTSYNC_SHUTDOWN_TIMEOUT_MS: int(0).default(30_000),
@@ -165,6 +179,10 @@ export function readWorkerSettings(env: Env): WorkerSettings {
     outcomeStreamMaxLen: e.MKTSYNC_OUTCOME_STREAM_MAXLEN,
     authPauseMs: e.MKTSYNC_AUTH_PAUSE_MS,
     abandonedApplyMs: e.MKTSYNC_ABANDONED_APPLY_MS,
+    activityAtLeastOnce: (e.MKTSYNC_ACTIVITY_AT_LEAST_ONCE ?? '')
+      .split(',')
+      .map((t) => t.trim())
+      .filter((t) => t !== ''),
     httpPort: e.MKTSYNC_HTTP_PORT,
     httpHost: e.MKTSYNC_HTTP_HOST,
     shutdownTimeoutMs: e.MKTSYNC_SHUTDOWN_TIMEOUT_MS,

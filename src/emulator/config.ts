@@ -55,6 +55,11 @@ export const faultsSchema = z.strictObject({
   /** Share of admitted calls applied to the stores whose answer is then lost (the connection reset). */
   applyThenResetRate: rate.default(0),
   /**
+   * The operations (call log names, e.g. `addCustomActivities`) whose answers `applyThenResetRate` and
+   * `failNext` `apply-then-*` may lose; null: every operation.
+   */
+  lostAnswerOperations: z.array(z.string().min(1).max(100)).max(50).nullable().default(null),
+  /**
    * How long an `apply-then-late` answer is held back after the call was applied: by default well
    * beyond a client's usual response timeout (mktsync's default is 60 s), so the client has given up.
    */

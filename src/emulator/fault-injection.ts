@@ -137,10 +137,18 @@ export function applyRecordRules(
 export type LostAnswer = 'apply-then-reset' | 'apply-then-hang' | 'apply-then-late';
 
 /**
- * Decides, once a call has been applied to the stores, whether its answer is lost. A `failNext` of an
+ * Decides, once a call of `operation` has been applied to the stores, whether its answer is lost (only
+ * for the operations `lostAnswerOperations` lists, when it lists any). A `failNext` of an
  * `apply-then-*` effect counts down here, so it only counts calls that were really applied.
  */
-export function chooseLostAnswer(faults: FaultsConfig, random: Random): LostAnswer | undefined {
+export function chooseLostAnswer(
+  faults: FaultsConfig,
+  random: Random,
+  operation?: string,
+): LostAnswer | undefined {
+  // Limited to some operations (e.g. only Add Custom Activities): the others are answered.
+  const only = faults.lostAnswerOperations;
+  if (only !== null && (operation === undefined || !only.includes(operation))) return undefined;
   const next = faults.failNext;
   if (
     next &&

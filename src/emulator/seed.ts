@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { activityTypeSchema, DEFAULT_ACTIVITY_TYPES } from './activity-types.js';
 
 /**
  * Seed data of the emulated instance: what a real Marketo instance already holds and syncMObjects
@@ -61,6 +62,8 @@ export const seedSchema = z.strictObject({
       }),
     )
     .default([]),
+  /** Custom activity types, as Get Custom Activity Types lists them (docs/emulator.md). */
+  activityTypes: z.array(activityTypeSchema).default([]),
 });
 
 /** Seed data as stored; see {@link seedSchema}. */
@@ -145,6 +148,7 @@ export const DEFAULT_SEED: Seed = Object.freeze({
     { id: 7005, name: 'Do not contact' },
   ],
   channels: DEFAULT_CHANNELS,
+  activityTypes: DEFAULT_ACTIVITY_TYPES,
 }) as Seed;
 
 /** Marketo's standard lead fields that the emulator accepts without configuration. */

@@ -20,6 +20,7 @@ import {
   takeLateApply,
   takeMischief,
 } from './fault-injection.js';
+import { ActivityStore } from './activity-store.js';
 import { LeadStore } from './lead-store.js';
 import { Limits } from './limits.js';
 import { MObjectStore } from './mobject-store.js';
@@ -63,6 +64,8 @@ export interface Emulator {
   readonly mobjects: MObjectStore;
   /** Static lists, channels and program members. */
   readonly memberships: MembershipStore;
+  /** The custom activity log and the activity types (REST only). */
+  readonly activities: ActivityStore;
   readonly calls: CallLog;
   /** The configuration in force. */
   config(): EmulatorConfig;
@@ -113,6 +116,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   mobjects.loadSeed(seed);
   const memberships = new MembershipStore();
   memberships.loadSeed(seed);
+  const activities = new ActivityStore();
+  activities.loadTypes(seed.activityTypes);
   const limits = new Limits(() => config);
   const calls = new CallLog(() => config.callLogSize);
   let transientCounter = 0;
@@ -123,6 +128,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     leads,
     mobjects,
     memberships,
+    activities,
     limits,
     calls,
   });
@@ -132,6 +138,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     knownFields = new Set([...STANDARD_LEAD_FIELDS, ...seed.customLeadFields]);
     mobjects.loadSeed(seed);
     memberships.loadSeed(seed);
+    activities.loadTypes(seed.activityTypes);
   };
 
   const configure = (patch: unknown): EmulatorConfig => {
@@ -147,6 +154,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     leads.clear();
     mobjects.clearObjects();
     memberships.clearMembers();
+    activities.clear();
     loadSeed(config.seed ?? DEFAULT_SEED);
     calls.clear();
     limits.reset();
@@ -282,7 +290,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         if (!res.destroyed) sendXml(res, 200, answer);
         return;
       }
-      const lost = chooseLostAnswer(config.faults, random);
+      const lost = chooseLostAnswer(config.faults, random, request.operation);
       if (lost === undefined) {
         calls.finish(entry, 'ok');
         sendXml(res, 200, answer);
@@ -322,6 +330,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       }
       case 'GET /_emulator/memberships':
         return sendJson(res, 200, memberships.view());
+      case 'GET /_emulator/activities':
+        return sendJson(res, 200, activities.all());
+      case 'GET /_emulator/activity-types':
+        return sendJson(res, 200, activities.types());
       case 'GET /_emulator/calls': {
         const since = Number(url.searchParams.get('since') ?? '0');
         if (!Number.isInteger(since) || since < 0)
@@ -333,6 +345,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
           calls: calls.total,
           callsByTransport: calls.totalsByTransport,
           leads: leads.size,
+          activities: activities.size,
           ...limits.usage(),
           rest: restMode.usage(),
         });
@@ -415,6 +428,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     leads,
     mobjects,
     memberships,
+    activities,
     calls,
     config: () => config,
     configure,

@@ -1,12 +1,13 @@
 import { assertNever } from '../vocabulary/assert-never.js';
 import { validateLeads, validateMObjects, type IntakeRules, type ValidatedChanges } from './changes.js';
 import { validateMemberships } from './member-changes.js';
+import { validateActivities } from './activity-change.js';
 
 /**
  * The kinds of change intake takes, each with its change format: by HTTP route (`POST /v1/<kind>`),
- * file kind (`mktsync enqueue --kind`), metrics label and validator.
+ * file kind (`mktsync enqueue --<kind> FILE`), metrics label and validator.
  */
-export const CHANGE_KINDS = ['leads', 'mobjects', 'memberships'] as const;
+export const CHANGE_KINDS = ['leads', 'mobjects', 'memberships', 'activities'] as const;
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
 
 export type Validate = (
@@ -24,6 +25,8 @@ export function validatorOf(kind: ChangeKind): Validate {
       return validateMObjects;
     case 'memberships':
       return validateMemberships;
+    case 'activities':
+      return validateActivities;
     default:
       return assertNever(kind, 'change kind');
   }

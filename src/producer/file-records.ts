@@ -35,8 +35,29 @@ export function detectFormat(path: string): 'csv' | 'ndjson' {
   return /\.csv$/i.test(path) ? 'csv' : 'ndjson';
 }
 
+/** Activity rows: the lead by one of its keys, the type (an id when all digits), `attributes.<name>` columns. */
+const ACTIVITY_LEAD = new Set(['Id', 'Email', 'ForeignSysPersonId']);
+
+function activityRow(row: Record<string, string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const lead: Record<string, unknown> = {};
+  const attributes: Record<string, string> = {};
+  for (const [column, value] of Object.entries(row)) {
+    if (value === '') continue;
+    if (ACTIVITY_LEAD.has(column))
+      lead[column] = column === 'Id' && /^\d{1,16}$/.test(value) ? Number(value) : value;
+    else if (column.startsWith('attributes.')) attributes[column.slice('attributes.'.length)] = value;
+    else if (column === 'activityType' && /^\d{1,10}$/.test(value)) out[column] = Number(value);
+    else out[column] = value;
+  }
+  out.lead = lead;
+  if (Object.keys(attributes).length > 0) out.attributes = attributes;
+  return out;
+}
+
 function csvRow(kind: ChangeKind, row: Record<string, string>): Record<string, unknown> {
   if (kind === 'memberships') return membershipRow(row);
+  if (kind === 'activities') return activityRow(row);
   const keys = kind === 'leads' ? LEAD_COLUMNS : MOBJECT_COLUMNS;
   const out: Record<string, unknown> = {};
   const attributes: Record<string, string> = {};
@@ -62,6 +83,8 @@ function csvRow(kind: ChangeKind, row: Record<string, string>): Record<string, u
  * ForeignSysType, dedupEnabled; objects: type, operation, id, externalKeyName, externalKeyValue), every
  * other column is an attribute. Memberships: listId, action or programId, status, and the lead by one
  * of the columns Id, Email, ForeignSysPersonId; any other column is refused by validation.
+ * other column is an attribute. Activities: Id, Email or ForeignSysPersonId (the lead), activityType,
+ * activityDate, primaryAttributeValue, and `attributes.<name>` columns.
  */
 export async function* readRecords(
   path: string,

@@ -86,7 +86,7 @@ function readBody(
 }
 
 /**
- * HTTP ingestion: `POST /v1/leads`, `/v1/mobjects` and `/v1/memberships` take a JSON array, one JSON
+ * HTTP ingestion: `POST /v1/leads`, `/v1/mobjects`, `/v1/memberships` and `/v1/activities` take a JSON array, one JSON
  * object, or NDJSON.
  * A body is accepted whole or refused whole: with any invalid item the answer is 400 listing every
  * problem and nothing is written, so a client can fix and resend the same body without duplicates.

@@ -14,6 +14,7 @@ import {
 } from './changes.js';
 import type { TransportKind } from '../vocabulary/transport-kinds.js';
 import { validateMemberships, type MembershipChange } from './member-changes.js';
+import { validateActivities, type ActivityChange } from './activity-change.js';
 
 /** Options of {@link createProducer}. */
 export interface ProducerOptions extends RedisTarget {
@@ -110,6 +111,12 @@ export interface Producer {
    */
   enqueueMemberships(changes: MembershipChange | readonly MembershipChange[]): Promise<EnqueueResult>;
   /**
+   * Validates and enqueues custom activities (`{lead, activityType, activityDate,
+   * primaryAttributeValue, attributes?}`): each its own record, never merged. REST only: refused over
+   * SOAP, naming the field.
+   */
+  enqueueActivities(changes: ActivityChange | readonly ActivityChange[]): Promise<EnqueueResult>;
+  /**
    * Writes changes that `validateLeads` or `validateMObjects` accepted under this producer's
    * {@link Producer.intake} rules, in one Redis call: whole or not at all (the HTTP ingest, `mktsync
    * enqueue` and reconcile validate on their own, to answer per line or position). A change of a group
@@ -200,6 +207,7 @@ export async function createProducer(options: ProducerOptions = {}): Promise<Pro
     enqueueLeads: (changes) => write(list(changes), validateLeads),
     enqueueMObjects: (changes) => write(list(changes), validateMObjects),
     enqueueMemberships: (changes) => write(list(changes), validateMemberships),
+    enqueueActivities: (changes) => write(list(changes), validateActivities),
     enqueueChanges: (changes) => buffer.enqueue(changes),
     getOutcome: (key) => buffer.getOutcome(key),
     async waitForOutcome(ref, { timeoutMs = 60_000, pollMs = 50 } = {}) {

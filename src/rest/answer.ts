@@ -42,7 +42,7 @@ function codeText(value: unknown): string | undefined {
  * Marketo's `{code, message}` pairs as one bounded text, every value checked for its type first; a
  * code that is not a short text or an integer makes the whole answer malformed.
  */
-function describeErrors(list: unknown[]): { code: string | null; text: string } {
+export function describeErrors(list: unknown[]): { code: string | null; text: string } {
   const pairs = list.map((e) => {
     const o = asObject(e);
     if (o?.code !== undefined && o.code !== null && codeText(o.code) === undefined)
@@ -74,6 +74,19 @@ export function readEnvelope(
   answer: RestAnswer,
   setting: ConfigSetting = 'MARKETO_REST_ENDPOINT',
 ): unknown[] {
+  const body = readEnvelopeBody(answer, setting);
+  if (!Array.isArray(body.result)) throw malformed('success without a result array');
+  return body.result;
+}
+
+/**
+ * The whole body of a successful answer (for the reads whose answer is more than `result`: a paging
+ * token, `moreResult`), or the {@link MarketoCallError} {@link readEnvelope} throws.
+ */
+export function readEnvelopeBody(
+  answer: RestAnswer,
+  setting: ConfigSetting = 'MARKETO_REST_ENDPOINT',
+): Record<string, unknown> {
   if (answer.status !== 200) {
     const meaning = httpStatusMeaning(answer.status);
     const details: ConstructorParameters<typeof MarketoCallError>[1] = {
@@ -107,8 +120,7 @@ export function readEnvelope(
     if (meaning.category === 'config') details.setting = setting;
     throw new MarketoCallError(`Marketo refused the call: ${text}`, details);
   }
-  if (!Array.isArray(body.result)) throw malformed('success without a result array');
-  return body.result;
+  return body;
 }
 
 /** One result entry: created, updated, or skipped with reasons (Swagger also names it `reason`). */

@@ -29,6 +29,10 @@ const REST_OPERATIONS: readonly (readonly [RegExp, string])[] = [
   [/^\/rest\/v1\/lists\/\d+\/leads\.json$/, 'addToList'],
   [/^\/rest\/v1\/programs\/\d+\/members\/status\.json$/, 'syncProgramMemberStatus'],
   [/^\/rest\/asset\/v1\/channels\.json$/, 'getChannels'],
+  [/^\/rest\/v1\/activities\/external\.json$/, 'addCustomActivities'],
+  [/^\/rest\/v1\/activities\/external\/types\.json$/, 'getCustomActivityTypes'],
+  [/^\/rest\/v1\/activities\/pagingtoken\.json$/, 'getPagingToken'],
+  [/^\/rest\/v1\/activities\.json$/, 'getLeadActivities'],
 ];
 
 // A GET on the sync endpoints' paths is a query (Get Opportunities, Get Opportunity Roles).
@@ -40,7 +44,10 @@ const REST_QUERIES: Readonly<Record<string, string>> = {
 
 /** The bounded operation name of a REST path: Adobe's endpoint name, or `other`. */
 export function restOperation(path: string, method: 'GET' | 'POST' | 'DELETE' = 'POST'): string {
-  const bare = path.split('?')[0] ?? '';
+  const [bare = '', query = ''] = path.split('?');
+  // Get Leads by Filter Type, as a POST whose query is in its body (past 8 KB of URL).
+  if (bare === '/rest/v1/leads.json' && (method === 'GET' || /(^|&)_method=GET(&|$)/.test(query)))
+    return 'getLeads';
   const name = REST_OPERATIONS.find(([pattern]) => pattern.test(bare))?.[1] ?? 'other';
   // Remove from List is a DELETE on Add to List's path.
   if (method === 'DELETE') return name === 'addToList' ? 'removeFromList' : name;

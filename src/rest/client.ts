@@ -7,13 +7,13 @@ import type {
   StoredProgramStatus,
 } from '../buffer/types.js';
 import { assertNever } from '../vocabulary/assert-never.js';
-import { sendActivities } from './activities.js';
+import { findActivities, sendActivities } from './activities.js';
 import { sendCustomObjects } from './custom-objects.js';
 import { sendListMembers } from './list-members.js';
 import { sendProgramMembers } from './program-members.js';
-import type { RestCalls } from './rest-calls.js';
 import { StepsKeeper } from './program-steps.js';
 import { nextPageToken, readListMembers, type ListMember } from './list-read.js';
+import type { MappedRecord, RestCalls } from './rest-calls.js';
 import {
   type AttemptReporter,
   MarketoCallError,
@@ -27,10 +27,11 @@ import {
   type TransportGroup,
 } from '../transport/contract.js';
 import { restCallAttempt, type RestAttemptReport } from './call-attempt.js';
-import { leadResults, objectResults, programResult, readEnvelope } from './answer.js';
+import { leadResults, objectResults, programResult, readEnvelope, readEnvelopeBody } from './answer.js';
 import { FieldCatalog, type FieldCatalogOptions } from './describe.js';
-import type { RestProblem } from './rest-problem.js';
-import { RestHttp, type RestHttpOptions } from './http.js';
+import { RestHttp, type RestAnswer, type RestHttpOptions } from './http.js';
+import type { LeadLedger } from '../transport/lead-ledger.js';
+import { LeadResolver, type LeadPage, type LeadResolving } from './lead-resolver.js';
 import { leadCallShape, restLead } from './leads.js';
 import { REST_OBJECT_ROUTES, type RestDedupeBy, type RestObjectType } from './object-routes.js';
 import { OBJECT_ACTIONS, restObject } from './objects.js';
@@ -40,7 +41,6 @@ import { programForm, programPath } from './programs.js';
 import { MAX_BODY_BYTES, planBodies } from './split.js';
 import { Scrubber } from './scrub.js';
 import { TokenManager, type TokenStats } from './token.js';
-import type { RestValue } from './values.js';
 
 /** How to reach one Marketo instance's REST API. */
 export interface RestTransportOptions extends RestHttpOptions {
@@ -90,6 +90,11 @@ export interface RestTransportOptions extends RestHttpOptions {
    * when they were read afresh (see `program-steps.ts`).
    */
   onProgramSteps?: (programId: number, steps: Readonly<Record<string, number>>) => Promise<void>;
+  /**
+   * What the buffer knows of leads named by reference (the worker's): their ids from their outcomes,
+   * and whether a change of them waits. Without it, references are looked up in Marketo.
+   */
+  leads?: LeadLedger;
 }
 
 export type { RestAttemptReport } from './call-attempt.js';
@@ -131,6 +136,10 @@ export class RestTransport implements Transport {
   readonly #stoppingOf = new WeakMap<AbortSignal, AbortSignal>();
   /** The endpoint, safe to show. */
   readonly endpoint: string;
+  /** Resolves the leads records name by reference (activities, memberships) to Marketo ids. */
+  readonly leadResolver: LeadResolving;
+  /** What the member groups' senders keep across calls (caches), by name: see `RestCalls.state`. */
+  readonly #state = new Map<string, unknown>();
 
   constructor(options: RestTransportOptions) {
     this.endpoint = restBase(options.endpoint);
@@ -173,6 +182,29 @@ export class RestTransport implements Transport {
           return this.#exchange('GET', path, undefined, 0, signal);
         })
       : null;
+    this.leadResolver = new LeadResolver({
+      query: (form, signal) => this.#queryLeads(form, signal),
+      ...(options.leads ? { ledger: options.leads } : {}),
+      ...(options.admitLookup ? { admit: options.admitLookup } : {}),
+      ...(options.foreignIdField ? { foreignIdField: options.foreignIdField } : {}),
+    });
+  }
+
+  /** One page of Get Leads by Filter Type, its query as a form body (`_method=GET`: past 8 KB of URL). */
+  async #queryLeads(form: string, signal?: AbortSignal): Promise<LeadPage> {
+    const body = await this.#exchangeWith(
+      readEnvelopeBody,
+      'POST',
+      '/rest/v1/leads.json?_method=GET',
+      form,
+      0,
+      signal,
+      'application/x-www-form-urlencoded',
+    );
+    const result = Array.isArray(body.result) ? body.result : [];
+    return typeof body.nextPageToken === 'string' && body.nextPageToken !== ''
+      ? { result, nextPageToken: body.nextPageToken.slice(0, 1000) }
+      : { result };
   }
 
   /** Token requests and forced renewals so far. */
@@ -264,10 +296,16 @@ export class RestTransport implements Transport {
         this.#sendJson(path, envelope, mapped, read, signal),
       exchange: (method, path, body, records, signal, contentType) =>
         this.#exchange(method, path, body, records, signal, contentType),
+      read: (path, signal) => this.#exchangeWith(readEnvelopeBody, 'GET', path, undefined, 0, signal),
       admitAnother: () => this.#admitAnother(),
       ...(this.#admitLookup ? { admitLookup: this.#admitLookup } : {}),
       ...(this.#programSteps ? { programSteps: (id, signal) => this.#programSteps!.keep(id, signal) } : {}),
       maxBodyBytes: this.#maxBodyBytes,
+      leads: this.leadResolver,
+      state: <T>(name: string, make: () => T): T => {
+        if (!this.#state.has(name)) this.#state.set(name, make());
+        return this.#state.get(name) as T;
+      },
     };
   }
 
@@ -276,6 +314,9 @@ export class RestTransport implements Transport {
    * rate token per request. A failed or refused lookup leaves the records' ids null with why.
    */
   async findIds(call: TransportCall, options: CallOptions = {}): Promise<FoundId[]> {
+    // Activities have no key: their leads' activity logs are read (activities.ts).
+    if (call.group.kind === 'activity')
+      return findActivities(this.#calls, call.records as readonly StoredActivity[], options.signal);
     return lookUpIds(
       call,
       {
@@ -364,9 +405,7 @@ export class RestTransport implements Transport {
   async #sendJson(
     path: string,
     envelope: Record<string, unknown>,
-    mapped: readonly (
-      { ok: true; record: Record<string, RestValue> } | { ok: false; problem: RestProblem }
-    )[],
+    mapped: readonly MappedRecord[],
     read: (result: unknown[], expected: number) => RecordResult[],
     signal?: AbortSignal,
   ): Promise<RecordResult[]> {
@@ -476,6 +515,20 @@ export class RestTransport implements Transport {
     contentType?: string,
     page?: { next?: string },
   ): Promise<unknown[]> {
+    return this.#exchangeWith(readEnvelope, method, path, body, records, signal, contentType, page);
+  }
+
+  /** {@link #exchange} with another reading of the answer (the whole body of a paged read). */
+  async #exchangeWith<T>(
+    read: (answer: RestAnswer) => T,
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    body: string | undefined,
+    records: number,
+    signal?: AbortSignal,
+    contentType?: string,
+    page?: { next?: string },
+  ): Promise<T> {
     let token = await this.#tokens.token(signal);
     for (let renewed = false; ; renewed = true) {
       if (signal?.aborted)
@@ -506,7 +559,7 @@ export class RestTransport implements Transport {
         });
         // Scrubbed before it is read: every text taken from it (errors, reasons) is then clean.
         const scrubbed = { ...answer, body: this.#scrubber.scrub(answer.body) };
-        const result = readingAnswer(() => readEnvelope(scrubbed));
+        const result = readingAnswer(() => read(scrubbed));
         if (page) page.next = nextPageToken(scrubbed.body);
         this.#report({ path, method, records, durationMs: performance.now() - started });
         return result;

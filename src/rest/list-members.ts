@@ -57,6 +57,7 @@ export async function sendListMembers(
 ): Promise<RecordResult[]> {
   const results = new Array<RecordResult | undefined>(records.length);
   const leads = await leadIdsOf(
+    calls.leads,
     records.map((r) => r.lead),
     signal,
   );

@@ -1,4 +1,5 @@
-import { MarketoCallError, type RecordResult } from '../transport/contract.js';
+import { boundText, MarketoCallError, type RecordResult } from '../transport/contract.js';
+import type { LeadResolving } from './lead-resolver.js';
 import { leadRefText, type LeadRef } from '../vocabulary/lead-refs.js';
 
 /**
@@ -6,35 +7,19 @@ import { leadRefText, type LeadRef } from '../vocabulary/lead-refs.js';
  * lead resolver for both, and the results of a call refused whole for what all its records name.
  */
 
-/** What the lead resolver answers per reference: the lead's id, wait for its own change, or why not. */
-export type LeadResolution = { id: number } | { wait: string } | { failed: string };
-
-/** Resolves lead references to Marketo ids, one answer per reference, in order. */
-export type ResolveLeads = (refs: readonly LeadRef[], signal?: AbortSignal) => Promise<LeadResolution[]>;
-
-/** The stand-in resolver: a reference by Id is its id; one by another key needs the real resolver. */
-export const resolveIdsOnly: ResolveLeads = (refs) =>
-  Promise.resolve(
-    refs.map((ref): LeadResolution =>
-      'Id' in ref
-        ? { id: ref.Id }
-        : { failed: `${leadRefText(ref)}: naming a lead by a key other than Id needs the lead resolver` },
-    ),
-  );
-
 /**
  * The records' lead ids, or the result of a record whose lead cannot be named: FAILED for a key
- * Marketo does not know (final), FAILED transient for one that waits for its lead's own change (the
- * sender tries it again later). THE call site of the lead resolver for both member kinds.
+ * Marketo does not know (final), and, for a lead whose own change is on its way, a result that waits
+ * for it (`waitsFor`: the sender puts the record back without an attempt burnt, after that change). The
+ * one call site of the lead resolver for both member kinds.
  */
 export async function leadIdsOf(
+  resolver: LeadResolving,
   refs: readonly LeadRef[],
   signal?: AbortSignal,
 ): Promise<({ id: number } | { result: RecordResult })[]> {
-  // RESOLVER: until branch act's `src/rest/lead-resolver.ts` is wired here (`resolve(refs)` →
-  // `{id}|{wait}|{failed}` per reference), only leads named by Id go through.
-  const resolutions = await resolveIdsOnly(refs, signal);
-  return resolutions.map((r) => {
+  const resolutions = await resolver.resolve(refs, signal);
+  return resolutions.map((r, i) => {
     if ('id' in r) return { id: r.id };
     if ('wait' in r)
       return {
@@ -43,8 +28,9 @@ export async function leadIdsOf(
           id: null,
           code: null,
           category: 'transient',
-          message: r.wait,
+          message: boundText(r.wait),
           field: 'lead',
+          waitsFor: leadRefText(refs[i]!),
         },
       };
     return {
@@ -53,7 +39,7 @@ export async function leadIdsOf(
         id: null,
         code: null,
         category: 'invalid-record',
-        message: r.failed,
+        message: boundText(r.failed),
         field: 'lead',
       },
     };

@@ -62,6 +62,7 @@ export async function sendProgramMembers(
   await keepSteps(calls, group.programId, signal);
   const results = new Array<RecordResult | undefined>(records.length);
   const leads = await leadIdsOf(
+    calls.leads,
     records.map((r) => r.lead),
     signal,
   );

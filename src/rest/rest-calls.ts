@@ -1,10 +1,14 @@
 import type { RecordResult } from '../transport/contract.js';
 import type { RestProblem } from './rest-problem.js';
 import type { RestValue } from './values.js';
+import type { LeadResolving } from './lead-resolver.js';
 
 /** A record mapped for a JSON request: its REST shape, or why REST cannot carry it (FAILED unsent). */
 export type MappedRecord =
-  { ok: true; record: Record<string, RestValue> } | { ok: false; problem: RestProblem };
+  { ok: true; record: Record<string, RestJson> } | { ok: false; problem: RestProblem };
+
+/** A JSON value of a request record: a field's value, or a list of name-value pairs (activity attributes). */
+export type RestJson = RestValue | readonly Readonly<Record<string, RestValue>>[];
 
 /**
  * What the REST client lends the senders of the member groups (`activities.ts`, `custom-objects.ts`,
@@ -51,4 +55,13 @@ export interface RestCalls {
   programSteps?: (programId: number, signal?: AbortSignal) => Promise<void>;
   /** The largest request body, in bytes. */
   readonly maxBodyBytes: number;
+  /**
+   * One authenticated GET and the whole body of its successful answer (reads whose answer is more than
+   * `result`: a paging token, `moreResult`). The caller admits it with {@link admitLookup} first.
+   */
+  read(path: string, signal?: AbortSignal): Promise<Record<string, unknown>>;
+  /** Resolves the leads that records name by reference to Marketo ids (lead-resolver.ts). */
+  readonly leads: LeadResolving;
+  /** What a sender keeps across calls (a cache of types or schemas): made once per client, by name. */
+  state<T>(name: string, make: () => T): T;
 }

@@ -57,7 +57,10 @@ export interface CallOptions {
 
 /** A way to Marketo: SOAP or REST. */
 /** What a lookup by key found for one record: its id, or null and why none. */
-export type FoundId = { id: string } | { id: null; why: string };
+export type FoundId =
+  | { id: string }
+  /** `absent`: the lookup read Marketo's data and the record is not there (a create known not applied). */
+  | { id: null; why: string; absent?: true };
 
 export interface Transport {
   /** Which wire this is, for logs and metrics. */

@@ -26,4 +26,10 @@ export interface RecordResult {
   message: string | null;
   /** The offending field as the change formats name it (e.g. `attributes.Pants`), when known. */
   field?: string;
+  /**
+   * The record was not sent: it names a lead whose own change is pending or being sent, and waits for
+   * that lead's outcome (status FAILED, category `transient`). The sender puts it back without an
+   * attempt burnt; a sender that does not know this field retries it as a transient failure.
+   */
+  waitsFor?: string;
 }

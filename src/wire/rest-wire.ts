@@ -66,6 +66,7 @@ export const REST_WIRE: Wire = {
       admitRequest: () => admission.admit(`request:${process.pid}:${++requests}:${Date.now()}`),
       admitLookup: () => admission.admit(`lookup:${process.pid}:${++lookups}:${Date.now()}`),
       ...(admission.programSteps ? { onProgramSteps: admission.programSteps } : {}),
+      ...(admission.leads ? { leads: admission.leads } : {}),
     });
     return { transport, endpoint: transport.endpoint, tokens: () => transport.tokenStats };
   },

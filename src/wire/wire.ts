@@ -2,6 +2,7 @@ import type { WorkerSettings } from '../config.js';
 import type { TokenCounts } from '../metrics/worker-metrics.js';
 import type { MarketoCallError, RecordResult, Transport } from '../transport/contract.js';
 import type { ConfigSetting } from '../transport/failure-kinds.js';
+import type { LeadLedger } from '../transport/lead-ledger.js';
 import type { TransportKind } from '../vocabulary/transport-kinds.js';
 
 /**
@@ -68,6 +69,8 @@ export interface Admission {
    * the furthest program member status wins (REST reads them before sending a program's statuses).
    */
   programSteps?(programId: number, steps: Readonly<Record<string, number>>): Promise<void>;
+  /** What the buffer knows of leads named by reference (their ids, whether a change waits). */
+  leads?: LeadLedger;
 }
 
 /** A transport as built, with what the worker's logs and metrics read of it. */

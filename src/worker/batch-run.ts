@@ -16,6 +16,13 @@ import { isolateRecordFault, type PartFault } from './poison-split.js';
 import { takeRateToken, type RateLimit } from './rate-token.js';
 import type { RetryPolicy } from './retry-policy.js';
 import * as settle from './settle-actions.js';
+import { verifyResends } from './verify-resend.js';
+
+/**
+ * How long a record that waits for its lead's change stays back before it is claimed again: about one
+ * lead call's time, so that it does not spin while the lead is in flight.
+ */
+const LEAD_WAIT_MS = 1_000;
 
 /** What every batch a sender sends shares: the way to Marketo, the buffer, the policy. */
 export interface SenderContext {
@@ -80,6 +87,9 @@ export class BatchRun {
     entries: readonly BatchEntry[],
     tokenHeld: boolean,
   ): Promise<PartFault | undefined> {
+    if (entries.length === 0) return undefined;
+    // A create that Marketo would apply twice is looked for first if an earlier attempt may have applied it.
+    entries = await verifyResends(this, group, entries);
     if (entries.length === 0) return undefined;
     // After SIGTERM no call starts: what has not been sent goes back, untouched, for another worker.
     if (this.control.stopping.aborted || (!tokenHeld && !(await this.#takeToken()))) {
@@ -148,10 +158,20 @@ export class BatchRun {
     found?: FoundId,
   ): SettleAction {
     if (result.status !== 'FAILED') return settle.done(this.batch, entry, result, now, found);
+    // Not sent: its lead's own change is on its way. Back without an attempt burnt, after that change.
+    if (result.waitsFor !== undefined) {
+      this.report.retries.push({ category: 'waits-for-lead', records: 1 });
+      return settle.handBack(entry, now + LEAD_WAIT_MS);
+    }
     const category = result.category ?? 'invalid-record';
     const decision = decide(this.policy, {
       failure: { scope: 'record', category },
-      kind: deliveryKind(group, entry.data, this.context.transport.keysRolesByFields === true),
+      kind: deliveryKind(
+        group,
+        entry.data,
+        this.context.transport.keysRolesByFields === true,
+        this.policy.activityAtLeastOnce,
+      ),
       attempts: entry.attempts,
       stopping: this.control.stopping.aborted,
       now,
@@ -229,7 +249,12 @@ export class BatchRun {
   ): SettleAction {
     const decision = decide(this.policy, {
       failure: { scope: 'split-budget', category: cause.category, applied: cause.applied },
-      kind: deliveryKind(group, entry.data, this.context.transport.keysRolesByFields === true),
+      kind: deliveryKind(
+        group,
+        entry.data,
+        this.context.transport.keysRolesByFields === true,
+        this.policy.activityAtLeastOnce,
+      ),
       attempts: entry.attempts,
       stopping: this.control.stopping.aborted,
       now,

@@ -85,7 +85,12 @@ export async function settleCallFailure(
         applied: error.applied,
         ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
       },
-      kind: deliveryKind(group, entry.data, run.context.transport.keysRolesByFields === true),
+      kind: deliveryKind(
+        group,
+        entry.data,
+        run.context.transport.keysRolesByFields === true,
+        run.policy.activityAtLeastOnce,
+      ),
       attempts: entry.attempts,
       stopping: run.control.stopping.aborted,
       now,

@@ -1,5 +1,5 @@
 import { assertNever } from '../vocabulary/assert-never.js';
-import type { StoredChange, StoredMObject } from '../buffer/types.js';
+import type { StoredActivity, StoredChange, StoredMObject } from '../buffer/types.js';
 import type { CallApplied, CallErrorCategory, TransportGroup } from '../transport/contract.js';
 
 /**
@@ -101,6 +101,7 @@ export function deliveryKind(
   group: TransportGroup,
   data: StoredChange,
   rolesKeyedByFields = false,
+  activityAtLeastOnce: ReadonlySet<string> = NO_TYPES,
 ): DeliveryKind {
   switch (group.kind) {
     case 'lead':
@@ -111,9 +112,13 @@ export function deliveryKind(
       if (object.externalKey !== undefined || object.id !== undefined) return 'checked-create';
       return rolesKeyedByFields && roleByFields(object) ? 'checked-create' : 'create';
     }
-    // Marketo keeps every custom activity it is sent: each one is a create.
+    // Marketo keeps every custom activity it is sent, with no key to refuse a second: the sender reads
+    // the lead's activity log before it resends one (verifiedBeforeResend), or, for the types a user
+    // chose, resends it unchecked (at least once).
     case 'activity':
-      return 'create';
+      return activityAtLeastOnce.has(String((data as StoredActivity).activityType))
+        ? 'idempotent'
+        : 'checked-create';
     // createOnly: a create; the others name the record by its dedupe fields or id.
     case 'customObject':
       return group.operation === 'INSERT' ? 'create' : 'idempotent';
@@ -124,6 +129,17 @@ export function deliveryKind(
     default:
       return assertNever(group, 'group kind');
   }
+}
+
+const NO_TYPES: ReadonlySet<string> = new Set();
+
+/**
+ * Whether a checked create of `group` is checked before it is resent rather than after: a custom
+ * activity has no key, so Marketo would log it again; the sender first reads whether it was logged
+ * (`Transport.findIds`), settles what was, and sends only the rest.
+ */
+export function verifiedBeforeResend(group: TransportGroup): boolean {
+  return group.kind === 'activity';
 }
 
 /**

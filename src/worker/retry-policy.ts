@@ -87,6 +87,13 @@ export interface RetryPolicy {
    */
   readonly recordRetryAttempts: number;
   readonly pauses: PausePolicy;
+  /**
+   * Custom activity types (API names or ids, as text) delivered at least once: after a lost answer
+   * they are resent unchecked instead of after a read of the activity log
+   * (`MKTSYNC_ACTIVITY_AT_LEAST_ONCE`).
+   * @defaultValue none
+   */
+  readonly activityAtLeastOnce: ReadonlySet<string>;
 }
 
 /** What {@link compileRetryPolicy} takes: any field may be left out for its default. */
@@ -101,6 +108,8 @@ export interface RetryPolicyOptions {
   recordRetryAttempts?: number;
   /** {@link PausePolicy}, field by field. */
   pauses?: Partial<PausePolicy>;
+  /** {@link RetryPolicy.activityAtLeastOnce} */
+  activityAtLeastOnce?: readonly string[];
 }
 
 /** The defaults, as documented on each field. */
@@ -115,6 +124,7 @@ export const RETRY_POLICY_DEFAULTS: RetryPolicy = Object.freeze({
     quotaResetTimeZone: 'America/Chicago',
     abandonedApplyMs: 120_000,
   }),
+  activityAtLeastOnce: new Set<string>(),
 });
 
 /** A retry policy that cannot be used; the message names the field and the reason. */
@@ -183,6 +193,7 @@ export function compileRetryPolicy(options: RetryPolicyOptions = {}): RetryPolic
         0,
       ),
     }),
+    activityAtLeastOnce: new Set(options.activityAtLeastOnce ?? []),
   });
 }
 
@@ -194,7 +205,7 @@ export type RetrySettings = Pick<
   WorkerSettings,
   'maxAttempts' | 'backoffBaseMs' | 'backoffMaxMs' | 'rateWindowMs' | 'authPauseMs'
 > &
-  Partial<Pick<WorkerSettings, 'splitCallBudget' | 'abandonedApplyMs'>>;
+  Partial<Pick<WorkerSettings, 'splitCallBudget' | 'abandonedApplyMs' | 'activityAtLeastOnce'>>;
 
 /** The retry policy of a worker's settings (read once, when the worker starts). */
 export function retryPolicyOf(settings: RetrySettings): RetryPolicy {
@@ -202,6 +213,7 @@ export function retryPolicyOf(settings: RetrySettings): RetryPolicy {
     maxAttempts: settings.maxAttempts,
     backoff: { baseMs: settings.backoffBaseMs, maxMs: settings.backoffMaxMs },
     splitCallBudget: settings.splitCallBudget,
+    ...(settings.activityAtLeastOnce ? { activityAtLeastOnce: settings.activityAtLeastOnce } : {}),
     pauses: {
       throttleMs: settings.rateWindowMs,
       authMs: settings.authPauseMs,

@@ -96,7 +96,12 @@ export class BatchSender {
       }
       const decision = decide(run.policy, {
         failure: { scope: 'recovered', category: 'indeterminate', applied: 'indeterminate' },
-        kind: deliveryKind(group, entry.data, this.#context.transport.keysRolesByFields === true),
+        kind: deliveryKind(
+          group,
+          entry.data,
+          this.#context.transport.keysRolesByFields === true,
+          run.policy.activityAtLeastOnce,
+        ),
         attempts: entry.attempts,
         stopping: run.control.stopping.aborted,
         now,

@@ -103,6 +103,19 @@ export function done(
 }
 
 /**
+ * A create an earlier attempt may have applied, found in Marketo before it was sent again (a custom
+ * activity in its lead's activity log): CREATED with the id found, not sent a second time.
+ */
+export function foundApplied(batch: ClaimedBatch, entry: BatchEntry, id: string, now: number): SettleAction {
+  const note = `${earlierAttempts(entry.uncertain ?? 1)} ended indeterminate; found in Marketo before a resend, so not sent again`;
+  return {
+    key: entry.key,
+    action: 'done',
+    outcome: outcomeOf(batch, entry, { status: 'CREATED', id, error: null, note }, now),
+  };
+}
+
+/**
  * Whether a record's result is a probable create without an id: a resend, after an attempt that may
  * have applied it, answered SKIPPED with no id (REST). Its id is then looked up by its key.
  */

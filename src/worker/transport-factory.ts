@@ -4,6 +4,7 @@ import type { Logger } from '../log.js';
 import type { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { wireOf, type BuiltTransport } from '../wire/registry.js';
 import { quotaDay } from './backoff.js';
+import { BufferLeadLedger } from './lead-ledger.js';
 import { takeRateToken } from './sender.js';
 
 /** A worker's way to Marketo, and the endpoint its logs may show (it holds no secret). */
@@ -24,6 +25,7 @@ export function buildTransport(
   const built = wireOf(settings.transport).forWorker(settings, {
     admit: (member) => takeRateToken(buffer, settings, member, stopping),
     programSteps: (programId, steps) => buffer.setProgramSteps(programId, steps),
+    leads: new BufferLeadLedger(buffer),
   });
   built.transport.reportAttempts((attempt) => {
     metrics.onCall(attempt);

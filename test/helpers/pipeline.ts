@@ -165,6 +165,10 @@ const NOT_SYNC = new Set([
   'getProgram',
   'getChannels',
   'queryListLeads',
+  'queryLeads',
+  'getActivityTypes',
+  'getPagingToken',
+  'queryActivities',
 ]);
 
 /** The emulator's log of sync calls (leads, objects, programs) of either transport. */

@@ -35,6 +35,7 @@ interface Sent {
 
 /** The REST client's part the member senders use, on a plain HTTP client; every request recorded. */
 function requests(f: RestFixture, sent: Sent[]): RestCalls {
+  const states = new Map<string, unknown>();
   http = new RestHttp(f.emulator.restEndpoint, { responseTimeoutMs: 5_000 });
   return {
     exchange: async (method, path, body, _records, signal, contentType) => {
@@ -52,6 +53,16 @@ function requests(f: RestFixture, sent: Sent[]): RestCalls {
     },
     admitAnother: () => Promise.resolve(),
     sendJson: () => Promise.reject(new Error('not used by the member senders')),
+    read: () => Promise.reject(new Error('not used by the member senders')),
+    // These requests name leads by Id (the resolver's lookups have tests of their own).
+    leads: {
+      resolve: (refs) =>
+        Promise.resolve(refs.map((ref) => ('Id' in ref ? { id: ref.Id } : { failed: 'by Id only here' }))),
+    },
+    state: <T>(name: string, make: () => T): T => {
+      if (!states.has(name)) states.set(name, make());
+      return states.get(name) as T;
+    },
     maxBodyBytes: 1_000_000,
   };
 }

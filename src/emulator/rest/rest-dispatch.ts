@@ -1,11 +1,12 @@
 import type http from 'node:http';
 import type { CallLogEntry } from '../call-log.js';
 import type { EmulatorConfig } from '../config.js';
+import type { ActivityStore } from '../activity-store.js';
 import type { LeadStore } from '../lead-store.js';
 import type { MembershipStore } from '../membership-store.js';
 import type { MObjectStore } from '../mobject-store.js';
 import type { LeadFieldCatalogue } from './lead-fields.js';
-import { RestCallError, successBody } from './rest-answer.js';
+import { newRequestId, RestCallError, successBody } from './rest-answer.js';
 import { describeLeads, describeLeads2, describeOpportunities, describeRoles } from './rest-describe.js';
 import { readSyncLeads, syncLeads } from './rest-leads.js';
 import { readSyncObjects, syncObjects } from './rest-objects.js';
@@ -15,7 +16,9 @@ import { queryObjects } from './rest-query.js';
 import { changeList, findList, leadsOfList, readListRequest } from './rest-lists.js';
 import { channelsView, readStatusCall, syncProgramMemberStatus } from './rest-program-members.js';
 import { isJsonObject, type JsonObject } from './rest-records.js';
-import type { RestRoute } from './rest-routes.js';
+import { QUERY_OPERATIONS, type RestRoute } from './rest-routes.js';
+import { activityTypesView, addActivities, leadActivities, pagingToken } from './rest-activities.js';
+import { queryLeads } from './rest-lead-query.js';
 
 /**
  * From an admitted REST call to its answer: the body read as the route wants it (JSON for the syncs,
@@ -31,15 +34,24 @@ export interface DispatchContext {
   mobjects: MObjectStore;
   fields: LeadFieldCatalogue;
   memberships: MembershipStore;
+  activities: ActivityStore;
 }
 
-/** Reads the request's body as the route wants it; fills the call log entry. */
+/** Reads the request's parameters as the route wants them; fills the call log entry. */
 export function readRestRequest(
   route: RestRoute,
   req: http.IncomingMessage,
   raw: Buffer,
   entry: CallLogEntry,
+  url: URL,
 ): RestRequest {
+  if (QUERY_OPERATIONS.has(route.operation)) {
+    if (req.method !== 'POST') return url.searchParams;
+    // A long query sent as POST with _method=GET: its parameters are the form-encoded body.
+    if (!/^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? ''))
+      throw new RestCallError(612, 'Invalid Content Type: use application/x-www-form-urlencoded');
+    return new URLSearchParams(raw.toString('utf8'));
+  }
   if (route.operation === 'updateProgram') {
     if (!/^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? ''))
       throw new RestCallError(612, 'Invalid Content Type: use application/x-www-form-urlencoded');
@@ -54,7 +66,7 @@ export function readRestRequest(
     entry.recordCount = ids.length;
     return { ids };
   }
-  if (!route.operation.startsWith('sync')) return undefined;
+  if (!route.operation.startsWith('sync') && route.operation !== 'addCustomActivities') return undefined;
   if (!/^application\/json\b/i.test(req.headers['content-type'] ?? ''))
     throw new RestCallError(612, 'Invalid Content Type: use application/json');
   let body: unknown;
@@ -76,7 +88,7 @@ export function readRestRequest(
 }
 
 export function executeRest(route: RestRoute, request: RestRequest, context: DispatchContext): unknown {
-  const { config, leads, mobjects, fields, memberships } = context;
+  const { config, leads, mobjects, fields, memberships, activities } = context;
   const rest = config.rest;
   const rules = config.faults.recordRules;
   switch (route.operation) {
@@ -135,6 +147,24 @@ export function executeRest(route: RestRoute, request: RestRequest, context: Dis
       );
     case 'getChannels':
       return successBody(channelsView(memberships), { warnings: [], errors: [] });
+    case 'queryLeads': {
+      const { result, ...paging } = queryLeads(request as URLSearchParams, leads, fields);
+      return successBody(result, paging);
+    }
+    case 'addCustomActivities':
+      return successBody(addActivities(request as JsonObject, { activities, leads, rest, rules }));
+    case 'getActivityTypes':
+      return successBody(activityTypesView(activities));
+    case 'getPagingToken':
+      return {
+        requestId: newRequestId(),
+        success: true,
+        nextPageToken: pagingToken(request as URLSearchParams),
+      };
+    case 'queryActivities': {
+      const { result, ...paging } = leadActivities(request as URLSearchParams, activities);
+      return successBody(result, paging);
+    }
     case 'getProgram':
       return successBody([programView(findProgram(mobjects, route.programId!, rest))], {
         warnings: [],

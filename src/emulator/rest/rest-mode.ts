@@ -9,6 +9,7 @@ import {
   takeMischief,
   type Random,
 } from '../fault-injection.js';
+import type { ActivityStore } from '../activity-store.js';
 import type { LeadStore } from '../lead-store.js';
 import { dropUnread, holdBeforeApplying, loseAnswer, noteClientGone } from '../lost-answer.js';
 import type { Limits } from '../limits.js';
@@ -39,6 +40,7 @@ export interface RestModeDeps {
   leads: LeadStore;
   mobjects: MObjectStore;
   memberships: MembershipStore;
+  activities: ActivityStore;
   limits: Limits;
   calls: CallLog;
 }
@@ -85,7 +87,7 @@ export function createRestMode(deps: RestModeDeps): RestMode {
   const handleApi = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> => {
     const config = deps.config();
     const rest = config.rest;
-    const matched = matchRestRoute(req.method ?? 'GET', url.pathname);
+    const matched = matchRestRoute(req.method ?? 'GET', url.pathname, url.searchParams.get('_method'));
     const entry = calls.start(typeof matched === 'string' ? 'unknown' : matched.operation, 'rest');
     if (typeof matched !== 'string' && matched.programId !== undefined) entry.programId = matched.programId;
     if (typeof matched !== 'string' && matched.listId !== undefined) entry.listId = matched.listId;
@@ -150,10 +152,7 @@ export function createRestMode(deps: RestModeDeps): RestMode {
           605,
           `HTTP Method not supported: ${req.method} ${url.pathname.slice(0, 200)}`,
         );
-      // A query (Get Opportunities, Get Opportunity Roles) reads its parameters from the URL.
-      const request = matched.operation.startsWith('query')
-        ? url.searchParams
-        : readRestRequest(matched, req, raw, entry);
+      const request = readRestRequest(matched, req, raw, entry, url);
 
       const latency = drawLatency(config.faults.latency, deps.random());
       if (latency > 0) await sleep(latency);
@@ -177,6 +176,7 @@ export function createRestMode(deps: RestModeDeps): RestMode {
         mobjects,
         fields: fields(),
         memberships,
+        activities: deps.activities,
       });
       if (held) {
         entry.httpStatus = 200;
@@ -184,7 +184,7 @@ export function createRestMode(deps: RestModeDeps): RestMode {
         if (!res.destroyed) sendRestJson(res, 200, answer);
         return;
       }
-      const lost = chooseLostAnswer(config.faults, deps.random());
+      const lost = chooseLostAnswer(config.faults, deps.random(), matched.operation);
       if (lost !== undefined) {
         loseAnswer(
           lost,

@@ -21,7 +21,24 @@ export type RestOperation =
   | 'removeFromList'
   | 'queryListLeads'
   | 'syncProgramMemberStatus'
-  | 'getChannels';
+  | 'getChannels'
+  | 'queryLeads'
+  | 'addCustomActivities'
+  | 'getActivityTypes'
+  | 'getPagingToken'
+  | 'queryActivities';
+
+/**
+ * The reads whose parameters are a query string: in the URL, or (a `POST` with `_method=GET`, for a
+ * query above 8 KB) as a form-encoded body.
+ */
+export const QUERY_OPERATIONS: ReadonlySet<RestOperation> = new Set<RestOperation>([
+  'queryOpportunities',
+  'queryOpportunityRoles',
+  'queryLeads',
+  'getPagingToken',
+  'queryActivities',
+]);
 
 export interface RestRoute {
   operation: RestOperation;
@@ -32,7 +49,11 @@ export interface RestRoute {
 }
 
 const FIXED: Readonly<Record<string, Partial<Record<string, RestOperation>>>> = {
-  '/rest/v1/leads.json': { POST: 'syncLeads' },
+  '/rest/v1/leads.json': { POST: 'syncLeads', GET: 'queryLeads' },
+  '/rest/v1/activities/external.json': { POST: 'addCustomActivities' },
+  '/rest/v1/activities/external/types.json': { GET: 'getActivityTypes' },
+  '/rest/v1/activities/pagingtoken.json': { GET: 'getPagingToken' },
+  '/rest/v1/activities.json': { GET: 'queryActivities' },
   '/rest/v1/leads/describe.json': { GET: 'describeLeads' },
   '/rest/v1/leads/describe2.json': { GET: 'describeLeads2' },
   '/rest/v1/opportunities.json': { POST: 'syncOpportunities', GET: 'queryOpportunities' },
@@ -53,11 +74,18 @@ const LIST_METHODS: Readonly<Record<string, RestOperation>> = {
   GET: 'queryListLeads',
 };
 
-/** The route of a request: a route, `method` (605) or `unknown` (610). */
-export function matchRestRoute(method: string, pathname: string): RestRoute | 'method' | 'unknown' {
+/**
+ * The route of a request: a route, `method` (605) or `unknown` (610). `methodOverride` is the URL's
+ * `_method`: a `POST` with `_method=GET` is the GET of the same path, its query in the body.
+ */
+export function matchRestRoute(
+  method: string,
+  pathname: string,
+  methodOverride?: string | null,
+): RestRoute | 'method' | 'unknown' {
   const fixed = FIXED[pathname];
   if (fixed) {
-    const operation = fixed[method];
+    const operation = fixed[method === 'POST' && methodOverride === 'GET' ? 'GET' : method];
     return operation ? { operation } : 'method';
   }
   const program = PROGRAM.exec(pathname);
