@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { readEnvelope } from '../../src/rest/answer.js';
 import { RestHttp } from '../../src/rest/http.js';
+import { LeadResolver } from '../../src/rest/lead-resolver.js';
 import { sendListMembers } from '../../src/rest/list-members.js';
 import type { RestCalls } from '../../src/rest/rest-calls.js';
 import { sendProgramMembers } from '../../src/rest/program-members.js';
@@ -54,11 +55,22 @@ function requests(f: RestFixture, sent: Sent[]): RestCalls {
     admitAnother: () => Promise.resolve(),
     sendJson: () => Promise.reject(new Error('not used by the member senders')),
     read: () => Promise.reject(new Error('not used by the member senders')),
-    // These requests name leads by Id (the resolver's lookups have tests of their own).
-    leads: {
-      resolve: (refs) =>
-        Promise.resolve(refs.map((ref) => ('Id' in ref ? { id: ref.Id } : { failed: 'by Id only here' }))),
-    },
+    // The real resolver, its lookups over the same HTTP client (not recorded: `sent` is the member calls).
+    leads: new LeadResolver({
+      query: async (form, signal) => {
+        const answer = await http!.request({
+          method: 'POST',
+          path: '/rest/v1/leads.json?_method=GET',
+          headers: {
+            Authorization: `Bearer ${await f.token()}`,
+            'Content-Type': 'application/x-www-form-urlencoded',
+          },
+          body: form,
+          ...(signal ? { signal } : {}),
+        });
+        return { result: readEnvelope(answer) };
+      },
+    }),
     state: <T>(name: string, make: () => T): T => {
       if (!states.has(name)) states.set(name, make());
       return states.get(name) as T;
@@ -110,7 +122,7 @@ describe('sendListMembers', () => {
       ['FAILED', '424242', '1004'],
       ['UPDATED', String(b), null],
     ]);
-    expect(added[1]!.message).toMatch(/Email:nobody@example.com.*resolver/);
+    expect(added[1]!.message).toMatch(/Marketo has no lead Email:nobody@example.com/);
     expect(added[1]!.field).toBe('lead');
     expect(sent).toHaveLength(1);
     expect(sent[0]!.method).toBe('POST');

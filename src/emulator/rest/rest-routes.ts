@@ -38,6 +38,7 @@ export const QUERY_OPERATIONS: ReadonlySet<RestOperation> = new Set<RestOperatio
   'queryLeads',
   'getPagingToken',
   'queryActivities',
+  'queryListLeads',
 ]);
 
 export interface RestRoute {
