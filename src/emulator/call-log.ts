@@ -29,7 +29,10 @@ export interface CallLogEntry {
   lookupField?: string;
   partitionName?: string;
   dedupeBy?: string;
+  deleteBy?: string;
   programId?: number;
+  /** REST custom objects: the type of the path. */
+  apiName?: string;
   /** The records as received. */
   records: unknown[];
   /**

@@ -23,6 +23,7 @@ import {
 import { LeadStore } from './lead-store.js';
 import { Limits } from './limits.js';
 import { MObjectStore } from './mobject-store.js';
+import { CustomObjectStore } from './custom-object-store.js';
 import { renderFault, renderLeadResults, renderMObjectResults } from './render.js';
 import { readRequest, type ReceivedAuth, type ReceivedRequest } from './request-reader.js';
 import { dropUnread, holdBeforeApplying, loseAnswer, noteClientGone } from './lost-answer.js';
@@ -60,6 +61,8 @@ export interface Emulator {
   readonly port: number;
   readonly leads: LeadStore;
   readonly mobjects: MObjectStore;
+  /** REST custom object types and records. */
+  readonly customObjects: CustomObjectStore;
   readonly calls: CallLog;
   /** The configuration in force. */
   config(): EmulatorConfig;
@@ -108,6 +111,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const leads = new LeadStore();
   const mobjects = new MObjectStore(leads);
   mobjects.loadSeed(seed);
+  const customObjects = new CustomObjectStore();
+  customObjects.loadTypes(seed.customObjects);
   const limits = new Limits(() => config);
   const calls = new CallLog(() => config.callLogSize);
   let transientCounter = 0;
@@ -117,6 +122,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     customLeadFields: () => seed.customLeadFields,
     leads,
     mobjects,
+    customObjects,
     limits,
     calls,
   });
@@ -125,6 +131,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     seed = next;
     knownFields = new Set([...STANDARD_LEAD_FIELDS, ...seed.customLeadFields]);
     mobjects.loadSeed(seed);
+    customObjects.loadTypes(seed.customObjects);
   };
 
   const configure = (patch: unknown): EmulatorConfig => {
@@ -139,6 +146,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const reset = (): void => {
     leads.clear();
     mobjects.clearObjects();
+    customObjects.clearRecords();
     loadSeed(config.seed ?? DEFAULT_SEED);
     calls.clear();
     limits.reset();
@@ -404,6 +412,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     port: address.port,
     leads,
     mobjects,
+    customObjects,
     calls,
     config: () => config,
     configure,

@@ -9,6 +9,16 @@ import { describeLeads, describeLeads2, describeOpportunities, describeRoles } f
 import { readSyncLeads, syncLeads } from './rest-leads.js';
 import { readSyncObjects, syncObjects } from './rest-objects.js';
 import { describeCompanies, readSyncCompanies, syncCompanies } from './rest-companies.js';
+import type { CustomObjectStore } from '../custom-object-store.js';
+import {
+  customObjectType,
+  deleteCustomObjects,
+  describeCustomObject,
+  listCustomObjects,
+  readDeleteCustomObjects,
+  readSyncCustomObjects,
+  syncCustomObjects,
+} from './rest-custom-objects.js';
 import { findProgram, programView, updateProgram } from './rest-programs.js';
 import { queryObjects } from './rest-query.js';
 import { isJsonObject, type JsonObject } from './rest-records.js';
@@ -27,6 +37,7 @@ export interface DispatchContext {
   leads: LeadStore;
   mobjects: MObjectStore;
   fields: LeadFieldCatalogue;
+  customObjects: CustomObjectStore;
 }
 
 /** Reads the request's body as the route wants it; fills the call log entry. */
@@ -44,7 +55,7 @@ export function readRestRequest(
     entry.recordCount = 1;
     return form;
   }
-  if (!route.operation.startsWith('sync')) return undefined;
+  if (!route.operation.startsWith('sync') && route.operation !== 'deleteCustomObjects') return undefined;
   if (!/^application\/json\b/i.test(req.headers['content-type'] ?? ''))
     throw new RestCallError(612, 'Invalid Content Type: use application/json');
   let body: unknown;
@@ -58,7 +69,8 @@ export function readRestRequest(
     entry.records = body.input;
     entry.recordCount = body.input.length;
   }
-  for (const name of ['action', 'lookupField', 'partitionName', 'dedupeBy'] as const) {
+  if (route.apiName !== undefined) entry.apiName = route.apiName;
+  for (const name of ['action', 'lookupField', 'partitionName', 'dedupeBy', 'deleteBy'] as const) {
     const value = body[name];
     if (typeof value === 'string') entry[name] = value.slice(0, 100);
   }
@@ -86,6 +98,20 @@ export function executeRest(route: RestRoute, request: RestRequest, context: Dis
       );
     case 'describeCompanies':
       return successBody(describeCompanies());
+    case 'listCustomObjects':
+      return successBody(listCustomObjects(context.customObjects));
+    case 'describeCustomObject':
+      return successBody(describeCustomObject(customObjectType(context.customObjects, route.apiName!)));
+    case 'syncCustomObjects':
+    case 'deleteCustomObjects': {
+      const type = customObjectType(context.customObjects, route.apiName!);
+      const objects = { store: context.customObjects, leads, rules };
+      return successBody(
+        route.operation === 'syncCustomObjects'
+          ? syncCustomObjects(readSyncCustomObjects(type, request as JsonObject, rest), objects)
+          : deleteCustomObjects(readDeleteCustomObjects(type, request as JsonObject, rest), objects),
+      );
+    }
     case 'queryOpportunities':
     case 'queryOpportunityRoles': {
       const kind = route.operation === 'queryOpportunities' ? 'opportunity' : 'role';

@@ -13,6 +13,8 @@ import type { LeadStore } from '../lead-store.js';
 import { dropUnread, holdBeforeApplying, loseAnswer, noteClientGone } from '../lost-answer.js';
 import type { Limits } from '../limits.js';
 import type { MObjectStore } from '../mobject-store.js';
+import type { CustomObjectStore } from '../custom-object-store.js';
+import { handleCustomObjectAdmin } from './custom-object-admin.js';
 import { handleIdentity } from './identity.js';
 import { LeadFieldCatalogue } from './lead-fields.js';
 import { failureBody, RestCallError, UNCOUNTED_CODES } from './rest-answer.js';
@@ -37,6 +39,7 @@ export interface RestModeDeps {
   customLeadFields: () => readonly string[];
   leads: LeadStore;
   mobjects: MObjectStore;
+  customObjects: CustomObjectStore;
   limits: Limits;
   calls: CallLog;
 }
@@ -86,6 +89,7 @@ export function createRestMode(deps: RestModeDeps): RestMode {
     const matched = matchRestRoute(req.method ?? 'GET', url.pathname);
     const entry = calls.start(typeof matched === 'string' ? 'unknown' : matched.operation, 'rest');
     if (typeof matched !== 'string' && matched.programId !== undefined) entry.programId = matched.programId;
+    if (typeof matched !== 'string' && matched.apiName !== undefined) entry.apiName = matched.apiName;
     noteClientGone(entry, res);
 
     const mischief = takeMischief(config.faults, deps.random(), entry.seq);
@@ -168,7 +172,13 @@ export function createRestMode(deps: RestModeDeps): RestMode {
       const held = takeLateApply(config.faults);
       // Applied after the hold whether or not the client is still there (it may have given up).
       if (held) await holdBeforeApplying(config.faults.lateApplyMs);
-      const answer = executeRest(matched, request, { config, leads, mobjects, fields: fields() });
+      const answer = executeRest(matched, request, {
+        config,
+        leads,
+        mobjects,
+        fields: fields(),
+        customObjects: deps.customObjects,
+      });
       if (held) {
         entry.httpStatus = 200;
         calls.finish(entry, 'late-applied');
@@ -218,7 +228,7 @@ export function createRestMode(deps: RestModeDeps): RestMode {
         sendRestJson(res, 200, { expired: tokens.expireNow() });
         return true;
       }
-      return false;
+      return handleCustomObjectAdmin(req, res, url, deps);
     },
     expireToken: () => tokens.expireNow(),
     usage: () => tokens.usage(),

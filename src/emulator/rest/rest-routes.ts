@@ -16,12 +16,18 @@ export type RestOperation =
   | 'queryOpportunities'
   | 'queryOpportunityRoles'
   | 'updateProgram'
-  | 'getProgram';
+  | 'getProgram'
+  | 'listCustomObjects'
+  | 'describeCustomObject'
+  | 'syncCustomObjects'
+  | 'deleteCustomObjects';
 
 export interface RestRoute {
   operation: RestOperation;
   /** The program id of `/rest/asset/v1/program/{id}.json`. */
   programId?: number;
+  /** The custom object type of `/rest/v1/customobjects/{apiName}…`. */
+  apiName?: string;
 }
 
 const FIXED: Readonly<Record<string, Partial<Record<string, RestOperation>>>> = {
@@ -34,9 +40,11 @@ const FIXED: Readonly<Record<string, Partial<Record<string, RestOperation>>>> = 
   '/rest/v1/opportunities/roles/describe.json': { GET: 'describeOpportunityRoles' },
   '/rest/v1/companies.json': { POST: 'syncCompanies' },
   '/rest/v1/companies/describe.json': { GET: 'describeCompanies' },
+  '/rest/v1/customobjects.json': { GET: 'listCustomObjects' },
 };
 
 const PROGRAM = /^\/rest\/asset\/v1\/program\/(\d{1,10})\.json$/;
+const CUSTOM_OBJECT = /^\/rest\/v1\/customobjects\/([A-Za-z][A-Za-z0-9_]{0,99})(\/describe|\/delete)?\.json$/;
 
 /** The route of a request: a route, `method` (605) or `unknown` (610). */
 export function matchRestRoute(method: string, pathname: string): RestRoute | 'method' | 'unknown' {
@@ -51,6 +59,17 @@ export function matchRestRoute(method: string, pathname: string): RestRoute | 'm
     if (method === 'POST') return { operation: 'updateProgram', programId };
     if (method === 'GET') return { operation: 'getProgram', programId };
     return 'method';
+  }
+  const custom = CUSTOM_OBJECT.exec(pathname);
+  if (custom) {
+    const apiName = custom[1]!;
+    const [want, operation] =
+      custom[2] === '/describe'
+        ? (['GET', 'describeCustomObject'] as const)
+        : custom[2] === '/delete'
+          ? (['POST', 'deleteCustomObjects'] as const)
+          : (['POST', 'syncCustomObjects'] as const);
+    return method === want ? { operation, apiName } : 'method';
   }
   return 'unknown';
 }
