@@ -24,6 +24,7 @@ import { readingAnswer, refused, settledBefore, tooLarge } from './client-result
 import { programForm, programPath } from './programs.js';
 import { MAX_BODY_BYTES, planBodies } from './split.js';
 import { Scrubber } from './scrub.js';
+import { stopOnReadOnly } from './read-only.js';
 import { TokenManager, type TokenStats } from './token.js';
 import type { RestValue } from './values.js';
 
@@ -178,7 +179,8 @@ export class RestTransport implements Transport {
     const group = call.group;
     const records = call.records as readonly StoredMObject[];
     if (group.type === 'Program') return this.#sendPrograms(records, options.signal);
-    return this.#sendObjects(group, group.type, records, options.signal);
+    // Under a native CRM sync Marketo refuses these objects (1018): the group is held, not failed.
+    return stopOnReadOnly(await this.#sendObjects(group, group.type, records, options.signal), group.type);
   }
 
   /**
