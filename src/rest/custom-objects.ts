@@ -1,16 +1,16 @@
 import type { StoredCustomObject } from '../buffer/types.js';
 import { MarketoCallError, type RecordResult } from '../transport/contract.js';
-import type { CustomObjectGroup } from '../vocabulary/member-groups.js';
+import type { CustomObjectGroup } from '../transport/contract.js';
 import { abortable } from './abortable.js';
 import { objectResults } from './answer.js';
 import {
   customObjectRequest,
   customObjectSchema,
   type CustomObjectKeyMode,
-  type CustomObjectRequest,
   type CustomObjectSchema,
 } from './custom-object-rules.js';
 import { stopOnReadOnly } from './read-only.js';
+import type { RestCalls } from './rest-calls.js';
 
 /**
  * Sending one custom object group (`C:<apiName>:<operation>`): INSERT, UPDATE and UPSERT go to Sync
@@ -27,20 +27,32 @@ export const CUSTOM_OBJECT_ACTIONS = {
   UPSERT: 'createOrUpdate',
 } as const;
 
-/** What the REST client lends the sender: its authenticated requests, under its limits. */
-export interface CustomObjectIo {
-  /** One authenticated GET (a Describe), admitted by the caller's limiter; its `result`. */
-  describe(path: string, signal?: AbortSignal): Promise<unknown[]>;
-  /** Posts `{...envelope, input}` in as many requests as the size limits need; refused records are not sent. */
-  sendJson(
-    path: string,
-    envelope: Record<string, unknown>,
-    mapped: readonly CustomObjectRequest[],
-    read: (result: unknown[], expected: number) => RecordResult[],
-    signal?: AbortSignal,
-  ): Promise<RecordResult[]>;
-  /** Admission of a call's second request (see the client's `admitRequest`); throws when refused. */
-  admitAnother(): Promise<void>;
+/** One Describe request: a read under the shared rate limits (`admitLookup`), not part of the call. */
+export type DescribeRequest = (path: string, signal?: AbortSignal) => Promise<unknown[]>;
+
+/**
+ * A Describe through the client's requests. A Describe refused admission or failed in doubt means the
+ * records' request never left: the records were not sent, so a create among them may go again.
+ */
+function describeWith(calls: RestCalls): DescribeRequest {
+  return async (path, signal) => {
+    if (calls.admitLookup && !(await calls.admitLookup()))
+      throw new MarketoCallError('not sent: the caller is stopping (before Describe)', {
+        category: 'transient',
+        code: 'stopping',
+        applied: 'not-sent',
+      });
+    try {
+      return await calls.exchange('GET', path, undefined, 0, signal);
+    } catch (error) {
+      if (!(error instanceof MarketoCallError) || error.applied !== 'indeterminate') throw error;
+      throw new MarketoCallError(
+        `the records were not sent: Describe failed first (${error.message})`,
+        { ...error.details(), category: 'transient', applied: 'not-sent' },
+        { cause: error },
+      );
+    }
+  };
 }
 
 /** The paths of one type. */
@@ -86,7 +98,7 @@ export class CustomObjectSchemas {
   async schemaFor(
     apiName: string,
     names: Iterable<string>,
-    describe: CustomObjectIo['describe'],
+    describe: DescribeRequest,
     signal?: AbortSignal,
   ): Promise<CustomObjectSchema> {
     const cached = this.#cache.get(apiName);
@@ -98,11 +110,7 @@ export class CustomObjectSchemas {
     return this.#load(apiName, describe, signal);
   }
 
-  #load(
-    apiName: string,
-    describe: CustomObjectIo['describe'],
-    signal?: AbortSignal,
-  ): Promise<CustomObjectSchema> {
+  #load(apiName: string, describe: DescribeRequest, signal?: AbortSignal): Promise<CustomObjectSchema> {
     let pending = this.#inflight.get(apiName);
     if (!pending) {
       pending = (async () => {
@@ -138,17 +146,17 @@ export function customObjectResults(result: unknown[], expected: number): Record
   );
 }
 
-/** Sends one custom object group: one result per record, in order. */
+/** Sends one custom object group: one result per record, in order; `schemas`: the client's cache. */
 export async function sendCustomObjects(
+  calls: RestCalls,
   group: CustomObjectGroup,
   records: readonly StoredCustomObject[],
-  io: CustomObjectIo,
-  schemas: CustomObjectSchemas,
   signal?: AbortSignal,
+  schemas: CustomObjectSchemas = new CustomObjectSchemas(),
 ): Promise<RecordResult[]> {
   if (records.length === 0) return [];
   const names = new Set(records.flatMap((r) => Object.keys(r.attributes)));
-  const schema = await schemas.schemaFor(group.apiName, names, io.describe, signal);
+  const schema = await schemas.schemaFor(group.apiName, names, describeWith(calls), signal);
   const mapped = records.map((r) => customObjectRequest(r, group.operation, schema));
   const paths = customObjectPaths(group.apiName);
   const path = group.operation === 'DELETE' ? paths.delete : paths.sync;
@@ -168,9 +176,9 @@ export async function sendCustomObjects(
     const indexes = parts.get(by);
     if (!indexes) continue;
     try {
-      if (!first) await io.admitAnother();
+      if (!first) await calls.admitAnother();
       first = false;
-      const part = await io.sendJson(
+      const part = await calls.sendJson(
         path,
         envelope(by),
         indexes.map((i) => mapped[i]!),
