@@ -12,6 +12,7 @@ export {
 } from './producer/producer.js';
 export { startIngestServer, type IngestServer, type IngestServerOptions } from './producer/ingest-server.js';
 export type { LeadChange, MObjectChange } from './producer/changes.js';
+export type { CustomObjectChange } from './producer/custom-object-changes.js';
 export { startWorker, type Worker, type WorkerOptions } from './worker/worker.js';
 export {
   readWorkerSettings,

@@ -1,4 +1,5 @@
-import type { StoredLead, StoredMObject } from '../buffer/types.js';
+import type { BufferedChange } from '../buffer/buffer.js';
+import type { StoredCustomObject, StoredLead, StoredMObject } from '../buffer/types.js';
 import { attributeText, type AttributeValue, type LeadInput, type MObjectInput } from '../model/records.js';
 import type { SyncOperation } from '../soap/types.js';
 import {
@@ -6,6 +7,8 @@ import {
   leadGroupOf,
   MarketoCallError,
   objectGroupOf,
+  parseGroupName,
+  type CustomObjectGroup,
   type LeadGroup,
   type ObjectGroup,
   type RecordResult,
@@ -15,11 +18,13 @@ import type { Wire } from '../wire/registry.js';
 
 /** What `mktsync send` hands over once every line is valid. */
 export interface SendInput {
-  kind: 'leads' | 'mobjects';
+  kind: 'leads' | 'mobjects' | 'customobjects';
   /** The file's line of each record. */
   lines: number[];
   leads: LeadInput[];
   objects: MObjectInput[];
+  /** Custom object changes as intake takes them (group and stored record). */
+  customObjects?: readonly BufferedChange[];
   dedupEnabled?: boolean;
   operation?: SyncOperation;
   out: (line: string) => void;
@@ -63,8 +68,8 @@ export function storedObject(input: MObjectInput): StoredMObject {
  */
 export async function sendCalls(wire: Wire, transport: Transport, input: SendInput): Promise<number> {
   const results = new Array<RecordResult | undefined>(input.lines.length);
-  const groups = new Map<string, { group: LeadGroup | ObjectGroup; indexes: number[] }>();
-  const add = (group: LeadGroup | ObjectGroup | undefined, index: number): void => {
+  const groups = new Map<string, { group: LeadGroup | ObjectGroup | CustomObjectGroup; indexes: number[] }>();
+  const add = (group: LeadGroup | ObjectGroup | CustomObjectGroup | undefined, index: number): void => {
     if (!group) {
       results[index] = {
         status: 'FAILED',
@@ -82,14 +87,22 @@ export async function sendCalls(wire: Wire, transport: Transport, input: SendInp
   };
   const leads = input.leads.map(storedLead);
   const objects = input.objects.map(storedObject);
+  const custom = input.customObjects ?? [];
   if (input.kind === 'leads') leads.forEach((l, i) => add(leadGroupOf(l, input.dedupEnabled ?? true), i));
+  else if (input.kind === 'customobjects')
+    custom.forEach((c, i) => add(parseGroupName(c.group) as CustomObjectGroup, i));
   else objects.forEach((o, i) => add(objectGroupOf(o, input.operation!), i));
   for (const { group, indexes } of groups.values()) {
     try {
       const answer =
         group.kind === 'lead'
           ? await transport.send({ group, records: indexes.map((i) => leads[i]!) })
-          : await transport.send({ group, records: indexes.map((i) => objects[i]!) });
+          : group.kind === 'customObject'
+            ? await transport.send({
+                group,
+                records: indexes.map((i) => custom[i]!.data as StoredCustomObject),
+              })
+            : await transport.send({ group, records: indexes.map((i) => objects[i]!) });
       indexes.forEach((index, j) => {
         results[index] = answer[j]!;
       });

@@ -16,6 +16,8 @@ import { wireOf, type SendTarget } from '../wire/registry.js';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_ENCRYPTION_KEY, DEMO_USER_ID } from './emulator-command.js';
 import { readNdjson } from './ndjson.js';
 import { sendCalls } from './send-calls.js';
+import type { BufferedChange } from '../buffer/buffer.js';
+import { validateCustomObjects } from '../producer/custom-object-changes.js';
 import { UsageError } from './usage-error.js';
 
 export const SEND_HELP = `mktsync send: send one batch straight to Marketo, without any queue (for debugging credentials and mappings)
@@ -23,6 +25,7 @@ export const SEND_HELP = `mktsync send: send one batch straight to Marketo, with
 Usage:
   mktsync send leads FILE [--dedup true|false] [--timeout S]
   mktsync send mobjects FILE --operation INSERT|UPDATE|UPSERT [--timeout S]
+  mktsync send customobjects FILE [--timeout S]   (REST only; each line names its apiName and operation)
   --transport soap|rest  the API to use (default: MARKETO_TRANSPORT, else the one whose endpoint is set)
 
 FILE is NDJSON, one record per line ('-' reads stdin). Uses MARKETO_SOAP_ENDPOINT, MARKETO_USER_ID and
@@ -53,11 +56,18 @@ export async function sendCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
     return 0;
   }
   const [kind, file] = positionals;
-  if ((kind !== 'leads' && kind !== 'mobjects') || file === undefined || positionals.length > 2) {
+  if (
+    (kind !== 'leads' && kind !== 'mobjects' && kind !== 'customobjects') ||
+    file === undefined ||
+    positionals.length > 2
+  ) {
     throw new UsageError(
-      'usage: mktsync send leads FILE [--dedup true|false] | mktsync send mobjects FILE --operation OP',
+      'usage: mktsync send leads FILE [--dedup true|false] | mktsync send mobjects FILE --operation OP | mktsync send customobjects FILE',
     );
   }
+  if (values.transport !== undefined && !isTransportKind(values.transport))
+    throw new UsageError(`--transport must be ${TRANSPORT_KIND_CHOICES}, got ${values.transport}`);
+  const transportKind = values.transport ?? readTransportKind(env);
   const timeoutS = Number(values.timeout);
   if (!Number.isFinite(timeoutS) || timeoutS <= 0 || timeoutS > 3600)
     throw new UsageError(`--timeout must be a number of seconds between 0 and 3600, got ${values.timeout}`);
@@ -76,17 +86,27 @@ export async function sendCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
     }
     operation = values.operation as SyncOperation;
   } else if (values.operation !== undefined) {
-    throw new UsageError('--operation applies to mobjects only');
+    throw new UsageError('--operation applies to mobjects only (a custom object change names its own)');
   }
 
   // Read and validate everything first: nothing is sent unless every line is good.
   const lines: number[] = [];
   const leads: LeadInput[] = [];
   const objects: MObjectInput[] = [];
+  const customObjects: BufferedChange[] = [];
   const problems: InputProblem[] = [];
   for await (const entry of readNdjson(file)) {
     if (entry.error) {
       problems.push({ at: entry.line, field: '(record)', reason: entry.error });
+      continue;
+    }
+    if (kind === 'customobjects') {
+      const checked = validateCustomObjects([entry.value], () => entry.line, { transport: transportKind });
+      problems.push(...checked.problems);
+      for (const v of checked.valid) {
+        lines.push(entry.line);
+        customObjects.push(v.change);
+      }
       continue;
     }
     const schema = kind === 'leads' ? leadRecordSchema : mobjectRecordSchema;
@@ -106,9 +126,7 @@ export async function sendCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
   }
   if (lines.length === 0) throw new UsageError(`${file} holds no records`);
 
-  if (values.transport !== undefined && !isTransportKind(values.transport))
-    throw new UsageError(`--transport must be ${TRANSPORT_KIND_CHOICES}, got ${values.transport}`);
-  const wire = wireOf(values.transport ?? readTransportKind(env));
+  const wire = wireOf(transportKind);
   let emulator: Emulator | undefined;
   let target: SendTarget = { from: 'env', env };
   if (values.emulator) {
@@ -137,6 +155,7 @@ export async function sendCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
       lines,
       leads,
       objects,
+      customObjects,
       ...(dedupEnabled !== undefined ? { dedupEnabled } : {}),
       ...(operation !== undefined ? { operation } : {}),
       out: (line) => process.stdout.write(line),

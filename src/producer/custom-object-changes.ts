@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { BufferedChange } from '../buffer/buffer.js';
-import type { StoredChange, StoredCustomObject } from '../buffer/types.js';
+import type { StoredCustomObject } from '../buffer/types.js';
 import {
   attributeMap,
   attributeText,
@@ -10,7 +10,12 @@ import {
   type InputProblem,
 } from '../model/records.js';
 import { parseLeadRef, type LeadRef } from '../vocabulary/lead-refs.js';
-import { API_NAME, CUSTOM_OBJECT_OPERATIONS, memberGroupName } from '../vocabulary/member-groups.js';
+import {
+  API_NAME,
+  CUSTOM_OBJECT_OPERATIONS,
+  memberGroupName,
+  memberTransportProblem,
+} from '../vocabulary/member-groups.js';
 import type { TransportKind } from '../vocabulary/transport-kinds.js';
 import { idempotencyKeySchema } from './idempotency-key.js';
 import { encodeUriComponent as enc } from './uri-component.js';
@@ -124,11 +129,19 @@ export function bufferedCustomObject(change: z.output<typeof customObjectChangeS
       kind: 'customObject',
       apiName: change.apiName,
       operation: change.operation,
-    }) as BufferedChange['group'],
-    data: data as unknown as StoredChange,
+    }),
+    data,
   };
   if (change.idempotencyKey !== undefined) buffered.idempotencyKey = change.idempotencyKey;
   return buffered;
+}
+
+/**
+ * Whether `input` is meant as a custom object change: it names an `apiName` and no `type` (the standard
+ * objects' format names its `type`), so that one object endpoint, file or reconcile run takes both.
+ */
+export function isCustomObjectChange(input: unknown): boolean {
+  return typeof input === 'object' && input !== null && 'apiName' in input && !('type' in input);
 }
 
 /** Validates custom object changes; `at` maps a position to what problems name (index or line). */
@@ -141,11 +154,7 @@ export function validateCustomObjects(
     valid: [],
     problems: [],
   };
-  const transport = rules.transport ?? 'soap';
-  const refused =
-    transport === 'rest'
-      ? undefined
-      : `Custom objects do not exist over ${transport.toUpperCase()}: Marketo offers them over REST only (set MARKETO_TRANSPORT=rest for the workers and intake)`;
+  const refused = memberTransportProblem('customObject', rules.transport ?? 'soap');
   inputs.forEach((input, i) => {
     const parsed = customObjectChangeSchema.safeParse(input);
     if (!parsed.success) out.problems.push(...problemsOf(parsed.error, at(i)));

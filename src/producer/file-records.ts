@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parse } from 'csv-parse';
+import { customObjectCsvRow } from './custom-object-changes.js';
 
 /** One record read from an import file, with its 1-based line number, or why the line is unreadable. */
 export interface FileRecord {
@@ -18,6 +19,8 @@ export function detectFormat(path: string): 'csv' | 'ndjson' {
 }
 
 function csvRow(kind: 'leads' | 'mobjects', row: Record<string, string>): Record<string, unknown> {
+  // A custom object row names its apiName (and its keys as key.<name> columns), not a type.
+  if (kind === 'mobjects' && 'apiName' in row && !('type' in row)) return customObjectCsvRow(row);
   const keys = kind === 'leads' ? LEAD_COLUMNS : MOBJECT_COLUMNS;
   const out: Record<string, unknown> = {};
   const attributes: Record<string, string> = {};

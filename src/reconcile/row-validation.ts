@@ -22,6 +22,14 @@ export function rowValidator(kind: RunData['kind'], rules: IntakeRules = {}): Ro
         field: result.problems[0]?.field ?? '(record)',
         reason: result.problems.map((p) => `${p.field}: ${p.reason}`).join('; '),
       };
+    // A custom object's createOnly is refused (1017) once the record exists: every later run would
+    // send it again and never confirm it.
+    if (change.group.startsWith('C:') && change.group.endsWith(':INSERT'))
+      return {
+        line,
+        field: 'operation',
+        reason: 'INSERT (createOnly) fails once the custom object exists: reconcile with UPSERT or UPDATE',
+      };
     if (change.key.endsWith('#'))
       return {
         line,

@@ -180,9 +180,10 @@ export function describeCustomObject(type: CustomObjectType): unknown[] {
           displayName: f.name,
           dataType: f.dataType,
           ...(f.length !== undefined ? { length: f.length } : {}),
-          // Dedupe fields name the record and cannot change; under CRM sync nothing is updateable.
-          updateable: !dedupe.has(f.name) && !type.crmManaged,
-          ...(type.crmManaged ? { crmManaged: true } : {}),
+          // Dedupe fields name the record and cannot change. SW-MAPI's `crmManaged` marks a field the
+          // native CRM sync manages; what a write to it does Adobe does not say: the Sync answers 1018.
+          updateable: !dedupe.has(f.name),
+          crmManaged: type.crmManaged,
         })),
       ],
     },
