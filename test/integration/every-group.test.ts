@@ -16,6 +16,8 @@ import {
   OBJECT_TYPES,
   type ObjectType,
 } from '../../src/vocabulary/object-types.js';
+import type { CustomObjectChange } from '../../src/producer/custom-object-changes.js';
+import { CUSTOM_OBJECT_OPERATIONS, type CustomObjectOperation } from '../../src/vocabulary/member-groups.js';
 import { startPipeline, TRANSPORTS, type PipelineFixture, type TransportKind } from '../helpers/pipeline.js';
 
 let p: PipelineFixture | undefined;
@@ -84,6 +86,14 @@ const OBJECT_SAMPLES: Record<
   }),
 };
 
+// Custom objects (REST only): one per operation of the emulator's seeded type, each its own record.
+const CUSTOM_OBJECT_SAMPLE = (operation: CustomObjectOperation): CustomObjectChange => ({
+  apiName: 'device_c',
+  operation,
+  keys: { serialNumber: `EG-${operation}` },
+  ...(operation === 'DELETE' ? {} : { attributes: { model: `Model ${operation}` } }),
+});
+
 describe.each(TRANSPORTS)('every group intake accepts, over %s', (transport) => {
   it('is written through the producer, drained by a real worker, and settled with an outcome', async () => {
     p = await startPipeline({}, {}, transport);
@@ -112,8 +122,9 @@ describe.each(TRANSPORTS)('every group intake accepts, over %s', (transport) => 
     const objects: MObjectChange[] = carried.flatMap((type) =>
       OBJECT_TYPE_OPERATIONS[type].map((operation) => OBJECT_SAMPLES[type](operation, transport, existing)),
     );
+    const customObjects = transport === 'rest' ? CUSTOM_OBJECT_OPERATIONS.map(CUSTOM_OBJECT_SAMPLE) : [];
     const validatedLeads = validateLeads(leads, (i) => i, producer.intake);
-    const validatedObjects = validateMObjects(objects, (i) => i, producer.intake);
+    const validatedObjects = validateMObjects([...objects, ...customObjects], (i) => i, producer.intake);
     expect([...validatedLeads.problems, ...validatedObjects.problems]).toEqual([]);
     const changes: BufferedChange[] = [...validatedLeads.valid, ...validatedObjects.valid].map(
       (v) => v.change,
@@ -127,7 +138,16 @@ describe.each(TRANSPORTS)('every group intake accepts, over %s', (transport) => 
         (group.kind === 'object' && OBJECT_TYPE_TRANSPORTS[group.type].includes(transport))
       );
     });
-    expect(changes.map((c) => c.group).sort()).toEqual([...intakeGroups].sort());
+    const customGroups = customObjects.map((c) => `C:${c.apiName}:${c.operation}`);
+    expect(changes.map((c) => c.group).sort()).toEqual([...intakeGroups, ...customGroups].sort());
+    // Custom objects exist over REST only: over SOAP intake refuses them, naming the field.
+    if (transport === 'soap')
+      expect(validateMObjects([CUSTOM_OBJECT_SAMPLE('UPSERT')], (i) => i, producer.intake).problems).toEqual([
+        expect.objectContaining({
+          field: 'apiName',
+          reason: expect.stringContaining('do not exist over SOAP'),
+        }),
+      ]);
     // A type this transport lacks is refused at intake, naming the field and the reason.
     for (const type of OBJECT_TYPES.filter((t) => !carried.includes(t))) {
       const refused = validateMObjects(
@@ -150,8 +170,10 @@ describe.each(TRANSPORTS)('every group intake accepts, over %s', (transport) => 
     // Marketo applied each one; an UPDATE of an object that does not exist yet is answered SKIPPED.
     for (const [group, status] of Object.entries(byGroup)) {
       const parsed = parseGroupName(group);
+      // A custom object UPDATE or DELETE of a record Marketo lacks is answered SKIPPED (1013) too.
       const answered =
-        parsed?.kind === 'object' && parsed.operation === 'UPDATE' && parsed.type !== 'Program'
+        (parsed?.kind === 'object' && parsed.operation === 'UPDATE' && parsed.type !== 'Program') ||
+        (parsed?.kind === 'customObject' && (parsed.operation === 'UPDATE' || parsed.operation === 'DELETE'))
           ? ['SKIPPED']
           : ['CREATED', 'UPDATED'];
       expect(answered, `${group}: ${status}`).toContain(status);

@@ -96,4 +96,40 @@ describe('reconcile over REST: companies and custom objects', () => {
     );
     expect(byKey.get('RC-14')?.attributes?.industry).toBe('Food');
   });
+
+  it('custom objects: the second run sends only the changed and new records; INSERT rows are refused', async () => {
+    const f = await setup();
+    const path = join(dir, 'devices.ndjson');
+    const row = (i: number, firmware = '1.0') => ({
+      apiName: 'device_c',
+      operation: 'UPSERT',
+      keys: { serialNumber: `RD-${i}` },
+      attributes: { model: `Model ${i}`, firmware },
+    });
+    const first: object[] = Array.from({ length: 25 }, (_, i) => row(i));
+    first.push({ apiName: 'device_c', operation: 'INSERT', keys: { serialNumber: 'RD-NEW' } });
+    writeFileSync(path, ndjson(first));
+    const one = await run({ kind: 'mobjects', source: path, set: 'devices' });
+    expect(one).toMatchObject({ read: 26, new: 25, refused: 1, enqueued: 25, confirmed: 25, failed: 0 });
+    expect(one.refusedRows).toEqual([
+      { line: 26, field: 'operation', reason: expect.stringContaining('UPSERT') },
+    ]);
+    expect(f.f.emulator.customObjects.list('device_c')).toHaveLength(25);
+
+    const second = Array.from({ length: 25 }, (_, i) => (i % 8 === 3 ? row(i, '2.0') : row(i)));
+    second.push(row(50));
+    writeFileSync(path, ndjson(second));
+    const since = f.f.emulator.calls.total;
+    const two = await run({ kind: 'mobjects', source: path, set: 'devices' });
+    expect(two).toMatchObject({ read: 26, unchanged: 22, changed: 3, new: 1, enqueued: 4, confirmed: 4 });
+    const sent = f.f.emulator.calls
+      .since(since)
+      .filter((c) => c.operation === 'syncCustomObjects')
+      .flatMap((c) => c.records as { serialNumber: string }[])
+      .map((r) => r.serialNumber)
+      .sort();
+    expect(sent).toEqual(['RD-11', 'RD-19', 'RD-3', 'RD-50']);
+    const rd11 = f.f.emulator.customObjects.list('device_c').find((d) => d.fields.serialNumber === 'RD-11');
+    expect(rd11?.fields.firmware).toBe('2.0');
+  });
 });
