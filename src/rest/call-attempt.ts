@@ -26,6 +26,10 @@ const REST_OPERATIONS: readonly (readonly [RegExp, string])[] = [
     (route) => [new RegExp(`^${route.path.replace(/[.]/g, '\\.')}$`), route.operation] as const,
   ),
   [/^\/rest\/asset\/v1\/program\/\d+\.json$/, 'updateProgram'],
+  // Custom objects: the API name in the path is not a label value, the endpoint is.
+  [/^\/rest\/v1\/customobjects\/[A-Za-z][A-Za-z0-9_]*\.json$/, 'syncCustomObjects'],
+  [/^\/rest\/v1\/customobjects\/[A-Za-z][A-Za-z0-9_]*\/delete\.json$/, 'deleteCustomObjects'],
+  [/^\/rest\/v1\/customobjects\/[A-Za-z][A-Za-z0-9_]*\/describe\.json$/, 'describeCustomObject'],
 ];
 
 // A GET on the sync endpoints' paths is a query (Get Opportunities, Get Opportunity Roles).

@@ -188,3 +188,13 @@ describe('custom object results and the read-only stop', () => {
     ]);
   });
 });
+
+describe('the metrics operation of custom object requests', () => {
+  it('names the endpoint, never the API name', async () => {
+    const { restOperation } = await import('../../src/rest/call-attempt.js');
+    expect(restOperation('/rest/v1/customobjects/car_c.json')).toBe('syncCustomObjects');
+    expect(restOperation('/rest/v1/customobjects/car_c/delete.json')).toBe('deleteCustomObjects');
+    expect(restOperation('/rest/v1/customobjects/car_c/describe.json', 'GET')).toBe('describeCustomObject');
+    expect(restOperation('/rest/v1/customobjects/schema/x/describe.json', 'GET')).toBe('other');
+  });
+});
