@@ -1,5 +1,6 @@
 import type { StoredCustomObject } from '../buffer/types.js';
-import { MarketoCallError, type RecordResult } from '../transport/contract.js';
+import { boundText, MarketoCallError, type RecordResult } from '../transport/contract.js';
+import { leadRefText, type LeadRef } from '../vocabulary/lead-refs.js';
 import type { CustomObjectGroup } from '../transport/contract.js';
 import { abortable } from './abortable.js';
 import { objectResults } from './answer.js';
@@ -157,7 +158,17 @@ export async function sendCustomObjects(
   if (records.length === 0) return [];
   const names = new Set(records.flatMap((r) => Object.keys(r.attributes)));
   const schema = await schemas.schemaFor(group.apiName, names, describeWith(calls), signal);
-  const mapped = records.map((r) => customObjectRequest(r, group.operation, schema));
+  const leads = await resolveLeads(calls, records, schema, signal);
+  const mapped = records.map((r, i) => {
+    const lead = leads[i];
+    if (lead === undefined) return customObjectRequest(r, group.operation, schema);
+    if ('id' in lead) return customObjectRequest({ ...r, lead: { Id: lead.id } }, group.operation, schema);
+    // Not sent: its result is set below (a lead on its way, or one Marketo does not know).
+    return {
+      ok: false as const,
+      problem: { field: 'lead', reason: 'failed' in lead ? lead.failed : lead.wait },
+    };
+  });
   const paths = customObjectPaths(group.apiName);
   const path = group.operation === 'DELETE' ? paths.delete : paths.sync;
   const envelope = (by: CustomObjectKeyMode): Record<string, unknown> =>
@@ -193,5 +204,53 @@ export async function sendCustomObjects(
       throw error.withSettled(results.slice(0, known === -1 ? results.length : known) as RecordResult[]);
     }
   }
+  leads.forEach((lead, i) => {
+    // A record whose lead has a change waiting or in flight waits for that lead's outcome: the sender
+    // of branch act puts it back without an attempt burnt (`waitsFor`); one that does not know the
+    // field retries it as a transient failure.
+    if (lead !== undefined && 'wait' in lead)
+      results[i] = Object.assign(
+        {
+          status: 'FAILED' as const,
+          id: null,
+          code: null,
+          category: 'transient' as const,
+          message: boundText(lead.wait),
+        },
+        { waitsFor: leadRefText(records[i]!.lead!) },
+      );
+  });
   return stopOnReadOnly(results as RecordResult[], `custom object ${group.apiName}`);
+}
+
+/** What the lead resolver (branch act's `RestCalls.leads`) answers for one reference. */
+type LeadResolution = { id: number } | { wait: string } | { failed: string };
+
+/** The lead resolver, when the client lends one (`RestCalls.leads`, from the branch that builds it). */
+interface LeadResolvingLike {
+  resolve(refs: readonly LeadRef[], signal?: AbortSignal): Promise<LeadResolution[]>;
+}
+
+/**
+ * Per record, what its lead resolved to, where the type's link holds the lead's id and the change
+ * names the lead by a key (Email, ForeignSysPersonId); undefined for the others (sent as they are, or
+ * refused by the rules naming `lead.<key>` when no resolver is lent).
+ */
+async function resolveLeads(
+  calls: RestCalls,
+  records: readonly StoredCustomObject[],
+  schema: CustomObjectSchema,
+  signal?: AbortSignal,
+): Promise<(LeadResolution | undefined)[]> {
+  const resolver = (calls as RestCalls & { leads?: LeadResolvingLike }).leads;
+  const out = new Array<LeadResolution | undefined>(records.length);
+  if (!resolver || schema.leadLink?.leadField.toLowerCase() !== 'id') return out;
+  const wanted = records.flatMap((r, i) => (r.lead !== undefined && !('Id' in r.lead) ? [i] : []));
+  if (wanted.length === 0) return out;
+  const resolved = await resolver.resolve(
+    wanted.map((i) => records[i]!.lead!),
+    signal,
+  );
+  wanted.forEach((index, j) => (out[index] = resolved[j]));
+  return out;
 }

@@ -198,3 +198,63 @@ describe('the metrics operation of custom object requests', () => {
     expect(restOperation('/rest/v1/customobjects/schema/x/describe.json', 'GET')).toBe('other');
   });
 });
+
+describe('sendCustomObjects with a lead resolver lent by the client', () => {
+  it('fills an id link from a key, fails an unknown key naming lead, lets a pending lead wait', async () => {
+    const { sendCustomObjects } = await import('../../src/rest/custom-objects.js');
+    const sent: unknown[] = [];
+    const calls = {
+      exchange: async () => DESCRIBE,
+      admitAnother: async () => undefined,
+      maxBodyBytes: 1_000_000,
+      sendJson: async (
+        _path: string,
+        _envelope: Record<string, unknown>,
+        mapped: readonly (
+          { ok: true; record: unknown } | { ok: false; problem: { field: string; reason: string } }
+        )[],
+      ) =>
+        mapped.map((m): RecordResult => {
+          if (!m.ok)
+            return {
+              status: 'FAILED',
+              id: null,
+              code: null,
+              category: 'invalid-record',
+              message: m.problem.reason,
+              field: m.problem.field,
+            };
+          sent.push(m.record);
+          return { status: 'CREATED', id: 'g', code: null, category: null, message: null };
+        }),
+      leads: {
+        resolve: async (refs: readonly Record<string, unknown>[]) =>
+          refs.map((r) =>
+            r.Email === 'known@x.com'
+              ? { id: 77 }
+              : r.Email === 'new@x.com'
+                ? { wait: 'lead Email:new@x.com has a change on its way' }
+                : { failed: 'no lead with Email unknown@x.com' },
+          ),
+      },
+    };
+    const results = await sendCustomObjects(
+      calls as never,
+      { kind: 'customObject', apiName: 'car_c', operation: 'UPSERT' },
+      ['known@x.com', 'new@x.com', 'unknown@x.com'].map((Email, i) => car({ vin: `V${i}` }, { Email })),
+    );
+    expect(sent).toEqual([{ vin: 'V0', leadId: 77 }]);
+    expect(
+      results.map((r) => [
+        r.status,
+        r.category,
+        r.field ?? null,
+        (r as { waitsFor?: string }).waitsFor ?? null,
+      ]),
+    ).toEqual([
+      ['CREATED', null, null, null],
+      ['FAILED', 'transient', null, 'Email:new@x.com'],
+      ['FAILED', 'invalid-record', 'lead', null],
+    ]);
+  });
+});
