@@ -312,10 +312,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         return sendJson(res, 200, leads.all());
       case 'GET /_emulator/mobjects': {
         const type = url.searchParams.get('type') ?? '';
-        const list = mobjects.list(type);
+        // A custom object type's API name lists its records too (as GET /_emulator/rest/customobjects/{apiName}).
+        const list = mobjects.list(type) ?? (customObjects.type(type) ? customObjects.list(type) : undefined);
         if (!list) {
           return sendJson(res, 400, {
-            error: `type: must be Program, Opportunity, OpportunityPersonRole or Company, got ${JSON.stringify(type)}`,
+            error: `type: must be Program, Opportunity, OpportunityPersonRole, Company or a custom object type's API name, got ${JSON.stringify(type.slice(0, 100))}`,
           });
         }
         return sendJson(res, 200, list);

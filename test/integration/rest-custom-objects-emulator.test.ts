@@ -104,6 +104,10 @@ describe('custom objects in the emulator', () => {
       active: true,
     });
     expect(records).toHaveLength(2);
+    const listed = (await (
+      await fetch(`${fx.emulator.url}/_emulator/mobjects?type=device_c`)
+    ).json()) as unknown[];
+    expect(listed).toEqual(records);
   });
 
   it('deletes by dedupe fields and by id, a miss skipped 1013; the same delete again is 1013', async () => {
