@@ -88,6 +88,10 @@ describe('custom objects in the emulator', () => {
       json: { action: 'createOrUpdate', dedupeBy: 'idField', input: [{ marketoGUID: guid }] },
     });
     expect(refused.body).toMatchObject({ success: false, errors: [{ code: '1003' }] });
+    const tooMany = await fx.call('POST', path, {
+      json: { input: Array.from({ length: 301 }, (_, i) => ({ serialNumber: `MANY-${i}` })) },
+    });
+    expect(tooMany.body).toMatchObject({ success: false, errors: [{ code: '1003' }] });
     const upsert = await fx.call('POST', path, {
       json: { input: [{ serialNumber: 'SN-1', model: 'X1b' }, { serialNumber: 'SN-5' }] },
     });
