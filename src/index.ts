@@ -18,6 +18,7 @@ export type {
   ProgramStatusChange,
 } from './producer/member-changes.js';
 export type { ActivityChange } from './producer/activity-change.js';
+export type { CustomObjectChange } from './producer/custom-object-changes.js';
 export { startWorker, type Worker, type WorkerOptions } from './worker/worker.js';
 export {
   readWorkerSettings,

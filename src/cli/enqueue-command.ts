@@ -13,8 +13,8 @@ export const ENQUEUE_HELP = `mktsync enqueue: import changes from a file into th
 
 Usage:
   mktsync enqueue --leads FILE      NDJSON or CSV (by extension .csv) lead changes; '-' reads stdin
-  mktsync enqueue --mobjects FILE   the same for object changes
   mktsync enqueue --activities FILE the same for custom activities (REST only)
+  mktsync enqueue --mobjects FILE   the same for object changes (custom objects among them: a line naming apiName)
 Options:
   --format csv|ndjson        override the format guessed from the extension
   --idempotency-key PREFIX   give line N the idempotency key PREFIX:N (unless it has its own), so that

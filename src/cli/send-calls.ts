@@ -1,3 +1,4 @@
+import type { BufferedChange } from '../buffer/buffer.js';
 import type { StoredActivity, StoredChange, StoredLead, StoredMObject } from '../buffer/types.js';
 import { attributeText, type AttributeValue, type LeadInput, type MObjectInput } from '../model/records.js';
 import type { SyncOperation } from '../soap/types.js';
@@ -7,6 +8,7 @@ import {
   leadGroupOf,
   MarketoCallError,
   objectGroupOf,
+  parseGroupName,
   type RecordResult,
   type Transport,
   type TransportGroup,
@@ -15,7 +17,8 @@ import type { Wire } from '../wire/registry.js';
 
 /** What `mktsync send` hands over once every line is valid. */
 export interface SendInput {
-  kind: ChangeKind;
+  /** The change kind, or `customobjects` (object lines naming an apiName, sent on their own). */
+  kind: ChangeKind | 'customobjects';
   /** Custom activities (kind `activities`): sent 300 a call, in file order. */
   activities?: StoredActivity[];
   /** The file's line of each record. */
@@ -24,6 +27,8 @@ export interface SendInput {
   objects: MObjectInput[];
   /** Memberships, validated by their change format: each with its group. */
   members?: { group: TransportGroup; data: StoredChange }[];
+  /** Custom object changes as intake takes them (group and stored record). */
+  customObjects?: readonly BufferedChange[];
   dedupEnabled?: boolean;
   operation?: SyncOperation;
   out: (line: string) => void;
@@ -88,11 +93,19 @@ export async function sendCalls(wire: Wire, transport: Transport, input: SendInp
   const leads = input.leads.map(storedLead);
   const objects = input.objects.map(storedObject);
   const members = input.members ?? [];
+  const custom = input.customObjects ?? [];
   if (input.kind === 'leads') leads.forEach((l, i) => add(leadGroupOf(l, input.dedupEnabled ?? true), i));
   else if (input.kind === 'memberships') members.forEach((m, i) => add(m.group, i));
+  else if (input.kind === 'customobjects') custom.forEach((c, i) => add(parseGroupName(c.group), i));
   else objects.forEach((o, i) => add(objectGroupOf(o, input.operation!), i));
   const dataOf = (i: number): StoredChange =>
-    input.kind === 'leads' ? leads[i]! : input.kind === 'memberships' ? members[i]!.data : objects[i]!;
+    input.kind === 'leads'
+      ? leads[i]!
+      : input.kind === 'memberships'
+        ? members[i]!.data
+        : input.kind === 'customobjects'
+          ? custom[i]!.data
+          : objects[i]!;
   for (const { group, indexes } of groups.values()) {
     try {
       const answer = await transport.send({ group, records: indexes.map(dataOf) } as Parameters<

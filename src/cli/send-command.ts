@@ -18,6 +18,8 @@ import { readNdjson } from './ndjson.js';
 import { sendCalls, type SendInput } from './send-calls.js';
 import { bufferedMembership } from '../producer/member-changes.js';
 import { parseGroupName } from '../vocabulary/batch-groups.js';
+import type { BufferedChange } from '../buffer/buffer.js';
+import { validateCustomObjects } from '../producer/custom-object-changes.js';
 import { UsageError } from './usage-error.js';
 import type { StoredActivity } from '../buffer/types.js';
 import {
@@ -33,6 +35,7 @@ Usage:
   mktsync send mobjects FILE --operation INSERT|UPDATE|UPSERT [--timeout S]
   mktsync send memberships FILE [--timeout S]   list membership and program member status (REST only)
   mktsync send activities FILE [--timeout S]   custom activities (REST only), 300 a call
+  mktsync send customobjects FILE [--timeout S]   (REST only; each line names its apiName and operation)
   --transport soap|rest  the API to use (default: MARKETO_TRANSPORT, else the one whose endpoint is set)
 
 FILE is NDJSON, one record per line ('-' reads stdin). Uses MARKETO_SOAP_ENDPOINT, MARKETO_USER_ID and
@@ -64,13 +67,17 @@ export async function sendCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
   }
   const [kind, file] = positionals;
   if (
-    (kind !== 'leads' && kind !== 'mobjects' && kind !== 'memberships' && kind !== 'activities') ||
+    (kind !== 'leads' &&
+      kind !== 'mobjects' &&
+      kind !== 'memberships' &&
+      kind !== 'activities' &&
+      kind !== 'customobjects') ||
     file === undefined ||
     positionals.length > 2
   ) {
     throw new UsageError(
       'usage: mktsync send leads FILE [--dedup true|false] | mktsync send mobjects FILE --operation OP | ' +
-        'mktsync send memberships FILE | mktsync send activities FILE',
+        'mktsync send memberships FILE | mktsync send activities FILE | mktsync send customobjects FILE',
     );
   }
   if (values.transport !== undefined && !isTransportKind(values.transport))
@@ -94,7 +101,7 @@ export async function sendCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
     }
     operation = values.operation as SyncOperation;
   } else if (values.operation !== undefined) {
-    throw new UsageError('--operation applies to mobjects only');
+    throw new UsageError('--operation applies to mobjects only (a custom object change names its own)');
   }
 
   // Read and validate everything first: nothing is sent unless every line is good.
@@ -103,6 +110,7 @@ export async function sendCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
   const objects: MObjectInput[] = [];
   const members: NonNullable<SendInput['members']> = [];
   const activities: StoredActivity[] = [];
+  const customObjects: BufferedChange[] = [];
   const problems: InputProblem[] = [];
   for await (const entry of readNdjson(file)) {
     if (entry.error) {
@@ -126,6 +134,15 @@ export async function sendCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
       else {
         lines.push(entry.line);
         activities.push(bufferedActivity(activity.data).data as StoredActivity);
+      }
+      continue;
+    }
+    if (kind === 'customobjects') {
+      const checked = validateCustomObjects([entry.value], () => entry.line, { transport: transportKind });
+      problems.push(...checked.problems);
+      for (const v of checked.valid) {
+        lines.push(entry.line);
+        customObjects.push(v.change);
       }
       continue;
     }
@@ -179,6 +196,7 @@ export async function sendCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
       objects,
       members,
       activities,
+      customObjects,
       ...(dedupEnabled !== undefined ? { dedupEnabled } : {}),
       ...(operation !== undefined ? { operation } : {}),
       out: (line) => process.stdout.write(line),

@@ -29,10 +29,13 @@ export interface CallLogEntry {
   lookupField?: string;
   partitionName?: string;
   dedupeBy?: string;
+  deleteBy?: string;
   programId?: number;
   /** REST list membership calls: the list id; Sync Program Member Status: the status name. */
   listId?: number;
   statusName?: string;
+  /** REST custom objects: the type of the path. */
+  apiName?: string;
   /** The records as received. */
   records: unknown[];
   /**

@@ -86,6 +86,11 @@ export class MObjectStore {
   #tagValues: Record<string, string[]> = {};
   #nextObjectId = 2_000_001;
   #nextCostId = 3_001;
+  /**
+   * REST: the instance has a native CRM sync, under which Company APIs are read-only (Adobe's
+   * companies page): Sync Companies refuses each record with 1018. From the seed; settable at run time.
+   */
+  nativeCrmSync = false;
 
   constructor(private readonly leads: LeadStore) {}
 
@@ -107,6 +112,7 @@ export class MObjectStore {
         this.#byExternalKey.set(`Company|${c.externalKey.name}=${c.externalKey.value}`, c.id);
     }
     this.#tagValues = structuredClone(seed.tags);
+    this.nativeCrmSync = seed.nativeCrmSync;
   }
 
   clearObjects(): void {

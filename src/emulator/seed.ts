@@ -1,6 +1,67 @@
 import { z } from 'zod';
 import { activityTypeSchema, DEFAULT_ACTIVITY_TYPES } from './activity-types.js';
 
+/** Field data types a custom object field may have (Adobe: List Field Data Types, the common ones). */
+export const CUSTOM_OBJECT_DATA_TYPES = [
+  'string',
+  'text',
+  'integer',
+  'float',
+  'currency',
+  'boolean',
+  'date',
+  'datetime',
+  'email',
+  'phone',
+  'url',
+  'link',
+] as const;
+
+const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,99}$/;
+
+/**
+ * One custom object type as Describe shows it: its API name, 1 to 3 dedupe fields, its fields (the
+ * dedupe fields among them; `marketoGUID`, `createdAt`, `updatedAt` are added by the emulator), an
+ * optional link field to a lead (`relatedTo` the lead's `id` or `email`), and `crmManaged`: a type
+ * the simulated native CRM sync owns, whose writes are refused with 1018 ("CRM Enabled").
+ */
+export const customObjectTypeSchema = z
+  .strictObject({
+    apiName: z.string().regex(FIELD_NAME, 'must be a letter, then letters, digits or _ (at most 100)'),
+    displayName: z.string().max(100).optional(),
+    dedupeFields: z.array(z.string().regex(FIELD_NAME)).min(1).max(3),
+    fields: z
+      .array(
+        z.strictObject({
+          name: z.string().regex(FIELD_NAME),
+          dataType: z.enum(CUSTOM_OBJECT_DATA_TYPES).default('string'),
+          length: z.number().int().positive().max(65_535).optional(),
+        }),
+      )
+      .min(1)
+      .max(50),
+    link: z
+      .strictObject({ field: z.string().regex(FIELD_NAME), leadField: z.enum(['id', 'email']) })
+      .optional(),
+    crmManaged: z.boolean().default(false),
+  })
+  .superRefine((type, ctx) => {
+    const names = new Set(type.fields.map((f) => f.name));
+    for (const name of type.dedupeFields)
+      if (!names.has(name))
+        ctx.addIssue({ code: 'custom', path: ['dedupeFields'], message: `${name} is not one of fields` });
+    if (type.link && !names.has(type.link.field))
+      ctx.addIssue({ code: 'custom', path: ['link', 'field'], message: 'is not one of fields' });
+    if (names.size !== type.fields.length)
+      ctx.addIssue({ code: 'custom', path: ['fields'], message: 'names a field twice' });
+    for (const reserved of ['marketoGUID', 'createdAt', 'updatedAt'])
+      if (names.has(reserved))
+        ctx.addIssue({ code: 'custom', path: ['fields'], message: `${reserved} is the system's field` });
+  });
+
+/** A custom object type as stored; see {@link customObjectTypeSchema}. */
+export type CustomObjectType = z.output<typeof customObjectTypeSchema>;
+
 /**
  * Seed data of the emulated instance: what a real Marketo instance already holds and syncMObjects
  * refers to (programs, tag and channel values, companies) plus the custom lead fields it knows.
@@ -64,6 +125,13 @@ export const seedSchema = z.strictObject({
     .default([]),
   /** Custom activity types, as Get Custom Activity Types lists them (docs/emulator.md). */
   activityTypes: z.array(activityTypeSchema).default([]),
+  /** Approved custom object types (see {@link customObjectTypeSchema}). */
+  customObjects: z.array(customObjectTypeSchema).max(50).default([]),
+  /**
+   * The instance has a native CRM sync (Salesforce or Dynamics): Sync Companies refuses every record
+   * with 1018 (Adobe's companies page: read-only under CRM sync).
+   */
+  nativeCrmSync: z.boolean().default(false),
 });
 
 /** Seed data as stored; see {@link seedSchema}. */
@@ -149,6 +217,39 @@ export const DEFAULT_SEED: Seed = Object.freeze({
   ],
   channels: DEFAULT_CHANNELS,
   activityTypes: DEFAULT_ACTIVITY_TYPES,
+  customObjects: [
+    {
+      apiName: 'device_c',
+      displayName: 'Device',
+      dedupeFields: ['serialNumber'],
+      fields: [
+        { name: 'serialNumber', dataType: 'string', length: 100 },
+        { name: 'model', dataType: 'string', length: 255 },
+        { name: 'firmware', dataType: 'string', length: 50 },
+        { name: 'purchasedAt', dataType: 'datetime' },
+        { name: 'active', dataType: 'boolean' },
+        { name: 'leadId', dataType: 'link' },
+      ],
+      link: { field: 'leadId', leadField: 'id' },
+      crmManaged: false,
+    },
+    {
+      apiName: 'subscription_c',
+      displayName: 'Subscription',
+      dedupeFields: ['subscriptionId'],
+      fields: [
+        { name: 'subscriptionId', dataType: 'string', length: 100 },
+        { name: 'plan', dataType: 'string', length: 100 },
+        { name: 'seats', dataType: 'integer' },
+        { name: 'mrr', dataType: 'currency' },
+        { name: 'renewsOn', dataType: 'date' },
+        { name: 'leadEmail', dataType: 'link' },
+      ],
+      link: { field: 'leadEmail', leadField: 'email' },
+      crmManaged: false,
+    },
+  ],
+  nativeCrmSync: false,
 }) as Seed;
 
 /** Marketo's standard lead fields that the emulator accepts without configuration. */

@@ -25,6 +25,7 @@ import { LeadStore } from './lead-store.js';
 import { Limits } from './limits.js';
 import { MObjectStore } from './mobject-store.js';
 import { MembershipStore } from './membership-store.js';
+import { CustomObjectStore } from './custom-object-store.js';
 import { renderFault, renderLeadResults, renderMObjectResults } from './render.js';
 import { readRequest, type ReceivedAuth, type ReceivedRequest } from './request-reader.js';
 import { dropUnread, holdBeforeApplying, loseAnswer, noteClientGone } from './lost-answer.js';
@@ -66,6 +67,8 @@ export interface Emulator {
   readonly memberships: MembershipStore;
   /** The custom activity log and the activity types (REST only). */
   readonly activities: ActivityStore;
+  /** REST custom object types and records. */
+  readonly customObjects: CustomObjectStore;
   readonly calls: CallLog;
   /** The configuration in force. */
   config(): EmulatorConfig;
@@ -118,6 +121,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   memberships.loadSeed(seed);
   const activities = new ActivityStore();
   activities.loadTypes(seed.activityTypes);
+  const customObjects = new CustomObjectStore();
+  customObjects.loadTypes(seed.customObjects);
   const limits = new Limits(() => config);
   const calls = new CallLog(() => config.callLogSize);
   let transientCounter = 0;
@@ -129,6 +134,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     mobjects,
     memberships,
     activities,
+    customObjects,
     limits,
     calls,
   });
@@ -139,6 +145,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     mobjects.loadSeed(seed);
     memberships.loadSeed(seed);
     activities.loadTypes(seed.activityTypes);
+    customObjects.loadTypes(seed.customObjects);
   };
 
   const configure = (patch: unknown): EmulatorConfig => {
@@ -155,6 +162,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     mobjects.clearObjects();
     memberships.clearMembers();
     activities.clear();
+    customObjects.clearRecords();
     loadSeed(config.seed ?? DEFAULT_SEED);
     calls.clear();
     limits.reset();
@@ -320,10 +328,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         return sendJson(res, 200, leads.all());
       case 'GET /_emulator/mobjects': {
         const type = url.searchParams.get('type') ?? '';
-        const list = mobjects.list(type);
+        // A custom object type's API name lists its records too (as GET /_emulator/rest/customobjects/{apiName}).
+        const list = mobjects.list(type) ?? (customObjects.type(type) ? customObjects.list(type) : undefined);
         if (!list) {
           return sendJson(res, 400, {
-            error: `type: must be Program, Opportunity, OpportunityPersonRole or Company, got ${JSON.stringify(type)}`,
+            error: `type: must be Program, Opportunity, OpportunityPersonRole, Company or a custom object type's API name, got ${JSON.stringify(type.slice(0, 100))}`,
           });
         }
         return sendJson(res, 200, list);
@@ -429,6 +438,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     mobjects,
     memberships,
     activities,
+    customObjects,
     calls,
     config: () => config,
     configure,

@@ -57,7 +57,7 @@ const attributeName = z.string().superRefine((name, ctx) => {
  * Attributes by name. The names are checked before the record is read, because a record type drops a
  * `__proto__` key silently.
  */
-function attributeMap(): z.ZodType<Record<string, AttributeValue>, Record<string, AttributeValue>> {
+export function attributeMap(): z.ZodType<Record<string, AttributeValue>, Record<string, AttributeValue>> {
   return z
     .unknown()
     .superRefine((value, ctx) => {

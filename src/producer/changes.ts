@@ -15,6 +15,7 @@ import { fastLeadChange } from './fast-lead.js';
 import { idempotencyKeySchema } from './idempotency-key.js';
 import { restLeadProblems, restObjectProblems } from '../rest/expressible.js';
 import { leadGroupName, leadKey, mobjectKey } from './record-keys.js';
+import { isCustomObjectChange, validateCustomObjects } from './custom-object-changes.js';
 import type { TransportKind } from '../vocabulary/transport-kinds.js';
 
 export { leadKey, mobjectKey };
@@ -204,7 +205,10 @@ export function validateLeads(
   return out;
 }
 
-/** Validates object changes; see {@link validateLeads}. */
+/**
+ * Validates object changes, custom object changes among them (told apart by `apiName`, see
+ * `custom-object-changes.ts`); see {@link validateLeads}.
+ */
 export function validateMObjects(
   inputs: readonly unknown[],
   at: (i: number) => number = (i) => i,
@@ -214,6 +218,13 @@ export function validateMObjects(
   const rest = rules.transport === 'rest';
   const schema = rest ? restMobjectChangeSchema : mobjectChangeSchema;
   inputs.forEach((input, i) => {
+    // A custom object change (it names its `apiName`, not a `type`) takes its own format and rules.
+    if (isCustomObjectChange(input)) {
+      const custom = validateCustomObjects([input], () => at(i), rules);
+      out.problems.push(...custom.problems);
+      for (const v of custom.valid) out.valid.push({ index: i, change: v.change });
+      return;
+    }
     const parsed = schema.safeParse(input);
     if (!parsed.success) {
       out.problems.push(...problemsOf(parsed.error, at(i)));

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parse, type Parser } from 'csv-parse';
 import type { ChangeKind } from './change-kinds.js';
+import { customObjectCsvRow } from './custom-object-changes.js';
 
 /** One record read from an import file, with its 1-based line number, or why the line is unreadable. */
 export interface FileRecord {
@@ -58,6 +59,8 @@ function activityRow(row: Record<string, string>): Record<string, unknown> {
 function csvRow(kind: ChangeKind, row: Record<string, string>): Record<string, unknown> {
   if (kind === 'memberships') return membershipRow(row);
   if (kind === 'activities') return activityRow(row);
+  // A custom object row names its apiName (and its keys as key.<name> columns), not a type.
+  if (kind === 'mobjects' && 'apiName' in row && !('type' in row)) return customObjectCsvRow(row);
   const keys = kind === 'leads' ? LEAD_COLUMNS : MOBJECT_COLUMNS;
   const out: Record<string, unknown> = {};
   const attributes: Record<string, string> = {};

@@ -12,6 +12,7 @@ import {
   type MObjectChange,
   type ValidatedChanges,
 } from './changes.js';
+import type { CustomObjectChange } from './custom-object-changes.js';
 import type { TransportKind } from '../vocabulary/transport-kinds.js';
 import { validateMemberships, type MembershipChange } from './member-changes.js';
 import { validateActivities, type ActivityChange } from './activity-change.js';
@@ -102,8 +103,13 @@ export interface EnqueueResult {
 export interface Producer {
   /** Validates and enqueues lead changes: valid ones are accepted, invalid ones rejected naming the field. */
   enqueueLeads(changes: LeadChange | readonly LeadChange[]): Promise<EnqueueResult>;
-  /** Validates and enqueues object changes. */
-  enqueueMObjects(changes: MObjectChange | readonly MObjectChange[]): Promise<EnqueueResult>;
+  /**
+   * Validates and enqueues object changes: Marketo's standard objects (`type`) and custom objects
+   * (`apiName`, over REST only), each in its own format (README, "Change formats").
+   */
+  enqueueMObjects(
+    changes: MObjectChange | CustomObjectChange | readonly (MObjectChange | CustomObjectChange)[],
+  ): Promise<EnqueueResult>;
   /**
    * Validates and enqueues static list membership changes (`{listId, lead, action}`: the last add or
    * remove per list and lead wins) and program member status changes (`{programId, lead, status}`: the

@@ -43,7 +43,7 @@ export async function readExport(run: ActiveRun): Promise<void> {
     const reading: Reading = {
       table: loaded?.table,
       source,
-      validateRow: rowValidator(data.kind),
+      validateRow: rowValidator(data.kind, deps.producer.intake),
       cancelSeen: false,
       confirming: null,
       confirmError: undefined,

@@ -33,6 +33,10 @@ const REST_OPERATIONS: readonly (readonly [RegExp, string])[] = [
   [/^\/rest\/v1\/activities\/external\/types\.json$/, 'getCustomActivityTypes'],
   [/^\/rest\/v1\/activities\/pagingtoken\.json$/, 'getPagingToken'],
   [/^\/rest\/v1\/activities\.json$/, 'getLeadActivities'],
+  // Custom objects: the API name in the path is not a label value, the endpoint is.
+  [/^\/rest\/v1\/customobjects\/[A-Za-z][A-Za-z0-9_]*\.json$/, 'syncCustomObjects'],
+  [/^\/rest\/v1\/customobjects\/[A-Za-z][A-Za-z0-9_]*\/delete\.json$/, 'deleteCustomObjects'],
+  [/^\/rest\/v1\/customobjects\/[A-Za-z][A-Za-z0-9_]*\/describe\.json$/, 'describeCustomObject'],
 ];
 
 // A GET on the sync endpoints' paths is a query (Get Opportunities, Get Opportunity Roles).

@@ -8,7 +8,7 @@ import type {
 } from '../buffer/types.js';
 import { assertNever } from '../vocabulary/assert-never.js';
 import { findActivities, sendActivities } from './activities.js';
-import { sendCustomObjects } from './custom-objects.js';
+import { CustomObjectSchemas, sendCustomObjects } from './custom-objects.js';
 import { sendListMembers } from './list-members.js';
 import { sendProgramMembers } from './program-members.js';
 import { StepsKeeper } from './program-steps.js';
@@ -40,6 +40,7 @@ import { readingAnswer, refused, settledBefore, tooLarge } from './client-result
 import { programForm, programPath } from './programs.js';
 import { MAX_BODY_BYTES, planBodies } from './split.js';
 import { Scrubber } from './scrub.js';
+import { stopOnReadOnly } from './read-only.js';
 import { TokenManager, type TokenStats } from './token.js';
 
 /** How to reach one Marketo instance's REST API. */
@@ -124,6 +125,8 @@ export class RestTransport implements Transport {
   /** Takes the client secret and the tokens out of every answer before it is read. */
   readonly #scrubber: Scrubber;
   readonly #catalog: FieldCatalog;
+  /** Describe Custom Object per type (custom-objects.ts), cached and bounded like the catalog. */
+  readonly #customObjectSchemas: CustomObjectSchemas;
   readonly #foreignIdField: string | undefined;
   readonly #partitionName: string | undefined;
   readonly #maxBodyBytes: number;
@@ -162,6 +165,7 @@ export class RestTransport implements Transport {
       ...(options.renewAheadMs !== undefined ? { renewAheadMs: options.renewAheadMs } : {}),
     });
     const admit = options.admitDescribe;
+    this.#customObjectSchemas = new CustomObjectSchemas(options.describe);
     this.#catalog = new FieldCatalog(async (path) => {
       if (admit) await admit();
       return this.#exchange('GET', path, undefined, 0);
@@ -247,7 +251,8 @@ export class RestTransport implements Transport {
         const group = call.group;
         const records = call.records as readonly StoredMObject[];
         if (group.type === 'Program') return this.#sendPrograms(records, signal);
-        return this.#sendObjects(group, group.type, records, signal);
+        // Under a native CRM sync Marketo refuses these objects (1018): the group is held, not failed.
+        return stopOnReadOnly(await this.#sendObjects(group, group.type, records, signal), group.type);
       }
       case 'activity':
         return sendActivities(this.#calls, call.group, call.records as readonly StoredActivity[], signal);
@@ -257,6 +262,7 @@ export class RestTransport implements Transport {
           call.group,
           call.records as readonly StoredCustomObject[],
           signal,
+          this.#customObjectSchemas,
         );
       case 'listMembership':
         return sendListMembers(this.#calls, call.group, call.records as readonly StoredMembership[], signal);

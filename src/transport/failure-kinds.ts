@@ -35,6 +35,12 @@ export const CALL_ERROR_CATEGORIES = [
   'invalid-record',
   /** The answer did not say what happened to each record: the outcome is unknown. */
   'indeterminate',
+  /**
+   * The object the call writes is read-only in this instance (REST 1018 "CRM Enabled": a native CRM
+   * sync owns it). Nothing of its group will pass until the instance changes: the group's records are
+   * held (back to pending after the auth pause, no attempt burnt) while the other groups go on.
+   */
+  'read-only',
 ] as const;
 export type CallErrorCategory = (typeof CALL_ERROR_CATEGORIES)[number];
 

@@ -8,6 +8,7 @@ import type { RetryPolicy } from './retry-policy.js';
 import type { PartFault } from './poison-split.js';
 import * as settle from './settle-actions.js';
 import { wireOf } from '../wire/registry.js';
+import { groupName } from '../vocabulary/batch-groups.js';
 
 /**
  * The part of a batch on its way (batch-run.ts `BatchRun`) that handling a failed call reads and
@@ -98,6 +99,14 @@ export async function settleCallFailure(
     }),
   );
   await applyCallEffects(run, error, decisions, now);
+  if (error.category === 'read-only')
+    run.log.error('object read-only in Marketo (native CRM sync): its group is held, not sent', {
+      group: groupName(group),
+      code: error.code,
+      error: error.message,
+      records: entries.length,
+      retryInMs: run.policy.pauses.authMs,
+    });
   // The shortest wait of the call's retries (the least-tried record's): they go back as one batch.
   const waits = decisions.flatMap((d) => (d.action === 'retry' ? [d.waitMs] : []));
   const score = waits.length > 0 ? settle.retryScore(now, Math.min(...waits), run.context.lingerMs) : now;

@@ -34,12 +34,14 @@ export type DeliveryKind = 'idempotent' | 'checked-create' | 'create';
  *   applied it, so a SKIPPED answer is reported as probably created by that attempt.
  * - `indeterminate`: outcome INDETERMINATE, dead-lettered with the reason; an operator checks
  *   Marketo and redrives it (`mktsync dlq redrive`) or drops it.
+ * - `hold`: the object is read-only in this instance: the records go back to pending for the auth
+ *   pause, no attempt burnt; only their group waits (they are what it holds), the others go on.
  *
  * With the retry policy's numbers (how long a pause, until when a park, how many attempts), each
  * becomes one of the sender's decisions: see `decide` in retry-decision.ts.
  */
 export type FailureAction =
-  'pause' | 'park' | 'stop' | 'split' | 'dead-letter' | 'retry' | 'resend-checked' | 'indeterminate';
+  'pause' | 'park' | 'stop' | 'split' | 'dead-letter' | 'retry' | 'resend-checked' | 'indeterminate' | 'hold';
 
 /**
  * Rows: the failure's category (the transport's {@link CallErrorCategory}); columns: the kind of record.
@@ -65,6 +67,9 @@ export const FAILURE_ACTIONS: Readonly<
   'invalid-record': { idempotent: 'split', 'checked-create': 'split', create: 'split' },
   // Marketo may have applied the call: only what is safe to apply twice goes again.
   indeterminate: { idempotent: 'retry', 'checked-create': 'resend-checked', create: 'indeterminate' },
+  // Marketo refused the object as read-only (native CRM sync): dead-lettering would lose the group's
+  // whole stream one call after another; held, it flows once the instance allows writes again.
+  'read-only': { idempotent: 'hold', 'checked-create': 'hold', create: 'hold' },
 });
 
 /**
@@ -119,9 +124,10 @@ export function deliveryKind(
       return activityAtLeastOnce.has(String((data as StoredActivity).activityType))
         ? 'idempotent'
         : 'checked-create';
-    // createOnly: a create; the others name the record by its dedupe fields or id.
+    // createOnly names the record by its dedupe fields: a second one is answered 1017 (SKIPPED), like a
+    // Company's INSERT; the others (updateOnly, createOrUpdate, delete) apply twice to the same end.
     case 'customObject':
-      return group.operation === 'INSERT' ? 'create' : 'idempotent';
+      return group.operation === 'INSERT' ? 'checked-create' : 'idempotent';
     // Adding a member twice, removing one twice or setting a status twice changes nothing more.
     case 'listMembership':
     case 'programStatus':

@@ -71,7 +71,8 @@ export interface DecisionInput<S extends FailureScope = FailureScope> {
  * - `give-up`: no attempt left ({@link RetryPolicy.maxAttempts}): FAILED, dead-lettered naming the
  *   attempts; `uncertain` as for `retry`.
  * - `indeterminate`: a create that may have been applied: INDETERMINATE, dead-lettered for an operator.
- * - `hand-back`: back to pending after `waitMs`, no attempt burnt (the worker is stopping).
+ * - `hand-back`: back to pending after `waitMs`, no attempt burnt (the worker is stopping, or the
+ *   object is read-only in this instance: held for `pauses.authMs`).
  *
  * A call that failed with `applied: 'indeterminate'` was abandoned: Marketo may still apply it. Its
  * records' `retry` and `hand-back` wait at least `pauses.abandonedApplyMs`, so that no resend carrying
@@ -126,6 +127,8 @@ function afterCall(policy: RetryPolicy, input: DecisionInput<'call'>): ScopeDeci
       return { action: 'fail' };
     case 'indeterminate':
       return { action: 'indeterminate' };
+    case 'hold':
+      return { action: 'hand-back', uncertain: false, waitMs: policy.pauses.authMs };
     case 'retry':
     case 'resend-checked': {
       const uncertain = action === 'resend-checked';

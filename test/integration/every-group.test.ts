@@ -7,6 +7,7 @@ import {
   type MObjectChange,
 } from '../../src/producer/changes.js';
 import { createProducer, type Producer } from '../../src/producer/producer.js';
+import { validateActivities } from '../../src/producer/activity-change.js';
 import { validateMemberships, type MembershipChange } from '../../src/producer/member-changes.js';
 import { INTAKE_GROUPS, parseGroupName } from '../../src/vocabulary/batch-groups.js';
 import type { LeadKeyKind } from '../../src/vocabulary/lead-key-kinds.js';
@@ -17,6 +18,8 @@ import {
   OBJECT_TYPES,
   type ObjectType,
 } from '../../src/vocabulary/object-types.js';
+import type { CustomObjectChange } from '../../src/producer/custom-object-changes.js';
+import { CUSTOM_OBJECT_OPERATIONS, type CustomObjectOperation } from '../../src/vocabulary/member-groups.js';
 import { startPipeline, TRANSPORTS, type PipelineFixture, type TransportKind } from '../helpers/pipeline.js';
 
 let p: PipelineFixture | undefined;
@@ -85,6 +88,14 @@ const OBJECT_SAMPLES: Record<
   }),
 };
 
+// Custom objects (REST only): one per operation of the emulator's seeded type, each its own record.
+const CUSTOM_OBJECT_SAMPLE = (operation: CustomObjectOperation): CustomObjectChange => ({
+  apiName: 'device_c',
+  operation,
+  keys: { serialNumber: `EG-${operation}` },
+  ...(operation === 'DELETE' ? {} : { attributes: { model: `Model ${operation}` } }),
+});
+
 describe.each(TRANSPORTS)('every group intake accepts, over %s', (transport) => {
   it('is written through the producer, drained by a real worker, and settled with an outcome', async () => {
     p = await startPipeline({}, {}, transport);
@@ -113,8 +124,9 @@ describe.each(TRANSPORTS)('every group intake accepts, over %s', (transport) => 
     const objects: MObjectChange[] = carried.flatMap((type) =>
       OBJECT_TYPE_OPERATIONS[type].map((operation) => OBJECT_SAMPLES[type](operation, transport, existing)),
     );
+    const customObjects = transport === 'rest' ? CUSTOM_OBJECT_OPERATIONS.map(CUSTOM_OBJECT_SAMPLE) : [];
     const validatedLeads = validateLeads(leads, (i) => i, producer.intake);
-    const validatedObjects = validateMObjects(objects, (i) => i, producer.intake);
+    const validatedObjects = validateMObjects([...objects, ...customObjects], (i) => i, producer.intake);
     expect([...validatedLeads.problems, ...validatedObjects.problems]).toEqual([]);
     // List membership (M:<listId>:<ADD|REMOVE>) and program member status (S:<programId>:<status>): REST
     // only; over SOAP intake refuses them naming the field.
@@ -128,10 +140,22 @@ describe.each(TRANSPORTS)('every group intake accepts, over %s', (transport) => 
       expect(validatedMembers.valid).toEqual([]);
       expect(validatedMembers.problems.map((x) => x.field)).toEqual(['listId', 'listId', 'programId']);
     } else expect(validatedMembers.problems).toEqual([]);
+    // A custom activity (A): REST only too.
+    const activity = {
+      lead: { Id: existing.leadId },
+      activityType: 'trialStarted',
+      activityDate: '2026-12-01T10:00:00Z',
+      primaryAttributeValue: 'pro',
+    };
+    const validatedActivities = validateActivities([activity], (i) => i, producer.intake);
+    if (transport === 'soap')
+      expect(validatedActivities.problems.map((x) => x.field)).toEqual(['activityType']);
+    else expect(validatedActivities.problems).toEqual([]);
     const changes: BufferedChange[] = [
       ...validatedLeads.valid,
       ...validatedObjects.valid,
       ...validatedMembers.valid,
+      ...validatedActivities.valid,
     ].map((v) => v.change);
     // One record of every group intake accepts over this transport, derived from the vocabulary:
     // nothing more, nothing less.
@@ -142,17 +166,20 @@ describe.each(TRANSPORTS)('every group intake accepts, over %s', (transport) => 
         (group.kind === 'object' && OBJECT_TYPE_TRANSPORTS[group.type].includes(transport))
       );
     });
-    expect(
-      changes
-        .map((c) => c.group)
-        .filter((g) => !g.startsWith('M:') && !g.startsWith('S:'))
-        .sort(),
-    ).toEqual([...intakeGroups].sort());
-    if (transport === 'rest')
-      expect(changes.map((c) => c.group).filter((g) => g.startsWith('M:') || g.startsWith('S:'))).toEqual([
-        'M:7001:ADD',
-        'M:7002:REMOVE',
-        'S:1001:Registered',
+    // The member groups (their names carry a list, a program, a custom object): REST only.
+    const customGroups = customObjects.map((c) => `C:${c.apiName}:${c.operation}`);
+    const memberGroups =
+      transport === 'rest' ? ['M:7001:ADD', 'M:7002:REMOVE', 'S:1001:Registered', 'A'] : [];
+    expect(changes.map((c) => c.group).sort()).toEqual(
+      [...intakeGroups, ...customGroups, ...memberGroups].sort(),
+    );
+    // Custom objects exist over REST only: over SOAP intake refuses them, naming the field.
+    if (transport === 'soap')
+      expect(validateMObjects([CUSTOM_OBJECT_SAMPLE('UPSERT')], (i) => i, producer.intake).problems).toEqual([
+        expect.objectContaining({
+          field: 'apiName',
+          reason: expect.stringContaining('do not exist over SOAP'),
+        }),
       ]);
     // A type this transport lacks is refused at intake, naming the field and the reason.
     for (const type of OBJECT_TYPES.filter((t) => !carried.includes(t))) {
@@ -179,7 +206,9 @@ describe.each(TRANSPORTS)('every group intake accepts, over %s', (transport) => 
       // So is removing a lead from a list it is not in (1015: the list already is as asked).
       const answered =
         (parsed?.kind === 'object' && parsed.operation === 'UPDATE' && parsed.type !== 'Program') ||
-        (parsed?.kind === 'listMembership' && parsed.action === 'REMOVE')
+        (parsed?.kind === 'listMembership' && parsed.action === 'REMOVE') ||
+        // A custom object UPDATE or DELETE of a record Marketo lacks is answered SKIPPED (1013) too.
+        (parsed?.kind === 'customObject' && (parsed.operation === 'UPDATE' || parsed.operation === 'DELETE'))
           ? ['SKIPPED']
           : ['CREATED', 'UPDATED'];
       expect(answered, `${group}: ${status}`).toContain(status);

@@ -66,6 +66,7 @@ describe('delivery policy', () => {
     expect(FAILURE_ACTIONS.auth.create).toBe('stop');
     expect(FAILURE_ACTIONS['invalid-record'].create).toBe('split');
     expect(FAILURE_ACTIONS['invalid-request'].create).toBe('dead-letter');
+    expect(FAILURE_ACTIONS['read-only'].create).toBe('hold');
   });
 
   it('takes the row of doubt from what is known about the call, not from its category alone', () => {

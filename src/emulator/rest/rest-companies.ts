@@ -18,7 +18,8 @@ import {
  * `externalCompanyId`) or idField (`id`, updateOnly only: the reading the reference's section 10.13
  * point 4 calls safe), up to the REST batch limit per call; each result carries `seq`, a status and
  * the company's integer `id`, or `skipped` with reasons (1013 not found, 1017 already exists, 1036 the
- * same externalCompanyId twice in one call, 1006 an unknown field).
+ * same externalCompanyId twice in one call, 1006 an unknown field, 1018 "CRM Enabled" while the
+ * instance has a simulated native CRM sync: Adobe's companies page makes them read-only then).
  */
 
 export const COMPANY_ACTIONS = ['createOnly', 'updateOnly', 'createOrUpdate'] as const;
@@ -81,6 +82,8 @@ export function syncCompanies(
     const reason = injected.get(seq);
     if (reason) return { seq, status: 'skipped', reasons: [reason] };
     try {
+      if (context.objects.nativeCrmSync)
+        throw new RecordSkip(1018, 'CRM Enabled: companies are read-only under the native CRM sync');
       if (!isJsonObject(record)) throw new RecordSkip(1003, 'Invalid data: a record must be a JSON object');
       const done = syncCompany(record, call, context.objects, seen);
       return { seq, status: done.status, id: done.company.id };

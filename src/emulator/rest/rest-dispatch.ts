@@ -11,6 +11,16 @@ import { describeLeads, describeLeads2, describeOpportunities, describeRoles } f
 import { readSyncLeads, syncLeads } from './rest-leads.js';
 import { readSyncObjects, syncObjects } from './rest-objects.js';
 import { describeCompanies, readSyncCompanies, syncCompanies } from './rest-companies.js';
+import type { CustomObjectStore } from '../custom-object-store.js';
+import {
+  customObjectType,
+  deleteCustomObjects,
+  describeCustomObject,
+  listCustomObjects,
+  readDeleteCustomObjects,
+  readSyncCustomObjects,
+  syncCustomObjects,
+} from './rest-custom-objects.js';
 import { findProgram, programView, updateProgram } from './rest-programs.js';
 import { queryObjects } from './rest-query.js';
 import { changeList, findList, leadsOfList, readListRequest } from './rest-lists.js';
@@ -35,6 +45,7 @@ export interface DispatchContext {
   fields: LeadFieldCatalogue;
   memberships: MembershipStore;
   activities: ActivityStore;
+  customObjects: CustomObjectStore;
 }
 
 /** Reads the request's parameters as the route wants them; fills the call log entry. */
@@ -66,7 +77,12 @@ export function readRestRequest(
     entry.recordCount = ids.length;
     return { ids };
   }
-  if (!route.operation.startsWith('sync') && route.operation !== 'addCustomActivities') return undefined;
+  if (
+    !route.operation.startsWith('sync') &&
+    route.operation !== 'addCustomActivities' &&
+    route.operation !== 'deleteCustomObjects'
+  )
+    return undefined;
   if (!/^application\/json\b/i.test(req.headers['content-type'] ?? ''))
     throw new RestCallError(612, 'Invalid Content Type: use application/json');
   let body: unknown;
@@ -80,7 +96,15 @@ export function readRestRequest(
     entry.records = body.input;
     entry.recordCount = body.input.length;
   }
-  for (const name of ['action', 'lookupField', 'partitionName', 'dedupeBy', 'statusName'] as const) {
+  if (route.apiName !== undefined) entry.apiName = route.apiName;
+  for (const name of [
+    'action',
+    'lookupField',
+    'partitionName',
+    'dedupeBy',
+    'statusName',
+    'deleteBy',
+  ] as const) {
     const value = body[name];
     if (typeof value === 'string') entry[name] = value.slice(0, 100);
   }
@@ -108,6 +132,20 @@ export function executeRest(route: RestRoute, request: RestRequest, context: Dis
       );
     case 'describeCompanies':
       return successBody(describeCompanies());
+    case 'listCustomObjects':
+      return successBody(listCustomObjects(context.customObjects));
+    case 'describeCustomObject':
+      return successBody(describeCustomObject(customObjectType(context.customObjects, route.apiName!)));
+    case 'syncCustomObjects':
+    case 'deleteCustomObjects': {
+      const type = customObjectType(context.customObjects, route.apiName!);
+      const objects = { store: context.customObjects, leads, rules };
+      return successBody(
+        route.operation === 'syncCustomObjects'
+          ? syncCustomObjects(readSyncCustomObjects(type, request as JsonObject, rest), objects)
+          : deleteCustomObjects(readDeleteCustomObjects(type, request as JsonObject, rest), objects),
+      );
+    }
     case 'queryOpportunities':
     case 'queryOpportunityRoles': {
       const kind = route.operation === 'queryOpportunities' ? 'opportunity' : 'role';

@@ -15,6 +15,8 @@ import { dropUnread, holdBeforeApplying, loseAnswer, noteClientGone } from '../l
 import type { Limits } from '../limits.js';
 import type { MObjectStore } from '../mobject-store.js';
 import type { MembershipStore } from '../membership-store.js';
+import type { CustomObjectStore } from '../custom-object-store.js';
+import { handleCustomObjectAdmin } from './custom-object-admin.js';
 import { handleIdentity } from './identity.js';
 import { LeadFieldCatalogue } from './lead-fields.js';
 import { failureBody, RestCallError, UNCOUNTED_CODES } from './rest-answer.js';
@@ -41,6 +43,7 @@ export interface RestModeDeps {
   mobjects: MObjectStore;
   memberships: MembershipStore;
   activities: ActivityStore;
+  customObjects: CustomObjectStore;
   limits: Limits;
   calls: CallLog;
 }
@@ -91,6 +94,7 @@ export function createRestMode(deps: RestModeDeps): RestMode {
     const entry = calls.start(typeof matched === 'string' ? 'unknown' : matched.operation, 'rest');
     if (typeof matched !== 'string' && matched.programId !== undefined) entry.programId = matched.programId;
     if (typeof matched !== 'string' && matched.listId !== undefined) entry.listId = matched.listId;
+    if (typeof matched !== 'string' && matched.apiName !== undefined) entry.apiName = matched.apiName;
     noteClientGone(entry, res);
 
     const mischief = takeMischief(config.faults, deps.random(), entry.seq);
@@ -177,6 +181,7 @@ export function createRestMode(deps: RestModeDeps): RestMode {
         fields: fields(),
         memberships,
         activities: deps.activities,
+        customObjects: deps.customObjects,
       });
       if (held) {
         entry.httpStatus = 200;
@@ -227,7 +232,7 @@ export function createRestMode(deps: RestModeDeps): RestMode {
         sendRestJson(res, 200, { expired: tokens.expireNow() });
         return true;
       }
-      return false;
+      return handleCustomObjectAdmin(req, res, url, deps);
     },
     expireToken: () => tokens.expireNow(),
     usage: () => tokens.usage(),

@@ -26,7 +26,11 @@ export type RestOperation =
   | 'addCustomActivities'
   | 'getActivityTypes'
   | 'getPagingToken'
-  | 'queryActivities';
+  | 'queryActivities'
+  | 'listCustomObjects'
+  | 'describeCustomObject'
+  | 'syncCustomObjects'
+  | 'deleteCustomObjects';
 
 /**
  * The reads whose parameters are a query string: in the URL, or (a `POST` with `_method=GET`, for a
@@ -47,6 +51,8 @@ export interface RestRoute {
   programId?: number;
   /** The list id of `/rest/v1/lists/{listId}/leads.json`. */
   listId?: number;
+  /** The custom object type of `/rest/v1/customobjects/{apiName}…`. */
+  apiName?: string;
 }
 
 const FIXED: Readonly<Record<string, Partial<Record<string, RestOperation>>>> = {
@@ -64,6 +70,7 @@ const FIXED: Readonly<Record<string, Partial<Record<string, RestOperation>>>> = 
   '/rest/v1/companies.json': { POST: 'syncCompanies' },
   '/rest/v1/companies/describe.json': { GET: 'describeCompanies' },
   '/rest/asset/v1/channels.json': { GET: 'getChannels' },
+  '/rest/v1/customobjects.json': { GET: 'listCustomObjects' },
 };
 
 const PROGRAM = /^\/rest\/asset\/v1\/program\/(\d{1,10})\.json$/;
@@ -74,6 +81,7 @@ const LIST_METHODS: Readonly<Record<string, RestOperation>> = {
   DELETE: 'removeFromList',
   GET: 'queryListLeads',
 };
+const CUSTOM_OBJECT = /^\/rest\/v1\/customobjects\/([A-Za-z][A-Za-z0-9_]{0,99})(\/describe|\/delete)?\.json$/;
 
 /**
  * The route of a request: a route, `method` (605) or `unknown` (610). `methodOverride` is the URL's
@@ -106,5 +114,16 @@ export function matchRestRoute(
     return method === 'POST'
       ? { operation: 'syncProgramMemberStatus', programId: Number(status[1]) }
       : 'method';
+  const custom = CUSTOM_OBJECT.exec(pathname);
+  if (custom) {
+    const apiName = custom[1]!;
+    const [want, operation] =
+      custom[2] === '/describe'
+        ? (['GET', 'describeCustomObject'] as const)
+        : custom[2] === '/delete'
+          ? (['POST', 'deleteCustomObjects'] as const)
+          : (['POST', 'syncCustomObjects'] as const);
+    return method === want ? { operation, apiName } : 'method';
+  }
   return 'unknown';
 }
