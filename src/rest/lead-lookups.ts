@@ -2,7 +2,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { boundText, MarketoCallError } from '../transport/contract.js';
 import { leadRefKind, leadRefText, leadRefValue, type LeadRef } from '../vocabulary/lead-refs.js';
 import type { LeadIdCache } from './lead-cache.js';
-import type { LeadPage, LeadResolution, LeadResolverDeps } from './lead-resolver.js';
+import type { LeadPage, LeadResolution, LeadResolverDeps } from './lead-resolution.js';
 
 /**
  * The lookups of leads by key (Get Leads by Filter Type as a POST with `_method=GET`), batched across
