@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startPrivateRedis } from '../src/demo/private-redis.js';
 import { benchAbandoned } from './abandoned.js';
+import { benchActivities } from './activities.js';
 import { benchConsole } from './console.js';
 import { benchDrain } from './drain.js';
 import { benchEfficiency } from './efficiency.js';
@@ -48,6 +49,9 @@ const sizes = smoke
       consoleOutcomes: 20_000,
       consoleDeadLetters: 1_000,
       memberships: { changes: 2_000, leads: 400, statusLeads: 600 },
+      activityEvents: 3_000,
+      activityLeads: 300,
+      activityNewLeads: 100,
     }
   : {
       ingest: 100_000,
@@ -65,6 +69,9 @@ const sizes = smoke
       consoleOutcomes: 1_000_000,
       consoleDeadLetters: 10_000,
       memberships: { changes: 20_000, leads: 4_000, statusLeads: 6_000 },
+      activityEvents: 30_000,
+      activityLeads: 3_000,
+      activityNewLeads: 1_000,
     };
 
 const redis = await startPrivateRedis(say, process.env);
@@ -213,6 +220,29 @@ try {
       value: capped.workerPeakRssMb,
       target: '≤ 200',
       met: capped.workerPeakRssMb <= 200,
+    });
+  }
+  if (want('activities')) {
+    say('custom activities…');
+    const r = await benchActivities(
+      redis.url,
+      emulator,
+      sizes.activityEvents,
+      sizes.activityLeads,
+      sizes.activityNewLeads,
+    );
+    results.activities = r;
+    targets.push({
+      name: `activities: ${r.events.toLocaleString('en-US')} events for ${r.leads.toLocaleString('en-US')} leads by email (${r.newLeads.toLocaleString('en-US')} new), every one logged once on its lead`,
+      value: r.distinctLogged === r.events && r.logged === r.events ? r.wrongLead : Number.NaN,
+      target: '0 wrong',
+      met: r.distinctLogged === r.events && r.logged === r.events && r.wrongLead === 0,
+    });
+    targets.push({
+      name: `activities: calls / minimum (${r.activityCalls} add + ${r.lookupCalls} lookups + ${r.leadCalls} lead calls vs ${r.minimum}; one per event: ${r.naiveCalls})`,
+      value: r.callsPerMinimum,
+      target: '≤ 1.05x',
+      met: r.callsPerMinimum <= 1.05,
     });
   }
   if (want('reconcile')) {

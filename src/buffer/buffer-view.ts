@@ -138,6 +138,28 @@ export class BufferView {
     return recordKeys.map((_, i) => replies[2 * i]! > 0 || replies[2 * i + 1]! > 0);
   }
 
+  /**
+   * The data of up to `limit` records waiting in `group`, the soonest due first (records whose data is
+   * not JSON are left out). For a look ahead: the lead resolver fills its lookups with the leads of
+   * records still to come, so that 300 keys go in each request.
+   */
+  async upcoming(group: string, limit: number): Promise<unknown[]> {
+    const keys = await this.redis.zrange(this.keys.dirty(group), 0, Math.max(0, limit - 1));
+    if (keys.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const key of keys) pipeline.hget(this.keys.rec(key), 'data');
+    const out: unknown[] = [];
+    for (const [error, raw] of (await pipeline.exec())!) {
+      if (error || typeof raw !== 'string') continue;
+      try {
+        out.push(JSON.parse(raw));
+      } catch {
+        // Not ours to judge here: the sender dead-letters a record it cannot read.
+      }
+    }
+    return out;
+  }
+
   /** Calls taken from the shared rate limiter in the `windowMs` before `now`. */
   async callsInWindow(windowMs: number, now = Date.now()): Promise<number> {
     return this.redis.zcount(this.keys.rate, now - windowMs, '+inf');

@@ -17,4 +17,9 @@ export type LeadLedgerState =
 export interface LeadLedger {
   /** One state per reference, in order (an `Id` reference is answered `{id}` without a read). */
   states(refs: readonly LeadRef[]): Promise<LeadLedgerState[]>;
+  /**
+   * The lead references of up to `limit` records still waiting to be sent (any kind that names a lead),
+   * soonest first: a lookup can take their keys along, to fill its request.
+   */
+  upcoming?(limit: number): Promise<LeadRef[]>;
 }

@@ -2,7 +2,8 @@ import type { RedisBuffer } from '../buffer/buffer.js';
 import { leadKey } from '../producer/record-keys.js';
 import type { LeadLedger, LeadLedgerState } from '../transport/lead-ledger.js';
 import { FOREIGN_SYS_TYPES } from '../vocabulary/foreign-sys-types.js';
-import type { LeadRef } from '../vocabulary/lead-refs.js';
+import { parseLeadRef, type LeadRef } from '../vocabulary/lead-refs.js';
+import { memberGroupName } from '../vocabulary/member-groups.js';
 
 /**
  * The buffer's knowledge of leads named by reference, for the REST transport's lead resolver: a lead
@@ -11,6 +12,17 @@ import type { LeadRef } from '../vocabulary/lead-refs.js';
  */
 export class BufferLeadLedger implements LeadLedger {
   constructor(private readonly buffer: RedisBuffer) {}
+
+  /** The leads of the custom activities waiting (group `A`), soonest first. */
+  async upcoming(limit: number): Promise<LeadRef[]> {
+    const data = await this.buffer.view.upcoming(memberGroupName({ kind: 'activity' }), limit);
+    const refs: LeadRef[] = [];
+    for (const d of data) {
+      const ref = parseLeadRef((d as { lead?: unknown } | null)?.lead);
+      if (!('problem' in ref)) refs.push(ref);
+    }
+    return refs;
+  }
 
   async states(refs: readonly LeadRef[]): Promise<LeadLedgerState[]> {
     // A ForeignSysPersonId reference has no type: the lead may be keyed under any of them.

@@ -1,7 +1,11 @@
 import type { BatchEntry } from '../buffer/types.js';
 import type { FoundId, TransportCall, TransportGroup } from '../transport/contract.js';
 import { backoffWait, mayTryAgain } from './retry-policy.js';
-import type { BatchRun } from './batch-run.js';
+import type { SettleAction } from '../buffer/buffer.js';
+import type { ClaimedBatch } from '../buffer/types.js';
+import type { Logger } from '../log.js';
+import type { Transport } from '../transport/contract.js';
+import type { RetryPolicy } from './retry-policy.js';
 import { deliveryKind, verifiedBeforeResend } from './delivery-policy.js';
 import * as settle from './settle-actions.js';
 
@@ -13,8 +17,19 @@ import * as settle from './settle-actions.js';
  * later, its doubt kept, while attempts are left; then INDETERMINATE and dead-lettered. A stopping
  * worker hands such records back unchanged. Returns the entries to send.
  */
+/** What the check needs of the batch on its way (a `BatchRun`). */
+export interface VerifyRun {
+  readonly context: { readonly transport: Transport; readonly lingerMs: number };
+  readonly policy: RetryPolicy;
+  readonly control: { readonly stopping: AbortSignal };
+  readonly batch: ClaimedBatch;
+  readonly actions: SettleAction[];
+  readonly report: { retries: { category: string; records: number }[] };
+  readonly log: Logger;
+}
+
 export async function verifyResends(
-  run: BatchRun,
+  run: VerifyRun,
   group: TransportGroup,
   entries: readonly BatchEntry[],
 ): Promise<readonly BatchEntry[]> {
@@ -56,7 +71,7 @@ export async function verifyResends(
 }
 
 /** A record whose check failed: back, its doubt kept (stopping: no attempt burnt), else INDETERMINATE. */
-function unsettledAction(run: BatchRun, entry: BatchEntry, why: string, now: number) {
+function unsettledAction(run: VerifyRun, entry: BatchEntry, why: string, now: number) {
   // The record keeps its count of doubtful attempts (the buffer keeps it); this one added none.
   if (run.control.stopping.aborted) return settle.handBack(entry, now);
   if (!mayTryAgain(run.policy, entry.attempts))
