@@ -230,6 +230,16 @@ export class RestTransport implements Transport {
     this.onAttempt((report) => reporter(restCallAttempt(report)));
   }
 
+  /**
+   * Reads the channel steps of the programs of new program status groups (see `program-steps.ts`). A
+   * read that fails is left to the first send of the program, not repeated here every second.
+   */
+  async prepare(groups: readonly TransportGroup[]): Promise<void> {
+    if (!this.#programSteps) return;
+    const programs = new Set(groups.flatMap((g) => (g.kind === 'programStatus' ? [g.programId] : [])));
+    for (const programId of programs) await this.#programSteps.keep(programId).catch(() => undefined);
+  }
+
   maxRecords(group: TransportGroup): number {
     return group.kind === 'object' && group.type === 'Program' ? 1 : REST_MAX_RECORDS;
   }

@@ -20,8 +20,9 @@ type Get = (path: string, signal?: AbortSignal) => Promise<unknown[]>;
 export class ProgramSteps {
   readonly #get: Get;
   readonly #ttlMs: number;
-  #channels: { at: number; steps: Map<string, Steps> } | undefined;
-  readonly #channelOf = new Map<number, { at: number; channel: string }>();
+  // Promises, so that batches of one program sent at once share one read.
+  #channels: { at: number; steps: Promise<Map<string, Steps>> } | undefined;
+  readonly #channelOf = new Map<number, { at: number; channel: Promise<string> }>();
   /** Requests made, for tests and the bench (each costs a rate token). */
   calls = 0;
 
@@ -34,21 +35,37 @@ export class ProgramSteps {
   async of(programId: number, signal?: AbortSignal, now = Date.now()): Promise<Steps | undefined> {
     let known = this.#channelOf.get(programId);
     if (!known || now - known.at > this.#ttlMs) {
-      this.calls++;
-      const result = await this.#get(`/rest/asset/v1/program/${programId}.json`, signal);
-      const channel = asObject(result[0])?.channel;
-      if (typeof channel !== 'string')
-        throw new MarketoCallError(`Get Program ${programId} answered without a channel`, {
-          category: 'transient',
-          code: 'malformed-answer',
-          applied: 'not-applied',
-        });
-      known = { at: now, channel };
+      known = { at: now, channel: this.#readChannel(programId, signal) };
       this.#channelOf.set(programId, known);
+      // A failed read is not kept: the next batch reads again.
+      const entry = known;
+      entry.channel.catch(() => {
+        if (this.#channelOf.get(programId) === entry) this.#channelOf.delete(programId);
+      });
     }
-    if (!this.#channels || now - this.#channels.at > this.#ttlMs)
-      this.#channels = { at: now, steps: await this.#readChannels(signal) };
-    return this.#channels.steps.get(known.channel);
+    if (!this.#channels || now - this.#channels.at > this.#ttlMs) {
+      const entry = { at: now, steps: this.#readChannels(signal) };
+      this.#channels = entry;
+      entry.steps.catch(() => {
+        if (this.#channels === entry) this.#channels = undefined;
+      });
+    }
+    const channels = this.#channels.steps;
+    const channel = await known.channel;
+    return (await channels).get(channel);
+  }
+
+  async #readChannel(programId: number, signal?: AbortSignal): Promise<string> {
+    this.calls++;
+    const result = await this.#get(`/rest/asset/v1/program/${programId}.json`, signal);
+    const channel = asObject(result[0])?.channel;
+    if (typeof channel !== 'string')
+      throw new MarketoCallError(`Get Program ${programId} answered without a channel`, {
+        category: 'transient',
+        code: 'malformed-answer',
+        applied: 'not-applied',
+      });
+    return channel;
   }
 
   async #readChannels(signal?: AbortSignal): Promise<Map<string, Steps>> {

@@ -81,6 +81,13 @@ export interface Transport {
   /** The largest number of records one call of `group` may carry (REST: 300 leads, 1 program). */
   maxRecords(group: TransportGroup): number;
   /**
+   * Reads what sending `groups` will need, as soon as they hold records and before their first batch
+   * (REST: a program's channel steps, which the buffer's merge of program member status reads). Best
+   * effort: a failure is for the caller to log; sending reads it again. Left out by a wire that needs
+   * nothing.
+   */
+  prepare?(groups: readonly TransportGroup[]): Promise<void>;
+  /**
    * Sends the records of one group. Resolves with exactly one result per record, in the order given;
    * throws {@link MarketoCallError} when the call as a whole failed.
    */

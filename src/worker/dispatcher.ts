@@ -32,6 +32,8 @@ export interface DispatcherOptions {
 
 /** Observers of what the dispatcher does (metrics hook in here). */
 export interface DispatcherEvents {
+  /** The groups that hold records, each time they are read from Redis (at most once a second). */
+  onGroups?(groups: readonly BatchGroup[]): void;
   onBatch?(
     batch: ClaimedBatch,
     report: SendReport,
@@ -112,6 +114,7 @@ export class Dispatcher {
       try {
         const { known, unknown } = await this.buffer.view.groupsWithRecords();
         this.#groups = claimOrder(known);
+        this.events.onGroups?.(this.#groups);
         // A group no list of this release names (written by a newer release) would wait unclaimed.
         if (unknown.length > 0 && unknown.join() !== this.#unknownLogged) {
           this.#unknownLogged = unknown.join();

@@ -7,6 +7,7 @@ import { silentLogger, type Logger } from '../log.js';
 import { connectRedis, redisProblem, waitReady } from '../redis.js';
 import { safeUrl } from '../safe-url.js';
 import { createWorkerMetrics, type TokenCounts } from '../metrics/worker-metrics.js';
+import { GroupPreparation } from './group-preparation.js';
 import { Dispatcher, type DispatcherEvents } from './dispatcher.js';
 import { serveQueueView } from './queue-view.js';
 import { Reachability } from './reachability.js';
@@ -82,12 +83,14 @@ export async function startWorker(settings: WorkerSettings, options: WorkerOptio
   const reach = new Reachability(Math.max(60_000, 2 * settings.backoffMaxMs));
   const { endpointSetting } = wireOf(settings.transport);
   const sender = new BatchSender(reach.watch(transport), buffer, settings, log);
+  const preparation = new GroupPreparation(transport, log);
   const dispatcher = new Dispatcher(
     buffer,
     sender,
     { ...settings, ...(options.loops !== undefined ? { loops: options.loops } : {}) },
     log,
     {
+      onGroups: (groups) => preparation.note(groups),
       onBatch(batch, report, actions, durationMs, lost) {
         // A lost batch's records were put back and will be settled again: counting them now would
         // count them twice.

@@ -271,3 +271,29 @@ describe('program member status end to end', () => {
     expect(await p.producer.buffer.deadLetters()).toEqual([]);
   });
 });
+
+describe('program steps read as soon as a program’s statuses appear', () => {
+  it('before the first batch is sent: a late Registered arriving while Attended lingers keeps Attended', async () => {
+    // A long linger and quiet time: the first batch of the program is not sent while the test runs.
+    p = await startPipeline({}, { MKTSYNC_LINGER_MS: '600000', MKTSYNC_QUIET_MS: '600000' }, 'rest');
+    const [b] = await leadsWithoutWorker(p, 1);
+    await p.startWorker();
+    await p.producer.enqueueMemberships({ programId: 1003, lead: { Id: b! }, status: 'Attended' });
+    // The worker sees the new group and reads program 1003's channel steps into Redis.
+    const stepsKey = p.producer.buffer.keys.steps(1003);
+    while ((await p.redis.hget(stepsKey, 'Attended')) === null) await new Promise((r) => setTimeout(r, 50));
+    await p.producer.enqueueMemberships({ programId: 1003, lead: { Id: b! }, status: 'Registered' });
+    const record = await p.redis.hmget(p.producer.buffer.keys.rec(`S:1003:Id:${b}`), 'group', 'count');
+    expect(record).toEqual(['S:1003:Attended', '2']);
+    // Nothing was sent: the steps were read for the merge, not by a send.
+    expect(p.f.emulator.calls.since(0).filter((c) => c.operation === 'syncProgramMemberStatus')).toEqual([]);
+  });
+});
+
+/** `n` leads made in the emulator directly (no worker needed); their ids. */
+async function leadsWithoutWorker(f: PipelineFixture, n: number): Promise<number[]> {
+  return Array.from(
+    { length: n },
+    (_, i) => f.f.emulator.leads.create({ Email: `direct${i}@example.com` }).id,
+  );
+}

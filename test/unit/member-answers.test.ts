@@ -3,6 +3,7 @@ import { restOperation } from '../../src/rest/call-attempt.js';
 import { listRequestPath, listResults } from '../../src/rest/list-members.js';
 import { nextPageToken, readListMembers } from '../../src/rest/list-read.js';
 import { statusResults } from '../../src/rest/program-members.js';
+import { ProgramSteps } from '../../src/rest/program-steps.js';
 import { MarketoCallError } from '../../src/transport/contract.js';
 
 describe('list membership answers', () => {
@@ -117,5 +118,38 @@ describe('Get Leads by List paging', () => {
     );
     expect(nextPageToken('{"success":true,"result":[],"nextPageToken":"ABC"}')).toBe('ABC');
     expect(nextPageToken('{"success":true,"result":[]}')).toBeUndefined();
+  });
+});
+
+describe('program steps', () => {
+  it('batches of one program asking at once share one read; a failed read is read again', async () => {
+    const paths: string[] = [];
+    let fail = true;
+    const steps = new ProgramSteps((path) => {
+      paths.push(path.split('?')[0]!);
+      if (path.startsWith('/rest/asset/v1/program/'))
+        return Promise.resolve([{ id: 1001, channel: 'Webinar' }]);
+      if (fail) {
+        fail = false;
+        return Promise.reject(new Error('608'));
+      }
+      return Promise.resolve([
+        {
+          name: 'Webinar',
+          progressionStatuses: [
+            { name: 'Registered', step: 20 },
+            { name: 'Attended', step: 40 },
+          ],
+        },
+      ]);
+    });
+    await expect(steps.of(1001)).rejects.toThrow('608');
+    const answers = await Promise.all([steps.of(1001), steps.of(1001), steps.of(1001)]);
+    expect(answers).toEqual(Array(3).fill({ Registered: 20, Attended: 40 }));
+    expect(paths).toEqual([
+      '/rest/asset/v1/program/1001.json',
+      '/rest/asset/v1/channels.json',
+      '/rest/asset/v1/channels.json',
+    ]);
   });
 });
