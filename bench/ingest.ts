@@ -4,6 +4,7 @@ import { startIngestServer } from '../src/producer/ingest-server.js';
 import { createProducer } from '../src/producer/producer.js';
 import type { LeadChange } from '../src/producer/changes.js';
 import { dropPrefix, freshPrefix, median } from './harness.js';
+import { ingestProcess } from './ingest-process.js';
 
 /** The benchmark's lead changes: `n` changes over 50,000 distinct emails, three attributes each. */
 export function ingestPayloads(n: number): LeadChange[] {
@@ -36,15 +37,23 @@ async function timed<T>(
 export interface IngestFigures {
   callers: number;
   libraryPerSec: number;
+  /** `mktsync ingest` in its own process, node's `http` client in this one (the target's figure). */
   httpPerSec: number;
+  /**
+   * The server started in this process and driven by `fetch` from the same event loop, as measured
+   * before 2026-12-07: reported beside the other for continuity, not a target.
+   */
+  httpInProcessFetchPerSec: number;
   bullmqAddBulkPerSec: number;
 }
 
 /**
  * Changes/s accepted through the library producer, through HTTP ingestion, and through plain BullMQ
  * `addBulk` of the same payloads in chunks of 500, from one caller and from several concurrent callers
- * (an application server's request handlers sharing one connection). The three are interleaved in
- * every run so that machine noise hits them alike; the figure is the median over runs.
+ * (an application server's request handlers sharing one connection). HTTP ingestion is `mktsync
+ * ingest` in its own process with its defaults (see {@link ingestProcess}), and also, for continuity,
+ * the server in this process driven by `fetch`. The paths are interleaved in every run so that machine
+ * noise hits them alike; the figure is the median over runs.
  */
 export async function benchIngest(
   redisUrl: string,
@@ -58,9 +67,16 @@ export async function benchIngest(
   const bodies = chunks.map((c) => JSON.stringify(c));
   const redis = new Redis(redisUrl);
   const out: IngestFigures[] = [];
+  // One ingest process for every run, warmed up like this process's own code (which the library path
+  // compiled before the in-process server runs); its keys are dropped after each run.
+  const ingestPrefix = freshPrefix();
+  const ingest = await ingestProcess(redisUrl, ingestPrefix, Math.max(...callerCounts));
+  for (const body of bodies.slice(0, 20)) await ingest.postLeads(body);
+  await dropPrefix(redis, `{${ingestPrefix}}*`);
   for (const callers of callerCounts) {
     const library: number[] = [];
     const http: number[] = [];
+    const httpInProcess: number[] = [];
     const bullmq: number[] = [];
     for (let run = 0; run < runs; run++) {
       {
@@ -93,11 +109,13 @@ export async function benchIngest(
           if (response.status !== 202) throw new Error(`ingest answered ${response.status}`);
           await response.arrayBuffer();
         });
-        http.push(perSec);
+        httpInProcess.push(perSec);
         await server.close();
         await producer.close();
         await dropPrefix(redis, `{${prefix}}*`);
       }
+      http.push(await timed(bodies, callers, n, (body) => ingest.postLeads(body)));
+      await dropPrefix(redis, `{${ingestPrefix}}*`);
       {
         const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
         const queue = new Queue(freshPrefix(), { connection });
@@ -115,9 +133,11 @@ export async function benchIngest(
       callers,
       libraryPerSec: median(library),
       httpPerSec: median(http),
+      httpInProcessFetchPerSec: median(httpInProcess),
       bullmqAddBulkPerSec: median(bullmq),
     });
   }
+  await ingest.stop();
   redis.disconnect();
   return out;
 }
