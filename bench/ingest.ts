@@ -71,73 +71,77 @@ export async function benchIngest(
   // compiled before the in-process server runs); its keys are dropped after each run.
   const ingestPrefix = freshPrefix();
   const ingest = await ingestProcess(redisUrl, ingestPrefix, Math.max(...callerCounts));
-  for (const body of bodies.slice(0, 20)) await ingest.postLeads(body);
-  await dropPrefix(redis, `{${ingestPrefix}}*`);
-  for (const callers of callerCounts) {
-    const library: number[] = [];
-    const http: number[] = [];
-    const httpInProcess: number[] = [];
-    const bullmq: number[] = [];
-    for (let run = 0; run < runs; run++) {
-      {
-        const prefix = freshPrefix();
-        const producer = await createProducer({ url: redisUrl, prefix });
-        library.push(
-          await timed(chunks, callers, n, async (chunk) => {
-            const result = await producer.enqueueLeads(chunk);
-            if (result.accepted.length !== chunk.length)
-              throw new Error('the producer refused a bench change');
-          }),
-        );
-        await producer.close();
-        await dropPrefix(redis, `{${prefix}}*`);
-      }
-      {
-        const prefix = freshPrefix();
-        const producer = await createProducer({ url: redisUrl, prefix });
-        const server = await startIngestServer({
-          producer,
-          authDisabled: true,
-          maxBodyBytes: 50 * 1024 * 1024,
-        });
-        const perSec = await timed(bodies, callers, n, async (body) => {
-          const response = await fetch(`${server.url}/v1/leads`, {
-            method: 'POST',
-            body,
-            headers: { 'Content-Type': 'application/json' },
+  try {
+    for (const body of bodies.slice(0, 20)) await ingest.postLeads(body);
+    await dropPrefix(redis, `{${ingestPrefix}}*`);
+    for (const callers of callerCounts) {
+      const library: number[] = [];
+      const http: number[] = [];
+      const httpInProcess: number[] = [];
+      const bullmq: number[] = [];
+      for (let run = 0; run < runs; run++) {
+        {
+          const prefix = freshPrefix();
+          const producer = await createProducer({ url: redisUrl, prefix });
+          library.push(
+            await timed(chunks, callers, n, async (chunk) => {
+              const result = await producer.enqueueLeads(chunk);
+              if (result.accepted.length !== chunk.length)
+                throw new Error('the producer refused a bench change');
+            }),
+          );
+          await producer.close();
+          await dropPrefix(redis, `{${prefix}}*`);
+        }
+        {
+          const prefix = freshPrefix();
+          const producer = await createProducer({ url: redisUrl, prefix });
+          const server = await startIngestServer({
+            producer,
+            authDisabled: true,
+            maxBodyBytes: 50 * 1024 * 1024,
           });
-          if (response.status !== 202) throw new Error(`ingest answered ${response.status}`);
-          await response.arrayBuffer();
-        });
-        httpInProcess.push(perSec);
-        await server.close();
-        await producer.close();
-        await dropPrefix(redis, `{${prefix}}*`);
+          const perSec = await timed(bodies, callers, n, async (body) => {
+            const response = await fetch(`${server.url}/v1/leads`, {
+              method: 'POST',
+              body,
+              headers: { 'Content-Type': 'application/json' },
+            });
+            if (response.status !== 202) throw new Error(`ingest answered ${response.status}`);
+            await response.arrayBuffer();
+          });
+          httpInProcess.push(perSec);
+          await server.close();
+          await producer.close();
+          await dropPrefix(redis, `{${prefix}}*`);
+        }
+        http.push(await timed(bodies, callers, n, (body) => ingest.postLeads(body)));
+        await dropPrefix(redis, `{${ingestPrefix}}*`);
+        {
+          const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+          const queue = new Queue(freshPrefix(), { connection });
+          bullmq.push(
+            await timed(chunks, callers, n, async (chunk) => {
+              await queue.addBulk(chunk.map((data) => ({ name: 'change', data })));
+            }),
+          );
+          await queue.obliterate({ force: true });
+          await queue.close();
+          connection.disconnect();
+        }
       }
-      http.push(await timed(bodies, callers, n, (body) => ingest.postLeads(body)));
-      await dropPrefix(redis, `{${ingestPrefix}}*`);
-      {
-        const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
-        const queue = new Queue(freshPrefix(), { connection });
-        bullmq.push(
-          await timed(chunks, callers, n, async (chunk) => {
-            await queue.addBulk(chunk.map((data) => ({ name: 'change', data })));
-          }),
-        );
-        await queue.obliterate({ force: true });
-        await queue.close();
-        connection.disconnect();
-      }
+      out.push({
+        callers,
+        libraryPerSec: median(library),
+        httpPerSec: median(http),
+        httpInProcessFetchPerSec: median(httpInProcess),
+        bullmqAddBulkPerSec: median(bullmq),
+      });
     }
-    out.push({
-      callers,
-      libraryPerSec: median(library),
-      httpPerSec: median(http),
-      httpInProcessFetchPerSec: median(httpInProcess),
-      bullmqAddBulkPerSec: median(bullmq),
-    });
+  } finally {
+    // Also when a run fails: the process must not outlive the benchmark.
+    await ingest.stop();
+    redis.disconnect();
   }
-  await ingest.stop();
-  redis.disconnect();
   return out;
 }
