@@ -4,6 +4,7 @@ import { startIngestServer } from '../src/producer/ingest-server.js';
 import { createProducer } from '../src/producer/producer.js';
 import type { LeadChange } from '../src/producer/changes.js';
 import { dropPrefix, freshPrefix, median } from './harness.js';
+import { ingestProcess } from './ingest-process.js';
 
 /** The benchmark's lead changes: `n` changes over 50,000 distinct emails, three attributes each. */
 export function ingestPayloads(n: number): LeadChange[] {
@@ -36,15 +37,23 @@ async function timed<T>(
 export interface IngestFigures {
   callers: number;
   libraryPerSec: number;
+  /** `mktsync ingest` in its own process, node's `http` client in this one (the target's figure). */
   httpPerSec: number;
+  /**
+   * The server started in this process and driven by `fetch` from the same event loop, as measured
+   * before 2026-12-07: reported beside the other for continuity, not a target.
+   */
+  httpInProcessFetchPerSec: number;
   bullmqAddBulkPerSec: number;
 }
 
 /**
  * Changes/s accepted through the library producer, through HTTP ingestion, and through plain BullMQ
  * `addBulk` of the same payloads in chunks of 500, from one caller and from several concurrent callers
- * (an application server's request handlers sharing one connection). The three are interleaved in
- * every run so that machine noise hits them alike; the figure is the median over runs.
+ * (an application server's request handlers sharing one connection). HTTP ingestion is `mktsync
+ * ingest` in its own process with its defaults (see {@link ingestProcess}), and also, for continuity,
+ * the server in this process driven by `fetch`. The paths are interleaved in every run so that machine
+ * noise hits them alike; the figure is the median over runs.
  */
 export async function benchIngest(
   redisUrl: string,
@@ -58,66 +67,81 @@ export async function benchIngest(
   const bodies = chunks.map((c) => JSON.stringify(c));
   const redis = new Redis(redisUrl);
   const out: IngestFigures[] = [];
-  for (const callers of callerCounts) {
-    const library: number[] = [];
-    const http: number[] = [];
-    const bullmq: number[] = [];
-    for (let run = 0; run < runs; run++) {
-      {
-        const prefix = freshPrefix();
-        const producer = await createProducer({ url: redisUrl, prefix });
-        library.push(
-          await timed(chunks, callers, n, async (chunk) => {
-            const result = await producer.enqueueLeads(chunk);
-            if (result.accepted.length !== chunk.length)
-              throw new Error('the producer refused a bench change');
-          }),
-        );
-        await producer.close();
-        await dropPrefix(redis, `{${prefix}}*`);
-      }
-      {
-        const prefix = freshPrefix();
-        const producer = await createProducer({ url: redisUrl, prefix });
-        const server = await startIngestServer({
-          producer,
-          authDisabled: true,
-          maxBodyBytes: 50 * 1024 * 1024,
-        });
-        const perSec = await timed(bodies, callers, n, async (body) => {
-          const response = await fetch(`${server.url}/v1/leads`, {
-            method: 'POST',
-            body,
-            headers: { 'Content-Type': 'application/json' },
+  // One ingest process for every run, warmed up like this process's own code (which the library path
+  // compiled before the in-process server runs); its keys are dropped after each run.
+  const ingestPrefix = freshPrefix();
+  const ingest = await ingestProcess(redisUrl, ingestPrefix, Math.max(...callerCounts));
+  try {
+    for (const body of bodies.slice(0, 20)) await ingest.postLeads(body);
+    await dropPrefix(redis, `{${ingestPrefix}}*`);
+    for (const callers of callerCounts) {
+      const library: number[] = [];
+      const http: number[] = [];
+      const httpInProcess: number[] = [];
+      const bullmq: number[] = [];
+      for (let run = 0; run < runs; run++) {
+        {
+          const prefix = freshPrefix();
+          const producer = await createProducer({ url: redisUrl, prefix });
+          library.push(
+            await timed(chunks, callers, n, async (chunk) => {
+              const result = await producer.enqueueLeads(chunk);
+              if (result.accepted.length !== chunk.length)
+                throw new Error('the producer refused a bench change');
+            }),
+          );
+          await producer.close();
+          await dropPrefix(redis, `{${prefix}}*`);
+        }
+        {
+          const prefix = freshPrefix();
+          const producer = await createProducer({ url: redisUrl, prefix });
+          const server = await startIngestServer({
+            producer,
+            authDisabled: true,
+            maxBodyBytes: 50 * 1024 * 1024,
           });
-          if (response.status !== 202) throw new Error(`ingest answered ${response.status}`);
-          await response.arrayBuffer();
-        });
-        http.push(perSec);
-        await server.close();
-        await producer.close();
-        await dropPrefix(redis, `{${prefix}}*`);
+          const perSec = await timed(bodies, callers, n, async (body) => {
+            const response = await fetch(`${server.url}/v1/leads`, {
+              method: 'POST',
+              body,
+              headers: { 'Content-Type': 'application/json' },
+            });
+            if (response.status !== 202) throw new Error(`ingest answered ${response.status}`);
+            await response.arrayBuffer();
+          });
+          httpInProcess.push(perSec);
+          await server.close();
+          await producer.close();
+          await dropPrefix(redis, `{${prefix}}*`);
+        }
+        http.push(await timed(bodies, callers, n, (body) => ingest.postLeads(body)));
+        await dropPrefix(redis, `{${ingestPrefix}}*`);
+        {
+          const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+          const queue = new Queue(freshPrefix(), { connection });
+          bullmq.push(
+            await timed(chunks, callers, n, async (chunk) => {
+              await queue.addBulk(chunk.map((data) => ({ name: 'change', data })));
+            }),
+          );
+          await queue.obliterate({ force: true });
+          await queue.close();
+          connection.disconnect();
+        }
       }
-      {
-        const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
-        const queue = new Queue(freshPrefix(), { connection });
-        bullmq.push(
-          await timed(chunks, callers, n, async (chunk) => {
-            await queue.addBulk(chunk.map((data) => ({ name: 'change', data })));
-          }),
-        );
-        await queue.obliterate({ force: true });
-        await queue.close();
-        connection.disconnect();
-      }
+      out.push({
+        callers,
+        libraryPerSec: median(library),
+        httpPerSec: median(http),
+        httpInProcessFetchPerSec: median(httpInProcess),
+        bullmqAddBulkPerSec: median(bullmq),
+      });
     }
-    out.push({
-      callers,
-      libraryPerSec: median(library),
-      httpPerSec: median(http),
-      bullmqAddBulkPerSec: median(bullmq),
-    });
+  } finally {
+    // Also when a run fails: the process must not outlive the benchmark.
+    await ingest.stop();
+    redis.disconnect();
   }
-  redis.disconnect();
   return out;
 }

@@ -1,7 +1,10 @@
 /**
- * Profiling aid for the ingest benchmark (not part of `npm run bench`): runs one of its three paths
- * alone, `rounds` times, so that a profiler sees only that path. Redis's CPU per path is read from
- * `INFO commandstats` and the process's own CPU from `process.cpuUsage()`.
+ * Profiling aid for the ingest benchmark (not part of `npm run bench`): runs one of its paths alone,
+ * `rounds` times, so that a profiler sees only that path. Redis's CPU per path is read from
+ * `INFO commandstats` and `/proc`, the process's own CPU from `process.cpuUsage()`. Paths: `http` (the
+ * server in this process, driven by `fetch`: the benchmark's old way), `deployed` (`mktsync ingest` in
+ * its own process, as the benchmark's target measures it; its CPU is printed apart), `library`,
+ * `bullmq`.
  *
  *   node --import tsx --cpu-prof --cpu-prof-dir=/tmp/prof bench/profile-ingest.ts --path http --callers 1
  */
@@ -14,6 +17,7 @@ import { startIngestServer } from '../src/producer/ingest-server.js';
 import { createProducer } from '../src/producer/producer.js';
 import { dropPrefix, freshPrefix } from './harness.js';
 import { ingestPayloads, INGEST_CHUNK } from './ingest.js';
+import { ingestProcess, type IngestProcess } from './ingest-process.js';
 
 const { values } = parseArgs({
   options: {
@@ -56,8 +60,18 @@ function redisUsec(info: string): number {
   return total;
 }
 
+// The deployed server: one process for every round (warmed with 20 bodies), its keys dropped after each.
+const deployedPrefix = freshPrefix();
+let deployed: IngestProcess | undefined;
+if (values.path === 'deployed') {
+  deployed = await ingestProcess(redisServer.url, deployedPrefix, callers);
+  for (const body of bodies.slice(0, 20)) await deployed.postLeads(body);
+  await dropPrefix(redis, `{${deployedPrefix}}*`);
+}
+
 for (let round = 0; round < Number(values.rounds); round++) {
-  const prefix = freshPrefix();
+  const prefix = deployed ? deployedPrefix : freshPrefix();
+  const serverCpu0 = deployed ? processCpuMs(deployed.pid) : 0;
   await redis.config('RESETSTAT');
   const redisPid = Number(/process_id:(\d+)/.exec(await redis.info('server'))![1]);
   const redisCpu0 = processCpuMs(redisPid);
@@ -77,6 +91,9 @@ for (let round = 0; round < Number(values.rounds); round++) {
     });
     await server.close();
     await producer.close();
+  } else if (deployed) {
+    const server = deployed;
+    ms = await timed(bodies, (body) => server.postLeads(body));
   } else if (values.path === 'library') {
     const producer = await createProducer({ url: redisServer.url, prefix });
     ms = await timed(chunks, async (chunk) => {
@@ -98,9 +115,12 @@ for (let round = 0; round < Number(values.rounds); round++) {
   const redisCpu = processCpuMs(redisPid) - redisCpu0;
   say(
     `${values.path} ×${callers}: ${Math.round(n / (ms / 1000))} changes/s, wall ${ms.toFixed(0)} ms, ` +
-      `node cpu ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms, redis commands ${redisMs.toFixed(0)} ms, redis cpu ${redisCpu.toFixed(0)} ms`,
+      `node cpu ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms, ` +
+      (deployed ? `ingest process cpu ${(processCpuMs(deployed.pid) - serverCpu0).toFixed(0)} ms, ` : '') +
+      `redis commands ${redisMs.toFixed(0)} ms, redis cpu ${redisCpu.toFixed(0)} ms`,
   );
   await dropPrefix(redis, `{${prefix}}*`);
 }
+await deployed?.stop();
 redis.disconnect();
 await redisServer.stop();

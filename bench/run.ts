@@ -98,6 +98,13 @@ try {
         target: '≥ 3x',
         met: httpRatio >= 3,
       });
+      // Reported beside it: the way HTTP was measured before 2026-12-07 (server in this process, fetch).
+      targets.push({
+        name: `ingest, ${f.callers} caller(s): HTTP with the server in the benchmark process and fetch / BullMQ addBulk`,
+        value: f.httpInProcessFetchPerSec / f.bullmqAddBulkPerSec,
+        target: 'reported',
+        met: null,
+      });
     }
   }
   if (want('trickle')) {

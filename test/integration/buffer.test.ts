@@ -70,6 +70,35 @@ describe('the coalescing buffer in Redis', () => {
     expect(upsert[1]).toBe(String(now));
   });
 
+  it('carries every value through the enqueue script: line breaks in values, non-ASCII, keyed and not in one call', async () => {
+    const buffer = new RedisBuffer(redis, `t-${randomBytes(4).toString('hex')}`);
+    const now = Date.now();
+    const city = 'Zürich\nline two\r\n\t«end» 😀';
+    const changes = leads(
+      { Email: 'p@x.com', attributes: { City: city, Note: '' }, idempotencyKey: 'k-1' },
+      { Email: 'q@x.com', attributes: { City: 'plain' } },
+      { Email: 'P@x.com', attributes: { Score: 3 }, idempotencyKey: 'k-2' },
+    );
+    const reply = await buffer.enqueue(changes, now);
+    expect(reply.map((r) => [r.key, r.seq])).toEqual([
+      ['L:em:p%40x.com', 1],
+      ['L:em:q%40x.com', 2],
+      ['L:em:p%40x.com', 3],
+    ]);
+    expect(reply.merged).toBe(1);
+    // The keyed ones are remembered under their own keys, the unkeyed one under none.
+    expect(await redis.get(buffer.keys.idem('k-1'))).toBe('1 L:em:p%40x.com');
+    expect(await redis.get(buffer.keys.idem('k-2'))).toBe('3 L:em:p%40x.com');
+    const batch = await claimed(buffer, now);
+    const p = batch.entries.find((e) => e.key === 'L:em:p%40x.com');
+    // The later change's Email spelling wins, attributes merge.
+    expect(p?.data).toEqual({ Email: 'P@x.com', attributes: { City: city, Note: '', Score: '3' } });
+    expect(batch.entries.find((e) => e.key === 'L:em:q%40x.com')?.data).toEqual({
+      Email: 'q@x.com',
+      attributes: { City: 'plain' },
+    });
+  });
+
   it('leaves every record a failing call wrote pending in its dirty set', async () => {
     const buffer = new RedisBuffer(redis, `t-${randomBytes(4).toString('hex')}`);
     const now = Date.now();

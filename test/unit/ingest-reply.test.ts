@@ -27,6 +27,10 @@ describe('the accepted answer of the ingest server', () => {
     { key: 'O:Opportunity:ek:n="q"\\x\u2028', seq: 9_007_199_254_740_991, replayed: true },
     { key: 'L:id:42#17', seq: 17 },
     { key: 'L:em:\u00e9\u{1F600}', seq: 0 },
+    // What the quick path must leave to JSON.stringify: control characters, a lone surrogate.
+    { key: 'O:Company:ek:a\nb\u0001\t', seq: 3 },
+    { key: 'O:Company:ek:\ud800x\udfff', seq: 4, replayed: true },
+    { key: '', seq: 5 },
   ];
 
   it('is the same text JSON.stringify made of the objects, for arrays and NDJSON', () => {
