@@ -142,4 +142,9 @@ export interface StoredProgramStatus {
   programId: number;
   lead: LeadRef;
   status: string;
+  /**
+   * Statuses this record held before `status` that a merge could not rank (the program's channel steps
+   * were not kept yet): the sender sends the furthest of `status` and these (common.lua `withPassed`).
+   */
+  passed?: readonly string[];
 }

@@ -6,6 +6,7 @@ import { readingAnswer, settledBefore } from './client-results.js';
 import { asObject } from './json.js';
 import { leadIdsOf, refusedForAll } from './member-leads.js';
 import type { RestCalls } from './rest-calls.js';
+import type { Steps } from './program-steps.js';
 
 /**
  * Program member status over REST: one group `S:<programId>:<status>` is Sync Program Member Status
@@ -41,15 +42,35 @@ export function statusResults(result: unknown[], expected: number): RecordResult
 
 /**
  * Has the program's channel steps kept for the buffer's merge, before its statuses are sent, so that
- * later changes of this program merge to the furthest status. Best effort: without them a merge keeps the
- * newer status, and Marketo skips a move back (1037), so a failed read does not hold the records up.
+ * later changes of this program merge to the furthest status; returns them. Best effort: without them a
+ * merge keeps the newer status, and Marketo skips a move back (1037), so a failed read does not hold the
+ * records up.
  */
-async function keepSteps(calls: RestCalls, programId: number, signal?: AbortSignal): Promise<void> {
+async function keepSteps(
+  calls: RestCalls,
+  programId: number,
+  signal?: AbortSignal,
+): Promise<Steps | undefined> {
   try {
-    await calls.programSteps?.(programId, signal);
+    return await calls.programSteps?.(programId, signal);
   } catch {
     // Read again with the next batch of this program.
+    return undefined;
   }
+}
+
+/**
+ * The status to send for a record: the furthest of its status and the statuses it passed through in
+ * merges that could not rank them (`passed`), by the channel's steps; its own status without them.
+ */
+export function furthestStatus(record: StoredProgramStatus, steps: Steps | undefined): string {
+  let best = record.status;
+  if (!steps || !record.passed) return best;
+  for (const status of record.passed) {
+    const step = steps[status];
+    if (step !== undefined && step > (steps[best] ?? -Infinity)) best = status;
+  }
+  return best;
 }
 
 /** Sends one program status group's records; one result per record, in order. */
@@ -59,39 +80,50 @@ export async function sendProgramMembers(
   records: readonly StoredProgramStatus[],
   signal?: AbortSignal,
 ): Promise<RecordResult[]> {
-  await keepSteps(calls, group.programId, signal);
+  const steps = await keepSteps(calls, group.programId, signal);
   const results = new Array<RecordResult | undefined>(records.length);
   const leads = await leadIdsOf(
     calls.leads,
     records.map((r) => r.lead),
     signal,
   );
-  const byId = new Map<number, number[]>();
+  // Status → lead id → the records of that lead: the group's status first, then any further one a record
+  // passed through (a call carries one status).
+  const byStatus = new Map<string, Map<number, number[]>>([[group.status, new Map()]]);
   leads.forEach((lead, i) => {
-    if ('result' in lead) results[i] = lead.result;
-    else byId.set(lead.id, [...(byId.get(lead.id) ?? []), i]);
-  });
-  const ids = [...byId.keys()];
-  const path = statusPath(group.programId);
-  for (let start = 0, n = 0; start < ids.length; start += MAX_STATUS_LEADS, n++) {
-    const part = ids.slice(start, start + MAX_STATUS_LEADS);
-    const body = JSON.stringify({ statusName: group.status, input: part.map((leadId) => ({ leadId })) });
-    let answer: RecordResult[];
-    try {
-      if (n > 0) await calls.admitAnother();
-      const result = await calls.exchange('POST', path, body, part.length, signal, 'application/json');
-      answer = readingAnswer(() => statusResults(result, part.length));
-    } catch (error) {
-      const all = refusedForAll(error);
-      if (all === undefined) {
-        const firstUnsettled = results.findIndex((r) => r === undefined);
-        throw settledBefore(error, results, firstUnsettled === -1 ? results.length : firstUnsettled);
-      }
-      answer = part.map(() => all);
+    if ('result' in lead) {
+      results[i] = lead.result;
+      return;
     }
-    part.forEach((id, j) => {
-      for (const i of byId.get(id)!) results[i] = answer[j]!;
-    });
+    const status = furthestStatus(records[i]!, steps);
+    let byId = byStatus.get(status);
+    if (!byId) byStatus.set(status, (byId = new Map()));
+    byId.set(lead.id, [...(byId.get(lead.id) ?? []), i]);
+  });
+  const path = statusPath(group.programId);
+  let n = 0;
+  for (const [status, byId] of byStatus) {
+    const ids = [...byId.keys()];
+    for (let start = 0; start < ids.length; start += MAX_STATUS_LEADS, n++) {
+      const part = ids.slice(start, start + MAX_STATUS_LEADS);
+      const body = JSON.stringify({ statusName: status, input: part.map((leadId) => ({ leadId })) });
+      let answer: RecordResult[];
+      try {
+        if (n > 0) await calls.admitAnother();
+        const result = await calls.exchange('POST', path, body, part.length, signal, 'application/json');
+        answer = readingAnswer(() => statusResults(result, part.length));
+      } catch (error) {
+        const all = refusedForAll(error);
+        if (all === undefined) {
+          const firstUnsettled = results.findIndex((r) => r === undefined);
+          throw settledBefore(error, results, firstUnsettled === -1 ? results.length : firstUnsettled);
+        }
+        answer = part.map(() => all);
+      }
+      part.forEach((id, j) => {
+        for (const i of byId.get(id)!) results[i] = answer[j]!;
+      });
+    }
   }
   return results as RecordResult[];
 }

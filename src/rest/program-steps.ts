@@ -112,13 +112,15 @@ export class StepsKeeper {
     this.#steps = new ProgramSteps(get, ttlMs);
   }
 
-  async keep(programId: number, signal?: AbortSignal): Promise<void> {
+  /** Reads `programId`'s steps (cached), hands them over when read afresh, and returns them. */
+  async keep(programId: number, signal?: AbortSignal): Promise<Steps | undefined> {
     const reads = this.#steps.calls;
     const steps = await this.#steps.of(programId, signal);
-    if (steps === undefined) return;
+    if (steps === undefined) return undefined;
     if (this.#steps.calls !== reads) this.#kept.delete(programId);
-    if (this.#kept.has(programId)) return;
+    if (this.#kept.has(programId)) return steps;
     await this.#keep(programId, steps);
     this.#kept.add(programId);
+    return steps;
   }
 }

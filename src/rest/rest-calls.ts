@@ -2,6 +2,7 @@ import type { RecordResult } from '../transport/contract.js';
 import type { RestProblem } from './rest-problem.js';
 import type { RestValue } from './values.js';
 import type { LeadResolving } from './lead-resolver.js';
+import type { Steps } from './program-steps.js';
 
 /** A record mapped for a JSON request: its REST shape, or why REST cannot carry it (FAILED unsent). */
 export type MappedRecord =
@@ -50,9 +51,10 @@ export interface RestCalls {
   admitLookup?: () => Promise<boolean>;
   /**
    * Reads the channel steps of `programId` (cached) and hands them to whoever keeps them for the merge
-   * (the worker's buffer): see `program-steps.ts`. Absent when nobody keeps them (`mktsync send`).
+   * (the worker's buffer): see `program-steps.ts`; the steps, or undefined when the program has no
+   * channel the instance lists. Absent when nobody keeps them (`mktsync send`).
    */
-  programSteps?: (programId: number, signal?: AbortSignal) => Promise<void>;
+  programSteps?: (programId: number, signal?: AbortSignal) => Promise<Steps | undefined>;
   /** The largest request body, in bytes. */
   readonly maxBodyBytes: number;
   /**

@@ -101,6 +101,30 @@ describe('program member status merge', () => {
     expect((await record(buffer, other)).group).toBe('S:1002:Registered');
   });
 
+  it('without the steps, the statuses passed travel with the record (passed), bounded, for the sender to rank', async () => {
+    const buffer = fresh();
+    await enqueue(buffer, [
+      [KEY, S('Registered'), status('Registered')],
+      [KEY, S('Attended'), status('Attended')],
+      [KEY, S('Registered'), status('Registered')],
+      [KEY, S('Invited'), status('Invited')],
+    ]);
+    const r = await record(buffer, KEY);
+    expect(r.group).toBe(S('Invited'));
+    const { passed, ...data } = r.data as { passed: string[] };
+    expect(data).toEqual(status('Invited'));
+    expect(new Set(passed)).toEqual(new Set(['Registered', 'Attended']));
+    // Never more than 16, however many statuses pass.
+    await enqueue(
+      buffer,
+      Array.from({ length: 40 }, (_, i): [string, string, unknown] => [KEY, S(`s${i}`), status(`s${i}`)]),
+    );
+    const many = (await record(buffer, KEY)).data as { status: string; passed: string[] };
+    expect(many.status).toBe('s39');
+    expect(many.passed).toHaveLength(16);
+    expect(many.passed).toEqual(expect.arrayContaining(['Registered', 'Attended', 'Invited']));
+  });
+
   it('setProgramSteps replaces the kept steps', async () => {
     const buffer = fresh();
     await buffer.setProgramSteps(1001, STEPS);

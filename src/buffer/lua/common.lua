@@ -50,6 +50,27 @@ local function merge(old, new)
   return old
 end
 
+-- Program member status (`S:` groups) whose channel steps were not known at a merge: the newer status
+-- won, so the statuses the record held before travel with it (`passed`, at most MAX_PASSED) and the
+-- sender, which reads the steps, sends the furthest of them. Without this a backlog accepted before any
+-- worker had read the program's steps would end at its last status, not its furthest.
+local MAX_PASSED = 16
+local function withPassed(status, passed, merged)
+  if status == nil or status == merged.status then return merged end
+  local list, seen = {}, { [merged.status] = true }
+  local function add(s)
+    if type(s) == 'string' and not seen[s] and #list < MAX_PASSED then
+      seen[s] = true
+      list[#list + 1] = s
+    end
+  end
+  for _, s in ipairs(merged.passed or {}) do add(s) end
+  for _, s in ipairs(passed or {}) do add(s) end
+  add(status)
+  if #list > 0 then merged.passed = list end
+  return merged
+end
+
 -- Whether name is a batch group: a fixed one (GROUPS) or a member group, whose name carries a list's,
 -- a program's or a custom object's name (MEMBER_PATTERNS, generated from member-groups.ts's lists; the
 -- producer parses the parameter strictly before anything is written).
@@ -93,6 +114,14 @@ local function keepsOlder(a, b)
   return sb ~= nil and sa > sb
 end
 
+-- merge() of a record pending in group a (`old`, its older data, a table that is changed) and a change
+-- of group b (`new`): program statuses the steps did not rank are remembered (withPassed).
+local function mergeData(a, b, old, new)
+  if a == b or string.sub(a, 1, 2) ~= 'S:' or (statusStep(a) and statusStep(b)) then return merge(old, new) end
+  local status, passed = old.status, old.passed
+  return withPassed(status, passed, merge(old, new))
+end
+
 -- Puts a batch entry back as pending, under any newer change that arrived meanwhile. An entry that an
 -- indeterminate attempt may already have applied keeps that memory ('uncertain': how many such attempts).
 local function putBack(group, e, score, burn)
@@ -104,7 +133,7 @@ local function putBack(group, e, score, burn)
     -- The entry put back is older than the change that arrived meanwhile, unless its status is further.
     local keep = keepsOlder(group, cur.group)
     local g = keep and group or upgrade(group, cur.group)
-    local merged = keep and e.data or merge(e.data, cjson.decode(cur.data))
+    local merged = keep and e.data or mergeData(group, cur.group, e.data, cjson.decode(cur.data))
     redis.call('HSET', rk, 'group', g, 'data', cjson.encode(merged), 'first', e.first, 'last', cur.last,
       'count', tonumber(e.count) + cur.count, 't0', e.t0, 'attempts', attempts, 'at', cur.at)
     redis.call('ZREM', K('dirty:' .. cur.group), e.key)

@@ -78,7 +78,7 @@ local function writeChanges()
           groups[g] = true
         end
         -- count defaults to 1 (common.lua).
-        redis.call('HSET', rk, 'data', keep and cur[2] or cjson.encode(merge(cjson.decode(cur[2]), cjson.decode(data))),
+        redis.call('HSET', rk, 'data', keep and cur[2] or cjson.encode(mergeData(cur[1], group, cjson.decode(cur[2]), cjson.decode(data))),
           'last', seq, 'count', tonumber(cur[3] or '1') + 1, 'at', nowText)
         merged = merged + 1
       else
