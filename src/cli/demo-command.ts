@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { readWorkerSettings } from '../config.js';
 import { demoEmulator, demoTransport, realMarketo, type DemoMarketo } from '../demo/demo-marketo.js';
-import { demoStream } from '../demo/demo-stream.js';
+import { demoStream, seededRandom } from '../demo/demo-stream.js';
+import { memberBurst } from '../demo/demo-members.js';
 import { startPrivateRedis, type PrivateRedis } from '../demo/private-redis.js';
 import { summarize, type RunSummary } from '../demo/summary.js';
 import type { Emulator } from '../emulator/index.js';
@@ -187,11 +188,37 @@ export async function demoCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
       `• feeding ${changes.toLocaleString()} changes over ${leads.toLocaleString()} leads in ${bursts} bursts`,
     );
     const newOpportunities: { key: string; email: string }[] = [];
+    // Over REST the stream also carries what hangs on the leads (events, memberships, subscriptions).
+    const memberRandom = seededRandom(7);
+    const webinarStep = new Map<string, number>();
+    // List and program records: the group their last change files them under (the last add or remove;
+    // the furthest status, as the demo only moves statuses forward).
+    const memberGroup = new Map<string, string>();
     for (const burst of demoStream(changes, leads, bursts)) {
       const l = await producer.enqueueLeads(burst.leads);
       const m = await producer.enqueueMObjects(burst.mobjects);
       accepted += l.accepted.length + m.accepted.length;
       rejected += l.rejected.length + m.rejected.length;
+      if (transport === 'rest') {
+        const emails = burst.leads.map((lead) => lead.Email!);
+        const members = memberBurst(emails, memberRandom, webinarStep, Date.now());
+        const a = await producer.enqueueActivities(members.activities);
+        const ms = await producer.enqueueMemberships(members.memberships);
+        const c = await producer.enqueueMObjects(members.customObjects);
+        accepted += a.accepted.length + ms.accepted.length + c.accepted.length;
+        rejected += a.rejected.length + ms.rejected.length + c.rejected.length;
+        a.accepted.forEach((ref) => note('A', ref.key));
+        ms.accepted.forEach((ref) => {
+          const change = members.memberships[ref.index]!;
+          memberGroup.set(
+            ref.key,
+            'listId' in change
+              ? `M:${change.listId}:${change.action}`
+              : `S:${change.programId}:${change.status}`,
+          );
+        });
+        c.accepted.forEach((ref) => note('C:subscription_c:UPSERT', ref.key));
+      }
       // The batch groups the buffer files them under: leads by key kind, objects by type and operation.
       l.accepted.forEach((r) => note('L:Email', r.key));
       m.accepted.forEach((r) => {
@@ -228,6 +255,8 @@ export async function demoCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
     accepted += r.accepted.length;
     rejected += r.rejected.length;
     r.accepted.forEach((ref) => note('O:OpportunityPersonRole:INSERT', ref.key));
+
+    for (const [key, group] of memberGroup) note(group, key);
 
     for (;;) {
       const s = await unlessRefused(producer.buffer.stats());

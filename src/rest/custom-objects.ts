@@ -1,6 +1,6 @@
 import type { StoredCustomObject } from '../buffer/types.js';
 import { boundText, MarketoCallError, type RecordResult } from '../transport/contract.js';
-import { leadRefText, type LeadRef } from '../vocabulary/lead-refs.js';
+import { leadRefText } from '../vocabulary/lead-refs.js';
 import type { CustomObjectGroup } from '../transport/contract.js';
 import { abortable } from './abortable.js';
 import { objectResults } from './answer.js';
@@ -12,6 +12,7 @@ import {
 } from './custom-object-rules.js';
 import { stopOnReadOnly } from './read-only.js';
 import type { RestCalls } from './rest-calls.js';
+import type { LeadResolution } from './lead-resolution.js';
 
 /**
  * Sending one custom object group (`C:<apiName>:<operation>`): INSERT, UPDATE and UPSERT go to Sync
@@ -205,9 +206,8 @@ export async function sendCustomObjects(
     }
   }
   leads.forEach((lead, i) => {
-    // A record whose lead has a change waiting or in flight waits for that lead's outcome: the sender
-    // of branch act puts it back without an attempt burnt (`waitsFor`); one that does not know the
-    // field retries it as a transient failure.
+    // A record whose lead has a change waiting or in flight waits for that lead's outcome: the batch
+    // puts it back without an attempt burnt (`waitsFor`).
     if (lead !== undefined && 'wait' in lead)
       results[i] = Object.assign(
         {
@@ -223,18 +223,12 @@ export async function sendCustomObjects(
   return stopOnReadOnly(results as RecordResult[], `custom object ${group.apiName}`);
 }
 
-/** What the lead resolver (branch act's `RestCalls.leads`) answers for one reference. */
-type LeadResolution = { id: number } | { wait: string } | { failed: string };
-
-/** The lead resolver, when the client lends one (`RestCalls.leads`, from the branch that builds it). */
-interface LeadResolvingLike {
-  resolve(refs: readonly LeadRef[], signal?: AbortSignal): Promise<LeadResolution[]>;
-}
-
 /**
- * Per record, what its lead resolved to, where the type's link holds the lead's id and the change
- * names the lead by a key (Email, ForeignSysPersonId); undefined for the others (sent as they are, or
- * refused by the rules naming `lead.<key>` when no resolver is lent).
+ * Per record, what its lead resolved to, where the change names the lead by a key (Email,
+ * ForeignSysPersonId): for a type whose link holds the lead's id, the id (or a wait, or why not); for a
+ * type linked by the key itself, only a wait while a change of that lead is on its way (Marketo answers
+ * 1004 for a lead it does not have yet). Undefined for the others (sent as they are, or refused by the
+ * rules naming `lead.<key>` when no resolver is lent).
  */
 async function resolveLeads(
   calls: RestCalls,
@@ -242,15 +236,19 @@ async function resolveLeads(
   schema: CustomObjectSchema,
   signal?: AbortSignal,
 ): Promise<(LeadResolution | undefined)[]> {
-  const resolver = (calls as RestCalls & { leads?: LeadResolvingLike }).leads;
+  const resolver = calls.leads;
   const out = new Array<LeadResolution | undefined>(records.length);
-  if (!resolver || schema.leadLink?.leadField.toLowerCase() !== 'id') return out;
+  const link = schema.leadLink?.leadField.toLowerCase();
+  if (!resolver || link === undefined) return out;
   const wanted = records.flatMap((r, i) => (r.lead !== undefined && !('Id' in r.lead) ? [i] : []));
   if (wanted.length === 0) return out;
-  const resolved = await resolver.resolve(
-    wanted.map((i) => records[i]!.lead!),
-    signal,
-  );
+  const refs = wanted.map((i) => records[i]!.lead!);
+  const resolved: (LeadResolution | undefined)[] =
+    link === 'id'
+      ? await resolver.resolve(refs, signal)
+      : resolver.waiting
+        ? await resolver.waiting(refs)
+        : [];
   wanted.forEach((index, j) => (out[index] = resolved[j]));
   return out;
 }

@@ -18,6 +18,12 @@ export interface LeadResolving {
     signal?: AbortSignal,
     options?: { ignorePending?: boolean },
   ): Promise<LeadResolution[]>;
+  /**
+   * Per reference, the wait for its lead when a change of that lead is waiting or being sent, else
+   * undefined; asks Marketo nothing. For records that carry the key itself (a custom object linked by
+   * email) but must still land after their lead.
+   */
+  waiting?(refs: readonly LeadRef[]): Promise<({ wait: string } | undefined)[]>;
 }
 
 /** One page of Get Leads by Filter Type. */

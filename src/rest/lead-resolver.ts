@@ -30,6 +30,14 @@ export class LeadResolver implements LeadResolving {
     return this.#lookups.requests;
   }
 
+  async waiting(refs: readonly LeadRef[]): Promise<({ wait: string } | undefined)[]> {
+    if (!this.deps.ledger || refs.length === 0) return refs.map(() => undefined);
+    const states = await this.deps.ledger.states(refs);
+    return states.map((state, i) =>
+      state !== null && 'busy' in state ? { wait: waitText(leadRefText(refs[i]!)) } : undefined,
+    );
+  }
+
   async resolve(
     refs: readonly LeadRef[],
     signal?: AbortSignal,
@@ -52,7 +60,7 @@ export class LeadResolver implements LeadResolving {
       const found = states[j] ?? null;
       const state = found !== null && 'busy' in found && options.ignorePending === true ? null : found;
       if (state !== null && 'busy' in state) {
-        out[i] = { wait: `waits for its lead ${text}: a change of that lead is pending or being sent` };
+        out[i] = { wait: waitText(text) };
         return;
       }
       if (state !== null) {
@@ -70,4 +78,8 @@ export class LeadResolver implements LeadResolving {
     }
     return out as LeadResolution[];
   }
+}
+
+function waitText(lead: string): string {
+  return `waits for its lead ${lead}: a change of that lead is pending or being sent`;
 }

@@ -276,6 +276,48 @@ describe('custom objects through the library and a real worker', () => {
   });
 });
 
+describe('custom objects linked by email to leads created in the same stream', () => {
+  it('wait for their lead (no 1004 Lead not found): every subscription lands on its new lead', async () => {
+    // The lead call answers slowly, so the subscriptions' batch is ready while their leads are in flight.
+    p = await startPipeline({ faults: { latency: { fixedMs: 400 } } }, { MKTSYNC_LINGER_MS: '20' }, 'rest');
+    const email = (i: number) => `sub${i}@example.com`;
+    // The type's describe read and cached first, so that nothing else delays the subscriptions' call.
+    p.f.emulator.leads.create({ Email: 'known@example.com' });
+    await p.startWorker();
+    await p.producer.enqueueMObjects({
+      apiName: 'subscription_c',
+      operation: 'UPSERT',
+      keys: { subscriptionId: 'SUB-known' },
+      lead: { Email: 'known@example.com' },
+    });
+    await p.drained(60_000);
+    const leads = await p.producer.enqueueLeads(
+      Array.from({ length: 40 }, (_, i) => ({ Email: email(i), attributes: { FirstName: `S${i}` } })),
+    );
+    const subs = await p.producer.enqueueMObjects(
+      Array.from({ length: 40 }, (_, i) => ({
+        apiName: 'subscription_c',
+        operation: 'UPSERT' as const,
+        keys: { subscriptionId: `SUB-${i}` },
+        attributes: { plan: 'pro', seats: i + 1 },
+        lead: { Email: email(i) },
+      })),
+    );
+    expect(leads.rejected).toEqual([]);
+    expect(subs.rejected).toEqual([]);
+    await p.drained(60_000);
+    const outcomes = await Promise.all(subs.accepted.map((r) => p!.producer.getOutcome(r.key)));
+    expect(outcomes.map((o) => `${o?.status} ${o?.error ?? ''}`.trim())).toEqual(
+      subs.accepted.map(() => 'CREATED'),
+    );
+    const stored = p.f.emulator.customObjects.list('subscription_c');
+    expect(new Set(stored.map((s) => s.fields.leadEmail))).toEqual(
+      new Set([...Array.from({ length: 40 }, (_, i) => email(i)), 'known@example.com']),
+    );
+    objectCalls(p, 0, 'subscription_c');
+  });
+});
+
 describe('custom objects through HTTP, files and mktsync send', () => {
   it('HTTP /v1/mobjects takes custom object changes (NDJSON) and refuses bad ones naming item and field', async () => {
     p = await startPipeline({}, {}, 'rest');
