@@ -10,6 +10,7 @@ import type { CallAttempt } from '../transport/attempt.js';
 import type { TransportKind } from '../vocabulary/transport-kinds.js';
 import { OUTCOME_STATUSES } from '../vocabulary/outcome-statuses.js';
 import { CONFIG_SETTINGS } from '../transport/failure-kinds.js';
+import { parseGroupName, parseLegacyGroupName } from '../vocabulary/batch-groups.js';
 
 /**
  * The worker's Prometheus metrics, on a registry of its own. Counters and histograms count what this
@@ -161,8 +162,15 @@ export function createWorkerMetrics(
   };
   const waiting = new Gauge({
     name: 'mktsync_records_waiting',
-    help: 'Records waiting to be sent, by batch group (shared).',
-    labelNames: ['group'] as const,
+    help: 'Records waiting to be sent, by batch group and its kind (lead, object, activity, customObject, listMembership, programStatus) (shared).',
+    labelNames: ['group', 'kind'] as const,
+    registers: [registry],
+    collect,
+  });
+  const groupOldest = new Gauge({
+    name: 'mktsync_group_oldest_waiting_age_seconds',
+    help: 'Age of the oldest change waiting in each batch group; 0 when none waits (shared).',
+    labelNames: ['group', 'kind'] as const,
     registers: [registry],
     collect,
   });
@@ -231,7 +239,12 @@ export function createWorkerMetrics(
     const now = Date.now();
     const [stats, call] = await Promise.all([buffer.stats(now), buffer.callStats(quotaDay(now))]);
     // Every fixed group, and the member groups (per list, program, custom object) the buffer has held.
-    for (const [group, n] of Object.entries(stats.waiting)) waiting.set({ group }, n);
+    for (const [group, n] of Object.entries(stats.waiting)) {
+      const labels = { group, kind: groupKind(group) };
+      waiting.set(labels, n);
+      const oldest = (stats.oldestByGroup as Record<string, number | null>)[group] ?? null;
+      groupOldest.set(labels, oldest === null ? 0 : Math.max(0, (now - oldest) / 1000));
+    }
     inFlight.set(stats.inFlight);
     activeCalls.set(stats.activeCalls);
     oldestAge.set(stats.oldestWaitingAt === null ? 0 : Math.max(0, (now - stats.oldestWaitingAt) / 1000));
@@ -275,4 +288,9 @@ export function createWorkerMetrics(
       }
     },
   };
+}
+
+/** The kind of a batch group, for the `kind` label (a dashboard sums the open set of groups by it). */
+function groupKind(group: string): string {
+  return (parseGroupName(group) ?? parseLegacyGroupName(group))?.kind ?? 'unknown';
 }

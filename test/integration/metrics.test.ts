@@ -33,7 +33,7 @@ describe('/metrics', () => {
       10,
     );
     expect(sample(text, 'mktsync_outcome_latency_seconds_count', 'transport="soap"')).toBe(5);
-    expect(sample(text, 'mktsync_records_waiting', 'group="L",transport="soap"')).toBe(0);
+    expect(sample(text, 'mktsync_records_waiting', 'group="L",kind="lead",transport="soap"')).toBe(0);
     expect(sample(text, 'mktsync_quota_calls_today', 'transport="soap"')).toBe(2);
     expect(sample(text, 'mktsync_last_success_timestamp_seconds', 'transport="soap"')).toBeGreaterThan(
       Date.now() / 1000 - 60,

@@ -153,6 +153,7 @@ describe('a real Prometheus scraping a worker and an ingest server under load', 
     // the ingest server's series and up are not per transport.
     const unfiltered = new Set([
       'mktsync_records_waiting',
+      'mktsync_group_oldest_waiting_age_seconds',
       'mktsync_records_in_flight',
       'mktsync_calls_in_flight',
       'mktsync_oldest_waiting_age_seconds',
