@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { INSTANCE_OPTION, instanceEnv } from './instance-option.js';
 import { readCommonRedis, readIdempotencyWindowSec, readIntakeSettings, redisTarget } from '../config.js';
 import type { BufferedChange } from '../buffer/buffer.js';
 import { validateLeads, validateMObjects } from '../producer/changes.js';
@@ -15,6 +16,7 @@ Usage:
   mktsync enqueue --leads FILE      NDJSON or CSV (by extension .csv) lead changes; '-' reads stdin
   mktsync enqueue --mobjects FILE   the same for object changes
 Options:
+  --instance NAME   the Marketo instance (MKTSYNC_INSTANCES_FILE; default: its default instance)
   --format csv|ndjson        override the format guessed from the extension
   --idempotency-key PREFIX   give line N the idempotency key PREFIX:N (unless it has its own), so that
                              running the same file again with the same PREFIX writes no line twice
@@ -44,6 +46,7 @@ export async function enqueueCommand(argv: string[], env: NodeJS.ProcessEnv): Pr
   const { values } = parseArgs({
     args: argv,
     options: {
+      ...INSTANCE_OPTION,
       leads: { type: 'string' },
       mobjects: { type: 'string' },
       format: { type: 'string' },
@@ -56,6 +59,8 @@ export async function enqueueCommand(argv: string[], env: NodeJS.ProcessEnv): Pr
     process.stdout.write(ENQUEUE_HELP);
     return 0;
   }
+  // instances: the keys and rules of the instance --instance names
+  env = { ...instanceEnv(env, values.instance) };
   if ((values.leads === undefined) === (values.mobjects === undefined))
     throw new UsageError('give exactly one of --leads FILE or --mobjects FILE');
   const kind = values.leads !== undefined ? 'leads' : 'mobjects';

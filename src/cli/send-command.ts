@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { INSTANCE_OPTION, instanceEnvWithSecrets } from './instance-option.js';
 import { readTransportKind } from '../config.js';
 import { startEmulator, type Emulator } from '../emulator/index.js';
 import {
@@ -23,6 +24,7 @@ export const SEND_HELP = `mktsync send: send one batch straight to Marketo, with
 Usage:
   mktsync send leads FILE [--dedup true|false] [--timeout S]
   mktsync send mobjects FILE --operation INSERT|UPDATE|UPSERT [--timeout S]
+  --instance NAME   the Marketo instance (MKTSYNC_INSTANCES_FILE; default: its default instance)
   --transport soap|rest  the API to use (default: MARKETO_TRANSPORT, else the one whose endpoint is set)
 
 FILE is NDJSON, one record per line ('-' reads stdin). Uses MARKETO_SOAP_ENDPOINT, MARKETO_USER_ID and
@@ -40,6 +42,7 @@ export async function sendCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
     args: argv,
     allowPositionals: true,
     options: {
+      ...INSTANCE_OPTION,
       dedup: { type: 'string' },
       operation: { type: 'string' },
       emulator: { type: 'boolean', default: false },
@@ -52,6 +55,8 @@ export async function sendCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
     process.stdout.write(SEND_HELP);
     return 0;
   }
+  // instances: the keys and rules of the instance --instance names
+  env = { ...instanceEnvWithSecrets(env, values.instance) };
   const [kind, file] = positionals;
   if ((kind !== 'leads' && kind !== 'mobjects') || file === undefined || positionals.length > 2) {
     throw new UsageError(
