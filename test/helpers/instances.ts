@@ -23,7 +23,7 @@ export interface InstancesFixture {
 export async function startInstances(
   instances: Readonly<Record<string, TransportKind>>,
   options: {
-    emulator?: EmulatorConfigInput;
+    emulator?: Partial<EmulatorConfigInput>;
     defaultInstance?: string;
     /** Extra fields per instance in the file (limits, legacyKeys). */
     extra?: Readonly<Record<string, Record<string, unknown>>>;
