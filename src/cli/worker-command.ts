@@ -18,6 +18,7 @@ MARKETO_SOAP_ENDPOINT, MARKETO_USER_ID, MARKETO_ENCRYPTION_KEY, MKTSYNC_* settin
 Options:
   --port P     port of /livez and /readyz (overrides MKTSYNC_HTTP_PORT)
   --loops N    dispatch loops in this process (default: MKTSYNC_MAX_CONCURRENT)
+  --idle-poll-ms N  with an instances file: longest idle sleep of an instance's loops (default 1000)
 
 Reconcile runs (mktsync reconcile) are processed beside the batch loops: MKTSYNC_RECONCILE=off keeps
 this worker out of them, MKTSYNC_RECONCILE_CONCURRENCY sets how many at once (default 1).
@@ -41,6 +42,7 @@ export async function workerCommand(argv: string[], env: NodeJS.ProcessEnv): Pro
     options: {
       port: { type: 'string' },
       loops: { type: 'string' },
+      'idle-poll-ms': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -73,7 +75,10 @@ export async function workerCommand(argv: string[], env: NodeJS.ProcessEnv): Pro
         readReconcileSettings(env),
         log,
         shutdown,
-        loops,
+        {
+          ...(loops !== undefined ? { loops } : {}),
+          ...(values['idle-poll-ms'] !== undefined ? { idlePollMs: Number(values['idle-poll-ms']) } : {}),
+        },
       );
       return 0;
     }

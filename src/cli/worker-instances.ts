@@ -20,7 +20,7 @@ export async function runInstanceWorkers(
   reconcileSettings: ReconcileSettings,
   log: Logger,
   shutdown: Promise<unknown>,
-  loops: number | undefined,
+  tuning: { loops?: number; idlePollMs?: number },
 ): Promise<void> {
   const consoleInstances = served.map(({ name, settings }) => ({
     ...instanceOf(new RedisBuffer(redis, settings.prefix), settings),
@@ -44,7 +44,7 @@ export async function runInstanceWorkers(
     log,
     redis,
     ...(routes ? { routes } : {}),
-    ...(loops !== undefined ? { loops } : {}),
+    ...tuning,
   });
   const reconciles = [];
   for (const { name, settings } of served)
