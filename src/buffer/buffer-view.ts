@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import { BATCH_GROUPS, isBatchGroup, type BatchGroup } from '../vocabulary/batch-groups.js';
+import { BATCH_GROUPS, isBatchGroup, memberGroupsIn, type BatchGroup } from '../vocabulary/batch-groups.js';
 import { normalizeEntry } from './batch-entry.js';
 import type { BufferKeys } from './keys.js';
 import type { DeadLetter } from './types.js';
@@ -8,6 +8,7 @@ type RedisLike = Redis | Cluster;
 
 /** Point-in-time view of the buffer, for metrics, progress and tests. */
 export interface BufferStats {
+  /** Per group: every fixed group, and each member group the buffer has held (`groups`). */
   waiting: Record<BatchGroup, number>;
   waitingTotal: number;
   inFlight: number;
@@ -34,9 +35,11 @@ export class BufferView {
 
   /** A consistent-enough snapshot of the buffer (several reads in one pipeline). */
   async stats(now = Date.now()): Promise<BufferStats> {
+    // The fixed groups, then the member groups (one per list, program, custom object) the buffer has held.
+    const groups = [...BATCH_GROUPS, ...memberGroupsIn(await this.redis.smembers(this.keys.groups))];
     const pipeline = this.redis.pipeline();
-    for (const g of BATCH_GROUPS) pipeline.zcard(this.keys.dirty(g));
-    for (const g of BATCH_GROUPS) pipeline.zrange(this.keys.dirty(g), 0, 0, 'WITHSCORES');
+    for (const g of groups) pipeline.zcard(this.keys.dirty(g));
+    for (const g of groups) pipeline.zrange(this.keys.dirty(g), 0, 0, 'WITHSCORES');
     pipeline.hlen(this.keys.inflight);
     pipeline.zcount(this.keys.leases, `(${now}`, '+inf');
     pipeline.hlen(this.keys.dlq);
@@ -47,13 +50,13 @@ export class BufferView {
       if (error) throw error;
       return value;
     });
-    const n = BATCH_GROUPS.length;
-    const waiting = Object.fromEntries(BATCH_GROUPS.map((g, i) => [g, results[i] as number])) as Record<
+    const n = groups.length;
+    const waiting = Object.fromEntries(groups.map((g, i) => [g, results[i] as number])) as Record<
       BatchGroup,
       number
     >;
     const oldestByGroup = Object.fromEntries(
-      BATCH_GROUPS.map((g, i) => {
+      groups.map((g, i) => {
         const score = (results[n + i] as string[])[1];
         return [g, score === undefined ? null : Number(score)];
       }),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis, Cluster } from 'ioredis';
 import { boundText } from '../bounded-text.js';
-import { INTAKE_GROUPS, type TransportGroupName } from '../vocabulary/batch-groups.js';
+import { INTAKE_GROUPS, isIntakeGroup, type TransportGroupName } from '../vocabulary/batch-groups.js';
 import { normalizeEntry } from './batch-entry.js';
 import { BUFFER_SCRIPTS } from './buffer-scripts.js';
 import { BufferView, type BufferStats } from './buffer-view.js';
@@ -27,7 +27,7 @@ const INTAKE = new Set<string>(INTAKE_GROUPS);
 /** One change for {@link RedisBuffer.enqueue}: its record key (ending in `#` to never merge), group and data. */
 export interface BufferedChange {
   key: string;
-  /** One of the groups intake writes (`INTAKE_GROUPS`); any other is refused, nothing written. */
+  /** One of the groups intake writes (`isIntakeGroup`); any other is refused, nothing written. */
   group: TransportGroupName;
   data: StoredChange;
   /** The producer's idempotency key: a resend within the window is answered with the first reference. */
@@ -155,10 +155,12 @@ export class RedisBuffer {
     let keyed = false;
     for (let i = 0; i < changes.length; i++) {
       const change = changes[i]!;
-      if (!INTAKE.has(change.group))
+      // The fixed groups by a set lookup (the common case, once per change), member groups parsed.
+      if (!INTAKE.has(change.group) && !isIntakeGroup(change.group))
         throw new TypeError(
           `changes[${i}].group: ${JSON.stringify(change.group)} is not a group intake writes ` +
-            `(${INTAKE_GROUPS.join(', ')}); nothing was written`,
+            `(${INTAKE_GROUPS.join(', ')}, or A, C:<apiName>:<operation>, M:<listId>:<ADD|REMOVE>, ` +
+            `S:<programId>:<status>); nothing was written`,
         );
       if (change.idempotencyKey !== undefined) keyed = true;
     }

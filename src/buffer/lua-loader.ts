@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Cluster, Redis } from 'ioredis';
 import { BATCH_GROUPS, mergedGroup } from '../vocabulary/batch-groups.js';
+import { MEMBER_GROUP_PATTERNS } from '../vocabulary/member-groups.js';
 
 /**
  * The one way mktsync loads its Lua scripts. Each script is a `.lua` file beside the module that
@@ -41,6 +42,13 @@ function lua(text: string): string {
   return `'${text}'`;
 }
 
+/** A Lua string literal for a Lua pattern (printable ASCII without quotes or backslashes). */
+function luaPattern(text: string): string {
+  if (!/^[\x20-\x7e]+$/.test(text) || /['"\\]/.test(text))
+    throw new TypeError(`not a plain pattern for Lua: ${JSON.stringify(text)}`);
+  return `'${text}'`;
+}
+
 /**
  * The batch groups for the buffer's scripts: `GROUPS[name] = true` for every group a worker claims
  * from, and `MERGED['older|newer']` where {@link mergedGroup} is not simply the newer group.
@@ -53,7 +61,8 @@ function groupsTable(): string {
       const to = mergedGroup(older, newer);
       if (to !== newer) merged.push(`[${lua(`${older}|${newer}`)}] = ${lua(to)}`);
     }
-  return `local GROUPS = { ${groups} }\nlocal MERGED = { ${merged.join(', ')} }`;
+  const patterns = MEMBER_GROUP_PATTERNS.map(luaPattern).join(', ');
+  return `local GROUPS = { ${groups} }\nlocal MERGED = { ${merged.join(', ')} }\nlocal MEMBER_PATTERNS = { ${patterns} }`;
 }
 
 /** What `--- @generated "name"` is replaced with. */

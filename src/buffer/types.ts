@@ -25,7 +25,9 @@ export interface StoredMObject {
   associations?: { mObjType: string; id?: number; externalKey?: { name: string; value: string } }[];
 }
 
-export type StoredChange = StoredLead | StoredMObject;
+/** Any record as kept: a lead, an object, or a record of a member group (see `member-groups.ts`). */
+export type StoredChange =
+  StoredLead | StoredMObject | StoredActivity | StoredCustomObject | StoredMembership | StoredProgramStatus;
 
 /**
  * A batch group, by its name in Redis (see `src/vocabulary/batch-groups.ts`): today's transport-neutral

@@ -1,4 +1,4 @@
-import { BATCH_GROUPS, INTAKE_GROUPS } from '../vocabulary/batch-groups.js';
+import { INTAKE_GROUPS, type BatchGroup } from '../vocabulary/batch-groups.js';
 import { OUTCOME_STATUSES } from '../vocabulary/outcome-statuses.js';
 import { quotaDay } from '../model/quota-day.js';
 import { consoleKeys } from './console-keys.js';
@@ -66,12 +66,15 @@ export async function readOverview(
     if (error) throw error;
     return value;
   });
-  const groups: GroupState[] = BATCH_GROUPS.map((group) => ({
-    group,
-    waiting: stats.waiting[group],
-    oldestAt: stats.oldestByGroup[group],
-    // Groups intake can write, and any other (an older release's) only while it still holds records.
-  })).filter((g) => g.waiting > 0 || (INTAKE_GROUPS as readonly string[]).includes(g.group));
+  const groups: GroupState[] = (Object.keys(stats.waiting) as BatchGroup[])
+    .map((group) => ({
+      group,
+      waiting: stats.waiting[group] ?? 0,
+      oldestAt: stats.oldestByGroup[group] ?? null,
+    }))
+    // The fixed groups intake can write, and any other (a list's, a program's, an older release's) only
+    // while it holds records.
+    .filter((g) => g.waiting > 0 || (INTAKE_GROUPS as readonly string[]).includes(g.group));
   const bins = new Map<number, ChartBin>();
   const totals: Record<string, number> = {};
   const firstBin = Math.floor((nowMinute - minutes + 1) / binMinutes) * binMinutes;

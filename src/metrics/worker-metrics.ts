@@ -4,7 +4,6 @@ import { createFieldFaultCounter } from './field-fault-metric.js';
 import { registerReconcileMetrics, type ReconcileStatusReader } from './reconcile-metrics.js';
 import type { RedisBuffer, SettleAction } from '../buffer/buffer.js';
 import type { ClaimedBatch } from '../buffer/types.js';
-import { BATCH_GROUPS } from '../vocabulary/batch-groups.js';
 import { quotaDay } from '../model/quota-day.js';
 import type { BatchReport } from '../model/reports.js';
 import type { CallAttempt } from '../transport/attempt.js';
@@ -241,7 +240,8 @@ export function createWorkerMetrics(
   const refresh = async (): Promise<void> => {
     const now = Date.now();
     const [stats, call] = await Promise.all([buffer.stats(now), buffer.callStats(quotaDay(now))]);
-    for (const group of BATCH_GROUPS) waiting.set({ group }, stats.waiting[group] ?? 0);
+    // Every fixed group, and the member groups (per list, program, custom object) the buffer has held.
+    for (const [group, n] of Object.entries(stats.waiting)) waiting.set({ group }, n);
     inFlight.set(stats.inFlight);
     activeCalls.set(stats.activeCalls);
     oldestAge.set(stats.oldestWaitingAt === null ? 0 : Math.max(0, (now - stats.oldestWaitingAt) / 1000));

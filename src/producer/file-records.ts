@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { parse } from 'csv-parse';
+import { parse, type Parser } from 'csv-parse';
 
 /** One record read from an import file, with its 1-based line number, or why the line is unreadable. */
 export interface FileRecord {
@@ -51,31 +51,42 @@ export async function* readRecords(
   yield* readRecordStream(path === '-' ? process.stdin : createReadStream(path), kind, format);
 }
 
-/** {@link readRecords} over any byte stream (a file, standard input, an HTTP response). */
-export async function* readRecordStream(
+/**
+ * {@link readRecords} over any byte stream (a file, standard input, an HTTP response). The CSV parser
+ * and the forwarding of the input's errors are set up at the call, not at the first read: an input
+ * that fails before its rows are read (a reconcile source's bound, a read error) then fails the
+ * reading, instead of being an uncaught exception that leaves the reader waiting for ever.
+ */
+export function readRecordStream(
   input: NodeJS.ReadableStream,
   kind: 'leads' | 'mobjects',
   format: 'csv' | 'ndjson',
 ): AsyncGenerator<FileRecord> {
-  if (format === 'ndjson') {
-    let line = 0;
-    for await (const text of createInterface({ input, crlfDelay: Infinity })) {
-      line++;
-      if (text.trim() === '') continue;
-      try {
-        yield { line, value: JSON.parse(text) };
-      } catch (error) {
-        yield { line, error: `not valid JSON: ${(error as Error).message}` };
-      }
-    }
-    return;
-  }
+  if (format === 'ndjson') return ndjsonRecords(input);
   const parser = input.pipe(
     parse({ columns: true, bom: true, skip_empty_lines: true, relax_column_count: false, info: true }),
   );
-  // pipe() does not forward a source's error: without this a failing input (a bound exceeded, a
-  // read error) would be an uncaught exception and this reader would wait for ever.
+  // pipe() does not forward a source's error. The parser keeps it (a destroyed stream's iterator
+  // throws it when read); the listener only stops it being uncaught before the first read.
   input.on('error', (error: Error) => parser.destroy(error));
+  parser.on('error', () => {});
+  return csvRecords(parser, kind);
+}
+
+async function* ndjsonRecords(input: NodeJS.ReadableStream): AsyncGenerator<FileRecord> {
+  let line = 0;
+  for await (const text of createInterface({ input, crlfDelay: Infinity })) {
+    line++;
+    if (text.trim() === '') continue;
+    try {
+      yield { line, value: JSON.parse(text) };
+    } catch (error) {
+      yield { line, error: `not valid JSON: ${(error as Error).message}` };
+    }
+  }
+}
+
+async function* csvRecords(parser: Parser, kind: 'leads' | 'mobjects'): AsyncGenerator<FileRecord> {
   try {
     for await (const { record, info } of parser as AsyncIterable<{
       record: Record<string, string>;

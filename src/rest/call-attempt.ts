@@ -7,7 +7,7 @@ import { REST_OBJECT_ROUTES } from './object-routes.js';
 export interface RestAttemptReport {
   path: string;
   /** POST unless said (a lookup by key is a GET on a sync endpoint's path). */
-  method?: 'GET' | 'POST';
+  method?: 'GET' | 'POST' | 'DELETE';
   records: number;
   durationMs: number;
   error?: MarketoCallError;
@@ -35,7 +35,7 @@ const REST_QUERIES: Readonly<Record<string, string>> = {
 };
 
 /** The bounded operation name of a REST path: Adobe's endpoint name, or `other`. */
-export function restOperation(path: string, method: 'GET' | 'POST' = 'POST'): string {
+export function restOperation(path: string, method: 'GET' | 'POST' | 'DELETE' = 'POST'): string {
   const bare = path.split('?')[0] ?? '';
   const name = REST_OPERATIONS.find(([pattern]) => pattern.test(bare))?.[1] ?? 'other';
   return method === 'GET' ? (REST_QUERIES[name] ?? name) : name;

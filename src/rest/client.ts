@@ -1,4 +1,17 @@
-import type { StoredLead, StoredMObject } from '../buffer/types.js';
+import type {
+  StoredActivity,
+  StoredCustomObject,
+  StoredLead,
+  StoredMembership,
+  StoredMObject,
+  StoredProgramStatus,
+} from '../buffer/types.js';
+import { assertNever } from '../vocabulary/assert-never.js';
+import { sendActivities } from './activities.js';
+import { sendCustomObjects } from './custom-objects.js';
+import { sendListMembers } from './list-members.js';
+import { sendProgramMembers } from './program-members.js';
+import type { RestCalls } from './rest-calls.js';
 import {
   type AttemptReporter,
   MarketoCallError,
@@ -173,12 +186,51 @@ export class RestTransport implements Transport {
       this.#stoppingOf.set(signal, options.stopping);
       options = { ...options, signal };
     }
-    if (call.group.kind === 'lead')
-      return this.#sendLeads(call.group, call.records as readonly StoredLead[], options.signal);
-    const group = call.group;
-    const records = call.records as readonly StoredMObject[];
-    if (group.type === 'Program') return this.#sendPrograms(records, options.signal);
-    return this.#sendObjects(group, group.type, records, options.signal);
+    const signal = options.signal;
+    // The records match the group's kind (TransportCall pairs them); one sender per kind.
+    switch (call.group.kind) {
+      case 'lead':
+        return this.#sendLeads(call.group, call.records as readonly StoredLead[], signal);
+      case 'object': {
+        const group = call.group;
+        const records = call.records as readonly StoredMObject[];
+        if (group.type === 'Program') return this.#sendPrograms(records, signal);
+        return this.#sendObjects(group, group.type, records, signal);
+      }
+      case 'activity':
+        return sendActivities(this.#calls, call.group, call.records as readonly StoredActivity[], signal);
+      case 'customObject':
+        return sendCustomObjects(
+          this.#calls,
+          call.group,
+          call.records as readonly StoredCustomObject[],
+          signal,
+        );
+      case 'listMembership':
+        return sendListMembers(this.#calls, call.group, call.records as readonly StoredMembership[], signal);
+      case 'programStatus':
+        return sendProgramMembers(
+          this.#calls,
+          call.group,
+          call.records as readonly StoredProgramStatus[],
+          signal,
+        );
+      default:
+        return assertNever(call.group, 'group kind');
+    }
+  }
+
+  /** The client's requests as the member groups' senders use them. */
+  get #calls(): RestCalls {
+    return {
+      sendJson: (path, envelope, mapped, read, signal) =>
+        this.#sendJson(path, envelope, mapped, read, signal),
+      exchange: (method, path, body, records, signal, contentType) =>
+        this.#exchange(method, path, body, records, signal, contentType),
+      admitAnother: () => this.#admitAnother(),
+      ...(this.#admitLookup ? { admitLookup: this.#admitLookup } : {}),
+      maxBodyBytes: this.#maxBodyBytes,
+    };
   }
 
   /**
@@ -378,7 +430,7 @@ export class RestTransport implements Transport {
    * request sent again at once: Marketo did not execute it, and this costs the caller no attempt.
    */
   async #exchange(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'DELETE',
     path: string,
     body: string | undefined,
     records: number,

@@ -36,7 +36,7 @@ export interface RestHttpOptions {
 
 /** One request: everything but the host. */
 export interface RestRequest {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   /** Path and query, e.g. `/rest/v1/leads.json`. Never carries a token. */
   path: string;
   headers: Record<string, string>;

@@ -1,4 +1,5 @@
 import type { StoredMObject } from '../buffer/types.js';
+import { groupName } from '../vocabulary/batch-groups.js';
 import { boundText, MarketoCallError, type FoundId, type TransportCall } from '../transport/contract.js';
 import { lookupKey, lookupPaths, matchFound, type LookupKey } from './lookup.js';
 
@@ -24,7 +25,7 @@ export async function lookUpIds(
   const none = (why: string): FoundId[] => call.records.map(() => ({ id: null, why }));
   // Opportunities and roles only: a lead's or a company's answer carries its id, a program has no key.
   if (group.kind !== 'object' || (group.type !== 'Opportunity' && group.type !== 'OpportunityPersonRole'))
-    return none(`no lookup by key for ${group.kind === 'lead' ? 'leads' : group.type}`);
+    return none(`no lookup by key for ${group.kind === 'object' ? group.type : groupName(group)}`);
   const type = group.type;
   const keyed = (call.records as readonly StoredMObject[]).map((r) => lookupKey(type, r));
   const keys = keyed.filter((k): k is LookupKey => 'externalOpportunityId' in k);

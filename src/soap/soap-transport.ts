@@ -25,6 +25,7 @@ import {
 } from './faults.js';
 import type { LeadRecord, LeadSyncStatus, MObject, MObjStatus } from './types.js';
 import { XmlTextError } from './xml-text.js';
+import { memberTransportProblem } from '../vocabulary/member-groups.js';
 import { transportProblem } from '../vocabulary/object-types.js';
 
 /** syncMultipleLeads takes up to 300 leads, syncMObjects up to 100 objects. */
@@ -193,19 +194,23 @@ export class SoapTransport implements Transport {
         return results.map((r) => recordResult(r.status, r.leadId, r.error));
       }
       const group = call.group;
-      const objects = call.records as readonly StoredMObject[];
-      // A type SOAP lacks (a Company) that reached a SOAP worker anyway (intake ran under REST, the
-      // workers now speak SOAP): each record fails naming why, never sent, never stranded.
-      const absent = transportProblem(group.type, this.kind);
-      if (absent !== undefined)
-        return objects.map(() => ({
+      // A type or kind SOAP lacks (a Company, a custom activity) that reached a SOAP worker anyway (intake
+      // ran under REST, the workers now speak SOAP): each record fails naming why, never sent, never
+      // stranded.
+      const absent =
+        group.kind === 'object'
+          ? transportProblem(group.type, this.kind)
+          : memberTransportProblem(group.kind, this.kind);
+      if (absent !== undefined || group.kind !== 'object')
+        return call.records.map(() => ({
           status: 'FAILED' as const,
           id: null,
           code: null,
           category: 'invalid-record' as const,
-          message: absent,
-          field: 'type',
+          message: absent ?? null,
+          field: group.kind === 'object' ? 'type' : 'group',
         }));
+      const objects = call.records as readonly StoredMObject[];
       const stray = objects.findIndex((o) => o.type !== group.type);
       if (stray >= 0)
         throw new MarketoCallError(`record ${stray} is a ${objects[stray]!.type}, not a ${group.type}`, {

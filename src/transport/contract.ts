@@ -1,7 +1,22 @@
-import type { StoredLead, StoredMObject } from '../buffer/types.js';
+import type {
+  StoredActivity,
+  StoredCustomObject,
+  StoredLead,
+  StoredMembership,
+  StoredMObject,
+  StoredProgramStatus,
+} from '../buffer/types.js';
 import type { AttemptReporter } from './attempt.js';
 import type { RecordResult } from './record-result.js';
-import type { LeadGroup, ObjectGroup, TransportGroup } from './groups.js';
+import type {
+  ActivityGroup,
+  CustomObjectGroup,
+  LeadGroup,
+  ListMembershipGroup,
+  ObjectGroup,
+  ProgramStatusGroup,
+  TransportGroup,
+} from './groups.js';
 import type { TransportKind } from '../vocabulary/transport-kinds.js';
 
 /**
@@ -17,10 +32,14 @@ export * from './failure-kinds.js';
 export * from './groups.js';
 export * from './record-result.js';
 
-/** One call's worth of records: a lead group with leads, or an object group with objects. */
+/** One call's worth of records: a group and records of its kind. */
 export type TransportCall =
   | { readonly group: LeadGroup; readonly records: readonly StoredLead[] }
-  | { readonly group: ObjectGroup; readonly records: readonly StoredMObject[] };
+  | { readonly group: ObjectGroup; readonly records: readonly StoredMObject[] }
+  | { readonly group: ActivityGroup; readonly records: readonly StoredActivity[] }
+  | { readonly group: CustomObjectGroup; readonly records: readonly StoredCustomObject[] }
+  | { readonly group: ListMembershipGroup; readonly records: readonly StoredMembership[] }
+  | { readonly group: ProgramStatusGroup; readonly records: readonly StoredProgramStatus[] };
 
 /** Per-call options. */
 export interface CallOptions {

@@ -8,6 +8,20 @@ import {
 import { OBJECT_OPERATIONS, parseObjectOperation, type ObjectOperation } from './object-operations.js';
 import { OBJECT_TYPE_OPERATIONS, OBJECT_TYPES, parseObjectType, type ObjectType } from './object-types.js';
 import { assertNever } from './assert-never.js';
+import {
+  memberGroupName,
+  parseMemberGroupName,
+  type MemberGroup,
+  type MemberGroupName,
+} from './member-groups.js';
+
+export type {
+  ActivityGroup,
+  CustomObjectGroup,
+  ListMembershipGroup,
+  MemberGroup,
+  ProgramStatusGroup,
+} from './member-groups.js';
 
 /**
  * Batch groups: the records of one group can share one call of either transport. A lead call uses one
@@ -38,11 +52,17 @@ export interface ObjectGroup {
   readonly operation: ObjectOperation;
 }
 
-/** A group in transport-neutral terms. */
-export type TransportGroup = LeadGroup | ObjectGroup;
+/**
+ * A group in transport-neutral terms: leads, the objects of a closed list of types, and the member groups
+ * (`member-groups.ts`) whose names carry a parameter (a custom object's API name, a list or program id).
+ */
+export type TransportGroup = LeadGroup | ObjectGroup | MemberGroup;
 
-/** The name of a group: `L:Id`, `L:ForeignSysPersonId`, `L:Email`, `L0`, `O:<type>:<operation>`. */
-export type TransportGroupName = `L:${LeadKeyKind}` | 'L0' | `O:${ObjectType}:${ObjectOperation}`;
+/** A group of a fixed name: `L:Id`, `L:ForeignSysPersonId`, `L:Email`, `L0`, `O:<type>:<operation>`. */
+export type FixedGroupName = `L:${LeadKeyKind}` | 'L0' | `O:${ObjectType}:${ObjectOperation}`;
+
+/** The name of a group: a fixed one, or a member group's (`A`, `C:…`, `M:…`, `S:…`). */
+export type TransportGroupName = FixedGroupName | MemberGroupName;
 
 /**
  * The groups of releases before the transport seam: leads of any key kind (`L`; `L0` kept its name),
@@ -62,6 +82,11 @@ export function groupName(group: TransportGroup): TransportGroupName {
       return group.dedupEnabled ? `L:${group.key}` : 'L0';
     case 'object':
       return `O:${group.type}:${group.operation}`;
+    case 'activity':
+    case 'customObject':
+    case 'listMembership':
+    case 'programStatus':
+      return memberGroupName(group);
     default:
       return assertNever(group, 'group kind');
   }
@@ -80,7 +105,7 @@ export function parseGroupName(name: string): TransportGroup | undefined {
     const operation = parseObjectOperation(parts[2]!);
     return type === undefined || operation === undefined ? undefined : { kind: 'object', type, operation };
   }
-  return undefined;
+  return parseMemberGroupName(name);
 }
 
 /** A legacy group, read: leads of every key kind, or objects of every type with one operation. */
@@ -103,26 +128,57 @@ export function isLeadGroup(name: BatchGroup): boolean {
   return name === 'L' || parseGroupName(name)?.kind === 'lead';
 }
 
-/** Every group of today's naming, leads first: the lead key kinds, `L0`, then every type × operation. */
-export const TRANSPORT_GROUPS: readonly TransportGroupName[] = [
-  ...LEAD_KEY_KINDS.map((key) => groupName({ kind: 'lead', key, dedupEnabled: true })),
+/**
+ * Every group of a fixed name, leads first: the lead key kinds, `L0`, then every type × operation. The
+ * member groups are an open set (one per list, program, custom object): the buffer lists those it holds.
+ */
+export const TRANSPORT_GROUPS: readonly FixedGroupName[] = [
+  ...LEAD_KEY_KINDS.map((key) => `L:${key}` as const),
   'L0',
-  ...OBJECT_TYPES.flatMap((type) =>
-    OBJECT_OPERATIONS.map((operation) => groupName({ kind: 'object', type, operation })),
-  ),
+  ...OBJECT_TYPES.flatMap((type) => OBJECT_OPERATIONS.map((operation) => `O:${type}:${operation}` as const)),
 ];
 
-/** Every group a worker claims from: today's, then the legacy ones. */
+/**
+ * Every group of a fixed name a worker claims from: today's, then the legacy ones. Member groups are
+ * claimed as the buffer lists them ({@link isBatchGroup} tells whether a name is one).
+ */
 export const BATCH_GROUPS: readonly BatchGroup[] = [...TRANSPORT_GROUPS, ...LEGACY_GROUPS];
 
 /**
- * The groups intake writes: every lead group, and the object groups of {@link OBJECT_TYPE_OPERATIONS}.
- * A group outside it is refused before it is written.
+ * The fixed-name groups intake writes: every lead group, and the object groups of
+ * {@link OBJECT_TYPE_OPERATIONS}. With the member groups, what {@link isIntakeGroup} accepts; any other
+ * group is refused before it is written.
  */
-export const INTAKE_GROUPS: readonly TransportGroupName[] = TRANSPORT_GROUPS.filter((name) => {
+export const INTAKE_GROUPS: readonly FixedGroupName[] = TRANSPORT_GROUPS.filter((name) => {
   const group = parseGroupName(name)!;
-  return group.kind === 'lead' || OBJECT_TYPE_OPERATIONS[group.type].includes(group.operation);
+  return (
+    group.kind === 'lead' ||
+    (group.kind === 'object' && OBJECT_TYPE_OPERATIONS[group.type].includes(group.operation))
+  );
 });
+
+const INTAKE_FIXED = new Set<string>(INTAKE_GROUPS);
+
+/** Whether intake may write group `name`: a fixed intake group, or a well-formed member group. */
+export function isIntakeGroup(name: string): name is TransportGroupName {
+  return INTAKE_FIXED.has(name) || parseMemberGroupName(name) !== undefined;
+}
+
+/**
+ * The groups to claim from, in claim order, out of the names the buffer lists: the fixed groups in
+ * {@link BATCH_GROUPS} order, then the member groups it holds, by name. Names of neither are left out.
+ */
+export function claimOrder(names: Iterable<string>): BatchGroup[] {
+  const held = new Set(names);
+  return [...BATCH_GROUPS.filter((g) => held.has(g)), ...memberGroupsIn(held)];
+}
+
+/** The member group names among `names`, by name, once each. */
+export function memberGroupsIn(names: Iterable<string>): BatchGroup[] {
+  const members = new Set<string>();
+  for (const n of names) if (parseMemberGroupName(n) !== undefined) members.add(n);
+  return ([...members] as BatchGroup[]).sort();
+}
 
 /** The group of a lead: its highest-precedence key decides, unless Marketo must not deduplicate it. */
 export function leadGroupOf<L extends LeadKeys>(lead: L, dedupEnabled = true): LeadGroup | undefined {
@@ -137,9 +193,10 @@ export function objectGroupOf(object: { type: string }, operation: ObjectOperati
   return known === undefined ? undefined : { kind: 'object', type: known, operation };
 }
 
-/** The operation of an object group name, today's or legacy (`O:<type>:<op>`, `O:<op>`). */
+/** The operation of an object group name, today's, legacy or a custom object's (`O:<type>:<op>`, `O:<op>`, `C:<apiName>:<op>`). */
 function operationOf(name: BatchGroup): ObjectOperation | undefined {
   const group = parseGroupName(name);
+  if (group?.kind === 'customObject') return group.operation === 'DELETE' ? undefined : group.operation;
   if (group !== undefined) return group.kind === 'object' ? group.operation : undefined;
   const legacy = parseLegacyGroupName(name);
   return legacy?.kind === 'object' ? legacy.operation : undefined;
@@ -149,12 +206,16 @@ function operationOf(name: BatchGroup): ObjectOperation | undefined {
  * The group of a record pending in `older` that a change of group `newer` merges into: `newer` (the
  * newer naming wins), except that an UPDATE merged with an UPSERT must still create, so the merged
  * change is an UPSERT in `newer`'s naming. The buffer's scripts carry this rule as a table generated
- * from this function (see `src/buffer/lua-source.ts`).
+ * from this function for the fixed groups (see `src/buffer/lua-loader.ts`), and as `upgrade` in
+ * `common.lua` for a custom object's groups, whose names are an open set (tested against this function).
  */
 export function mergedGroup(older: BatchGroup, newer: BatchGroup): BatchGroup {
   if (older === newer) return older;
   const a = operationOf(older);
   const b = operationOf(newer);
+  const base = (name: BatchGroup): string => name.slice(0, name.lastIndexOf(':'));
+  // A custom object's groups merge only with its own (one API name); the record key sees to that.
+  if ((older.startsWith('C:') || newer.startsWith('C:')) && base(older) !== base(newer)) return newer;
   if ((a === 'UPDATE' && b === 'UPSERT') || (a === 'UPSERT' && b === 'UPDATE')) {
     return newer.replace(/UPDATE$/, 'UPSERT') as BatchGroup;
   }

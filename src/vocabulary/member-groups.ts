@@ -1,3 +1,5 @@
+import type { TransportKind } from './transport-kinds.js';
+
 /**
  * The batch groups of the objects that live over REST only and whose calls are per something: custom
  * activities (one group, every type in one call), custom objects (per API name and operation), static
@@ -120,4 +122,36 @@ export function parseMemberGroupName(name: string): MemberGroup | undefined {
       : undefined;
   }
   return undefined;
+}
+
+/**
+ * A Lua pattern per member group family, for the buffer's scripts (a coarse check of a claim's group;
+ * {@link parseMemberGroupName} is the strict one, applied before anything is written).
+ */
+export const MEMBER_GROUP_PATTERNS: readonly string[] = [
+  '^A$',
+  ...CUSTOM_OBJECT_OPERATIONS.map((o) => `^C:%a[%w_]*:${o}$`),
+  ...MEMBERSHIP_ACTIONS.map((a) => `^M:%d+:${a}$`),
+  '^S:%d+:.+$',
+];
+
+/** What each member group kind holds, for messages. A `Record` over the kinds: a new kind names itself. */
+export const MEMBER_KIND_NAMES: Readonly<Record<MemberGroup['kind'], string>> = {
+  activity: 'Custom activities',
+  customObject: 'Custom objects',
+  listMembership: 'Static list membership',
+  programStatus: 'Program member status',
+};
+
+/**
+ * Why `transport` cannot carry a member group of `kind`, or undefined when it can: they exist over REST
+ * only (the SOAP API has none of them), so intake refuses them when the workers speak SOAP and a SOAP
+ * worker settles any that reach it FAILED with this reason.
+ */
+export function memberTransportProblem(
+  kind: MemberGroup['kind'],
+  transport: TransportKind,
+): string | undefined {
+  if (transport === 'rest') return undefined;
+  return `${MEMBER_KIND_NAMES[kind]} do not exist over ${transport.toUpperCase()}: Marketo offers them over REST only (set MARKETO_TRANSPORT=rest for the workers and intake)`;
 }

@@ -1,3 +1,4 @@
+import { assertNever } from '../vocabulary/assert-never.js';
 import type { StoredChange, StoredMObject } from '../buffer/types.js';
 import type { CallApplied, CallErrorCategory, TransportGroup } from '../transport/contract.js';
 
@@ -101,11 +102,28 @@ export function deliveryKind(
   data: StoredChange,
   rolesKeyedByFields = false,
 ): DeliveryKind {
-  if (group.kind === 'lead') return group.dedupEnabled ? 'idempotent' : 'create';
-  if (group.operation !== 'INSERT') return appendsCost(data) ? 'create' : 'idempotent';
-  const object = data as StoredMObject;
-  if (object.externalKey !== undefined || object.id !== undefined) return 'checked-create';
-  return rolesKeyedByFields && roleByFields(object) ? 'checked-create' : 'create';
+  switch (group.kind) {
+    case 'lead':
+      return group.dedupEnabled ? 'idempotent' : 'create';
+    case 'object': {
+      if (group.operation !== 'INSERT') return appendsCost(data) ? 'create' : 'idempotent';
+      const object = data as StoredMObject;
+      if (object.externalKey !== undefined || object.id !== undefined) return 'checked-create';
+      return rolesKeyedByFields && roleByFields(object) ? 'checked-create' : 'create';
+    }
+    // Marketo keeps every custom activity it is sent: each one is a create.
+    case 'activity':
+      return 'create';
+    // createOnly: a create; the others name the record by its dedupe fields or id.
+    case 'customObject':
+      return group.operation === 'INSERT' ? 'create' : 'idempotent';
+    // Adding a member twice, removing one twice or setting a status twice changes nothing more.
+    case 'listMembership':
+    case 'programStatus':
+      return 'idempotent';
+    default:
+      return assertNever(group, 'group kind');
+  }
 }
 
 /**

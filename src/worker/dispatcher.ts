@@ -1,6 +1,6 @@
 import type { ClaimLimits, ClaimRefusal, RedisBuffer, SettleAction } from '../buffer/buffer.js';
 import type { ClaimedBatch } from '../buffer/types.js';
-import { BATCH_GROUPS, isLeadGroup, type BatchGroup } from '../vocabulary/batch-groups.js';
+import { BATCH_GROUPS, claimOrder, isLeadGroup, type BatchGroup } from '../vocabulary/batch-groups.js';
 import type { Logger } from '../log.js';
 import type { BatchSender, SendReport } from './sender.js';
 
@@ -113,14 +113,14 @@ export class Dispatcher {
     return Math.min(setting, this.sender.maxRecords(group));
   }
 
-  /** The groups worth a claim: those that ever held a record, in the order of {@link BATCH_GROUPS}. */
+  /** The groups worth a claim: those that ever held a record, in {@link claimOrder}. */
   async #claimable(): Promise<readonly BatchGroup[]> {
     const now = Date.now();
     if (now - this.#groupsAt >= 1_000) {
       this.#groupsAt = now;
       try {
         const { known, unknown } = await this.buffer.view.groupsWithRecords();
-        this.#groups = BATCH_GROUPS.filter((g) => known.has(g));
+        this.#groups = claimOrder(known);
         // A group no list of this release names (written by a newer release) would wait unclaimed.
         if (unknown.length > 0 && unknown.join() !== this.#unknownLogged) {
           this.#unknownLogged = unknown.join();

@@ -122,7 +122,10 @@ describe.each(TRANSPORTS)('every group intake accepts, over %s', (transport) => 
     // nothing more, nothing less.
     const intakeGroups = INTAKE_GROUPS.filter((name) => {
       const group = parseGroupName(name)!;
-      return group.kind === 'lead' || OBJECT_TYPE_TRANSPORTS[group.type].includes(transport);
+      return (
+        group.kind === 'lead' ||
+        (group.kind === 'object' && OBJECT_TYPE_TRANSPORTS[group.type].includes(transport))
+      );
     });
     expect(changes.map((c) => c.group).sort()).toEqual([...intakeGroups].sort());
     // A type this transport lacks is refused at intake, naming the field and the reason.

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { RedisBuffer, type ClaimLimits } from '../../src/buffer/buffer.js';
+import { RedisBuffer, type BufferedChange, type ClaimLimits } from '../../src/buffer/buffer.js';
 import { BUFFER_SCRIPTS } from '../../src/buffer/buffer-scripts.js';
 import { luaSource } from '../../src/buffer/lua-loader.js';
 import { validateLeads, validateMObjects } from '../../src/producer/changes.js';
@@ -12,7 +12,7 @@ import { PendingOutcomes } from '../../src/reconcile/pending-outcomes.js';
 import { reconcileKeys } from '../../src/reconcile/reconcile-keys.js';
 import { RECONCILE_SCRIPTS } from '../../src/reconcile/reconcile-scripts.js';
 import { releaseSetLock, takeSetLock } from '../../src/reconcile/set-meta.js';
-import { BATCH_GROUPS, mergedGroup } from '../../src/vocabulary/batch-groups.js';
+import { BATCH_GROUPS, claimOrder, mergedGroup, type BatchGroup } from '../../src/vocabulary/batch-groups.js';
 
 let redis: Redis;
 beforeAll(() => {
@@ -304,7 +304,20 @@ describe('the Lua scripts', () => {
 local out = {}
 for i = 2, #ARGV, 2 do out[#out + 1] = upgrade(ARGV[i], ARGV[i + 1]) end
 return out`;
-    const pairs = BATCH_GROUPS.flatMap((older) => BATCH_GROUPS.map((newer) => [older, newer] as const));
+    // The fixed groups, and member groups whose names are an open set (a custom object's, a list's).
+    const members = [
+      'A',
+      'C:car_c:INSERT',
+      'C:car_c:UPDATE',
+      'C:car_c:UPSERT',
+      'C:car_c:DELETE',
+      'C:bike_c:UPSERT',
+      'M:12:ADD',
+      'M:12:REMOVE',
+      'S:1001:Registered',
+    ] as BatchGroup[];
+    const all = [...BATCH_GROUPS, ...members];
+    const pairs = all.flatMap((older) => all.map((newer) => [older, newer] as const));
     const merged = (await redis.eval(
       script,
       1,
@@ -314,5 +327,32 @@ return out`;
     )) as string[];
     expect(merged).toEqual(pairs.map(([older, newer]) => mergedGroup(older, newer)));
     expect(merged.filter((g, i) => g !== pairs[i]![1]).length).toBeGreaterThan(0);
+    expect(merged[pairs.findIndex(([a, b]) => a === 'C:car_c:UPDATE' && b === 'C:car_c:UPSERT')]).toBe(
+      'C:car_c:UPSERT',
+    );
+  });
+
+  it('claim from member groups, whose names carry a parameter, and refuse malformed ones', async () => {
+    const prefix = fresh();
+    const buffer = new RedisBuffer(redis, prefix);
+    const now = Date.now();
+    const groups = ['A', 'C:car_c:UPSERT', 'M:12:ADD', 'S:1001:Attended Webinar'] as const;
+    await buffer.enqueue(
+      groups.map((group, i) => ({ key: `k${i}`, group, data: { n: i } }) as unknown as BufferedChange),
+      now,
+    );
+    expect(claimOrder(await redis.smembers(buffer.keys.groups))).toEqual([...groups].sort());
+    for (const group of groups) {
+      const batch = await batchOf(buffer, group, now);
+      expect(
+        batch.entries.map((e) => e.key),
+        group,
+      ).toHaveLength(1);
+    }
+    for (const bad of ['C:car_c:MERGE', 'M:twelve:ADD', 'M:12:KEEP', 'S:x:Registered', 'A:1'])
+      await expect(buffer.claim(bad as 'A', limits, now), bad).rejects.toThrow(/claim: group/);
+    await expect(
+      buffer.enqueue([{ key: 'k', group: 'M:0:ADD', data: {} } as unknown as BufferedChange], now),
+    ).rejects.toThrow(/changes\[0\]\.group: "M:0:ADD" is not a group intake writes/);
   });
 });

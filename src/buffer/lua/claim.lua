@@ -28,7 +28,7 @@ for _, m in ipairs(MIN) do
   end
 end
 local group = opts.group
-if type(group) ~= 'string' or not GROUPS[group] then
+if type(group) ~= 'string' or not isGroup(group) then
   return refuse('claim', 'group must be a batch group of the vocabulary, got ' .. cjson.encode(group))
 end
 local now, maxBatch, linger = opts.now, opts.maxBatch, opts.lingerMs

@@ -24,7 +24,8 @@ end
 -- Every batch group of the vocabulary (src/vocabulary/batch-groups.ts), today's and legacy:
 -- GROUPS[name] = true. And MERGED['older|newer'] = the group a record pending in `older` moves to when
 -- a change of group `newer` merges into it, where that is not `newer` (an UPDATE merged with an UPSERT
--- must still create). Both generated from the TypeScript vocabulary when the script is loaded.
+-- must still create). Both generated from the TypeScript vocabulary when the script is loaded, with
+-- MEMBER_PATTERNS: a Lua pattern per member group family.
 --- @generated "groups"
 
 -- Attribute-level last-writer-wins; Program cost and tag entries accumulate; associations by type.
@@ -49,10 +50,29 @@ local function merge(old, new)
   return old
 end
 
--- The group of a record pending in a that a change of group b merges into (mergedGroup in TypeScript).
+-- Whether name is a batch group: a fixed one (GROUPS) or a member group, whose name carries a list's,
+-- a program's or a custom object's name (MEMBER_PATTERNS, generated from member-groups.ts's lists; the
+-- producer parses the parameter strictly before anything is written).
+local function isGroup(name)
+  if GROUPS[name] then return true end
+  for _, pattern in ipairs(MEMBER_PATTERNS) do
+    if string.match(name, pattern) then return true end
+  end
+  return false
+end
+
+-- The group of a record pending in a that a change of group b merges into (mergedGroup in TypeScript):
+-- a custom object's UPDATE merged with its UPSERT stays an UPSERT, like an object's (MERGED).
 local function upgrade(a, b)
   if a == b then return a end
-  return MERGED[a .. '|' .. b] or b
+  local fixed = MERGED[a .. '|' .. b]
+  if fixed then return fixed end
+  local ba, oa = string.match(a, '^(C:.+):(%u+)$')
+  local bb, ob = string.match(b, '^(C:.+):(%u+)$')
+  if ba and ba == bb and ((oa == 'UPDATE' and ob == 'UPSERT') or (oa == 'UPSERT' and ob == 'UPDATE')) then
+    return ba .. ':UPSERT'
+  end
+  return b
 end
 
 -- Puts a batch entry back as pending, under any newer change that arrived meanwhile. An entry that an
