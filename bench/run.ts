@@ -334,7 +334,7 @@ try {
     say('instances: scaling over 8 instances…');
     const scaling = await benchInstancesScaling(redis.url, smoke ? 4_000 : 80_000, sizes.scale);
     say('instances: API ceiling…');
-    const ceiling = await benchCeiling(redis.url, smoke ? 2 : 8, smoke ? 5 : 60);
+    const ceiling = await benchCeiling(redis.url, smoke ? 2 : 8, smoke ? 5 : 40);
     results.instances = { idle, scaling, ceiling };
     targets.push(
       {
