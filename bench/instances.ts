@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
+import { RedisBuffer } from '../src/buffer/buffer.js';
 import { createProducer } from '../src/producer/producer.js';
 import { BIN, dropPrefix, freshPrefix, KEY, USER } from './harness.js';
 
@@ -171,16 +172,18 @@ async function fill(redis: Redis, redisUrl: string, prefix: string, count: numbe
 const unpause = (redis: Redis, prefix: string, count: number) =>
   Promise.all(names(count).map((n) => redis.del(`{${prefix}:${n}}:pause`)));
 
-async function drained(redis: Redis, prefix: string, count: number): Promise<void> {
-  for (;;) {
-    let left = 0;
-    for (const n of names(count)) {
-      left += await redis.zcard(`{${prefix}:${n}}:dirty:L`);
-      left += await redis.hlen(`{${prefix}:${n}}:inflight`);
-    }
-    if (left === 0) return;
-    await new Promise((r) => setTimeout(r, 20));
+/** Records waiting and in flight over the instances of `prefix`, from each buffer's stats. */
+async function backlog(redis: Redis, prefix: string, count: number): Promise<number> {
+  let left = 0;
+  for (const n of names(count)) {
+    const stats = await new RedisBuffer(redis, `${prefix}:${n}`).stats();
+    left += stats.waitingTotal + stats.inFlight;
   }
+  return left;
+}
+
+async function drained(redis: Redis, prefix: string, count: number): Promise<void> {
+  while ((await backlog(redis, prefix, count)) > 0) await new Promise((r) => setTimeout(r, 20));
 }
 
 /** Records/s and worker CPU per record, draining 8 instances with 1, 2 and 4 worker processes. */
@@ -200,8 +203,7 @@ export async function benchInstancesScaling(redisUrl: string, leads: number, cou
       });
       const children = await Promise.all(Array.from({ length: count }, () => worker(env, ['--loops', '4'])));
       // The backlog must still be whole when the clock starts (sending was paused while they started).
-      let waiting = 0;
-      for (const n of names(8)) waiting += await redis.zcard(`{${prefix}:${n}}:dirty:L`);
+      const waiting = await backlog(redis, prefix, 8);
       if (waiting !== Math.ceil(leads / 8) * 8)
         throw new Error(
           `instances scaling: ${waiting} records waiting at the start, not ${Math.ceil(leads / 8) * 8}`,
