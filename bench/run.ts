@@ -15,6 +15,7 @@ import { benchDrain } from './drain.js';
 import { benchEfficiency } from './efficiency.js';
 import { emulatorProcess, TRANSPORTS } from './harness.js';
 import { benchIngest } from './ingest.js';
+import { benchCeiling, benchIdleInstances, benchInstancesScaling } from './instances.js';
 import { benchTrickle } from './ingest-trickle.js';
 import { benchLatency } from './latency.js';
 import { benchMemberships } from './memberships.js';
@@ -409,6 +410,41 @@ try {
       sizes.scaleChanges,
       sizes.scaleLeads,
       sizes.scale,
+    );
+  }
+  if (want('instances')) {
+    say('instances: idle CPU…');
+    const idle = await benchIdleInstances(redis.url, smoke ? 2 : 20);
+    say('instances: scaling over 8 instances…');
+    const scaling = await benchInstancesScaling(redis.url, smoke ? 4_000 : 80_000, sizes.scale);
+    say('instances: API ceiling…');
+    const ceiling = await benchCeiling(redis.url, smoke ? 2 : 8, smoke ? 5 : 40);
+    results.instances = { idle, scaling, ceiling };
+    targets.push(
+      {
+        name: 'instances: worker CPU per idle instance, 100 idle (ms CPU per s)',
+        value: idle.perIdleInstanceMsPerSec,
+        target: 'reported',
+        met: null,
+      },
+      {
+        name: 'instances: idle CPU of 100 instances, backoff / no backoff',
+        value: idle.runs[1]!.cpuMsPerSec / idle.runs[2]!.cpuMsPerSec,
+        target: '< 1',
+        met: idle.runs[1]!.cpuMsPerSec < idle.runs[2]!.cpuMsPerSec,
+      },
+      {
+        name: `instances: of ${ceiling.instances} at their API ceiling, kept at ≥ 95 % of 300 calls/min by one worker`,
+        value: ceiling.atCeiling,
+        target: '≥ 8',
+        met: smoke ? null : ceiling.atCeiling >= 8,
+      },
+      ...scaling.map((r) => ({
+        name: `instances: records/s over 8 instances, ${r.workers} worker(s) (worker CPU ${r.workerCpuMsPer1000Records.toFixed(0)} ms per 1000 records)`,
+        value: r.recordsPerSec,
+        target: 'reported',
+        met: null,
+      })),
     );
   }
 } finally {

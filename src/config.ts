@@ -13,3 +13,5 @@ export * from './config/rest-settings.js';
 export * from './config/soap-settings.js';
 export * from './config/transport-choice.js';
 export * from './config/worker-settings.js';
+export * from './config/instances.js';
+export * from './config/instances-file.js';

@@ -35,3 +35,14 @@ export function createLogger(
 
 /** A logger that writes nothing, for library use and tests. */
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** `log` with the Marketo instance in every line's fields, so a process serving many says which one. */
+export function instanceLogger(log: Logger, instance: string): Logger {
+  const add = (fields?: Record<string, unknown>): Record<string, unknown> => ({ instance, ...fields });
+  return {
+    debug: (msg, fields) => log.debug(msg, add(fields)),
+    info: (msg, fields) => log.info(msg, add(fields)),
+    warn: (msg, fields) => log.warn(msg, add(fields)),
+    error: (msg, fields) => log.error(msg, add(fields)),
+  };
+}

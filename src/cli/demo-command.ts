@@ -22,6 +22,7 @@ import {
   MARKETO_LIKE_LATENCY,
 } from './emulator-command.js';
 import { UsageError } from './usage-error.js';
+import { runInstancesDemo } from './demo-instances.js';
 import { DEMO_CONSOLE_HELP, serveDemoConsole } from './demo-console.js'; // console
 
 export const DEMO_HELP = `mktsync demo: run the whole pipeline on a realistic stream and report what happened
@@ -45,6 +46,8 @@ Options:
                        MARKETO_CLIENT_ID, MARKETO_CLIENT_SECRET (and MARKETO_IDENTITY_ENDPOINT, …)
   --no-latency         emulator without Marketo-like latency
   --json               print the summary as JSON
+  --instances N        N emulated Marketo instances (REST, Marketo's limits each) served by one worker,
+                       fed --changes spread unevenly over them; prints each instance's summary
 ${DEMO_CONSOLE_HELP}`;
 
 function positive(value: string, flag: string): number {
@@ -69,6 +72,7 @@ export async function demoCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
       transport: { type: 'string' },
       'no-latency': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
+      instances: { type: 'string' },
       console: { type: 'boolean', default: false }, // console
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -97,6 +101,25 @@ export async function demoCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
       redisUrl = redis.url;
       say(`• started a private Redis at ${redisUrl}`);
     } else say(`• using Redis at ${safeUrl(redisUrl)}`);
+    if (values.instances !== undefined) {
+      // instances: N emulated instances, one worker (demo-instances.ts)
+      const lines = await runInstancesDemo({
+        redisUrl,
+        instances: positive(values.instances, '--instances'),
+        changes,
+        leads,
+        lingerMs: values['linger-ms'],
+        latency: values['no-latency'] ? undefined : MARKETO_LIKE_LATENCY,
+        say,
+      });
+      if (values.json) process.stdout.write(`${JSON.stringify({ instances: lines })}\n`);
+      else
+        for (const l of lines)
+          process.stdout.write(
+            `${l.instance}: ${l.changes} changes → ${l.leadsInMarketo} leads in Marketo, ${l.calls} calls, outcomes ${JSON.stringify(l.outcomes)}\n`,
+          );
+      return lines.every((l) => l.leadsInMarketo > 0) ? 0 : 1;
+    }
 
     let marketo: DemoMarketo;
     if (values.marketo) marketo = realMarketo(transport, env);

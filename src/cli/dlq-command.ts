@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { INSTANCE_OPTION, instanceEnvWithSecrets } from './instance-option.js';
 import { readCommonRedis, redisTarget } from '../config.js';
 import { createProducer } from '../producer/producer.js';
 import { UsageError } from './usage-error.js';
@@ -10,7 +11,8 @@ Usage:
   mktsync dlq list [--limit N]         one NDJSON line per record: key, reason, code, field, attempts, at, record
   mktsync dlq redrive --key K [--key K2 …] | --all
                                        put records back for sending (attempts reset)
-${DLQ_RESOLVE_HELP}Uses REDIS_URL and MKTSYNC_PREFIX.
+${DLQ_RESOLVE_HELP}Uses REDIS_URL and MKTSYNC_PREFIX; --instance NAME works on one instance of
+MKTSYNC_INSTANCES_FILE (default: its default instance).
 `;
 
 export async function dlqCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -18,6 +20,7 @@ export async function dlqCommand(argv: string[], env: NodeJS.ProcessEnv): Promis
     args: argv,
     allowPositionals: true,
     options: {
+      ...INSTANCE_OPTION,
       key: { type: 'string', multiple: true },
       all: { type: 'boolean', default: false },
       limit: { type: 'string', default: '1000' },
@@ -31,6 +34,8 @@ export async function dlqCommand(argv: string[], env: NodeJS.ProcessEnv): Promis
     process.stdout.write(DLQ_HELP);
     return 0;
   }
+  // instances: the keys and rules of the instance --instance names
+  env = { ...instanceEnvWithSecrets(env, values.instance) };
   const [action] = positionals;
   if (action === 'resolve') return dlqResolve(values, env); // console: dlq resolve
   if (action !== 'list' && action !== 'redrive')

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { startEmulator, type EmulatorOptions } from '../emulator/index.js';
+import { startEmulator, startMultiEmulator, type EmulatorOptions } from '../emulator/index.js';
 import { createLogger } from '../log.js';
 import { waitForShutdown } from './signals.js';
 import { UsageError } from './usage-error.js';
@@ -26,6 +26,8 @@ Options:
   --config FILE          emulator configuration JSON (limits, modes, faults); see docs/emulator.md
   --latency MODE         none (default) or marketo (log-normal, median 250 ms, p99 1500 ms)
   --no-limits            switch off the rate, concurrency and daily quota limits
+  --instances N          emulate N instances named i1…iN on the one port, each under /i/<name>/… (REST,
+                         identity, SOAP, /_emulator admin) with its own limits, state and the same credentials
 `;
 
 async function readJson(path: string, flag: string): Promise<unknown> {
@@ -42,6 +44,11 @@ async function readJson(path: string, flag: string): Promise<unknown> {
   } catch (error) {
     throw new UsageError(`${flag} ${path}: not valid JSON (${(error as Error).message})`);
   }
+}
+
+/** The names `mktsync emulator --instances N` and `mktsync demo --instances N` give: i1 … iN. */
+export function emulatedInstanceNames(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `i${i + 1}`);
 }
 
 /** Realistic SOAP latency for demos and latency benchmarks. */
@@ -62,6 +69,7 @@ export async function emulatorCommand(argv: string[], env: NodeJS.ProcessEnv): P
       config: { type: 'string' },
       latency: { type: 'string', default: 'none' },
       'no-limits': { type: 'boolean', default: false },
+      instances: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -107,6 +115,26 @@ export async function emulatorCommand(argv: string[], env: NodeJS.ProcessEnv): P
     options.faults = { ...(options.faults ?? {}), latency: MARKETO_LIKE_LATENCY };
   if (values['no-limits']) options.limits = { rateCalls: null, concurrency: null, dailyQuota: null };
   const log = createLogger('emulator');
+  if (values.instances !== undefined) {
+    const count = Number(values.instances);
+    if (!Number.isInteger(count) || count < 1 || count > 1000)
+      throw new UsageError(`--instances must be 1–1000, got ${values.instances}`);
+    const { port: _port, host: _host, ...config } = options;
+    const multi = await startMultiEmulator({
+      port,
+      host: values.host,
+      instances: Object.fromEntries(emulatedInstanceNames(count).map((name) => [name, config])),
+    });
+    log.info('Marketo emulator listening for several instances', {
+      url: multi.url,
+      instances: count,
+      restEndpoint: `${multi.url}/i/<name>`,
+      soapEndpoint: `${multi.url}/i/<name>/soap/mktows/2_3`,
+    });
+    await waitForShutdown(log);
+    await multi.close();
+    return 0;
+  }
   const emulator = await startEmulator(options);
   log.info('Marketo SOAP emulator listening', {
     endpoint: emulator.endpoint,

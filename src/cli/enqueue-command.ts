@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { INSTANCE_OPTION, instanceEnv } from './instance-option.js';
 import { readCommonRedis, readIdempotencyWindowSec, readIntakeSettings, redisTarget } from '../config.js';
 import type { BufferedChange } from '../buffer/buffer.js';
 import { CHANGE_KINDS, validatorOf } from '../producer/change-kinds.js';
@@ -16,6 +17,7 @@ Usage:
   mktsync enqueue --activities FILE the same for custom activities (REST only)
   mktsync enqueue --mobjects FILE   the same for object changes (custom objects among them: a line naming apiName)
 Options:
+  --instance NAME   the Marketo instance (MKTSYNC_INSTANCES_FILE; default: its default instance)
   --format csv|ndjson        override the format guessed from the extension
   --idempotency-key PREFIX   give line N the idempotency key PREFIX:N (unless it has its own), so that
                              running the same file again with the same PREFIX writes no line twice
@@ -45,6 +47,7 @@ export async function enqueueCommand(argv: string[], env: NodeJS.ProcessEnv): Pr
   const { values } = parseArgs({
     args: argv,
     options: {
+      ...INSTANCE_OPTION,
       leads: { type: 'string' },
       mobjects: { type: 'string' },
       memberships: { type: 'string' },
@@ -59,6 +62,8 @@ export async function enqueueCommand(argv: string[], env: NodeJS.ProcessEnv): Pr
     process.stdout.write(ENQUEUE_HELP);
     return 0;
   }
+  // instances: the keys and rules of the instance --instance names
+  env = { ...instanceEnv(env, values.instance) };
   const given = CHANGE_KINDS.filter((k) => values[k] !== undefined);
   if (given.length !== 1)
     throw new UsageError(`give exactly one of ${CHANGE_KINDS.map((k) => `--${k} FILE`).join(', ')}`);

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import { readIngestSettings, readIntakeSettings, redisTarget } from '../config.js';
+import { readIngestSettings, readInstances, redisTarget } from '../config.js';
 import { createLogger } from '../log.js';
 import { startIngestServer } from '../producer/ingest-server.js';
-import { createProducer } from '../producer/producer.js';
+import { createProducer, type Producer } from '../producer/producer.js';
 import { connectRedis } from '../redis.js';
 import { waitForRedis } from './redis-wait.js';
 import { waitForShutdown } from './signals.js';
@@ -26,6 +26,9 @@ MKTSYNC_INGEST_MAX_BYTES_IN_PROGRESS (3 × the body limit), MKTSYNC_IDEMPOTENCY_
 
 Options:
   --port P   overrides MKTSYNC_INGEST_PORT
+
+Marketo instances: MKTSYNC_INSTANCES_FILE names several (README, "Several Marketo instances");
+POST /v1/instances/{name}/leads and /mobjects write to one; /v1/leads and /v1/mobjects to the default.
 `;
 
 export async function ingestCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -46,14 +49,26 @@ export async function ingestCommand(argv: string[], env: NodeJS.ProcessEnv): Pro
   try {
     const health = { port: settings.port, host: settings.host };
     if ((await waitForRedis(redis, log, health, shutdown)) === 'stopped') return 0;
-    const producer = await createProducer({
-      redis,
-      prefix: settings.prefix,
-      idempotencyWindowSec: settings.idempotencyWindowSec,
-      ...readIntakeSettings(env),
-    });
+    // instances: a producer per configured instance on the one connection; old paths to the default
+    const catalog = readInstances(env);
+    const producers = new Map<string, Producer>();
+    for (const name of catalog.names)
+      producers.set(
+        name,
+        await createProducer({
+          redis,
+          instances: catalog,
+          instance: name,
+          idempotencyWindowSec: settings.idempotencyWindowSec,
+        }),
+      );
+    const producer = producers.get(catalog.defaultName ?? catalog.names[0]!)!;
     const server = await startIngestServer({
       producer,
+      ...(catalog.fromFile ? { instances: producers } : {}),
+      ...(catalog.defaultName !== undefined
+        ? { defaultInstance: catalog.defaultName }
+        : { instancePathsOnly: true }),
       authDisabled: settings.authDisabled,
       maxBodyBytes: settings.maxBodyBytes,
       maxBytesInProgress: settings.maxBytesInProgress,
@@ -65,7 +80,7 @@ export async function ingestCommand(argv: string[], env: NodeJS.ProcessEnv): Pro
     log.info('ingest server listening', { url: server.url, auth: settings.authDisabled ? 'off' : 'bearer' });
     await shutdown;
     await server.close();
-    await producer.close();
+    for (const p of producers.values()) await p.close();
     return 0;
   } finally {
     redis.disconnect();

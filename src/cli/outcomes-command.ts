@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { INSTANCE_OPTION, instanceEnv } from './instance-option.js';
 import { connectRedis, waitReady } from '../redis.js';
 import { readCommonRedis, redisTarget } from '../config.js';
 import { createLogger } from '../log.js';
@@ -15,7 +16,8 @@ Usage:
 Without --key, reads the outcome stream from its start (or, with --follow, keeps printing new
 outcomes as they arrive; stop with Ctrl-C). --key prints that record's latest outcome.
 --status keeps only CREATED, UPDATED, UNCHANGED, SKIPPED, FAILED, INDETERMINATE (a create that may or
-may not have been applied) or PROBABLY_CREATED. Uses REDIS_URL and MKTSYNC_PREFIX.
+may not have been applied) or PROBABLY_CREATED. Uses REDIS_URL and MKTSYNC_PREFIX;
+--instance NAME reads one instance of MKTSYNC_INSTANCES_FILE (default: its default instance).
 Without --follow, an unreachable Redis (or one refusing the credentials) is reported at once and the
 exit status is 1; with --follow it keeps retrying and logs why on standard error.
 `;
@@ -24,6 +26,7 @@ export async function outcomesCommand(argv: string[], env: NodeJS.ProcessEnv): P
   const { values } = parseArgs({
     args: argv,
     options: {
+      ...INSTANCE_OPTION,
       key: { type: 'string' },
       status: { type: 'string' },
       follow: { type: 'boolean', default: false },
@@ -35,6 +38,8 @@ export async function outcomesCommand(argv: string[], env: NodeJS.ProcessEnv): P
     process.stdout.write(OUTCOMES_HELP);
     return 0;
   }
+  // instances: the keys and rules of the instance --instance names
+  env = { ...instanceEnv(env, values.instance) };
   if (values.status !== undefined && parseOutcomeStatus(values.status) === undefined)
     throw new UsageError(`--status must be one of ${STATUSES.join(', ')}`);
   const limit = values.limit === undefined ? Infinity : Number(values.limit);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { INSTANCE_OPTION, instanceEnv } from './instance-option.js';
 import type { Queue } from 'bullmq';
 import { readCommonRedis, readReconcileSettings, redisTarget } from '../config.js';
 import { createProducer } from '../producer/producer.js';
@@ -39,6 +40,7 @@ Usage:
 SRC is an NDJSON or CSV export (as 'mktsync enqueue' reads them; .csv is CSV): a path the workers can
 read, an http(s) URL (streamed), or '-' for standard input (read and diffed by this process; the
 run then cannot be resumed elsewhere). Options:
+  --instance NAME   the Marketo instance (MKTSYNC_INSTANCES_FILE; default: its default instance)
   --name SET       the reconcile set (default: the source's file name without extension)
   --full           send every row, and drop records absent from this export from the set
   --format F       csv or ndjson, overriding the extension
@@ -128,6 +130,7 @@ export async function reconcileCommand(argv: string[], env: NodeJS.ProcessEnv): 
     args: rest,
     allowPositionals: true,
     options: {
+      ...INSTANCE_OPTION,
       leads: { type: 'string' },
       mobjects: { type: 'string' },
       name: { type: 'string' },
@@ -153,6 +156,8 @@ export async function reconcileCommand(argv: string[], env: NodeJS.ProcessEnv): 
   const limit = values.limit === undefined ? 20 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1)
     throw new UsageError('--limit must be a whole number of at least 1');
+  // instances: the keys and rules of the instance --instance names
+  env = { ...instanceEnv(env, values.instance) };
   const common = readCommonRedis(env);
   const reconcile = readReconcileSettings(env);
   const redis = connectRedis(redisTarget(common), 'producer');

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { INSTANCE_OPTION, instanceEnvWithSecrets } from './instance-option.js';
 import { readTransportKind } from '../config.js';
 import { startEmulator, type Emulator } from '../emulator/index.js';
 import {
@@ -36,6 +37,7 @@ Usage:
   mktsync send memberships FILE [--timeout S]   list membership and program member status (REST only)
   mktsync send activities FILE [--timeout S]   custom activities (REST only), 300 a call
   mktsync send customobjects FILE [--timeout S]   (REST only; each line names its apiName and operation)
+  --instance NAME   the Marketo instance (MKTSYNC_INSTANCES_FILE; default: its default instance)
   --transport soap|rest  the API to use (default: MARKETO_TRANSPORT, else the one whose endpoint is set)
 
 FILE is NDJSON, one record per line ('-' reads stdin). Uses MARKETO_SOAP_ENDPOINT, MARKETO_USER_ID and
@@ -53,6 +55,7 @@ export async function sendCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
     args: argv,
     allowPositionals: true,
     options: {
+      ...INSTANCE_OPTION,
       dedup: { type: 'string' },
       operation: { type: 'string' },
       emulator: { type: 'boolean', default: false },
@@ -65,6 +68,8 @@ export async function sendCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
     process.stdout.write(SEND_HELP);
     return 0;
   }
+  // instances: the keys and rules of the instance --instance names
+  env = { ...instanceEnvWithSecrets(env, values.instance) };
   const [kind, file] = positionals;
   if (
     (kind !== 'leads' &&

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { readConsoleSettings, readReconcileSettings, readWorkerSettings, redisTarget } from '../config.js';
+import { readConsoleSettings, readInstances, readReconcileSettings, redisTarget } from '../config.js';
+import { runInstanceWorkers } from './worker-instances.js';
 import { createLogger } from '../log.js';
 import { connectRedis } from '../redis.js';
 import { startWorker } from '../worker/worker.js';
@@ -17,6 +18,7 @@ MARKETO_SOAP_ENDPOINT, MARKETO_USER_ID, MARKETO_ENCRYPTION_KEY, MKTSYNC_* settin
 Options:
   --port P     port of /livez and /readyz (overrides MKTSYNC_HTTP_PORT)
   --loops N    dispatch loops in this process (default: MKTSYNC_MAX_CONCURRENT)
+  --idle-poll-ms N  with an instances file: longest idle sleep of an instance's loops (default 1000)
 
 Reconcile runs (mktsync reconcile) are processed beside the batch loops: MKTSYNC_RECONCILE=off keeps
 this worker out of them, MKTSYNC_RECONCILE_CONCURRENCY sets how many at once (default 1).
@@ -29,6 +31,9 @@ SIGTERM or SIGINT stops claiming and starting calls, and finishes calls in fligh
 MKTSYNC_SHUTDOWN_TIMEOUT_MS; then it abandons them (updates go back to pending, creates end
 INDETERMINATE) and exits. A second signal exits at once. While Redis is
 unreachable the worker keeps retrying, logs why, and answers /readyz with 503 and the reason.
+
+Marketo instances: MKTSYNC_INSTANCES_FILE names several (README, "Several Marketo instances");
+MKTSYNC_INSTANCES=a,b restricts the ones this worker serves, each with its own limits and loops.
 `;
 
 export async function workerCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -37,6 +42,7 @@ export async function workerCommand(argv: string[], env: NodeJS.ProcessEnv): Pro
     options: {
       port: { type: 'string' },
       loops: { type: 'string' },
+      'idle-poll-ms': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -44,9 +50,11 @@ export async function workerCommand(argv: string[], env: NodeJS.ProcessEnv): Pro
     process.stdout.write(WORKER_HELP);
     return 0;
   }
-  const settings = readWorkerSettings(
-    values.port !== undefined ? { ...env, MKTSYNC_HTTP_PORT: values.port } : env,
-  );
+  const given = values.port !== undefined ? { ...env, MKTSYNC_HTTP_PORT: values.port } : env;
+  // instances: with MKTSYNC_INSTANCES_FILE, one worker per served instance (worker-instances.ts)
+  const catalog = readInstances(given);
+  const served = catalog.served.map((name) => ({ name, settings: catalog.workerSettings(name) }));
+  const settings = served[0]!.settings;
   const log = createLogger('worker', settings.logLevel);
   // A long-running drain keeps little live data but makes much garbage: keep the heap near the former.
   const heapFlag = applyWorkerHeapSizing();
@@ -56,9 +64,28 @@ export async function workerCommand(argv: string[], env: NodeJS.ProcessEnv): Pro
   try {
     const health = { port: settings.httpPort, host: settings.httpHost };
     if ((await waitForRedis(redis, log, health, shutdown)) === 'stopped') return 0;
+    if (catalog.fromFile) {
+      const loops = values.loops !== undefined ? Number(values.loops) : undefined;
+      const consoleSettings = readConsoleSettings(env);
+      await runInstanceWorkers(
+        catalog,
+        served,
+        redis,
+        consoleSettings,
+        readReconcileSettings(env),
+        log,
+        shutdown,
+        {
+          ...(loops !== undefined ? { loops } : {}),
+          ...(values['idle-poll-ms'] !== undefined ? { idlePollMs: Number(values['idle-poll-ms']) } : {}),
+        },
+      );
+      return 0;
+    }
     const worker = await startWorker(settings, {
       log,
       redis,
+      instance: served[0]!.name,
       // console: index bounds for the settle script, and the console on this port when enabled
       ...(await workerConsoleRoutes(redis, settings, readConsoleSettings(env), log)),
       ...(values.loops !== undefined ? { loops: Number(values.loops) } : {}),

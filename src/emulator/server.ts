@@ -107,9 +107,52 @@ function redacted(config: EmulatorConfig): unknown {
   return { ...config, encryptionKey: '(hidden)', rest };
 }
 
+/** An emulator's state and request handler, not yet listening (several share a port: multi-emulator.ts). */
+export type EmulatorCore = Omit<
+  Emulator,
+  'url' | 'endpoint' | 'restEndpoint' | 'identityEndpoint' | 'port' | 'close'
+> & {
+  /** Serves one request; `origin` is the base URL clients reach this emulator at (for the WSDL). */
+  handle(req: http.IncomingMessage, res: http.ServerResponse, origin: string): void;
+};
+
 /** Starts a Marketo SOAP emulator; see docs/emulator.md for what it implements. */
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   const { port = 0, host = '127.0.0.1', ...input } = options;
+  const core = createEmulatorCore(input);
+  const server = http.createServer((req, res) => core.handle(req, res, emulatorUrl));
+  server.keepAliveTimeout = 65_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost =
+    address.family === 'IPv6'
+      ? `[${address.address}]`
+      : address.address === '0.0.0.0'
+        ? '127.0.0.1'
+        : address.address;
+  const emulatorUrl = `http://${shownHost}:${address.port}`;
+
+  return {
+    ...core,
+    url: emulatorUrl,
+    endpoint: `${emulatorUrl}/soap/mktows/2_3`,
+    restEndpoint: emulatorUrl,
+    identityEndpoint: `${emulatorUrl}/identity`,
+    port: address.port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** The emulator's stores, limits and request handler for `input`, without a server. */
+export function createEmulatorCore(input: EmulatorConfigInput): EmulatorCore {
   let config = parseEmulatorConfig(input);
   let random = new Random(config.randomSeed);
   let seed: Seed = config.seed ?? DEFAULT_SEED;
@@ -384,7 +427,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     }
   };
 
-  const server = http.createServer((req, res) => {
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse, emulatorUrl: string): void => {
     const url = new URL(req.url ?? '/', 'http://emulator');
     const soap = SOAP_PATH.exec(url.pathname);
     const run = async (): Promise<void> => {
@@ -411,29 +454,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       if (!res.headersSent) sendJson(res, 500, { error: `emulator error: ${(error as Error).message}` });
       else res.destroy();
     });
-  });
-  server.keepAliveTimeout = 65_000;
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const shownHost =
-    address.family === 'IPv6'
-      ? `[${address.address}]`
-      : address.address === '0.0.0.0'
-        ? '127.0.0.1'
-        : address.address;
-  const emulatorUrl = `http://${shownHost}:${address.port}`;
+  };
 
   return {
-    url: emulatorUrl,
-    endpoint: `${emulatorUrl}/soap/mktows/2_3`,
-    restEndpoint: emulatorUrl,
-    identityEndpoint: `${emulatorUrl}/identity`,
+    handle,
     expireRestToken: () => restMode.expireToken(),
-    port: address.port,
     leads,
     mobjects,
     memberships,
@@ -443,10 +468,5 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     config: () => config,
     configure,
     reset,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
   };
 }

@@ -47,6 +47,13 @@ export interface WorkerMetricsOptions {
    * `readReconcileStatus`); without it they are registered and stay empty.
    */
   reconcileStatus?: ReconcileStatusReader;
+  /**
+   * The Marketo instance the worker serves: the `marketo_instance` label of every series (not
+   * `instance`, which Prometheus gives the scraped target and would rename to `exported_instance`).
+   */
+  instance?: string;
+  /** Register the process metrics (CPU, memory, …) here (default true); off for the second and later instances of one process. */
+  processMetrics?: boolean;
 }
 
 const NO_RECONCILE: ReconcileStatusReader = () => Promise.resolve({ sets: [], lastRuns: [], schedules: [] });
@@ -59,8 +66,11 @@ export function createWorkerMetrics(
 ): WorkerMetrics {
   const registry = new Registry();
   // Given once here, so no series can miss it and dashboards can filter every panel by transport.
-  registry.setDefaultLabels({ transport: options.transport });
-  registerProcessMetrics(registry);
+  registry.setDefaultLabels({
+    transport: options.transport,
+    ...(options.instance !== undefined ? { marketo_instance: options.instance } : {}),
+  });
+  if (options.processMetrics !== false) registerProcessMetrics(registry);
   registerReconcileMetrics(registry, options.reconcileStatus ?? NO_RECONCILE);
   const calls = new Counter({
     name: 'mktsync_calls_total',

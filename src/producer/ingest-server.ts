@@ -15,10 +15,21 @@ import type { Producer } from './producer.js';
 import { writeFailure } from './write-failure.js';
 import { createIngestMetrics } from '../metrics/ingest-metrics.js';
 import { redisProblem } from '../redis.js';
+import { ingestRoute } from './ingest-instances.js';
 
 /** Options of {@link startIngestServer}. */
 export interface IngestServerOptions {
+  /** Where `/v1/leads` and `/v1/mobjects` write (the default instance's producer). */
   producer: Producer;
+  /**
+   * Named instances' producers, for `POST /v1/instances/{name}/leads` and `/mobjects` (see
+   * ingest-instances.ts); a name not here is answered 404 naming it.
+   */
+  instances?: ReadonlyMap<string, Producer>;
+  /** The default instance's name, for the `marketo_instance` metric label of the old paths. */
+  defaultInstance?: string;
+  /** Answer the old paths 404, naming the instance paths (an instances file without a default). */
+  instancePathsOnly?: boolean;
   /** Bearer token clients must send; required unless `authDisabled`. */
   token?: string;
   /** Accept requests without a token (for a trusted network only). */
@@ -112,7 +123,7 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
     return given.length === expected!.length && timingSafeEqual(given, expected!);
   };
 
-  const metrics = createIngestMetrics(() => budget.inProgress);
+  const metrics = createIngestMetrics(() => budget.inProgress, [...(options.instances?.keys() ?? [])]);
   const reply = (
     res: http.ServerResponse,
     status: number,
@@ -126,7 +137,8 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
     headers: Record<string, string> = {},
   ): void => {
     const path = (res.req.url ?? '/').split('?')[0]!;
-    metrics.request(path.startsWith('/v1/') ? path : 'other', status);
+    const route = ingestRoute(path, options);
+    metrics.request(route.label, status, route.instance);
     res.writeHead(status, {
       'Content-Type': 'application/json',
       'Content-Length': Buffer.byteLength(text),
@@ -139,6 +151,7 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
     req: http.IncomingMessage,
     res: http.ServerResponse,
     kind: ChangeKind,
+    producer: Producer,
   ): Promise<void> => {
     if (!authorized(req))
       return reply(
@@ -178,7 +191,7 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
         if (error instanceof ClientGone) return;
         throw error;
       }
-      await write(res, kind, raw, format.format, idempotency);
+      await write(res, kind, raw, format.format, idempotency, producer);
     } finally {
       budget.release(reserved);
     }
@@ -210,13 +223,15 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
     raw: Buffer,
     format: BodyFormat,
     idempotency: string | undefined,
+    producer: Producer,
   ): Promise<void> => {
     const body = parseIngestBody(raw, format);
+    const instance = producer.instance ?? options.defaultInstance;
     const validated: ValidatedChanges = await validateInSlices(
       kind,
       body.items,
       (i) => body.positions[i]!,
-      options.producer.intake,
+      producer.intake,
     );
     const problems = [...body.problems, ...validated.problems].map((p) => ({
       [body.positionKind]: p.at,
@@ -224,7 +239,7 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
       reason: p.reason,
     }));
     if (problems.length > 0) {
-      metrics.rejected(kind, Math.max(body.items.length, 1));
+      metrics.rejected(kind, Math.max(body.items.length, 1), instance);
       return reply(res, 400, { error: `nothing accepted: ${problems.length} problem(s)`, problems });
     }
     const changes = validated.valid.map((v) =>
@@ -235,7 +250,7 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
     let refs;
     try {
       // One Redis call for the whole body: it is written whole or not at all.
-      refs = await options.producer.enqueueChanges(changes);
+      refs = await producer.enqueueChanges(changes);
     } catch (error) {
       const message = (error as Error).message;
       const state = writeFailure(error);
@@ -257,7 +272,7 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
         { 'Retry-After': '5' },
       );
     }
-    metrics.accepted(kind, refs.length - refs.replayed, refs.merged, refs.replayed);
+    metrics.accepted(kind, refs.length - refs.replayed, refs.merged, refs.replayed, instance);
     replyText(
       res,
       202,
@@ -296,7 +311,19 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
       const kind = changeKindOfPath(path ?? '');
       if (kind !== undefined) {
         if (req.method !== 'POST') return reply(res, 405, { error: `${path} takes POST` }, { Allow: 'POST' });
-        return ingest(req, res, kind);
+        if (options.instancePathsOnly)
+          return reply(res, 404, {
+            error: `${path}: name the instance, POST /v1/instances/{name}${path!.slice(3)}`,
+          });
+        return ingest(req, res, kind, options.producer);
+      }
+      // instances: POST /v1/instances/{name}/<kind>
+      const named = ingestRoute(path ?? '/', options);
+      if (named.kind !== undefined) {
+        if (req.method !== 'POST')
+          return reply(res, 405, { error: `${named.label} takes POST` }, { Allow: 'POST' });
+        if (named.producer === undefined) return reply(res, 404, { error: named.problem });
+        return ingest(req, res, named.kind, named.producer);
       }
       reply(res, 404, {
         error: `no route ${req.method} ${path}; use POST ${CHANGE_KINDS.map((k) => `/v1/${k}`).join(', ')}`,

@@ -4,6 +4,8 @@ import type { Outcome } from '../buffer/types.js';
 import type { InputProblem } from '../model/records.js';
 import { connectRedis, waitReady, type RedisTarget } from '../redis.js';
 import { writeFailure } from './write-failure.js';
+import { producerTarget } from './producer-instance.js';
+import type { InstanceCatalog } from '../config.js';
 import {
   validateLeads,
   type IntakeRules,
@@ -46,6 +48,14 @@ export interface ProducerOptions extends RedisTarget {
   transport?: TransportKind;
   /** `MARKETO_REST_FOREIGN_ID_FIELD`: over REST, leads keyed by ForeignSysPersonId need it. */
   restForeignIdField?: string;
+  /**
+   * The Marketo instance written to: its keys `{prefix:instance}`. With `instances` it must be one of
+   * them (else a `ConfigError` names it), and its transport and foreign-id field set the intake rules.
+   * @defaultValue the deployment's one instance, under `{prefix}` (or the file's default with `instances`)
+   */
+  instance?: string;
+  /** The deployment's instances (`readInstances(env)`), to check `instance` against. */
+  instances?: InstanceCatalog;
 }
 
 /** Where an accepted change went: the record it merges into and the sequence number it was accepted at. */
@@ -139,6 +149,8 @@ export interface Producer {
   readonly buffer: RedisBuffer;
   /** What intake refuses besides the change formats' rules (from `transport`). */
   readonly intake: IntakeRules;
+  /** The instance written to, when the options named one. */
+  readonly instance: string | undefined;
   close(): Promise<void>;
 }
 
@@ -149,16 +161,17 @@ export async function createProducer(options: ProducerOptions = {}): Promise<Pro
     throw new RangeError(
       `idempotencyWindowSec: must be a number of seconds of at least 0.001 (got ${windowSec})`,
     );
+  const target = producerTarget(options);
   const owned = options.redis === undefined;
   const redis = options.redis ?? connectRedis(options, 'producer');
   if (owned) await waitReady(redis);
-  const buffer = new RedisBuffer(redis, options.prefix ?? 'mktsync', {
+  const buffer = new RedisBuffer(redis, target.prefix, {
     idempotencyWindowMs: Math.round(windowSec * 1000),
   });
   const chunkSize = options.chunkSize ?? 100;
   const intake: IntakeRules = {
-    ...(options.transport ? { transport: options.transport } : {}),
-    ...(options.restForeignIdField ? { foreignIdField: options.restForeignIdField } : {}),
+    ...(target.transport ? { transport: target.transport } : {}),
+    ...(target.restForeignIdField ? { foreignIdField: target.restForeignIdField } : {}),
   };
 
   // Each chunk is validated and sent before the next is validated, without waiting for Redis: one
@@ -210,6 +223,7 @@ export async function createProducer(options: ProducerOptions = {}): Promise<Pro
   return {
     buffer,
     intake,
+    instance: target.instance,
     enqueueLeads: (changes) => write(list(changes), validateLeads),
     enqueueMObjects: (changes) => write(list(changes), validateMObjects),
     enqueueMemberships: (changes) => write(list(changes), validateMemberships),

@@ -102,7 +102,13 @@ export class RestHttp {
 
   /** Sends one request and resolves with the whole answer, whatever its status. */
   request(req: RestRequest): Promise<RestAnswer> {
-    const url = new URL(req.path, this.#base);
+    // A base with a path (a proxy, or one emulator serving several instances under /i/<name>) keeps
+    // it; a path already under it (the token path, derived from the identity URL) is taken as is.
+    const prefix = this.#base.pathname.replace(/\/+$/, '');
+    const url = new URL(
+      prefix === '' || req.path.startsWith(`${prefix}/`) ? req.path : `${prefix}${req.path}`,
+      this.#base,
+    );
     const payload = req.body === undefined ? undefined : Buffer.from(req.body, 'utf8');
     const send = url.protocol === 'https:' ? https.request : http.request;
     return new Promise<RestAnswer>((resolve, reject) => {

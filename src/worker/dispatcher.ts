@@ -28,6 +28,13 @@ export interface DispatcherOptions {
    * @defaultValue 100
    */
   pollMs?: number;
+  /**
+   * Longest sleep of a loop that keeps finding nothing: each empty round doubles its sleep from
+   * `pollMs` up to this, and a claim by any loop wakes them all. A worker serving many instances sets
+   * it so that hundreds of idle instances cost little CPU.
+   * @defaultValue pollMs (no backoff, as a worker of one instance always did)
+   */
+  idlePollMs?: number;
 }
 
 /** Observers of what the dispatcher does (metrics hook in here). */
@@ -57,6 +64,8 @@ export class Dispatcher {
   #wake: (() => void)[] = [];
   #inFlight = new Set<string>();
   #rotation = 0;
+  /** Claims made by this process's loops: a loop that sees it move stops backing off. */
+  #claims = 0;
   /** The groups that ever held a record (Redis `groups`), refreshed at most once a second. */
   #groups: readonly BatchGroup[] = BATCH_GROUPS;
   #groupsAt = 0;
@@ -144,8 +153,12 @@ export class Dispatcher {
 
   async #loop(index: number): Promise<void> {
     const pollMs = this.options.pollMs ?? 100;
+    const idlePollMs = Math.max(pollMs, this.options.idlePollMs ?? pollMs);
+    let idleSleep = pollMs;
+    let claimsSeen = this.#claims;
     while (!this.#stopping) {
-      let wakeAt = Date.now() + pollMs;
+      if (claimsSeen !== this.#claims) idleSleep = pollMs;
+      let wakeAt = Date.now() + idleSleep;
       let worked = false;
       // Start each round at a different group so that no group starves another.
       const groups = await this.#claimable();
@@ -160,6 +173,9 @@ export class Dispatcher {
           break;
         }
         if ('entries' in claimed) {
+          this.#claims++;
+          // Backing-off loops join in: where one batch was, more may be.
+          if (idlePollMs > pollMs) for (const wake of this.#wake.splice(0)) wake();
           await this.#process(claimed);
           worked = true;
           break;
@@ -167,7 +183,12 @@ export class Dispatcher {
         if (claimed.reason === 'busy') break;
         if (claimed.until !== undefined && claimed.until > 0) wakeAt = Math.min(wakeAt, claimed.until);
       }
-      if (!worked && !this.#stopping) await this.#sleep(Math.max(1, Math.min(wakeAt - Date.now(), pollMs)));
+      claimsSeen = this.#claims;
+      if (worked) idleSleep = pollMs;
+      else if (!this.#stopping) {
+        await this.#sleep(Math.max(1, Math.min(wakeAt - Date.now(), idleSleep)));
+        idleSleep = Math.min(idlePollMs, idleSleep * 2);
+      }
     }
   }
 

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Cluster, Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
 import { RedisBuffer } from '../buffer/buffer.js';
 import type { WorkerSettings } from '../config.js';
 import { silentLogger, type Logger } from '../log.js';
@@ -36,6 +37,12 @@ export interface WorkerOptions {
    * `mktsync worker`; the worker itself does not know the console).
    */
   routes?: { prefix: string; handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean> };
+  /** The Marketo instance served: the `marketo_instance` label of the metrics (instances-worker.ts). */
+  instance?: string;
+  /** Register the process metrics on this worker's registry (default true). */
+  processMetrics?: boolean;
+  /** See {@link DispatcherOptions.idlePollMs}. */
+  idlePollMs?: number;
 }
 
 /** A running worker. */
@@ -43,6 +50,8 @@ export interface Worker {
   /** `http://host:port` of /livez, /readyz and /metrics, when served. */
   readonly url: string | undefined;
   readonly buffer: RedisBuffer;
+  /** The worker's metrics (served at /metrics; a process of many instances serves them together). */
+  readonly metrics: Registry;
   /** Why the worker is not ready, or null when it is. */
   notReadyReason(): Promise<string | null>;
   /** REST: token requests made to Marketo's Identity service so far; undefined over SOAP. */
@@ -72,6 +81,8 @@ export async function startWorker(settings: WorkerSettings, options: WorkerOptio
   const metrics = createWorkerMetrics(buffer, settings.dailyQuota, {
     transport: settings.transport,
     reconcileStatus: () => readReconcileStatus(redis, settings.prefix),
+    ...(options.instance !== undefined ? { instance: options.instance } : {}),
+    ...(options.processMetrics !== undefined ? { processMetrics: options.processMetrics } : {}),
   });
   // Aborted when the worker stops: a Describe request waiting for a rate token gives up.
   const stopping = new AbortController();
@@ -87,7 +98,11 @@ export async function startWorker(settings: WorkerSettings, options: WorkerOptio
   const dispatcher = new Dispatcher(
     buffer,
     sender,
-    { ...settings, ...(options.loops !== undefined ? { loops: options.loops } : {}) },
+    {
+      ...settings,
+      ...(options.loops !== undefined ? { loops: options.loops } : {}),
+      ...(options.idlePollMs !== undefined ? { idlePollMs: options.idlePollMs } : {}),
+    },
     log,
     {
       onGroups: (groups) => preparation.note(groups),
@@ -185,6 +200,7 @@ export async function startWorker(settings: WorkerSettings, options: WorkerOptio
   return {
     url,
     buffer,
+    metrics: metrics.registry,
     notReadyReason,
     tokenStats: () => tokens?.(),
     async stop() {

@@ -2,15 +2,18 @@ import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startRedisServer, type RedisServer } from './redis-server.js';
 
-/** A real Redis Cluster of three masters (no replicas), built from redis-server and redis-cli. */
+/** A real Redis Cluster of three masters (no replicas, or one each), built from redis-server and redis-cli. */
 export interface RedisCluster {
   nodes: string[];
+  /** The servers, masters first (redis-cli makes the first three the masters). */
+  servers: RedisServer[];
   stop(): Promise<void>;
 }
 
-export async function startRedisCluster(): Promise<RedisCluster> {
+export async function startRedisCluster(options: { replicas?: 0 | 1 } = {}): Promise<RedisCluster> {
+  const replicas = options.replicas ?? 0;
   const servers: RedisServer[] = [];
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 3 * (1 + replicas); i++) {
     servers.push(
       await startRedisServer([
         '--cluster-enabled',
@@ -23,9 +26,13 @@ export async function startRedisCluster(): Promise<RedisCluster> {
     );
   }
   const nodes = servers.map((s) => `127.0.0.1:${s.port}`);
-  execFileSync('redis-cli', ['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes'], {
-    stdio: 'pipe',
-  });
+  execFileSync(
+    'redis-cli',
+    ['--cluster', 'create', ...nodes, '--cluster-replicas', String(replicas), '--cluster-yes'],
+    {
+      stdio: 'pipe',
+    },
+  );
   for (let i = 0; i < 100; i++) {
     const ok = servers.every((s) =>
       execFileSync('redis-cli', ['-p', String(s.port), 'cluster', 'info'])
@@ -35,5 +42,5 @@ export async function startRedisCluster(): Promise<RedisCluster> {
     if (ok) break;
     await sleep(100);
   }
-  return { nodes, stop: async () => void (await Promise.all(servers.map((s) => s.stop()))) };
+  return { nodes, servers, stop: async () => void (await Promise.all(servers.map((s) => s.stop()))) };
 }

@@ -139,12 +139,12 @@ describe('a real Prometheus scraping a worker and an ingest server under load', 
     const variable = dashboard.templating.list.find((v) => v.name === 'transport');
     expect(variable).toMatchObject({ allValue: '.*' });
     const calls = exprs.find(([, e]) => e.includes('mktsync_calls_total'))![1];
-    const soap = await query(calls.replaceAll('$transport', 'soap'));
+    const soap = await query(withAll(calls.replaceAll('$transport', 'soap')));
     expect(soap.data!.result.length).toBeGreaterThan(0);
     expect(
       new Set((soap.data!.result as { metric: { transport: string } }[]).map((r) => r.metric.transport)),
     ).toEqual(new Set(['soap']));
-    const rest = await query(calls.replaceAll('$transport', 'rest'));
+    const rest = await query(withAll(calls.replaceAll('$transport', 'rest')));
     expect(rest.data!.result).toEqual([]);
   });
 
@@ -170,6 +170,17 @@ describe('a real Prometheus scraping a worker and an ingest server under load', 
       [...expr.matchAll(/\b(mktsync_[a-z0-9_]+)(\{[^}]*\})?/g)]
         .filter((m) => !unfiltered.has(m[1]!) && !m[1]!.startsWith('mktsync_reconcile_'))
         .filter((m) => !(m[2] ?? '').includes('transport=~"$transport"'))
+        .map((m) => `${title}: ${m[0]}`),
+    );
+    expect(missing).toEqual([]);
+  });
+
+  it('every mktsync series a panel reads is filtered by the Marketo instance picker', () => {
+    const variable = dashboard.templating.list.find((v) => v.name === 'marketo_instance');
+    expect(variable).toMatchObject({ allValue: '.*' });
+    const missing = exprs.flatMap(([title, expr]) =>
+      [...expr.matchAll(/\b(mktsync_[a-z0-9_]+)(\{[^}]*\})?/g)]
+        .filter((m) => !(m[2] ?? '').includes('marketo_instance=~"$marketo_instance"'))
         .map((m) => `${title}: ${m[0]}`),
     );
     expect(missing).toEqual([]);
