@@ -197,7 +197,7 @@ describe('REST Sync Leads', () => {
     ]);
   });
 
-  it('refuses whole calls with success:false: bad action, no input, over 300 records, bad JSON, wrong content type, GET, unknown path', async () => {
+  it('refuses whole calls with success:false: bad action, no input, over 300 records, bad JSON, wrong content type, GET without a filter, PUT, unknown path', async () => {
     const code = async (
       options: Parameters<RestFixture['call']>[2],
       method = 'POST',
@@ -221,7 +221,9 @@ describe('REST Sync Leads', () => {
       '609 Invalid JSON',
     );
     expect(await code({ raw: { body: '{}', contentType: 'text/plain' } })).toMatch(/^612 /);
-    expect(await code({}, 'GET')).toMatch(/^605 HTTP Method not supported/);
+    // GET on the same path is Get Leads by Filter Type (a read), which needs its filter.
+    expect(await code({}, 'GET')).toBe('1003 The filterType and filterValues parameters are required');
+    expect(await code({}, 'PUT')).toMatch(/^605 HTTP Method not supported/);
     expect(await code({}, 'GET', '/rest/v1/nothing.json')).toMatch(/^610 Requested resource not found/);
     expect(await leadsState()).toEqual([]);
     // Over 300 is processed when configured (Adobe does not say what happens).
