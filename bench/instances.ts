@@ -282,3 +282,78 @@ export async function benchCeiling(redisUrl: string, count: number, seconds: num
     await emulator.stop();
   }
 }
+
+/**
+ * Fairness: instance i1 holds a backlog of `backlogSize` changes while instance i2 receives a live
+ * stream (`bursts` bursts of 50, each waited for), one worker serving both, Marketo's limits and
+ * latency (log-normal, median 250 ms, p99 1.5 s) on both. i2's latency from acceptance to outcome
+ * against its bound: its linger + 2 × the p99 of its own calls (from its emulator's call log).
+ */
+export async function benchFairness(redisUrl: string, backlogSize: number, bursts: number) {
+  const emulator = await multiEmulator(2, ['--latency', 'marketo']);
+  const redis = new Redis(redisUrl);
+  const prefix = freshPrefix();
+  const lingerMs = 200;
+  try {
+    const file = instancesFile(emulator.url, 2);
+    const env = baseEnv(redisUrl, prefix, file, {
+      MKTSYNC_LINGER_MS: String(lingerMs),
+      MKTSYNC_RATE_LIMIT: '100',
+      MKTSYNC_RATE_WINDOW_MS: '20000',
+      MKTSYNC_MAX_CONCURRENT: '10',
+    });
+    await redis.set(`{${prefix}:i1}:pause`, String(Date.now() + 600_000));
+    const a = await createProducer({ url: redisUrl, prefix, instance: 'i1' });
+    for (let i = 0; i < backlogSize; i += 5_000)
+      await a.enqueueLeads(
+        Array.from({ length: Math.min(5_000, backlogSize - i) }, (_, j) => ({
+          Email: `a-${i + j}@example.com`,
+          attributes: { City: `c${i + j}` },
+        })),
+      );
+    const child = await worker(env);
+    await redis.del(`{${prefix}:i1}:pause`);
+    const b = await createProducer({ url: redisUrl, prefix, instance: 'i2' });
+    const latencies: number[] = [];
+    for (let burst = 0; burst < bursts; burst++) {
+      const sent = Date.now();
+      const { accepted } = await b.enqueueLeads(
+        Array.from({ length: 50 }, (_, j) => ({ Email: `b-${burst}-${j}@example.com` })),
+      );
+      await Promise.all(
+        accepted.map(async (ref) => {
+          await b.waitForOutcome(ref, { timeoutMs: 120_000, pollMs: 5 });
+          latencies.push(Date.now() - sent);
+        }),
+      );
+    }
+    const aLeft = (await a.buffer.stats()).waitingTotal + (await a.buffer.stats()).inFlight;
+    await stop([child]);
+    await Promise.all([a.close(), b.close()]);
+    const calls = (await (await fetch(`${emulator.url}/i/i2/_emulator/calls`)).json()) as {
+      durationMs?: number;
+      operation: string;
+    }[];
+    const durations = calls
+      .filter((c) => c.operation === 'syncMultipleLeads' && c.durationMs !== undefined)
+      .map((c) => c.durationMs!)
+      .sort((x, y) => x - y);
+    latencies.sort((x, y) => x - y);
+    const at = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.ceil(p * xs.length) - 1)] ?? 0;
+    const apiP99 = at(durations, 0.99);
+    return {
+      backlog: backlogSize,
+      backlogLeftAtEnd: aLeft,
+      bChanges: latencies.length,
+      bCalls: durations.length,
+      bP50Ms: at(latencies, 0.5),
+      bP99Ms: at(latencies, 0.99),
+      bApiP99Ms: apiP99,
+      boundMs: lingerMs + 2 * apiP99,
+    };
+  } finally {
+    await dropPrefix(redis, `{${prefix}:*`);
+    redis.disconnect();
+    await emulator.stop();
+  }
+}

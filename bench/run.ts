@@ -15,7 +15,7 @@ import { benchDrain } from './drain.js';
 import { benchEfficiency } from './efficiency.js';
 import { emulatorProcess, TRANSPORTS } from './harness.js';
 import { benchIngest } from './ingest.js';
-import { benchCeiling, benchIdleInstances, benchInstancesScaling } from './instances.js';
+import { benchCeiling, benchFairness, benchIdleInstances, benchInstancesScaling } from './instances.js';
 import { benchTrickle } from './ingest-trickle.js';
 import { benchLatency } from './latency.js';
 import { benchMemberships } from './memberships.js';
@@ -419,8 +419,16 @@ try {
     const scaling = await benchInstancesScaling(redis.url, smoke ? 4_000 : 80_000, sizes.scale);
     say('instances: API ceiling…');
     const ceiling = await benchCeiling(redis.url, smoke ? 2 : 8, smoke ? 5 : 40);
-    results.instances = { idle, scaling, ceiling };
+    say('instances: fairness (a deep backlog beside a live stream)…');
+    const fairness = await benchFairness(redis.url, smoke ? 5_000 : 200_000, smoke ? 3 : 20);
+    results.instances = { idle, scaling, ceiling, fairness };
     targets.push(
+      {
+        name: `instances: live stream's p99 (ms) beside a ${fairness.backlog.toLocaleString('en-US')}-change backlog (${fairness.backlogLeftAtEnd.toLocaleString('en-US')} left at its end), bound linger + 2 × its API p99 = ${fairness.boundMs} ms`,
+        value: fairness.bP99Ms,
+        target: `≤ ${fairness.boundMs}`,
+        met: fairness.bP99Ms <= fairness.boundMs,
+      },
       {
         name: 'instances: worker CPU per idle instance, 100 idle (ms CPU per s)',
         value: idle.perIdleInstanceMsPerSec,
