@@ -33,12 +33,18 @@ export async function startRedisCluster(options: { replicas?: 0 | 1 } = {}): Pro
       stdio: 'pipe',
     },
   );
-  for (let i = 0; i < 100; i++) {
-    const ok = servers.every((s) =>
-      execFileSync('redis-cli', ['-p', String(s.port), 'cluster', 'info'])
-        .toString()
-        .includes('cluster_state:ok'),
-    );
+  // Ready when every node says the cluster is ok and, with replicas, knows each replica as one (a
+  // replica is listed as a slotless master until the configuration has reached every node).
+  for (let i = 0; i < 600; i++) {
+    const ok = servers.every((s) => {
+      const info = execFileSync('redis-cli', ['-p', String(s.port), 'cluster', 'info']).toString();
+      if (!info.includes('cluster_state:ok')) return false;
+      if (replicas === 0) return true;
+      const nodes = execFileSync('redis-cli', ['-p', String(s.port), 'cluster', 'nodes']).toString();
+      return (
+        nodes.split('\n').filter((line) => /\b(slave|replica)\b/.test(line.split(' ')[2] ?? '')).length === 3
+      );
+    });
     if (ok) break;
     await sleep(100);
   }

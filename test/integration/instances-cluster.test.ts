@@ -36,7 +36,7 @@ async function masters(node: Redis): Promise<{ id: string; address: string; rang
     .trim()
     .split('\n')
     .map((line) => line.split(' '))
-    .filter((f) => f[2]!.includes('master'))
+    .filter((f) => f[2]!.includes('master') && f.length > 8)
     .map((f) => ({
       id: f[0]!,
       address: f[1]!.split('@')[0]!,
@@ -206,6 +206,128 @@ describe('many instances over a Redis Cluster of three masters with a replica ea
       );
     } finally {
       for (const w of workers) await w.stop();
+      for (const p of producers) await p.close();
+      seed.disconnect();
+      await fixture?.close();
+    }
+  });
+
+  it('a failover mid-run (CLUSTER FAILOVER on one replica, kill -9 of another master): sending resumes on its own and every acknowledged change arrives', async () => {
+    const prefix = freshPrefix();
+    const seed = new Redis(Number(cluster.nodes[0]!.split(':')[1]), '127.0.0.1');
+    let fixture: InstancesFixture | undefined;
+    const producers: Producer[] = [];
+    let worker: Awaited<ReturnType<typeof startCli>> | undefined;
+    try {
+      const ms = await masters(seed);
+      const byMaster = new Map<string, string>();
+      for (let i = 0; byMaster.size < 3 && i < 1000; i++) {
+        const name = `fo-${i}`;
+        const slot = Number(await seed.call('CLUSTER', 'KEYSLOT', `{${prefix}:${name}}:seq`));
+        const owner = ms.find((m) => m.ranges.some(([a, b]) => slot >= a && slot <= b))!;
+        if (!byMaster.has(owner.id)) byMaster.set(owner.id, name);
+      }
+      const names = [...byMaster.values()];
+      fixture = await startInstances(Object.fromEntries(names.map((n) => [n, 'rest' as const])), {
+        emulator: {
+          faults: { latency: { fixedMs: 100 } },
+          limits: { rateCalls: null, concurrency: null, dailyQuota: null },
+        },
+      });
+      const env = {
+        REDIS_CLUSTER_NODES: cluster.nodes.join(','),
+        MKTSYNC_PREFIX: prefix,
+        ...fixture.env,
+        MKTSYNC_LINGER_MS: '50',
+        MKTSYNC_QUIET_MS: '0',
+        MKTSYNC_HTTP_PORT: '0',
+        MKTSYNC_HTTP_HOST: '127.0.0.1',
+        MKTSYNC_RECONCILE: 'off',
+        MKTSYNC_ABANDONED_APPLY_MS: '0',
+        MKTSYNC_RATE_LIMIT: '0',
+        MKTSYNC_MAX_LEADS_PER_CALL: '50',
+        MKTSYNC_RESPONSE_TIMEOUT_MS: '2000',
+        MKTSYNC_LEASE_MS: '3000',
+      };
+      worker = await startCli(['worker'], (l) => l.msg === 'worker ready', env);
+      const catalog = readInstances(env);
+      for (const name of names)
+        producers.push(
+          await createProducer({ clusterNodes: cluster.nodes, instances: catalog, instance: name }),
+        );
+      // Acknowledged changes only: an enqueue that failed during the failover is resent with the same
+      // idempotency keys until Redis answers (what a producer is told to do), and only then counted.
+      const acknowledged = new Map<string, Map<string, string>>(names.map((n) => [n, new Map()]));
+      const send = async (round: number): Promise<void> => {
+        await Promise.all(
+          producers.map(async (producer, p) => {
+            const changes = Array.from({ length: 100 }, (_, i) => ({
+              Email: `${names[p]}-${i}@example.com`,
+              attributes: { City: `r${round}-${i}` },
+              idempotencyKey: `${names[p]}-${round}-${i}`,
+            }));
+            for (let attempt = 0; ; attempt++) {
+              try {
+                await producer.enqueueLeads(changes);
+                break;
+              } catch (error) {
+                if (attempt > 200) throw error;
+                await new Promise((r) => setTimeout(r, 100));
+              }
+            }
+            for (const c of changes) acknowledged.get(names[p]!)!.set(c.Email, c.attributes.City);
+          }),
+        );
+      };
+      await send(1);
+      const calls = () => names.flatMap((n) => fixture!.emulator.instance(n).calls.since());
+      await until('sending under way', () => calls().length >= 3);
+
+      // A manual failover: the replica of the first master takes over.
+      const nodes = ((await seed.call('CLUSTER', 'NODES')) as string)
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' '));
+      const replicaOf = (masterId: string) => nodes.find((f) => f[3] === masterId)![1]!.split('@')[0]!;
+      const [first, second] = ms;
+      const replica = new Redis(Number(replicaOf(first!.id).split(':')[1]), '127.0.0.1');
+      await replica.call('CLUSTER', 'FAILOVER');
+      await until(
+        'the replica is a master',
+        async () => ((await replica.call('ROLE')) as string[])[0] === 'master',
+      );
+      replica.disconnect();
+      await send(2);
+      // A crash: the second master is killed; its replica is promoted after the node timeout.
+      const victim = cluster.servers.find((s) => `127.0.0.1:${s.port}` === second!.address)!;
+      victim.process.kill('SIGKILL');
+      await send(3);
+      await until(
+        'every instance drained',
+        async () => {
+          for (const producer of producers) {
+            try {
+              const stats = await producer.buffer.stats();
+              if (stats.waitingTotal > 0 || stats.inFlight > 0) return false;
+            } catch {
+              return false;
+            }
+          }
+          return true;
+        },
+        180_000,
+      );
+      for (const name of names) {
+        const got = new Map(
+          (fixture.emulator.instance(name).leads.all() as EmulatedLead[]).map((l) => [
+            (l.Email ?? (l.attributes.Email as string)).toLowerCase(),
+            l.attributes.City as string,
+          ]),
+        );
+        expect(got, name).toEqual(acknowledged.get(name));
+      }
+    } finally {
+      await worker?.stop();
       for (const p of producers) await p.close();
       seed.disconnect();
       await fixture?.close();
