@@ -156,6 +156,80 @@ describe('two Marketo instances in one deployment', () => {
     expect(ingestMetrics).not.toContain('zzz');
   });
 
+  it('activities, memberships and custom objects go to the instance their path names; a SOAP instance refuses them', async () => {
+    fixture = await startInstances({ a: 'rest', b: 'soap' }, { defaultInstance: 'a' });
+    const env = {
+      REDIS_URL: inject('redisUrl'),
+      MKTSYNC_PREFIX: freshPrefix(),
+      ...fixture.env,
+      ...WORKER_ENV,
+    };
+    const worker = await startCli(['worker'], (l) => l.msg === 'worker ready', env);
+    stops.push(worker.stop);
+    const ingest = await startCli(['ingest', '--port', '0'], (l) => l.msg === 'ingest server listening', {
+      ...env,
+      MKTSYNC_INGEST_AUTH: 'off',
+      MKTSYNC_INGEST_HOST: '127.0.0.1',
+    });
+    stops.push(ingest.stop);
+    const url = ingest.line.url as string;
+    const post = (path: string, body: unknown) =>
+      fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const a = fixture.emulator.instance('a');
+    const lead = a.leads.create({ Email: 'm@example.com' });
+    const activity = {
+      lead: { Email: 'm@example.com' },
+      activityType: 'trialStarted',
+      activityDate: '2026-12-07T10:00:00Z',
+      primaryAttributeValue: 'pro',
+    };
+    expect((await post('/v1/instances/a/activities', [activity])).status).toBe(202);
+    expect(
+      (
+        await post('/v1/instances/a/memberships', [
+          { listId: 7001, lead: { Id: lead.id }, action: 'ADD' },
+          { programId: 1001, lead: { Id: lead.id }, status: 'Registered' },
+        ])
+      ).status,
+    ).toBe(202);
+    expect(
+      (
+        await post('/v1/instances/a/mobjects', [
+          {
+            apiName: 'subscription_c',
+            operation: 'UPSERT',
+            keys: { subscriptionId: 'SUB-m' },
+            lead: { Email: 'm@example.com' },
+          },
+        ])
+      ).status,
+    ).toBe(202);
+    // Instance b speaks SOAP: the same changes are refused there, naming the field.
+    const refused = await post('/v1/instances/b/memberships', [
+      { listId: 7001, lead: { Id: lead.id }, action: 'ADD' },
+    ]);
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('listId');
+    await until(
+      'instance a holds the activity, the memberships and the subscription',
+      () =>
+        a.activities.all().length === 1 &&
+        a.memberships
+          .view()
+          .lists.find((l) => l.id === 7001)
+          ?.members.includes(lead.id) === true &&
+        a.memberships.view().programs.some((p) => p.id === 1001) &&
+        a.customObjects.list('subscription_c').length === 1,
+    );
+    expect(a.activities.all()[0]!.leadId).toBe(lead.id);
+    const b = fixture.emulator.instance('b');
+    expect(b.calls.since()).toEqual([]);
+  });
+
   it('data queued by a deployment configured by the environment drains after the upgrade, also after moving to a file', async () => {
     fixture = await startInstances(
       { a: 'rest', b: 'rest' },
