@@ -54,3 +54,21 @@ export function settledBefore(
   if (!(error instanceof MarketoCallError) || firstUnsettled === 0) return error;
   return error.withSettled(results.slice(0, firstUnsettled) as RecordResult[]);
 }
+
+/**
+ * A Describe request that failed (whatever its own answer) means the records' request never left: it
+ * cannot have applied them, so a create among them may be sent again.
+ */
+export async function notSentIfFails<T>(describe: Promise<T>): Promise<T> {
+  try {
+    return await describe;
+  } catch (error) {
+    // A Describe refused outright says all there is; only doubt about the Describe itself is cleared.
+    if (!(error instanceof MarketoCallError) || error.applied !== 'indeterminate') throw error;
+    throw new MarketoCallError(
+      `the records were not sent: Describe failed first (${error.message})`,
+      { ...error.details(), category: 'transient', applied: 'not-sent' },
+      { cause: error },
+    );
+  }
+}

@@ -13,32 +13,31 @@ import { sendListMembers } from './list-members.js';
 import { sendProgramMembers } from './program-members.js';
 import { StepsKeeper } from './program-steps.js';
 import { nextPageToken, readListMembers, type ListMember } from './list-read.js';
-import type { MappedRecord, RestCalls } from './rest-calls.js';
+import type { RestCalls } from './rest-calls.js';
 import {
   type AttemptReporter,
   MarketoCallError,
   type CallOptions,
   type FoundId,
   type LeadGroup,
-  type ObjectGroup,
   type RecordResult,
   type Transport,
   type TransportCall,
   type TransportGroup,
 } from '../transport/contract.js';
 import { restCallAttempt, type RestAttemptReport } from './call-attempt.js';
-import { leadResults, objectResults, programResult, readEnvelope, readEnvelopeBody } from './answer.js';
+import { leadResults, readEnvelope, readEnvelopeBody } from './answer.js';
 import { FieldCatalog, type FieldCatalogOptions } from './describe.js';
 import { RestHttp, type RestAnswer, type RestHttpOptions } from './http.js';
 import type { LeadLedger } from '../transport/lead-ledger.js';
 import { LeadResolver, type LeadPage, type LeadResolving } from './lead-resolver.js';
 import { leadCallShape, restLead } from './leads.js';
-import { REST_OBJECT_ROUTES, type RestDedupeBy, type RestObjectType } from './object-routes.js';
-import { OBJECT_ACTIONS, restObject } from './objects.js';
 import { lookUpIds } from './id-lookup.js';
-import { readingAnswer, refused, settledBefore, tooLarge } from './client-results.js';
-import { programForm, programPath } from './programs.js';
-import { MAX_BODY_BYTES, planBodies } from './split.js';
+import { notSentIfFails, readingAnswer } from './client-results.js';
+import { REST_MAX_RECORDS, sendJsonBodies, type JsonSender } from './json-bodies.js';
+import { sendObjects } from './object-send.js';
+import { sendPrograms } from './program-send.js';
+import { MAX_BODY_BYTES } from './split.js';
 import { Scrubber } from './scrub.js';
 import { stopOnReadOnly } from './read-only.js';
 import { TokenManager, type TokenStats } from './token.js';
@@ -100,8 +99,7 @@ export interface RestTransportOptions extends RestHttpOptions {
 
 export type { RestAttemptReport } from './call-attempt.js';
 
-/** Sync Leads, Sync Opportunities, Roles and Companies: 300 records a call. Update Program: one program a call. */
-export const REST_MAX_RECORDS = 300;
+export { REST_MAX_RECORDS } from './json-bodies.js';
 
 const USER_AGENT = 'mktsync';
 
@@ -260,9 +258,12 @@ export class RestTransport implements Transport {
       case 'object': {
         const group = call.group;
         const records = call.records as readonly StoredMObject[];
-        if (group.type === 'Program') return this.#sendPrograms(records, signal);
+        if (group.type === 'Program') return sendPrograms(this.#calls, records, signal);
         // Under a native CRM sync Marketo refuses these objects (1018): the group is held, not failed.
-        return stopOnReadOnly(await this.#sendObjects(group, group.type, records, signal), group.type);
+        return stopOnReadOnly(
+          await sendObjects(this.#calls, this.#catalog, group, group.type, records, signal),
+          group.type,
+        );
       }
       case 'activity':
         return sendActivities(this.#calls, call.group, call.records as readonly StoredActivity[], signal);
@@ -305,11 +306,21 @@ export class RestTransport implements Transport {
     });
   }
 
+  /** What a JSON body's requests need of the client. */
+  get #jsonSender(): JsonSender {
+    return {
+      exchange: (method, path, body, records, signal, contentType) =>
+        this.#exchange(method, path, body, records, signal, contentType),
+      admitAnother: () => this.#admitAnother(),
+      maxBodyBytes: this.#maxBodyBytes,
+    };
+  }
+
   /** The client's requests as the member groups' senders use them. */
   get #calls(): RestCalls {
     return {
       sendJson: (path, envelope, mapped, read, signal) =>
-        this.#sendJson(path, envelope, mapped, read, signal),
+        sendJsonBodies(this.#jsonSender, path, envelope, mapped, read, signal),
       exchange: (method, path, body, records, signal, contentType) =>
         this.#exchange(method, path, body, records, signal, contentType),
       read: (path, signal) => this.#exchangeWith(readEnvelopeBody, 'GET', path, undefined, 0, signal),
@@ -361,151 +372,7 @@ export class RestTransport implements Transport {
     const envelope: Record<string, unknown> = { ...shape };
     if (this.#partitionName && shape.action !== 'createDuplicate')
       envelope.partitionName = this.#partitionName;
-    return this.#sendJson('/rest/v1/leads.json', envelope, mapped, leadResults, signal);
-  }
-
-  async #sendObjects(
-    group: ObjectGroup,
-    type: RestObjectType,
-    objects: readonly StoredMObject[],
-    signal?: AbortSignal,
-  ): Promise<RecordResult[]> {
-    const names = new Set(objects.flatMap((o) => Object.keys(o.attributes ?? {})));
-    const fields = await notSentIfFails(this.#catalog.tableFor(type, names, signal));
-    const mapped = objects.map((o) => restObject(o, type, group.operation, fields));
-    const route = REST_OBJECT_ROUTES[type];
-    const action = OBJECT_ACTIONS[group.operation];
-    // One dedupeBy per request: a batch naming some records by id (idField) and others by their
-    // dedupe fields goes as one request per kind, dedupe fields first.
-    const parts = new Map<RestDedupeBy, number[]>();
-    objects.forEach((o, i) => {
-      const by = route.dedupeBy?.(o) ?? 'dedupeFields';
-      parts.set(by, [...(parts.get(by) ?? []), i]);
-    });
-    if (parts.size === 1) {
-      const [dedupeBy] = parts.keys();
-      return this.#sendJson(route.path, { action, dedupeBy }, mapped, objectResults, signal);
-    }
-    const results = new Array<RecordResult | undefined>(objects.length);
-    let first = true;
-    for (const dedupeBy of ['dedupeFields', 'idField'] as const) {
-      const indexes = parts.get(dedupeBy) ?? [];
-      try {
-        if (!first) await this.#admitAnother();
-        first = false;
-        const part = await this.#sendJson(
-          route.path,
-          { action, dedupeBy },
-          indexes.map((i) => mapped[i]!),
-          objectResults,
-          signal,
-        );
-        indexes.forEach((index, j) => (results[index] = part[j]));
-      } catch (error) {
-        // The records known so far, up to the first unknown one, are settled; any known after it are
-        // updates (idField is updateOnly only), which the sender may send again without harm.
-        if (!(error instanceof MarketoCallError)) throw error;
-        // The part's own settled results are by its positions: moved to the batch's, then cut.
-        error.settled.forEach((r, j) => (results[indexes[j]!] = r));
-        const known = results.findIndex((r) => r === undefined);
-        throw error.withSettled(results.slice(0, known === -1 ? results.length : known) as RecordResult[]);
-      }
-    }
-    return results as RecordResult[];
-  }
-
-  /**
-   * Sends mapped records as `{...envelope, input: [...]}` in as many requests as the size and count
-   * limits need, in order; refused records get their FAILED result without being sent.
-   */
-  async #sendJson(
-    path: string,
-    envelope: Record<string, unknown>,
-    mapped: readonly MappedRecord[],
-    read: (result: unknown[], expected: number) => RecordResult[],
-    signal?: AbortSignal,
-  ): Promise<RecordResult[]> {
-    const results = new Array<RecordResult | undefined>(mapped.length);
-    const sendable: number[] = [];
-    const texts: string[] = [];
-    mapped.forEach((m, i) => {
-      if (!m.ok) results[i] = refused(m.problem);
-      else {
-        sendable.push(i);
-        texts.push(JSON.stringify(m.record));
-      }
-    });
-    const head = JSON.stringify({ ...envelope, input: [] });
-    const plan = planBodies(
-      texts.map((t) => Buffer.byteLength(t, 'utf8')),
-      Buffer.byteLength(head, 'utf8'),
-      this.#maxBodyBytes,
-      REST_MAX_RECORDS,
-    );
-    for (const k of plan.tooLarge) results[sendable[k]!] = tooLarge(this.#maxBodyBytes);
-    for (const [n, request] of plan.requests.entries()) {
-      const indexes = request.map((k) => sendable[k]!);
-      const body = `${head.slice(0, -2)}${request.map((k) => texts[k]).join(',')}]}`;
-      let answer: RecordResult[];
-      try {
-        if (n > 0) await this.#admitAnother();
-        const result = await this.#exchange('POST', path, body, indexes.length, signal, 'application/json');
-        answer = readingAnswer(() => read(result, indexes.length));
-      } catch (error) {
-        throw settledBefore(error, results, indexes[0]!);
-      }
-      indexes.forEach((index, j) => {
-        results[index] = answer[j]!;
-      });
-    }
-    return results as RecordResult[];
-  }
-
-  async #sendPrograms(programs: readonly StoredMObject[], signal?: AbortSignal): Promise<RecordResult[]> {
-    const results: RecordResult[] = [];
-    let sent = 0;
-    for (const program of programs) {
-      const form = programForm(program);
-      if (!form.ok) {
-        results.push(refused(form.problem));
-        continue;
-      }
-      if (Buffer.byteLength(form.body, 'utf8') > this.#maxBodyBytes) {
-        results.push(tooLarge(this.#maxBodyBytes));
-        continue;
-      }
-      try {
-        if (sent++ > 0) await this.#admitAnother();
-        const result = await this.#exchange(
-          'POST',
-          programPath(program.id!),
-          form.body,
-          1,
-          signal,
-          'application/x-www-form-urlencoded',
-        );
-        results.push(readingAnswer(() => programResult(result, program.id!)));
-      } catch (error) {
-        // One program per request: a request refused because of its program (e.g. 702 for an unknown
-        // id, 709) is that program's failure, and the programs after it still go.
-        if (
-          error instanceof MarketoCallError &&
-          error.category === 'invalid-record' &&
-          error.applied !== 'indeterminate'
-        ) {
-          results.push({
-            status: 'FAILED',
-            id: String(program.id),
-            code: error.code,
-            category: 'invalid-record',
-            message: error.message,
-          });
-          continue;
-        }
-        throw settledBefore(error, results, results.length);
-      }
-    }
-    return results;
+    return sendJsonBodies(this.#jsonSender, '/rest/v1/leads.json', envelope, mapped, leadResults, signal);
   }
 
   /** Admission of a call's second and later request (see `admitRequest`); not sent when refused. */
@@ -593,23 +460,5 @@ export class RestTransport implements Transport {
 
   #report(report: RestAttemptReport): void {
     for (const observer of this.#observers) observer(report);
-  }
-}
-
-/**
- * A Describe request that failed (whatever its own answer) means the records' request never left: it
- * cannot have applied them, so a create among them may be sent again.
- */
-async function notSentIfFails<T>(describe: Promise<T>): Promise<T> {
-  try {
-    return await describe;
-  } catch (error) {
-    // A Describe refused outright says all there is; only doubt about the Describe itself is cleared.
-    if (!(error instanceof MarketoCallError) || error.applied !== 'indeterminate') throw error;
-    throw new MarketoCallError(
-      `the records were not sent: Describe failed first (${error.message})`,
-      { ...error.details(), category: 'transient', applied: 'not-sent' },
-      { cause: error },
-    );
   }
 }
