@@ -235,7 +235,7 @@ export async function benchInstancesScaling(redisUrl: string, leads: number, cou
  * 10 at once), each with a backlog deeper than a window can send, one worker process with each
  * instance's limiter at 100 per 20 s; calls per minute each instance got over `seconds`.
  */
-export async function benchCeiling(redisUrl: string, count: number, seconds: number) {
+export async function benchCeiling(redisUrl: string, count: number, seconds: number, rateLimit = 100) {
   const emulator = await multiEmulator(count, []);
   const redis = new Redis(redisUrl);
   const prefix = freshPrefix();
@@ -245,7 +245,7 @@ export async function benchCeiling(redisUrl: string, count: number, seconds: num
     const env = baseEnv(redisUrl, prefix, instancesFile(emulator.url, count), {
       MKTSYNC_LINGER_MS: '0',
       MKTSYNC_QUIET_MS: '0',
-      MKTSYNC_RATE_LIMIT: '100',
+      MKTSYNC_RATE_LIMIT: String(rateLimit),
       MKTSYNC_RATE_WINDOW_MS: '20000',
       MKTSYNC_MAX_CONCURRENT: '10',
     });
@@ -265,15 +265,27 @@ export async function benchCeiling(redisUrl: string, count: number, seconds: num
     await new Promise((r) => setTimeout(r, seconds * 1000));
     const after = await stats();
     const cpu = cpuSeconds(child.pid!) - cpuBefore;
+    const outcomes = new Map<string, number>();
+    for (const n of names(count)) {
+      const log = (await (await fetch(`${emulator.url}/i/${n}/_emulator/calls`)).json()) as {
+        status: string;
+        faultCode?: number;
+      }[];
+      for (const c of log) {
+        const k = `${c.status}${c.faultCode ? ` ${c.faultCode}` : ''}`;
+        outcomes.set(k, (outcomes.get(k) ?? 0) + 1);
+      }
+    }
+    if (process.env.BENCH_DEBUG) console.error('ceiling call log', [...outcomes]);
     await stop([child]);
     const perMinute = after.map((a, i) => ((a - before[i]!) * 60) / seconds);
     return {
       instances: count,
       seconds,
       callsPerMinute: perMinute,
-      /** Marketo's ceiling: 100 calls per 20 s. */
-      ceilingPerMinute: 300,
-      atCeiling: perMinute.filter((c) => c >= 0.95 * 300).length,
+      /** Each instance's limit: `rateLimit` calls per 20 s (Marketo's is 100). */
+      ceilingPerMinute: rateLimit * 3,
+      atCeiling: perMinute.filter((c) => c >= 0.95 * rateLimit * 3).length,
       workerCpuShare: cpu / seconds,
     };
   } finally {

@@ -275,6 +275,20 @@ export class RedisBuffer {
   }
 
   /**
+   * Pauses every worker after Marketo said its rate window is full: until about when the oldest call of
+   * the shared limiter's window leaves it (plus a margin), at most until `untilMs` (pause.lua).
+   */
+  async pauseForRateWindow(untilMs: number, now: number, windowMs: number): Promise<number> {
+    return this.redis.mktPause(
+      this.keys.seq,
+      this.keys.base,
+      Math.ceil(untilMs),
+      Math.floor(now),
+      Math.ceil(windowMs),
+    );
+  }
+
+  /**
    * Keeps a program's channel steps (status name → step), which the merge of program member status
    * changes reads so that the furthest status wins (common.lua `keepsOlder`). Replaces what was kept:
    * a channel's statuses may change. Kept for `ttlMs`, so that a changed channel is read again.

@@ -97,6 +97,8 @@ export function readEnvelopeBody(
     };
     const retryAfterMs = answer.retryAfterMs ?? meaning.retryAfterMs;
     if (retryAfterMs !== undefined) details.retryAfterMs = retryAfterMs;
+    // A Retry-After header says how long; without one, the wait is the rate window's.
+    if (meaning.rateWindow === true && answer.retryAfterMs === undefined) details.rateWindow = true;
     if (meaning.category === 'config') details.setting = setting;
     const to = answer.location === undefined ? '' : ` to ${answer.location}`;
     throw new MarketoCallError(`Marketo answered HTTP ${answer.status} (${meaning.name}${to})`, details);
@@ -117,6 +119,7 @@ export function readEnvelopeBody(
       applied: meaning.applied ?? 'not-applied',
     };
     if (meaning.retryAfterMs !== undefined) details.retryAfterMs = meaning.retryAfterMs;
+    if (meaning.rateWindow === true) details.rateWindow = true;
     if (meaning.category === 'config') details.setting = setting;
     throw new MarketoCallError(`Marketo refused the call: ${text}`, details);
   }

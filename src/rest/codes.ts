@@ -21,6 +21,8 @@ export interface RestCodeMeaning {
   status?: Extract<RecordStatus, 'SKIPPED' | 'FAILED'>;
   /** For throttle codes: how long to wait (ms). */
   retryAfterMs?: number;
+  /** For the rate throttles: the wait ends when Marketo's rate window frees a call (see MarketoCallError). */
+  rateWindow?: boolean;
 }
 
 const http = (name: string, category: CallErrorCategory, applied: CallApplied): RestCodeMeaning => ({
@@ -65,7 +67,11 @@ export const HTTP_CODES: Readonly<Record<string, RestCodeMeaning>> = Object.free
   // The body check keeps requests under 1 MB; a 413 means one record is too large: split to isolate it.
   'http:413': http('Request Entity Too Large', 'invalid-record', 'not-applied'),
   'http:414': http('Request-URI Too Long', 'invalid-request', 'not-applied'),
-  'http:429': { ...http('Too Many Requests', 'throttle', 'not-applied'), retryAfterMs: RATE_WINDOW_MS },
+  'http:429': {
+    ...http('Too Many Requests', 'throttle', 'not-applied'),
+    retryAfterMs: RATE_WINDOW_MS,
+    rateWindow: true,
+  },
   // Marketo: "Likely a timeout" behind the gateway; the request may have run.
   'http:500': http('Internal Server Error', 'transient', 'indeterminate'),
   'http:502': http('Bad Gateway', 'transient', 'indeterminate'),
@@ -88,7 +94,7 @@ export const CALL_CODES: Readonly<Record<string, RestCodeMeaning>> = Object.free
   // applied is indeterminate (updates are resent, creates are not).
   '604': call('Request time-out', 'transient', { applied: 'indeterminate' }),
   '605': call('HTTP Method not supported', 'invalid-request'),
-  '606': call('Max rate limit exceeded', 'throttle', { retryAfterMs: RATE_WINDOW_MS }),
+  '606': call('Max rate limit exceeded', 'throttle', { retryAfterMs: RATE_WINDOW_MS, rateWindow: true }),
   '607': call('Daily quota reached', 'quota'),
   '608': call('API Temporarily Unavailable', 'transient'),
   '609': call('Invalid JSON', 'invalid-request'),

@@ -154,7 +154,7 @@ export function soapCallError(error: SoapError, signal?: AbortSignal): MarketoCa
       code,
       applied: appliedOf(error),
       ...(code === '20024' ? { retryAfterMs: SOAP_CONCURRENCY_PAUSE_MS } : {}),
-      ...(code === '20023' ? { retryAfterMs: SOAP_RATE_WINDOW_MS } : {}),
+      ...(code === '20023' ? { retryAfterMs: SOAP_RATE_WINDOW_MS, rateWindow: true } : {}),
       ...(fields.length > 0 ? { field: fields[0]!, fields } : {}),
       ...(httpStatus !== undefined ? { httpStatus } : {}),
     },

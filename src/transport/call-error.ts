@@ -27,6 +27,11 @@ export interface MarketoCallErrorDetails {
   applied: CallApplied;
   /** How long to wait before the next call, when Marketo or the limit says (ms). */
   retryAfterMs?: number;
+  /**
+   * Marketo's rate window is full (SOAP 20023, REST 606, HTTP 429 without `Retry-After`): the wait
+   * ends when the oldest call of the window leaves it, at most `retryAfterMs`.
+   */
+  rateWindow?: boolean;
   /** The offending field, when known, as the change formats name it (e.g. `attributes.Amount`). */
   field?: string;
   /** For a `config` error: the setting that is probably wrong (e.g. `MARKETO_REST_ENDPOINT`). */
@@ -55,6 +60,7 @@ export class MarketoCallError extends Error {
   readonly code: string | null;
   readonly applied: CallApplied;
   readonly retryAfterMs?: number;
+  readonly rateWindow?: boolean;
   readonly field?: string;
   readonly setting?: ConfigSetting;
   readonly fields: readonly string[];
@@ -68,6 +74,7 @@ export class MarketoCallError extends Error {
     this.code = details.code;
     this.applied = details.applied;
     if (details.retryAfterMs !== undefined) this.retryAfterMs = details.retryAfterMs;
+    if (details.rateWindow === true) this.rateWindow = true;
     if (details.field !== undefined) this.field = details.field;
     if (details.setting !== undefined) this.setting = details.setting;
     this.fields = details.fields ?? (details.field !== undefined ? [details.field] : []);
@@ -86,6 +93,7 @@ export class MarketoCallError extends Error {
   details(): MarketoCallErrorDetails {
     const d: MarketoCallErrorDetails = { category: this.category, code: this.code, applied: this.applied };
     if (this.retryAfterMs !== undefined) d.retryAfterMs = this.retryAfterMs;
+    if (this.rateWindow === true) d.rateWindow = true;
     if (this.field !== undefined) d.field = this.field;
     if (this.setting !== undefined) d.setting = this.setting;
     if (this.fields.length > 1) d.fields = this.fields;

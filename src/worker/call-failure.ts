@@ -29,6 +29,7 @@ export interface FailingRun {
     readonly transport: Transport;
     readonly buffer: {
       pauseUntil(untilMs: number): Promise<unknown>;
+      pauseForRateWindow(untilMs: number, now: number, windowMs: number): Promise<number>;
       stopSending(reason: string, forMs: number): Promise<unknown>;
     };
     readonly lingerMs: number;
@@ -168,9 +169,13 @@ async function applyCallEffects(
   const { buffer, transport, log } = run.context;
   const pause = decisions.find((d) => d.action === 'pause');
   if (pause !== undefined) {
-    await buffer.pauseUntil(pause.untilMs);
+    // A full rate window frees a call when its oldest call leaves it, often long before a whole window.
+    const untilMs =
+      error.rateWindow === true
+        ? await buffer.pauseForRateWindow(pause.untilMs, now, run.policy.pauses.throttleMs)
+        : (await buffer.pauseUntil(pause.untilMs), pause.untilMs);
     run.report.throttlePauses++;
-    log.warn('Marketo throttled: pausing every worker', { code: error.code, pauseMs: pause.untilMs - now });
+    log.warn('Marketo throttled: pausing every worker', { code: error.code, pauseMs: untilMs - now });
   }
   const park = decisions.find((d) => d.action === 'park');
   if (park !== undefined) {
