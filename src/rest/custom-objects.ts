@@ -12,6 +12,7 @@ import {
 } from './custom-object-rules.js';
 import { stopOnReadOnly } from './read-only.js';
 import type { RestCalls } from './rest-calls.js';
+import { sendInParts } from './key-mode-parts.js';
 import type { LeadResolution } from './lead-resolution.js';
 
 /**
@@ -182,29 +183,15 @@ export async function sendCustomObjects(
     const by = m.ok ? m.by : 'dedupeFields';
     parts.set(by, [...(parts.get(by) ?? []), i]);
   });
-  const results = new Array<RecordResult | undefined>(records.length);
-  let first = true;
-  for (const by of ['dedupeFields', 'idField'] as const) {
-    const indexes = parts.get(by);
-    if (!indexes) continue;
-    try {
-      if (!first) await calls.admitAnother();
-      first = false;
-      const part = await calls.sendJson(
-        path,
-        envelope(by),
-        indexes.map((i) => mapped[i]!),
-        customObjectResults,
-        signal,
-      );
-      indexes.forEach((index, j) => (results[index] = part[j]));
-    } catch (error) {
-      if (!(error instanceof MarketoCallError)) throw error;
-      error.settled.forEach((r, j) => (results[indexes[j]!] = r));
-      const known = results.findIndex((r) => r === undefined);
-      throw error.withSettled(results.slice(0, known === -1 ? results.length : known) as RecordResult[]);
-    }
-  }
+  const results = await sendInParts(calls, parts, records.length, (by, indexes) =>
+    calls.sendJson(
+      path,
+      envelope(by),
+      indexes.map((i) => mapped[i]!),
+      customObjectResults,
+      signal,
+    ),
+  );
   leads.forEach((lead, i) => {
     // A record whose lead has a change waiting or in flight waits for that lead's outcome: the batch
     // puts it back without an attempt burnt (`waitsFor`).

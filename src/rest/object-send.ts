@@ -1,11 +1,12 @@
 import type { StoredMObject } from '../buffer/types.js';
-import { MarketoCallError, type ObjectGroup, type RecordResult } from '../transport/contract.js';
+import type { ObjectGroup, RecordResult } from '../transport/contract.js';
 import { objectResults } from './answer.js';
 import { notSentIfFails } from './client-results.js';
 import type { FieldCatalog } from './describe.js';
 import { REST_OBJECT_ROUTES, type RestDedupeBy, type RestObjectType } from './object-routes.js';
 import { OBJECT_ACTIONS, restObject } from './objects.js';
 import type { RestCalls } from './rest-calls.js';
+import { sendInParts } from './key-mode-parts.js';
 
 /**
  * Sends one object group (opportunities, roles, companies) over REST: its records mapped by the type's
@@ -35,30 +36,13 @@ export async function sendObjects(
     const [dedupeBy] = parts.keys();
     return calls.sendJson(route.path, { action, dedupeBy }, mapped, objectResults, signal);
   }
-  const results = new Array<RecordResult | undefined>(objects.length);
-  let first = true;
-  for (const dedupeBy of ['dedupeFields', 'idField'] as const) {
-    const indexes = parts.get(dedupeBy) ?? [];
-    try {
-      if (!first) await calls.admitAnother();
-      first = false;
-      const part = await calls.sendJson(
-        route.path,
-        { action, dedupeBy },
-        indexes.map((i) => mapped[i]!),
-        objectResults,
-        signal,
-      );
-      indexes.forEach((index, j) => (results[index] = part[j]));
-    } catch (error) {
-      // The records known so far, up to the first unknown one, are settled; any known after it are
-      // updates (idField is updateOnly only), which the sender may send again without harm.
-      if (!(error instanceof MarketoCallError)) throw error;
-      // The part's own settled results are by its positions: moved to the batch's, then cut.
-      error.settled.forEach((r, j) => (results[indexes[j]!] = r));
-      const known = results.findIndex((r) => r === undefined);
-      throw error.withSettled(results.slice(0, known === -1 ? results.length : known) as RecordResult[]);
-    }
-  }
-  return results as RecordResult[];
+  return sendInParts(calls, parts, objects.length, (dedupeBy, indexes) =>
+    calls.sendJson(
+      route.path,
+      { action, dedupeBy },
+      indexes.map((i) => mapped[i]!),
+      objectResults,
+      signal,
+    ),
+  );
 }

@@ -1,11 +1,11 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Cluster, Redis } from 'ioredis';
 import { AggregatorRegistry, Registry } from 'prom-client';
 import type { WorkerSettings } from '../config.js';
 import { registerProcessMetrics } from '../metrics/process-metrics.js';
 import { instanceLogger, silentLogger, type Logger } from '../log.js';
 import { startWorker, type Worker, type WorkerOptions } from './worker.js';
+import { startHealthServer } from './health-server.js';
 
 /**
  * Longest idle sleep of an instance's dispatch loops in a worker of several instances: an instance
@@ -107,43 +107,13 @@ export async function startInstanceWorkers(
   let url: string | undefined;
   const first = instances[0]!.settings;
   if (options.http !== false) {
-    server = http.createServer((req, res) => {
-      const path = (req.url ?? '/').split('?')[0]!;
-      const reply = (status: number, body: unknown): void => {
-        res.writeHead(status, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify(body));
-      };
-      const fail = (error: unknown): void => reply(500, { error: (error as Error).message });
-      const routes = options.routes;
-      if (routes && (path === routes.prefix || path.startsWith(`${routes.prefix}/`))) {
-        routes.handle(req, res).then((served) => {
-          if (!served) reply(404, { error: `no route ${path}` });
-        }, fail);
-        return;
-      }
-      if (path === '/livez') return reply(200, { ok: true });
-      if (path === '/metrics') {
-        metricsText().then((text) => {
-          res.writeHead(200, { 'Content-Type': processRegistry.contentType });
-          res.end(text);
-        }, fail);
-        return;
-      }
-      if (path === '/readyz') {
-        notReadyReason().then(
-          (reason) => (reason === null ? reply(200, { ready: true }) : reply(503, { ready: false, reason })),
-          (error: unknown) => reply(503, { ready: false, reason: (error as Error).message }),
-        );
-        return;
-      }
-      reply(404, { error: `no route ${path}` });
-    });
-    await new Promise<void>((resolve, reject) => {
-      server!.once('error', reject);
-      server!.listen(first.httpPort, first.httpHost, resolve);
-    });
-    const address = server.address() as AddressInfo;
-    url = `http://${first.httpHost === '0.0.0.0' ? '127.0.0.1' : first.httpHost}:${address.port}`;
+    ({ server, url } = await startHealthServer({
+      host: first.httpHost,
+      port: first.httpPort,
+      metrics: async () => ({ contentType: processRegistry.contentType, text: await metricsText() }),
+      notReadyReason,
+      ...(options.routes ? { routes: [options.routes] } : {}),
+    }));
   }
   log.info('serving instances', { instances: [...workers.keys()], http: url });
   return {

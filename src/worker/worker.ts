@@ -1,5 +1,4 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Cluster, Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { RedisBuffer } from '../buffer/buffer.js';
@@ -11,6 +10,7 @@ import { createWorkerMetrics, type TokenCounts } from '../metrics/worker-metrics
 import { GroupPreparation } from './group-preparation.js';
 import { Dispatcher, type DispatcherEvents } from './dispatcher.js';
 import { serveQueueView } from './queue-view.js';
+import { startHealthServer, type PrefixRoute } from './health-server.js';
 import { Reachability } from './reachability.js';
 import { BatchSender } from './sender.js';
 import { buildTransport } from './transport-factory.js';
@@ -138,62 +138,24 @@ export async function startWorker(settings: WorkerSettings, options: WorkerOptio
   let server: http.Server | undefined;
   let url: string | undefined;
   if (options.http !== false) {
-    server = http.createServer((req, res) => {
-      const path = (req.url ?? '/').split('?')[0];
-      const reply = (status: number, body: unknown): void => {
-        res.writeHead(status, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify(body));
-      };
-      if (path === '/livez') return reply(200, { ok: true });
-      // More routes (the operator console): their prefix, and what is under it.
-      const routes = options.routes;
-      if (routes && (path === routes.prefix || path?.startsWith(`${routes.prefix}/`))) {
-        routes.handle(req, res).then(
-          (served) => {
-            if (!served) reply(404, { error: `no route ${path}` });
-          },
-          (error: unknown) => reply(500, { error: (error as Error).message }),
-        );
-        return;
-      }
-      if (path?.startsWith('/queue')) {
-        const view = {
+    const queueView: PrefixRoute = {
+      prefix: '/queue',
+      handle: (req, res, path) =>
+        serveQueueView(req, res, path, buffer, {
           allowRedrive: settings.queueViewWrite,
           ...(settings.queueViewToken ? { token: settings.queueViewToken } : {}),
-        };
-        serveQueueView(req, res, path, buffer, view).then(
-          (served) => {
-            if (!served) reply(404, { error: `no route ${path}` });
-          },
-          (error: unknown) => reply(500, { error: (error as Error).message }),
-        );
-        return;
-      }
-      if (path === '/metrics') {
-        metrics.registry.metrics().then(
-          (text) => {
-            res.writeHead(200, { 'Content-Type': metrics.registry.contentType });
-            res.end(text);
-          },
-          (error: unknown) => reply(500, { error: `metrics: ${(error as Error).message}` }),
-        );
-        return;
-      }
-      if (path === '/readyz') {
-        notReadyReason().then(
-          (reason) => (reason === null ? reply(200, { ready: true }) : reply(503, { ready: false, reason })),
-          (error: unknown) => reply(503, { ready: false, reason: (error as Error).message }),
-        );
-        return;
-      }
-      reply(404, { error: `no route ${path}` });
-    });
-    await new Promise<void>((resolve, reject) => {
-      server!.once('error', reject);
-      server!.listen(settings.httpPort, settings.httpHost, resolve);
-    });
-    const address = server.address() as AddressInfo;
-    url = `http://${settings.httpHost === '0.0.0.0' ? '127.0.0.1' : settings.httpHost}:${address.port}`;
+        }),
+    };
+    ({ server, url } = await startHealthServer({
+      host: settings.httpHost,
+      port: settings.httpPort,
+      metrics: async () => ({
+        contentType: metrics.registry.contentType,
+        text: await metrics.registry.metrics(),
+      }),
+      notReadyReason,
+      routes: [...(options.routes ? [options.routes] : []), queueView],
+    }));
   }
   log.info('worker started', { endpoint: safeUrl(marketo.endpoint), prefix: settings.prefix, http: url });
 
