@@ -10,6 +10,8 @@ import type { AddressInfo } from 'node:net';
 /** A route served under a path prefix; answers whether it served the request (else 404). */
 export interface PrefixRoute {
   prefix: string;
+  /** Which paths it takes, when not `prefix` and what is under `prefix/`. */
+  matches?(path: string): boolean;
   handle(req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<boolean>;
 }
 
@@ -34,7 +36,9 @@ export async function startHealthServer(
       res.end(JSON.stringify(body));
     };
     if (path === '/livez') return reply(200, { ok: true });
-    const route = options.routes?.find((r) => path === r.prefix || path.startsWith(`${r.prefix}/`));
+    const route = options.routes?.find((r) =>
+      r.matches ? r.matches(path) : path === r.prefix || path.startsWith(`${r.prefix}/`),
+    );
     if (route) {
       route.handle(req, res, path).then(
         (served) => {

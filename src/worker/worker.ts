@@ -140,6 +140,8 @@ export async function startWorker(settings: WorkerSettings, options: WorkerOptio
   if (options.http !== false) {
     const queueView: PrefixRoute = {
       prefix: '/queue',
+      // `/queue`, `/queue.json` and what is under them.
+      matches: (path) => path.startsWith('/queue'),
       handle: (req, res, path) =>
         serveQueueView(req, res, path, buffer, {
           allowRedrive: settings.queueViewWrite,
