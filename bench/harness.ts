@@ -32,7 +32,7 @@ export interface BenchEmulator {
 /** An emulator in its own process, so that it never shares a core's event loop with what is measured. */
 export async function emulatorProcess(
   args: string[] = [],
-): Promise<BenchEmulator & { stop: () => Promise<void> }> {
+): Promise<BenchEmulator & { pid: number; stop: () => Promise<void> }> {
   const child: ChildProcess = spawn(
     process.execPath,
     [
@@ -68,6 +68,7 @@ export async function emulatorProcess(
   return {
     endpoint,
     url: endpoint.replace(/\/soap\/.*/, ''),
+    pid: child.pid!,
     stop: async () => {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');

@@ -1,7 +1,7 @@
 /**
- * What XML 1.0 can carry. xmlbuilder2 silently drops characters XML cannot hold and writes a carriage
- * return raw (which every parser then turns into a line feed), so text is checked here first and a CR is
- * escaped after serialisation: a value either round-trips exactly or is refused with the field named.
+ * What XML 1.0 can carry. Text is checked here before it is written, and a carriage return is written as
+ * `&#xD;` (a raw one is turned into a line feed by every parser): a value either round-trips exactly or
+ * is refused with the field named.
  */
 
 // Control characters other than TAB, LF and CR, and the two non-characters XML 1.0 excludes.
@@ -39,12 +39,7 @@ export function assertXmlText(value: string, field: string, recordIndex?: number
   }
 }
 
-/** Escapes a carriage return that a serialiser wrote raw, so that it survives parsing. */
-export function escapeCarriageReturns(xml: string): string {
-  return xml.includes('\r') ? xml.replaceAll('\r', '&#xD;') : xml;
-}
-
-/** Escapes text for element content; used where XML is written by template for speed (the emulator). */
+/** Escapes text for element content: `&`, `<` and `>` as xmlbuilder2 escapes them, and a carriage return. */
 export function escapeXmlText(value: string): string {
   return value.replace(/[&<>\r]/g, (c) =>
     c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&#xD;',

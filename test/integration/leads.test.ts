@@ -30,6 +30,18 @@ describe('syncMultipleLeads round trip', () => {
     expect(f.emulator.leads.get(created!.leadId)!.attributes).toEqual({ FirstName: 'Ann', LastName: 'Lee' });
   });
 
+  it('text that looks like an entity arrives as written (xmlbuilder2 passed "&amp;" and "&nbsp;" through unescaped)', async () => {
+    const values = ['Tom &amp; Jerry', 'a&nbsp;b', '&#38;', '&lt;b&gt;', '& amp;', 'AT&T'];
+    const results = await f.client.syncMultipleLeads(
+      values.map((value, i) => ({
+        Email: `entity${i}@example.com`,
+        attributes: [{ name: 'Company', value }],
+      })),
+    );
+    expect(results.map((r) => r.status)).toEqual(values.map(() => 'CREATED'));
+    expect(results.map((r) => f.emulator.leads.get(r.leadId)!.attributes['Company'])).toEqual(values);
+  });
+
   it('re-sending identical data answers UPDATED', async () => {
     const record = { Email: 'same@example.com', attributes: [{ name: 'City', value: 'Bonn' }] };
     await f.client.syncMultipleLeads([record]);

@@ -185,6 +185,11 @@ describe('text values', () => {
     'line\nbreak\ttab',
     'cr\r\nlf',
     ']]>',
+    // xmlbuilder2 wrote an entity reference it recognised unescaped: "&amp;" arrived as "&".
+    'Tom &amp; Jerry',
+    'a&nbsp;b',
+    '&#38;',
+    '&lt;b&gt;',
   ];
 
   it.each(tricky)('round-trips %j exactly', (value) => {
