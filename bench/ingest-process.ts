@@ -26,8 +26,10 @@ export async function ingestProcess(
   redisUrl: string,
   prefix: string,
   sockets: number,
+  /** Node options for the server's process, e.g. `--cpu-prof` to profile it. */
+  nodeArgs: readonly string[] = [],
 ): Promise<IngestProcess> {
-  const child: ChildProcess = spawn(process.execPath, [BIN, 'ingest', '--port', '0'], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, BIN, 'ingest', '--port', '0'], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: {
       ...process.env,

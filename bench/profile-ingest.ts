@@ -25,6 +25,8 @@ const { values } = parseArgs({
     callers: { type: 'string', default: '1' },
     rounds: { type: 'string', default: '5' },
     n: { type: 'string', default: '100000' },
+    // Node options for the deployed server's process, e.g. --server-node-args='--cpu-prof --cpu-prof-dir=/tmp/p'.
+    'server-node-args': { type: 'string', default: '' },
   },
 });
 const n = Number(values.n);
@@ -64,7 +66,8 @@ function redisUsec(info: string): number {
 const deployedPrefix = freshPrefix();
 let deployed: IngestProcess | undefined;
 if (values.path === 'deployed') {
-  deployed = await ingestProcess(redisServer.url, deployedPrefix, callers);
+  const nodeArgs = values['server-node-args'].split(' ').filter((a) => a !== '');
+  deployed = await ingestProcess(redisServer.url, deployedPrefix, callers, nodeArgs);
   for (const body of bodies.slice(0, 20)) await deployed.postLeads(body);
   await dropPrefix(redis, `{${deployedPrefix}}*`);
 }

@@ -102,8 +102,9 @@ describe('the coalescing buffer in Redis', () => {
   it('leaves every record a failing call wrote pending in its dirty set', async () => {
     const buffer = new RedisBuffer(redis, `t-${randomBytes(4).toString('hex')}`);
     const now = Date.now();
-    // A record whose stored data is not JSON: merging into it fails the script mid-call.
-    await redis.hset(buffer.keys.rec('L:em:z%40x.com'), 'group', 'L:Email', 'data', 'not json');
+    // A record whose stored data is not JSON: merging into it fails the script mid-call. It is pending in
+    // another group, so that the merge is done at once (a lead's change in the same group waits in `more`).
+    await redis.hset(buffer.keys.rec('L:em:z%40x.com'), 'group', 'L:Id', 'data', 'not json');
     await expect(buffer.enqueue(leads({ Email: 'a@x.com' }, { Email: 'z@x.com' }), now)).rejects.toThrow();
     // a@x.com was written before the failure: it must be claimable, not an orphan hash.
     expect(await redis.hget(buffer.keys.rec('L:em:a%40x.com'), 'group')).toBe('L:Email');

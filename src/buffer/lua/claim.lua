@@ -75,7 +75,7 @@ while #entries < maxBatch and scanned < scanMax do
       if quietAt > now then
         holdUntil = math.min(holdUntil, quietAt)
       else
-        entries[#entries + 1] = { key = key, data = cjson.decode(r.data), first = r.first, last = r.last,
+        entries[#entries + 1] = { key = key, data = cjson.decode(r.data), more = r.more, first = r.first, last = r.last,
           count = r.count, t0 = r.t0, attempts = r.attempts, uncertain = r.uncertain }
       end
     end

@@ -13,7 +13,8 @@
 -- from memory: the caller derives every other change's number and key. Nothing is written before the
 -- INCRBY, so a refusal at the first write (OOM) writes nothing. A new record's dirty entry is written
 -- after the loop (one ZADD per group), with the same score and NX as before.
--- Writes: seq, rec:<key> (new: group, data, first, t0 only; see common.lua for the defaults),
+-- Writes: seq, rec:<key> (new: group, data, first, t0 only; a lead's change merging in the same group:
+-- more, last, count, at; see common.lua for the defaults and for `more`),
 -- dirty:<group>, groups, idem:<key>, counters (accepted, coalesced, replayed). Reads steps:<programId>.
 --- @include "common"
 
@@ -64,8 +65,13 @@ local function writeChanges()
       seq = seq + 1
       if string.byte(key, -1) == 35 then key = key .. seq end
       local rk = K('rec:' .. key)
-      local cur = redis.call('HMGET', rk, 'group', 'data', 'count')
-      if cur[1] then
+      local cur = redis.call('HMGET', rk, 'group', 'data', 'count', 'more')
+      if cur[1] and defersMerge(cur[1], group, cur[4], data) then
+        -- A lead's change in the same group: appended, merged when the record is read (common.lua).
+        redis.call('HSET', rk, 'more', (cur[4] or '') .. data .. '\n', 'last', seq,
+          'count', tonumber(cur[3] or '1') + 1, 'at', nowText)
+        merged = merged + 1
+      elseif cur[1] then
         -- A program status behind the pending one's changes nothing but the counts (common.lua).
         local keep = keepsOlder(cur[1], group)
         local g = keep and cur[1] or upgrade(cur[1], group)
@@ -78,8 +84,9 @@ local function writeChanges()
           groups[g] = true
         end
         -- count defaults to 1 (common.lua).
-        redis.call('HSET', rk, 'data', keep and cur[2] or cjson.encode(mergeData(cur[1], group, cjson.decode(cur[2]), cjson.decode(data))),
+        redis.call('HSET', rk, 'data', keep and cur[2] or cjson.encode(mergeData(cur[1], group, readData(cur[2], cur[4]), cjson.decode(data))),
           'last', seq, 'count', tonumber(cur[3] or '1') + 1, 'at', nowText)
+        if cur[4] then redis.call('HDEL', rk, 'more') end
         merged = merged + 1
       else
         -- A new record leaves last, count, attempts and at absent (their defaults): less work per change.

@@ -71,7 +71,7 @@ for _, a in ipairs(actions) do
       redis.call('HINCRBY', K('counters'), 'outcome:' .. a.outcome.status, 1)
       consoleIndex(a.key, a.outcome, a.dead, now)
       if a.action == 'dead' then
-        a.dead.entry = e
+        a.dead.entry = foldEntry(e)
         a.dead.group = b[1]
         redis.call('HSET', K('dlq'), a.key, cjson.encode(a.dead))
         redis.call('ZADD', K('dlq:index'), now, a.key)
