@@ -14,6 +14,9 @@ export async function fillBacklog(
   seed = 1,
 ): Promise<void> {
   const buffer = new RedisBuffer(redis, prefix);
+  // A backlog built while this release's workers served the prefix, as in a deployment: a lead's
+  // merging changes wait in the record and are merged when it is claimed.
+  await buffer.allowMergeWait();
   let batch = [];
   for (let i = 0; i < changes; i++) {
     const n = (i * 7919 + seed) % leads;

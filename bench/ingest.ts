@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { bufferKeys } from '../src/buffer/keys.js';
 import { startIngestServer } from '../src/producer/ingest-server.js';
 import { createProducer } from '../src/producer/producer.js';
 import type { LeadChange } from '../src/producer/changes.js';
@@ -53,7 +54,9 @@ export interface IngestFigures {
  * (an application server's request handlers sharing one connection). HTTP ingestion is `mktsync
  * ingest` in its own process with its defaults (see {@link ingestProcess}), and also, for continuity,
  * the server in this process driven by `fetch`. The paths are interleaved in every run so that machine
- * noise hits them alike; the figure is the median over runs.
+ * noise hits them alike; the figure is the median over runs. Each prefix is marked as served by workers
+ * of this release (`merge_wait`, as a deployment's workers mark it when they start), which lets a
+ * lead's merging changes wait in Redis.
  */
 export async function benchIngest(
   redisUrl: string,
@@ -74,6 +77,7 @@ export async function benchIngest(
   try {
     for (const body of bodies.slice(0, 20)) await ingest.postLeads(body);
     await dropPrefix(redis, `{${ingestPrefix}}*`);
+    await redis.set(bufferKeys(ingestPrefix).mergeWait, '1');
     for (const callers of callerCounts) {
       const library: number[] = [];
       const http: number[] = [];
@@ -83,6 +87,7 @@ export async function benchIngest(
         {
           const prefix = freshPrefix();
           const producer = await createProducer({ url: redisUrl, prefix });
+          await producer.buffer.allowMergeWait();
           library.push(
             await timed(chunks, callers, n, async (chunk) => {
               const result = await producer.enqueueLeads(chunk);
@@ -96,6 +101,7 @@ export async function benchIngest(
         {
           const prefix = freshPrefix();
           const producer = await createProducer({ url: redisUrl, prefix });
+          await producer.buffer.allowMergeWait();
           const server = await startIngestServer({
             producer,
             authDisabled: true,
@@ -117,6 +123,7 @@ export async function benchIngest(
         }
         http.push(await timed(bodies, callers, n, (body) => ingest.postLeads(body)));
         await dropPrefix(redis, `{${ingestPrefix}}*`);
+        await redis.set(bufferKeys(ingestPrefix).mergeWait, '1');
         {
           const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
           const queue = new Queue(freshPrefix(), { connection });

@@ -14,6 +14,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { startPrivateRedis } from '../src/demo/private-redis.js';
 import { startIngestServer } from '../src/producer/ingest-server.js';
+import { bufferKeys } from '../src/buffer/keys.js';
 import { createProducer } from '../src/producer/producer.js';
 import { dropPrefix, freshPrefix } from './harness.js';
 import { ingestPayloads, INGEST_CHUNK } from './ingest.js';
@@ -74,6 +75,8 @@ if (values.path === 'deployed') {
 
 for (let round = 0; round < Number(values.rounds); round++) {
   const prefix = deployed ? deployedPrefix : freshPrefix();
+  // As a deployment's workers mark their prefix when they start (see bench/ingest.ts).
+  await redis.set(bufferKeys(prefix).mergeWait, '1');
   const serverCpu0 = deployed ? processCpuMs(deployed.pid) : 0;
   await redis.config('RESETSTAT');
   const redisPid = Number(/process_id:(\d+)/.exec(await redis.info('server'))![1]);

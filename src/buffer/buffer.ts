@@ -289,6 +289,14 @@ export class RedisBuffer {
   }
 
   /**
+   * Tells producers that the workers on this prefix merge a lead's waiting changes (see
+   * {@link BufferKeys.mergeWait}): every worker says so when it starts.
+   */
+  async allowMergeWait(): Promise<void> {
+    await this.redis.set(this.keys.mergeWait, '1');
+  }
+
+  /**
    * Keeps a program's channel steps (status name → step), which the merge of program member status
    * changes reads so that the furthest status wins (common.lua `keepsOlder`). Replaces what was kept:
    * a channel's statuses may change. Kept for `ttlMs`, so that a changed channel is read again.

@@ -46,6 +46,12 @@ export interface BufferKeys {
    * furthest program member status (written by the workers, see {@link RedisBuffer.setProgramSteps}).
    */
   steps(programId: number): string;
+  /**
+   * Present once a worker of a release that merges a lead's waiting changes (`more`, common.lua) has
+   * started on this prefix: only then does ENQUEUE leave them waiting, so that producers upgraded
+   * before the workers never write what an older worker would not read.
+   */
+  readonly mergeWait: string;
 }
 
 /** Redis key names for `prefix` (letters, digits, `-`, `_`, `.`, `:`). */
@@ -77,5 +83,6 @@ export function bufferKeys(prefix: string): BufferKeys {
     lastSuccess: `${base}:last_success`,
     idem: (k) => `${base}:idem:${k}`,
     steps: (programId) => `${base}:steps:${programId}`,
+    mergeWait: `${base}:merge_wait`,
   };
 }

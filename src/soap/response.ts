@@ -10,6 +10,7 @@ import {
 } from './types.js';
 import { boundOptionalText, boundText } from '../bounded-text.js';
 import { guardAnswer } from './answer-guard.js';
+import { scanSyncMultipleLeads } from './lead-answer-scan.js';
 import {
   MalformedResultError,
   MarketoFault,
@@ -111,8 +112,18 @@ function checkCount(expected: number, received: number): void {
   if (expected !== received) throw new ResultCountMismatchError(expected, received);
 }
 
-/** Parses a syncMultipleLeads answer that must carry `expected` results. */
+/**
+ * Parses a syncMultipleLeads answer that must carry `expected` results: the plain shape by a scan
+ * (lead-answer-scan.ts), anything else by the general parser.
+ */
 export function parseSyncMultipleLeads(xml: string, expected: number): LeadSyncResult[] {
+  return (
+    scanSyncMultipleLeads(guardAnswer(xml, expected), expected) ?? parseSyncMultipleLeadsTree(xml, expected)
+  );
+}
+
+/** Parses a syncMultipleLeads answer with the general XML parser (exported for the tests). */
+export function parseSyncMultipleLeadsTree(xml: string, expected: number): LeadSyncResult[] {
   const list = child(successResult(xml, 'syncMultipleLeads', expected), 'syncStatusList');
   if (list === undefined) throw new ResponseFormatError("Marketo's answer has no syncStatusList");
   const statuses = children(list, 'syncStatus');

@@ -78,6 +78,8 @@ export async function startWorker(settings: WorkerSettings, options: WorkerOptio
     );
   await waitReady(redis);
   const buffer = new RedisBuffer(redis, settings.prefix);
+  // Before any claim: producers may now leave a lead's merging changes for this worker to merge.
+  await buffer.allowMergeWait();
   const metrics = createWorkerMetrics(buffer, settings.dailyQuota, {
     transport: settings.transport,
     reconcileStatus: () => readReconcileStatus(redis, settings.prefix),

@@ -26,6 +26,13 @@ const limits: ClaimLimits = {
   flush: true,
 };
 
+/** A buffer on a fresh prefix where a worker of this release has started (it allows the wait). */
+async function workedBuffer(): Promise<RedisBuffer> {
+  const buffer = new RedisBuffer(redis, `t-${randomBytes(4).toString('hex')}`);
+  await buffer.allowMergeWait();
+  return buffer;
+}
+
 function lead(input: unknown): BufferedChange {
   const validated = validateLeads([input]);
   if (validated.valid.length !== 1) throw new Error(JSON.stringify(validated.problems));
@@ -63,7 +70,7 @@ function generator(seed: number): () => number {
 
 describe("a lead's merging changes wait in the record and are merged when it is read", () => {
   it('two changes to one lead: the second waits; the batch carries both merged', async () => {
-    const buffer = new RedisBuffer(redis, `t-${randomBytes(4).toString('hex')}`);
+    const buffer = await workedBuffer();
     await buffer.enqueue([lead({ Email: 'w@x.com', attributes: { City: 'Bonn', Score: 1 } })]);
     await buffer.enqueue([lead({ Email: 'w@x.com', attributes: { City: 'Köln\nNord', Note: 'n' } })]);
     const rec = buffer.keys.rec('L:em:w%40x.com');
@@ -79,10 +86,22 @@ describe("a lead's merging changes wait in the record and are merged when it is 
     expect(batch.entries[0]!.count).toBe(2);
   });
 
+  it('no worker of this release has started on the prefix: every change is merged at once', async () => {
+    const buffer = new RedisBuffer(redis, `t-${randomBytes(4).toString('hex')}`);
+    await buffer.enqueue([lead({ Email: 'o@x.com', attributes: { City: 'Bonn' } })]);
+    await buffer.enqueue([lead({ Email: 'o@x.com', attributes: { Note: 'n' } })]);
+    const rec = buffer.keys.rec('L:em:o%40x.com');
+    expect(await redis.hexists(rec, 'more')).toBe(0);
+    expect(JSON.parse((await redis.hget(rec, 'data'))!)).toEqual({
+      Email: 'o@x.com',
+      attributes: { City: 'Bonn', Note: 'n' },
+    });
+  });
+
   it.each([1, 2, 3])(
     'seed %i: 3,000 changes to 20 leads in calls of 1 to 60, a retry put back midway: every batch as if merged at once',
     async (seed) => {
-      const buffer = new RedisBuffer(redis, `t-${randomBytes(4).toString('hex')}`);
+      const buffer = await workedBuffer();
       const next = generator(seed * 7919);
       const changes: BufferedChange[] = [];
       for (let i = 0; i < 3_000; i++) {
@@ -137,7 +156,7 @@ describe("a lead's merging changes wait in the record and are merged when it is 
   );
 
   it('a dead letter and a batch whose lease ran out keep the merged data, not the first change', async () => {
-    const buffer = new RedisBuffer(redis, `t-${randomBytes(4).toString('hex')}`);
+    const buffer = await workedBuffer();
     const now = Date.now();
     for (const city of ['A', 'B', 'C']) {
       await buffer.enqueue([lead({ Email: 'd@x.com', attributes: { City: city, [`K${city}`]: 1 } })], now);
@@ -174,7 +193,7 @@ describe("a lead's merging changes wait in the record and are merged when it is 
     });
 
     // A batch never settled: its lease runs out and its record is put back, merged.
-    const other = new RedisBuffer(redis, `t-${randomBytes(4).toString('hex')}`);
+    const other = await workedBuffer();
     for (const city of ['A', 'B', 'C']) {
       await other.enqueue([lead({ Email: 's@x.com', attributes: { City: city, [`K${city}`]: 2 } })], now);
     }

@@ -15,7 +15,8 @@
 -- after the loop (one ZADD per group), with the same score and NX as before.
 -- Writes: seq, rec:<key> (new: group, data, first, t0 only; a lead's change merging in the same group:
 -- more, last, count, at; see common.lua for the defaults and for `more`),
--- dirty:<group>, groups, idem:<key>, counters (accepted, coalesced, replayed). Reads steps:<programId>.
+-- dirty:<group>, groups, idem:<key>, counters (accepted, coalesced, replayed). Reads steps:<programId>
+-- and merge_wait.
 --- @include "common"
 
 local opts = cjson.decode(ARGV[2])
@@ -23,6 +24,8 @@ local now, window = tonumber(opts.now), tonumber(opts.window)
 -- Formatted once per call, not per change (the stored text is what formatting `now` per change gave).
 local nowText = string.format('%.17g', now or 0)
 local stride = opts.keyed and 4 or 3
+-- A lead's merging change waits in `more` only once a worker that reads it has started (keys.ts).
+local mayWait = redis.call('EXISTS', K('merge_wait')) == 1
 local first = 3
 local n = (#ARGV - first + 1) / stride
 local replay, fresh = {}, n
@@ -66,7 +69,7 @@ local function writeChanges()
       if string.byte(key, -1) == 35 then key = key .. seq end
       local rk = K('rec:' .. key)
       local cur = redis.call('HMGET', rk, 'group', 'data', 'count', 'more')
-      if cur[1] and defersMerge(cur[1], group, cur[4], data) then
+      if cur[1] and mayWait and defersMerge(cur[1], group, cur[4], data) then
         -- A lead's change in the same group: appended, merged when the record is read (common.lua).
         redis.call('HSET', rk, 'more', (cur[4] or '') .. data .. '\n', 'last', seq,
           'count', tonumber(cur[3] or '1') + 1, 'at', nowText)
