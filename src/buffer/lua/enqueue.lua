@@ -66,13 +66,16 @@ local function writeChanges()
     else
       local key, group, data = ARGV[p], ARGV[p + 1], ARGV[p + 2]
       seq = seq + 1
-      if string.byte(key, -1) == 35 then key = key .. seq end
+      -- As text once, by the integer format: Lua would format the number each time it is passed, by
+      -- '%.14g', a float format that writes exponent notation from 10^14.
+      local seqText = string.format('%d', seq)
+      if string.byte(key, -1) == 35 then key = key .. seqText end
       local rk = K('rec:' .. key)
       local cur = redis.call('HMGET', rk, 'group', 'data', 'count', 'more')
       if cur[1] and mayWait and defersMerge(cur[1], group, cur[4], data) then
         -- A lead's change in the same group: appended, merged when the record is read (common.lua).
-        redis.call('HSET', rk, 'more', (cur[4] or '') .. data .. '\n', 'last', seq,
-          'count', tonumber(cur[3] or '1') + 1, 'at', nowText)
+        redis.call('HSET', rk, 'more', (cur[4] or '') .. data .. '\n', 'last', seqText,
+          'count', string.format('%d', tonumber(cur[3] or '1') + 1), 'at', nowText)
         merged = merged + 1
       elseif cur[1] then
         -- A program status behind the pending one's changes nothing but the counts (common.lua).
@@ -88,19 +91,19 @@ local function writeChanges()
         end
         -- count defaults to 1 (common.lua).
         redis.call('HSET', rk, 'data', keep and cur[2] or cjson.encode(mergeData(cur[1], group, readData(cur[2], cur[4]), cjson.decode(data))),
-          'last', seq, 'count', tonumber(cur[3] or '1') + 1, 'at', nowText)
+          'last', seqText, 'count', string.format('%d', tonumber(cur[3] or '1') + 1), 'at', nowText)
         if cur[4] then redis.call('HDEL', rk, 'more') end
         merged = merged + 1
       else
         -- A new record leaves last, count, attempts and at absent (their defaults): less work per change.
-        redis.call('HSET', rk, 'group', group, 'data', data, 'first', seq, 't0', nowText)
+        redis.call('HSET', rk, 'group', group, 'data', data, 'first', seqText, 't0', nowText)
         local keys = pending[group]
         if not keys then keys = {}; pending[group] = keys end
         keys[key] = true
         groups[group] = true
       end
       if stride == 4 and ARGV[p + 3] ~= '' then
-        refs[i] = string.format('%d', seq) .. ' ' .. key
+        refs[i] = seqText .. ' ' .. key
         redis.call('SET', K('idem:' .. ARGV[p + 3]), refs[i], 'PX', window)
       end
     end
