@@ -148,12 +148,13 @@ export class BufferView {
     const keys = await this.redis.zrange(this.keys.dirty(group), 0, Math.max(0, limit - 1));
     if (keys.length === 0) return [];
     const pipeline = this.redis.pipeline();
-    for (const key of keys) pipeline.hmget(this.keys.rec(key), 'data', 'more');
+    // The data is under `data`, or `base` for a record written since this release's workers ran.
+    for (const key of keys) pipeline.hmget(this.keys.rec(key), 'data', 'base', 'more');
     const out: unknown[] = [];
     for (const [error, fields] of (await pipeline.exec())!) {
       if (error || !Array.isArray(fields)) continue;
-      const [data, more] = fields as (string | null)[];
-      for (const raw of [data, ...(more ?? '').split('\n')]) {
+      const [data, base, more] = fields as (string | null)[];
+      for (const raw of [data ?? base, ...(more ?? '').split('\n')]) {
         if (!raw) continue;
         try {
           out.push(JSON.parse(raw));

@@ -13,14 +13,16 @@ import { LEAD_SYNC_STATUSES, type LeadSyncResult } from './types.js';
  */
 
 const NAME = '[A-Za-z_][\\w.-]*';
+// XML's whitespace only: a JavaScript \s also takes U+00A0, U+FEFF and others, which XML refuses there.
+const WS = '[ \\t\\r\\n]';
 const HEAD = new RegExp(
-  `^(?:<\\?xml version="1\\.0"(?: encoding="UTF-8")?\\?>)?\\s*` +
-    `<(${NAME}):Envelope(?:\\s+xmlns:${NAME}="[^"<>&]*")*\\s*>\\s*<\\1:Body>\\s*` +
-    `<(${NAME}):successSyncMultipleLeads>\\s*<result>\\s*<syncStatusList>`,
+  `^(?:<\\?xml version="1\\.0"(?: encoding="UTF-8")?\\?>)?${WS}*` +
+    `<(${NAME}):Envelope(?:${WS}+xmlns:${NAME}="[^"<>&]*")*${WS}*>${WS}*<\\1:Body>${WS}*` +
+    `<(${NAME}):successSyncMultipleLeads>${WS}*<result>${WS}*<syncStatusList>`,
 );
 const STATUS = new RegExp(
-  `\\s*<syncStatus>\\s*<leadId>(\\d{1,15})</leadId>\\s*<status>(${LEAD_SYNC_STATUSES.join('|')})</status>\\s*` +
-    `(?:<error\\s+xsi:nil="true"\\s*/>|<error\\s*/>|<error>([^<&\\r]*)</error>)?\\s*</syncStatus>`,
+  `${WS}*<syncStatus>${WS}*<leadId>(\\d{1,15})</leadId>${WS}*<status>(${LEAD_SYNC_STATUSES.join('|')})</status>${WS}*` +
+    `(?:<error${WS}+xsi:nil="true"${WS}*/>|<error${WS}*/>|<error>([^<&\\r]*)</error>)?${WS}*</syncStatus>`,
   'y',
 );
 
@@ -34,8 +36,8 @@ function tailOf(env: string, success: string): RegExp {
     const e = env.replaceAll('.', '\\.');
     const s = success.replaceAll('.', '\\.');
     tail = new RegExp(
-      `^\\s*</syncStatusList>\\s*</result>\\s*</${s}:successSyncMultipleLeads>\\s*` +
-        `</${e}:Body>\\s*</${e}:Envelope>\\s*$`,
+      `^${WS}*</syncStatusList>${WS}*</result>${WS}*</${s}:successSyncMultipleLeads>${WS}*` +
+        `</${e}:Body>${WS}*</${e}:Envelope>${WS}*$`,
     );
     if (TAILS.size >= 16) TAILS.clear();
     TAILS.set(id, tail);
@@ -47,6 +49,11 @@ function tailOf(env: string, success: string): RegExp {
 export function scanSyncMultipleLeads(xml: string, expected: number): LeadSyncResult[] | undefined {
   const head = HEAD.exec(xml);
   if (!head) return undefined;
+  // Prefixes starting with 'xml' are reserved (the parser drops an `xmlns:` element), and a prefix
+  // declared twice makes the document not well formed: both are left to the general parser.
+  if (/^xml/i.test(head[1]!) || /^xml/i.test(head[2]!)) return undefined;
+  const declared = [...head[0].matchAll(/xmlns:([^=]+)=/g)].map((m) => m[1]);
+  if (new Set(declared).size !== declared.length) return undefined;
   const tail = tailOf(head[1]!, head[2]!);
   const results: LeadSyncResult[] = [];
   STATUS.lastIndex = head[0].length;

@@ -74,7 +74,13 @@ describe("a lead's merging changes wait in the record and are merged when it is 
     await buffer.enqueue([lead({ Email: 'w@x.com', attributes: { City: 'Bonn', Score: 1 } })]);
     await buffer.enqueue([lead({ Email: 'w@x.com', attributes: { City: 'Köln\nNord', Note: 'n' } })]);
     const rec = buffer.keys.rec('L:em:w%40x.com');
-    expect(JSON.parse((await redis.hget(rec, 'data'))!)).toMatchObject({ attributes: { City: 'Bonn' } });
+    expect(JSON.parse((await redis.hget(rec, 'base'))!)).toMatchObject({ attributes: { City: 'Bonn' } });
+    // No `data`: a script of an older release, which reads only `data`, fails on the record loudly
+    // (as its CLAIM would, decoding it) instead of sending the lead without its waiting change.
+    expect(await redis.hexists(rec, 'data')).toBe(0);
+    await expect(
+      redis.eval(`return cjson.decode(redis.call('HGET', KEYS[1], 'data'))`, 1, rec),
+    ).rejects.toThrow();
     expect(await redis.hget(rec, 'more')).toMatch(/Köln\\nNord.*\n$/);
     const batch = await buffer.claim('L:Email', limits);
     if (!('entries' in batch)) throw new Error(JSON.stringify(batch));

@@ -82,6 +82,12 @@ const VARIANTS: [string, (xml: string) => string][] = [
   ['a lead id with spaces', (x) => x.replace(/<leadId>(\d+)<\/leadId>/, '<leadId> $1 </leadId>')],
   ['a CDATA error', (x) => x.replace(/<error xsi:nil="true" \/>/, '<error><![CDATA[a<b]]></error>')],
   ['text after the envelope', (x) => `${x}trailing`],
+  // Found in review: a JavaScript \s is wider than XML's whitespace; prefixes the parser treats apart.
+  ['a no-break space after the declaration', (x) => x.replace('?>\n', '?>\u00A0')],
+  ['a no-break space after the envelope', (x) => `${x.trimEnd()}\u00A0`],
+  ['a no-break space in a nil error', (x) => x.replaceAll('<error xsi:nil', '<error\u00A0xsi:nil')],
+  ['a namespace declared twice', (x) => x.replace('xmlns:xsi=', 'xmlns:ns1="a" xmlns:xsi=')],
+  ['xmlns as the prefix', (x) => x.replaceAll('SOAP-ENV:', 'xmlns:').replace('xmlns:xmlns=', 'xmlns:x=')],
   [
     'a fault',
     () =>

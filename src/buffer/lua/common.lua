@@ -12,14 +12,20 @@ local function refuse(script, message) return redis.error_reply('ERR ' .. script
 -- The record hash `rec:<key>`. ENQUEUE writes only group, data, first and t0 for a new record; the other
 -- fields are absent until needed, and these are their defaults:
 --   last = first, count = 1, attempts = 0, at = t0, uncertain = none, more = none.
--- `more` holds a lead's changes not yet merged into data (see defersMerge), read only through readRec.
-local REC_FIELDS = {'group', 'data', 'first', 'last', 'count', 't0', 'attempts', 'at', 'uncertain', 'more'}
+-- A record written once a worker of this release started on the prefix (`merge_wait`, keys.ts) keeps
+-- its data under `base` instead of `data`, and only such a record takes waiting changes (`more`, see
+-- defersMerge): a script of an older release, which reads only `data`, then fails on it loudly instead
+-- of sending a lead without its waiting changes. Both are read only through readRec (`data` is the
+-- record's data whichever field holds it, `field` the field's name).
+local REC_FIELDS = {'group', 'data', 'first', 'last', 'count', 't0', 'attempts', 'at', 'uncertain', 'more',
+  'base'}
 local function readRec(rk)
   local r = redis.call('HMGET', rk, unpack(REC_FIELDS))
   if not r[1] then return nil end
-  return { group = r[1], data = r[2], first = tonumber(r[3]), last = tonumber(r[4] or r[3]),
-    count = tonumber(r[5] or '1'), t0 = tonumber(r[6]), attempts = tonumber(r[7] or '0'),
-    at = tonumber(r[8] or r[6]), uncertain = tonumber(r[9]), more = r[10] }
+  return { group = r[1], data = r[2] or r[11], field = r[2] and 'data' or 'base', first = tonumber(r[3]),
+    last = tonumber(r[4] or r[3]), count = tonumber(r[5] or '1'), t0 = tonumber(r[6]),
+    attempts = tonumber(r[7] or '0'), at = tonumber(r[8] or r[6]), uncertain = tonumber(r[9]),
+    more = r[10] or nil }
 end
 
 -- Every batch group of the vocabulary (src/vocabulary/batch-groups.ts), today's and legacy:
@@ -77,10 +83,8 @@ local function readData(data, more) return foldMore(cjson.decode(data), more) en
 -- the worker, which does it in JavaScript (batch-entry.ts), so that Redis, which every worker and
 -- producer share, does not. An entry that comes back (retry, lease expiry, dead letter) is merged here.
 local function foldEntry(e)
-  if e.more then
-    e.data = foldMore(e.data, e.more)
-    e.more = nil
-  end
+  if e.more then e.data = foldMore(e.data, e.more) end
+  e.more = nil
   return e
 end
 
@@ -169,7 +173,7 @@ local function putBack(group, e, score, burn)
     local keep = keepsOlder(group, cur.group)
     local g = keep and group or upgrade(group, cur.group)
     local merged = keep and e.data or mergeData(group, cur.group, e.data, readData(cur.data, cur.more))
-    redis.call('HSET', rk, 'group', g, 'data', cjson.encode(merged), 'first', e.first, 'last', cur.last,
+    redis.call('HSET', rk, 'group', g, cur.field, cjson.encode(merged), 'first', e.first, 'last', cur.last,
       'count', tonumber(e.count) + cur.count, 't0', e.t0, 'attempts', attempts, 'at', cur.at)
     if cur.more then redis.call('HDEL', rk, 'more') end
     redis.call('ZREM', K('dirty:' .. cur.group), e.key)

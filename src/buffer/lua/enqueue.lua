@@ -13,8 +13,8 @@
 -- from memory: the caller derives every other change's number and key. Nothing is written before the
 -- INCRBY, so a refusal at the first write (OOM) writes nothing. A new record's dirty entry is written
 -- after the loop (one ZADD per group), with the same score and NX as before.
--- Writes: seq, rec:<key> (new: group, data, first, t0 only; a lead's change merging in the same group:
--- more, last, count, at; see common.lua for the defaults and for `more`),
+-- Writes: seq, rec:<key> (new: group, data or base, first, t0 only; a lead's change merging in the same
+-- group: more, last, count, at; see common.lua for the defaults, `base` and `more`),
 -- dirty:<group>, groups, idem:<key>, counters (accepted, coalesced, replayed). Reads steps:<programId>
 -- and merge_wait.
 --- @include "common"
@@ -24,8 +24,9 @@ local now, window = tonumber(opts.now), tonumber(opts.window)
 -- Formatted once per call, not per change (the stored text is what formatting `now` per change gave).
 local nowText = string.format('%.17g', now or 0)
 local stride = opts.keyed and 4 or 3
--- A lead's merging change waits in `more` only once a worker that reads it has started (keys.ts).
-local mayWait = redis.call('EXISTS', K('merge_wait')) == 1
+-- Once a worker that reads `more` has started (keys.ts), new records keep their data under `base`,
+-- and only those take waiting changes (common.lua).
+local dataField = redis.call('EXISTS', K('merge_wait')) == 1 and 'base' or 'data'
 local first = 3
 local n = (#ARGV - first + 1) / stride
 local replay, fresh = {}, n
@@ -71,8 +72,8 @@ local function writeChanges()
       local seqText = string.format('%d', seq)
       if string.byte(key, -1) == 35 then key = key .. seqText end
       local rk = K('rec:' .. key)
-      local cur = redis.call('HMGET', rk, 'group', 'data', 'count', 'more')
-      if cur[1] and mayWait and defersMerge(cur[1], group, cur[4], data) then
+      local cur = redis.call('HMGET', rk, 'group', 'data', 'count', 'more', 'base')
+      if cur[1] and cur[5] and defersMerge(cur[1], group, cur[4] or nil, data) then
         -- A lead's change in the same group: appended, merged when the record is read (common.lua).
         redis.call('HSET', rk, 'more', (cur[4] or '') .. data .. '\n', 'last', seqText,
           'count', string.format('%d', tonumber(cur[3] or '1') + 1), 'at', nowText)
@@ -90,13 +91,14 @@ local function writeChanges()
           groups[g] = true
         end
         -- count defaults to 1 (common.lua).
-        redis.call('HSET', rk, 'data', keep and cur[2] or cjson.encode(mergeData(cur[1], group, readData(cur[2], cur[4]), cjson.decode(data))),
+        local stored = cur[2] or cur[5]
+        redis.call('HSET', rk, cur[2] and 'data' or 'base', keep and stored or cjson.encode(mergeData(cur[1], group, readData(stored, cur[4] or nil), cjson.decode(data))),
           'last', seqText, 'count', string.format('%d', tonumber(cur[3] or '1') + 1), 'at', nowText)
         if cur[4] then redis.call('HDEL', rk, 'more') end
         merged = merged + 1
       else
         -- A new record leaves last, count, attempts and at absent (their defaults): less work per change.
-        redis.call('HSET', rk, 'group', group, 'data', data, 'first', seqText, 't0', nowText)
+        redis.call('HSET', rk, 'group', group, dataField, data, 'first', seqText, 't0', nowText)
         local keys = pending[group]
         if not keys then keys = {}; pending[group] = keys end
         keys[key] = true
