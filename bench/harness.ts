@@ -29,6 +29,24 @@ export interface BenchEmulator {
   url: string;
 }
 
+/**
+ * The first value of `field` in the JSON log lines a child process prints on its stdout (the address
+ * it listens on); rejects if the process exits first.
+ */
+export function announced(child: ChildProcess, field: string, what: string): Promise<string> {
+  return new Promise<string>((ok, fail) => {
+    child.once('exit', (code) => fail(new Error(`${what} exited ${code}`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      try {
+        const value = (JSON.parse(line) as Record<string, unknown>)[field];
+        if (typeof value === 'string' && value !== '') ok(value);
+      } catch {
+        /* not a log line */
+      }
+    });
+  });
+}
+
 /** An emulator in its own process, so that it never shares a core's event loop with what is measured. */
 export async function emulatorProcess(
   args: string[] = [],
@@ -54,17 +72,7 @@ export async function emulatorProcess(
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
-  const endpoint = await new Promise<string>((ok, fail) => {
-    child.once('exit', (code) => fail(new Error(`emulator exited ${code}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      try {
-        const parsed = JSON.parse(line) as { endpoint?: string };
-        if (parsed.endpoint) ok(parsed.endpoint);
-      } catch {
-        /* not a log line */
-      }
-    });
-  });
+  const endpoint = await announced(child, 'endpoint', 'emulator');
   return {
     endpoint,
     url: endpoint.replace(/\/soap\/.*/, ''),

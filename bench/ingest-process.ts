@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import { createInterface } from 'node:readline';
-import { BIN } from './harness.js';
+import { announced, BIN } from './harness.js';
 
 /** The bearer token the benchmark's ingest process requires (a benchmark's, never a secret). */
 const TOKEN = 'bench-ingest-token-0123456789';
@@ -39,17 +38,7 @@ export async function ingestProcess(
       MKTSYNC_INGEST_HOST: '127.0.0.1',
     },
   });
-  const url = await new Promise<string>((ok, fail) => {
-    child.once('exit', (code) => fail(new Error(`mktsync ingest exited ${code}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      try {
-        const parsed = JSON.parse(line) as { url?: string };
-        if (parsed.url) ok(parsed.url);
-      } catch {
-        /* not a log line */
-      }
-    });
-  });
+  const url = await announced(child, 'url', 'mktsync ingest');
   const agent = new http.Agent({ keepAlive: true, maxSockets: sockets });
   const target = new URL('/v1/leads', url);
   const postLeads = (body: string): Promise<void> =>

@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
 import { RedisBuffer } from '../src/buffer/buffer.js';
 import { createProducer } from '../src/producer/producer.js';
-import { BIN, dropPrefix, freshPrefix, KEY, USER } from './harness.js';
+import { announced, BIN, dropPrefix, freshPrefix, KEY, USER } from './harness.js';
 
 /** A multi-instance emulator in its own process (`mktsync emulator --instances N`). */
 async function multiEmulator(count: number, args: string[]): Promise<{ url: string; stop(): Promise<void> }> {
@@ -27,17 +27,7 @@ async function multiEmulator(count: number, args: string[]): Promise<{ url: stri
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
-  const url = await new Promise<string>((ok, fail) => {
-    child.once('exit', (code) => fail(new Error(`emulator exited ${code}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      try {
-        const parsed = JSON.parse(line) as { url?: string };
-        if (parsed.url) ok(parsed.url);
-      } catch {
-        /* not a log line */
-      }
-    });
-  });
+  const url = await announced(child, 'url', 'emulator');
   return {
     url,
     stop: async () => {

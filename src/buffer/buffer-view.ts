@@ -139,28 +139,27 @@ export class BufferView {
   }
 
   /**
-   * The data of up to `limit` records waiting in `group`, the soonest due first, and the changes still
-   * waiting to be merged into it (a lead's `more`, see common.lua), each as it was written; texts that
-   * are not JSON are left out. For a look ahead: the lead resolver fills its lookups with the leads of
-   * records still to come, so that 300 keys go in each request.
+   * The data of up to `limit` records waiting in `group`, the soonest due first (records whose data is
+   * not JSON are left out). For a look ahead: the lead resolver fills its lookups with the leads of
+   * records still to come, so that 300 keys go in each request. Its group (custom activities) never
+   * merges, so no change waits beside the data (`more`, common.lua).
    */
   async upcoming(group: string, limit: number): Promise<unknown[]> {
     const keys = await this.redis.zrange(this.keys.dirty(group), 0, Math.max(0, limit - 1));
     if (keys.length === 0) return [];
     const pipeline = this.redis.pipeline();
     // The data is under `data`, or `base` for a record written since this release's workers ran.
-    for (const key of keys) pipeline.hmget(this.keys.rec(key), 'data', 'base', 'more');
+    for (const key of keys) pipeline.hmget(this.keys.rec(key), 'data', 'base');
     const out: unknown[] = [];
     for (const [error, fields] of (await pipeline.exec())!) {
       if (error || !Array.isArray(fields)) continue;
-      const [data, base, more] = fields as (string | null)[];
-      for (const raw of [data ?? base, ...(more ?? '').split('\n')]) {
-        if (!raw) continue;
-        try {
-          out.push(JSON.parse(raw));
-        } catch {
-          // Not ours to judge here: the sender dead-letters a record it cannot read.
-        }
+      const [data, base] = fields as (string | null)[];
+      const raw = data ?? base;
+      if (!raw) continue;
+      try {
+        out.push(JSON.parse(raw));
+      } catch {
+        // Not ours to judge here: the sender dead-letters a record it cannot read.
       }
     }
     return out;

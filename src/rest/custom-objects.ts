@@ -3,6 +3,7 @@ import { boundText, MarketoCallError, type RecordResult } from '../transport/con
 import { leadRefText } from '../vocabulary/lead-refs.js';
 import type { CustomObjectGroup } from '../transport/contract.js';
 import { abortable } from './abortable.js';
+import { notSentIfFails } from './client-results.js';
 import { objectResults } from './answer.js';
 import {
   customObjectRequest,
@@ -45,16 +46,7 @@ function describeWith(calls: RestCalls): DescribeRequest {
         code: 'stopping',
         applied: 'not-sent',
       });
-    try {
-      return await calls.exchange('GET', path, undefined, 0, signal);
-    } catch (error) {
-      if (!(error instanceof MarketoCallError) || error.applied !== 'indeterminate') throw error;
-      throw new MarketoCallError(
-        `the records were not sent: Describe failed first (${error.message})`,
-        { ...error.details(), category: 'transient', applied: 'not-sent' },
-        { cause: error },
-      );
-    }
+    return notSentIfFails(calls.exchange('GET', path, undefined, 0, signal));
   };
 }
 

@@ -7,6 +7,16 @@ import type { EmulatorConfigInput } from '../../src/emulator/config.js';
 import type { TransportKind } from '../../src/vocabulary/transport-kinds.js';
 
 /** Several emulated instances on one port and the instances file (and secrets) pointing workers at them. */
+/** Settings for a worker in the instance tests: quick batches, no waiting for quiet, no HTTP beyond the health port. */
+export const INSTANCE_WORKER_ENV = {
+  MKTSYNC_LINGER_MS: '50',
+  MKTSYNC_QUIET_MS: '0',
+  MKTSYNC_HTTP_PORT: '0',
+  MKTSYNC_HTTP_HOST: '127.0.0.1',
+  MKTSYNC_RECONCILE: 'off',
+  MKTSYNC_ABANDONED_APPLY_MS: '0',
+} as const;
+
 export interface InstancesFixture {
   emulator: MultiEmulator;
   /** The file's path. */

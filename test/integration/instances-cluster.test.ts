@@ -4,9 +4,10 @@ import type { EmulatedLead } from '../../src/emulator/lead-store.js';
 import { readInstances } from '../../src/config.js';
 import { createProducer, type ChangeReference, type Producer } from '../../src/producer/producer.js';
 import { startCli } from '../helpers/cli.js';
-import { startInstances, type InstancesFixture } from '../helpers/instances.js';
+import { INSTANCE_WORKER_ENV, startInstances, type InstancesFixture } from '../helpers/instances.js';
 import { freshPrefix } from '../helpers/pipeline.js';
 import { startRedisCluster, type RedisCluster } from '../helpers/redis-cluster.js';
+import { until } from '../helpers/until.js';
 
 let cluster: RedisCluster;
 beforeAll(async () => {
@@ -15,19 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await cluster?.stop();
 });
-
-/** Waits until `check` holds (a state, not a time); the deadline only keeps a broken run from hanging. */
-async function until(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  limitMs = 120_000,
-): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** The masters of the cluster and their slot ranges, from CLUSTER NODES. */
 async function masters(node: Redis): Promise<{ id: string; address: string; ranges: [number, number][] }[]> {
@@ -80,12 +68,7 @@ describe('many instances over a Redis Cluster of three masters with a replica ea
         REDIS_CLUSTER_NODES: cluster.nodes.join(','),
         MKTSYNC_PREFIX: prefix,
         ...fixture.env,
-        MKTSYNC_LINGER_MS: '50',
-        MKTSYNC_QUIET_MS: '0',
-        MKTSYNC_HTTP_PORT: '0',
-        MKTSYNC_HTTP_HOST: '127.0.0.1',
-        MKTSYNC_RECONCILE: 'off',
-        MKTSYNC_ABANDONED_APPLY_MS: '0',
+        ...INSTANCE_WORKER_ENV,
         MKTSYNC_RATE_LIMIT: '0',
         MKTSYNC_MAX_CONCURRENT: '3',
         MKTSYNC_MAX_LEADS_PER_CALL: '50',
@@ -238,12 +221,7 @@ describe('many instances over a Redis Cluster of three masters with a replica ea
         REDIS_CLUSTER_NODES: cluster.nodes.join(','),
         MKTSYNC_PREFIX: prefix,
         ...fixture.env,
-        MKTSYNC_LINGER_MS: '50',
-        MKTSYNC_QUIET_MS: '0',
-        MKTSYNC_HTTP_PORT: '0',
-        MKTSYNC_HTTP_HOST: '127.0.0.1',
-        MKTSYNC_RECONCILE: 'off',
-        MKTSYNC_ABANDONED_APPLY_MS: '0',
+        ...INSTANCE_WORKER_ENV,
         MKTSYNC_RATE_LIMIT: '0',
         MKTSYNC_MAX_LEADS_PER_CALL: '50',
         MKTSYNC_RESPONSE_TIMEOUT_MS: '2000',

@@ -5,6 +5,7 @@ import { createProducer, type ChangeReference, type Producer } from '../../src/p
 import { startInstanceWorkers, type InstanceWorkers } from '../../src/worker/instances-worker.js';
 import { startInstances, type InstancesFixture } from '../helpers/instances.js';
 import { freshPrefix } from '../helpers/pipeline.js';
+import { until } from '../helpers/until.js';
 
 let fixture: InstancesFixture | undefined;
 let workers: InstanceWorkers | undefined;
@@ -17,19 +18,6 @@ afterEach(async () => {
   redis?.disconnect();
   await fixture?.close();
 });
-
-/** Waits until `check` holds (a state, not a time); the deadline only keeps a broken run from hanging. */
-async function until(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  limitMs = 120_000,
-): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('fairness between instances of one worker', () => {
   it("an instance with a 200,000-change backlog and slow answers never holds back another's live stream", async () => {

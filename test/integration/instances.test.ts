@@ -7,9 +7,10 @@ import type { EmulatedLead } from '../../src/emulator/lead-store.js';
 import { createProducer } from '../../src/producer/producer.js';
 import { readInstances } from '../../src/config.js';
 import { runCli, startCli } from '../helpers/cli.js';
-import { startInstances, type InstancesFixture } from '../helpers/instances.js';
+import { INSTANCE_WORKER_ENV, startInstances, type InstancesFixture } from '../helpers/instances.js';
 import { freshPrefix } from '../helpers/pipeline.js';
 import { sample } from '../helpers/exposition.js';
+import { until } from '../helpers/until.js';
 
 let fixture: InstancesFixture | undefined;
 let stops: (() => Promise<unknown>)[] = [];
@@ -20,24 +21,6 @@ afterEach(async () => {
   fixture = undefined;
 });
 
-/** Waits until `check` holds (a state, not a time); the deadline only keeps a broken run from hanging. */
-async function until(what: string, check: () => boolean | Promise<boolean>, limitMs = 60_000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const WORKER_ENV = {
-  MKTSYNC_LINGER_MS: '50',
-  MKTSYNC_QUIET_MS: '0',
-  MKTSYNC_HTTP_PORT: '0',
-  MKTSYNC_HTTP_HOST: '127.0.0.1',
-  MKTSYNC_RECONCILE: 'off',
-  MKTSYNC_ABANDONED_APPLY_MS: '0',
-};
-
 const emails = (leads: readonly EmulatedLead[]): string[] =>
   leads.map((l) => (l.Email ?? (l.attributes.Email as string)).toLowerCase()).sort();
 
@@ -45,7 +28,12 @@ describe('two Marketo instances in one deployment', () => {
   it('routes each record to its instance end to end, outcomes per instance, an unknown instance refused', async () => {
     fixture = await startInstances({ a: 'rest', b: 'soap' }, { defaultInstance: 'a' });
     const prefix = freshPrefix();
-    const env = { REDIS_URL: inject('redisUrl'), MKTSYNC_PREFIX: prefix, ...fixture.env, ...WORKER_ENV };
+    const env = {
+      REDIS_URL: inject('redisUrl'),
+      MKTSYNC_PREFIX: prefix,
+      ...fixture.env,
+      ...INSTANCE_WORKER_ENV,
+    };
     const worker = await startCli(['worker'], (l) => l.msg === 'worker ready', env);
     stops.push(worker.stop);
     const ingest = await startCli(['ingest', '--port', '0'], (l) => l.msg === 'ingest server listening', {
@@ -162,7 +150,7 @@ describe('two Marketo instances in one deployment', () => {
       REDIS_URL: inject('redisUrl'),
       MKTSYNC_PREFIX: freshPrefix(),
       ...fixture.env,
-      ...WORKER_ENV,
+      ...INSTANCE_WORKER_ENV,
     };
     const worker = await startCli(['worker'], (l) => l.msg === 'worker ready', env);
     stops.push(worker.stop);
@@ -251,7 +239,7 @@ describe('two Marketo instances in one deployment', () => {
     const envOnly = {
       REDIS_URL: inject('redisUrl'),
       MKTSYNC_PREFIX: prefix,
-      ...WORKER_ENV,
+      ...INSTANCE_WORKER_ENV,
       MARKETO_TRANSPORT: 'rest',
       MARKETO_REST_ENDPOINT: a.restEndpoint,
       MARKETO_CLIENT_ID: 'client-a',
@@ -272,7 +260,7 @@ describe('two Marketo instances in one deployment', () => {
       REDIS_URL: inject('redisUrl'),
       MKTSYNC_PREFIX: prefix,
       ...fixture.env,
-      ...WORKER_ENV,
+      ...INSTANCE_WORKER_ENV,
     });
     stops.push(worker.stop);
     await until('the later ones drained through the file instance', () => a.leads.size === 50);

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RedisBuffer, type BufferedChange, type ClaimLimits } from '../../src/buffer/buffer.js';
 import { validateLeads } from '../../src/producer/changes.js';
+import { seededRandom } from '../helpers/seeded.js';
 
 /**
  * A lead's change that merges into a record pending in the same group waits in the record's `more`
@@ -58,16 +59,6 @@ function model(changes: readonly BufferedChange[]): Map<string, { data: Stored; 
   return out;
 }
 
-function generator(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 2 ** 32;
-  };
-}
-
 describe("a lead's merging changes wait in the record and are merged when it is read", () => {
   it('two changes to one lead: the second waits; the batch carries both merged', async () => {
     const buffer = await workedBuffer();
@@ -108,7 +99,7 @@ describe("a lead's merging changes wait in the record and are merged when it is 
     'seed %i: 3,000 changes to 20 leads in calls of 1 to 60, a retry put back midway: every batch as if merged at once',
     async (seed) => {
       const buffer = await workedBuffer();
-      const next = generator(seed * 7919);
+      const next = seededRandom(seed * 7919);
       const changes: BufferedChange[] = [];
       for (let i = 0; i < 3_000; i++) {
         const attributes: Record<string, string | number> = {};

@@ -3,6 +3,7 @@ import { renderLeadResults } from '../../src/emulator/render.js';
 import { scanSyncMultipleLeads } from '../../src/soap/lead-answer-scan.js';
 import { parseSyncMultipleLeads, parseSyncMultipleLeadsTree } from '../../src/soap/response.js';
 import type { LeadSyncResult } from '../../src/soap/types.js';
+import { seededRandom } from '../helpers/seeded.js';
 
 /**
  * The scan of plain syncMultipleLeads answers against the general parser: for every answer, the two
@@ -22,16 +23,6 @@ function sameAsTree(xml: string, expected: number): void {
     outcome(() => parseSyncMultipleLeads(xml, expected)),
     xml.slice(0, 300),
   ).toEqual(outcome(() => parseSyncMultipleLeadsTree(xml, expected)));
-}
-
-function generator(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 2 ** 32;
-  };
 }
 
 const ERRORS = [
@@ -97,7 +88,7 @@ const VARIANTS: [string, (xml: string) => string][] = [
 
 describe('the scan of plain syncMultipleLeads answers', () => {
   it.each(VARIANTS)('%s: the same results or error as the general parser', (_name, variant) => {
-    const next = generator(17);
+    const next = seededRandom(17);
     for (let round = 0; round < 40; round++) {
       const n = 1 + Math.floor(next() * 12);
       const xml = variant(renderLeadResults(results(next, n)));
@@ -107,7 +98,7 @@ describe('the scan of plain syncMultipleLeads answers', () => {
   });
 
   it('reads the plain answers itself (the general parser is not what passes the test above)', () => {
-    const next = generator(5);
+    const next = seededRandom(5);
     // Texts the emulator escapes (& <) or that hold a CR are left to the general parser: not plain.
     const plain = results(next, 300).map((r) => (/[&<\r]/.test(r.error ?? '') ? { ...r, error: 'x' } : r));
     const xml = renderLeadResults(plain);

@@ -73,7 +73,7 @@ local function writeChanges()
       if string.byte(key, -1) == 35 then key = key .. seqText end
       local rk = K('rec:' .. key)
       local cur = redis.call('HMGET', rk, 'group', 'data', 'count', 'more', 'base')
-      if cur[1] and cur[5] and defersMerge(cur[1], group, cur[4] or nil, data) then
+      if cur[1] and cur[5] and defersMerge(cur[1], group, cur[4], data) then
         -- A lead's change in the same group: appended, merged when the record is read (common.lua).
         redis.call('HSET', rk, 'more', (cur[4] or '') .. data .. '\n', 'last', seqText,
           'count', string.format('%d', tonumber(cur[3] or '1') + 1), 'at', nowText)
@@ -92,7 +92,7 @@ local function writeChanges()
         end
         -- count defaults to 1 (common.lua).
         local stored = cur[2] or cur[5]
-        redis.call('HSET', rk, cur[2] and 'data' or 'base', keep and stored or cjson.encode(mergeData(cur[1], group, readData(stored, cur[4] or nil), cjson.decode(data))),
+        redis.call('HSET', rk, cur[2] and 'data' or 'base', keep and stored or cjson.encode(mergeData(cur[1], group, readData(stored, cur[4]), cjson.decode(data))),
           'last', seqText, 'count', string.format('%d', tonumber(cur[3] or '1') + 1), 'at', nowText)
         if cur[4] then redis.call('HDEL', rk, 'more') end
         merged = merged + 1
