@@ -25,8 +25,11 @@ declare module 'ioredis' {
 
 const DIR = new URL('./lua/', import.meta.url);
 
+/** ENQUEUE, also called with its protocol text written in one pass (buffer.ts, written-command.ts). */
+export const ENQUEUE_SCRIPT = luaScript('mktEnqueue', DIR, 'enqueue', 1);
+
 export const BUFFER_SCRIPTS: readonly LuaScript[] = [
-  luaScript('mktEnqueue', DIR, 'enqueue', 1),
+  ENQUEUE_SCRIPT,
   luaScript('mktClaim', DIR, 'claim', 1),
   luaScript('mktTakeToken', DIR, 'take-token', 1),
   luaScript('mktSettle', DIR, 'settle', 1),

@@ -3,7 +3,8 @@ import type { Redis, Cluster } from 'ioredis';
 import { boundText } from '../bounded-text.js';
 import { INTAKE_GROUPS, isIntakeGroup, type TransportGroupName } from '../vocabulary/batch-groups.js';
 import { normalizeEntry } from './batch-entry.js';
-import { BUFFER_SCRIPTS } from './buffer-scripts.js';
+import { BUFFER_SCRIPTS, ENQUEUE_SCRIPT } from './buffer-scripts.js';
+import { WrittenEvalsha } from './written-command.js';
 import { BufferView, type BufferStats } from './buffer-view.js';
 import { bufferKeys, type BufferKeys } from './keys.js';
 import { defineScripts } from './lua-loader.js';
@@ -34,6 +35,21 @@ export interface BufferedChange {
   idempotencyKey?: string;
 }
 
+/**
+ * A change whose data the producer already holds as JSON text (the ingest server's scan of a plain body,
+ * `src/producer/lead-body-scan.ts`): `dataText` is exactly what `JSON.stringify` of the data would give,
+ * and is written as it is.
+ */
+export interface TextChange {
+  key: string;
+  group: TransportGroupName;
+  dataText: string;
+  idempotencyKey?: string;
+}
+
+/** What {@link RedisBuffer.enqueue} takes: a change with its data, or with its data as JSON text. */
+export type EnqueueChange = BufferedChange | TextChange;
+
 /** Where a change went; `replayed` when its idempotency key was remembered and nothing was written. */
 export interface BufferReference {
   key: string;
@@ -46,6 +62,14 @@ export interface BufferReference {
  * `replayed` those answered from an idempotency key.
  */
 export type EnqueueReply = BufferReference[] & { merged: number; replayed: number };
+
+/** ENQUEUE, whose thousands of arguments are written in one pass (written-command.ts). */
+const ENQUEUE = new WrittenEvalsha(ENQUEUE_SCRIPT.file);
+
+/** A change's data as the JSON text the buffer stores. */
+function dataText(change: EnqueueChange): string {
+  return 'dataText' in change ? change.dataText : JSON.stringify(change.data);
+}
 
 /** How long the enqueue script remembers an idempotency key unless told otherwise: one day. */
 export const DEFAULT_IDEMPOTENCY_WINDOW_MS = 86_400_000;
@@ -150,7 +174,7 @@ export class RedisBuffer {
    * does not write (no transport carries it, or a legacy group) is refused with a TypeError naming it,
    * and nothing of the call is written.
    */
-  async enqueue(changes: readonly BufferedChange[], now = Date.now()): Promise<EnqueueReply> {
+  async enqueue(changes: readonly EnqueueChange[], now = Date.now()): Promise<EnqueueReply> {
     if (changes.length === 0) return Object.assign([], { merged: 0, replayed: 0 });
     let keyed = false;
     for (let i = 0; i < changes.length; i++) {
@@ -165,13 +189,14 @@ export class RedisBuffer {
       if (change.idempotencyKey !== undefined) keyed = true;
     }
     const options = JSON.stringify({ now, window: this.idempotencyWindowMs, keyed });
-    const args: (string | number)[] = [this.keys.base, options];
+    const args: string[] = [this.keys.base, options];
     // The argument list is passed whole (ioredis flattens it): spreading 100,000+ arguments into a call
     // overflows the stack.
-    if (keyed)
-      for (const c of changes) args.push(c.key, c.group, JSON.stringify(c.data), c.idempotencyKey ?? '');
-    else for (const c of changes) args.push(c.key, c.group, JSON.stringify(c.data));
-    const reply = await this.redis.mktEnqueue(this.keys.seq, args);
+    if (keyed) for (const c of changes) args.push(c.key, c.group, dataText(c), c.idempotencyKey ?? '');
+    else for (const c of changes) args.push(c.key, c.group, dataText(c));
+    const reply = await ENQUEUE.call(this.redis, this.keys.seq, args, () =>
+      this.redis.mktEnqueue(this.keys.seq, args),
+    );
     const lastSeq = Number(reply[0]);
     const merged = Number(reply[1]);
     // Changes answered from memory took no sequence number; the others took consecutive ones.

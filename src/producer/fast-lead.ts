@@ -59,7 +59,8 @@ function xmlText(value: unknown): value is string {
 const KNOWN_NAMES = new Set<string>();
 const KNOWN_NAMES_MAX = 1_024;
 
-function validName(name: string): boolean {
+/** Whether `name` is an attribute name a lead change may carry (Marketo's pattern, not reserved). */
+export function validName(name: string): boolean {
   if (KNOWN_NAMES.has(name)) return true;
   if (!MARKETO_NAME.test(name) || RESERVED_NAMES.has(name)) return false;
   if (KNOWN_NAMES.size < KNOWN_NAMES_MAX) KNOWN_NAMES.add(name);

@@ -15,21 +15,38 @@ export interface ParsedBody {
 }
 
 export function parseIngestBody(raw: Buffer, declared: BodyFormat): ParsedBody {
-  let text: string;
+  const text = decodeIngestBody(raw);
+  return text === undefined ? notUtf8() : parseIngestText(text, declared);
+}
+
+/** The body as text, or undefined when it is not valid UTF-8. */
+export function decodeIngestBody(raw: Buffer): string | undefined {
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
+    return new TextDecoder('utf-8', { fatal: true }).decode(raw);
   } catch {
-    return {
-      items: [],
-      positions: [],
-      positionKind: 'index',
-      problems: [{ at: 0, field: '(body)', reason: 'is not valid UTF-8' }],
-    };
+    return undefined;
   }
+}
+
+/** The answer to a body that is not valid UTF-8. */
+export function notUtf8(): ParsedBody {
+  return {
+    items: [],
+    positions: [],
+    positionKind: 'index',
+    problems: [{ at: 0, field: '(body)', reason: 'is not valid UTF-8' }],
+  };
+}
+
+/** Whether a body of this text and declared format is read as NDJSON rather than JSON. */
+export function isNdjson(text: string, declared: BodyFormat): boolean {
   // Undeclared: an array is JSON; several lines that are not an array are NDJSON.
-  const ndjson =
-    declared === 'ndjson' || (declared === 'auto' && !/^\s*\[/.test(text) && text.trim().includes('\n'));
-  if (!ndjson) {
+  return declared === 'ndjson' || (declared === 'auto' && !/^\s*\[/.test(text) && text.trim().includes('\n'));
+}
+
+/** {@link parseIngestBody} of a body already decoded. */
+export function parseIngestText(text: string, declared: BodyFormat): ParsedBody {
+  if (!isNdjson(text, declared)) {
     let value: unknown;
     try {
       value = JSON.parse(text);

@@ -4,10 +4,12 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import { type ValidatedChanges } from './changes.js';
+import type { EnqueueChange } from '../buffer/buffer.js';
 import { BodyBudget } from './body-budget.js';
 import { bodyFormat, type BodyFormat } from './content-type.js';
 import { bodyItemKey, headerKeyProblem } from './idempotency-key.js';
-import { parseIngestBody } from './ingest-body.js';
+import { decodeIngestBody, isNdjson, notUtf8, parseIngestText } from './ingest-body.js';
+import { scanLeadBody } from './lead-body-scan.js';
 import { acceptedReplyText } from './ingest-reply.js';
 import { validateInSlices } from './validate-slices.js';
 import { CHANGE_KINDS, changeKindOfPath, type ChangeKind } from './change-kinds.js';
@@ -225,8 +227,15 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
     idempotency: string | undefined,
     producer: Producer,
   ): Promise<void> => {
-    const body = parseIngestBody(raw, format);
-    const instance = producer.instance ?? options.defaultInstance;
+    const text = decodeIngestBody(raw);
+    // A plain body of lead changes goes from its text to the buffer's arguments in one pass; anything
+    // the scan is not sure of takes the general path below, which also names each problem.
+    const scanned =
+      text !== undefined && kind === 'leads' && !isNdjson(text, format)
+        ? scanLeadBody(text, producer.intake)
+        : undefined;
+    if (scanned !== undefined) return commit(res, kind, scanned, 'index', (i) => i, idempotency, producer);
+    const body = text === undefined ? notUtf8() : parseIngestText(text, format);
     const validated: ValidatedChanges = await validateInSlices(
       kind,
       body.items,
@@ -239,14 +248,39 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
       reason: p.reason,
     }));
     if (problems.length > 0) {
-      metrics.rejected(kind, Math.max(body.items.length, 1), instance);
+      metrics.rejected(kind, Math.max(body.items.length, 1), producer.instance ?? options.defaultInstance);
       return reply(res, 400, { error: `nothing accepted: ${problems.length} problem(s)`, problems });
     }
-    const changes = validated.valid.map((v) =>
-      idempotency !== undefined && v.change.idempotencyKey === undefined
-        ? { ...v.change, idempotencyKey: bodyItemKey(idempotency, body.positions[v.index]!) }
-        : v.change,
+    return commit(
+      res,
+      kind,
+      validated.valid.map((v) => v.change),
+      body.positionKind,
+      (i) => body.positions[validated.valid[i]!.index]!,
+      idempotency,
+      producer,
     );
+  };
+
+  /** Writes a body's valid changes (`positionOf(i)`: where change i stands in the body) and answers. */
+  const commit = async (
+    res: http.ServerResponse,
+    kind: ChangeKind,
+    valid: readonly EnqueueChange[],
+    positionKind: 'index' | 'line',
+    positionOf: (i: number) => number,
+    idempotency: string | undefined,
+    producer: Producer,
+  ): Promise<void> => {
+    const instance = producer.instance ?? options.defaultInstance;
+    const changes =
+      idempotency === undefined
+        ? valid
+        : valid.map((c, i) =>
+            c.idempotencyKey === undefined
+              ? { ...c, idempotencyKey: bodyItemKey(idempotency, positionOf(i)) }
+              : c,
+          );
     let refs;
     try {
       // One Redis call for the whole body: it is written whole or not at all.
@@ -273,16 +307,7 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
       );
     }
     metrics.accepted(kind, refs.length - refs.replayed, refs.merged, refs.replayed, instance);
-    replyText(
-      res,
-      202,
-      acceptedReplyText(
-        body.positionKind,
-        refs,
-        refs.replayed,
-        (i) => body.positions[validated.valid[i]!.index]!,
-      ),
-    );
+    replyText(res, 202, acceptedReplyText(positionKind, refs, refs.replayed, positionOf));
   };
 
   const requestTimeout = options.requestTimeoutMs ?? 30_000;

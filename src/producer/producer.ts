@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import { RedisBuffer, type BufferedChange, type EnqueueReply } from '../buffer/buffer.js';
+import { RedisBuffer, type EnqueueChange, type EnqueueReply } from '../buffer/buffer.js';
 import type { Outcome } from '../buffer/types.js';
 import type { InputProblem } from '../model/records.js';
 import { connectRedis, waitReady, type RedisTarget } from '../redis.js';
@@ -133,12 +133,12 @@ export interface Producer {
    */
   enqueueActivities(changes: ActivityChange | readonly ActivityChange[]): Promise<EnqueueResult>;
   /**
-   * Writes changes that `validateLeads` or `validateMObjects` accepted under this producer's
+   * Writes changes that `validateLeads` or `validateMObjects` accepted (or `scanLeadBody` took) under this producer's
    * {@link Producer.intake} rules, in one Redis call: whole or not at all (the HTTP ingest, `mktsync
    * enqueue` and reconcile validate on their own, to answer per line or position). A change of a group
    * intake does not write is refused with a TypeError, nothing written.
    */
-  enqueueChanges(changes: readonly BufferedChange[]): Promise<EnqueueReply>;
+  enqueueChanges(changes: readonly EnqueueChange[]): Promise<EnqueueReply>;
   /** The latest outcome of a record key, or null. */
   getOutcome(key: string): Promise<Outcome | null>;
   /** Resolves with the outcome that covers `ref` (its record settled at or after its sequence number). */
