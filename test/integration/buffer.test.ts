@@ -62,6 +62,53 @@ describe('the coalescing buffer in Redis', () => {
     expect(await redis.hget(buffer.keys.counters, 'accepted')).toBe('3');
   });
 
+  it('finds new records by slices of keys with the same result as change by change', async () => {
+    // Records present before the call, slices all new, all present and mixed, keys repeated within
+    // the call, and keys that never merge: one call against the same changes one call each.
+    const before = Array.from({ length: 100 }, (_, i) => ({ Email: `a${i}@x.com` }));
+    const call = [
+      // A slice of new records holding one of them twice: the second merges into what the first wrote.
+      ...Array.from({ length: 64 }, (_, i) =>
+        i === 9
+          ? { Email: 'b0@x.com', attributes: { N: 'twice' } }
+          : { Email: `b${i}@x.com`, attributes: { N: `b${i}` } },
+      ),
+      ...Array.from({ length: 64 }, (_, i) => ({ Email: `a${i}@x.com`, attributes: { N: `a${i}` } })),
+      ...Array.from({ length: 70 }, (_, i) => ({ Email: i % 2 ? `a${90 + (i % 10)}@x.com` : `c${i}@x.com` })),
+      { Email: 'b0@x.com', attributes: { N: 'again', M: 'm' } },
+      { Email: 'c2@x.com', attributes: { N: 'again' } },
+      { Email: 'a0@x.com', dedupEnabled: false },
+      { Email: 'd@x.com', dedupEnabled: false },
+    ];
+    const stored = async (buffer: RedisBuffer) => {
+      const out: Record<string, Record<string, string>> = {};
+      for (const key of await redis.keys(`${buffer.keys.base}:rec:*`)) {
+        const { t0: _t0, at: _at, ...fields } = await redis.hgetall(key);
+        out[key.slice(buffer.keys.base.length)] = fields;
+      }
+      return out;
+    };
+    const sliced = new RedisBuffer(redis, `t-${randomBytes(4).toString('hex')}`);
+    const single = new RedisBuffer(redis, `t-${randomBytes(4).toString('hex')}`);
+    for (const buffer of [sliced, single]) {
+      await buffer.allowMergeWait();
+      await buffer.enqueue(leads(...before));
+    }
+    const refs = await sliced.enqueue(leads(...call));
+    let merged = 0;
+    const singleRefs = [];
+    for (const change of leads(...call)) {
+      const ref = await single.enqueue([change]);
+      merged += ref.merged;
+      singleRefs.push(...ref);
+    }
+    expect(refs.merged).toBe(merged);
+    expect(refs.merged).toBe(1 + 64 + 35 + 2);
+    expect([...refs]).toEqual(singleRefs);
+    expect(await stored(sliced)).toEqual(await stored(single));
+    expect((await sliced.stats()).waiting).toEqual((await single.stats()).waiting);
+  });
+
   it('files each new record of a call once in its dirty set, past 1,000 and when the call moves its group', async () => {
     const buffer = new RedisBuffer(redis, `t-${randomBytes(4).toString('hex')}`);
     const now = Date.now();
