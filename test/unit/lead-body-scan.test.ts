@@ -100,6 +100,18 @@ const FIELDS: Record<string, string[]> = {
 const PLAIN = ['Email', 'Id', 'attributes'];
 const SPACE = ['', '', '', ' ', '\n', '\t', '\r\n', '  '];
 
+/** `json` with whitespace from `ws` around its punctuation (outside strings). */
+function spaced(json: string, ws: () => string): string {
+  let out = '';
+  let quoted = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i]!;
+    if (c === '"' && json[i - 1] !== '\\') quoted = !quoted;
+    out += !quoted && '{}:,'.includes(c) ? `${ws()}${c}${ws()}` : c;
+  }
+  return out;
+}
+
 function generateBody(next: () => number): string {
   const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
   const ws = (): string => pick(SPACE);
@@ -115,7 +127,8 @@ function generateBody(next: () => number): string {
           ? 0.25
           : 0.04;
       if (next() >= chance) continue;
-      const value = next() < 0.7 ? values[Math.floor(next() * Math.min(3, values.length))]! : pick(values);
+      const plain = next() < 0.7 ? values[Math.floor(next() * Math.min(3, values.length))]! : pick(values);
+      const value = field === 'attributes' && next() < 0.3 ? spaced(plain, ws) : plain;
       members.push(`${ws()}"${field}"${ws()}:${ws()}${value}${ws()}`);
       if (next() < 0.02) members.push(`"${field}":${values[0]}`);
     }
