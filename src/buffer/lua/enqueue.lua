@@ -113,8 +113,9 @@ local function writeChanges()
       if string.byte(key, -1) == 35 then key = key .. seqText end
       local rk = rks[i] or K('rec:' .. key)
       local cur = (absent[i] and not created[rk]) and NONE
-        or redis.call('HMGET', rk, 'group', 'data', 'count', 'more', 'base')
-      if cur[1] and cur[5] and defersMerge(cur[1], group, cur[4], data) then
+        or redis.call('HMGET', rk, 'group', 'data', 'count', 'more')
+      -- A record holds its data under `data` or under `base` (common.lua): without `data`, `base`.
+      if cur[1] and not cur[2] and defersMerge(cur[1], group, cur[4], data) then
         -- A lead's change in the same group: appended, merged when the record is read (common.lua).
         redis.call('HSET', rk, 'more', (cur[4] or '') .. data .. '\n', 'last', seqText,
           'count', string.format('%d', tonumber(cur[3] or '1') + 1), 'at', nowText)
@@ -132,7 +133,7 @@ local function writeChanges()
           groups[g] = true
         end
         -- count defaults to 1 (common.lua).
-        local stored = cur[2] or cur[5]
+        local stored = cur[2] or redis.call('HGET', rk, 'base')
         redis.call('HSET', rk, cur[2] and 'data' or 'base', keep and stored or cjson.encode(mergeData(cur[1], group, readData(stored, cur[4]), cjson.decode(data))),
           'last', seqText, 'count', string.format('%d', tonumber(cur[3] or '1') + 1), 'at', nowText)
         if cur[4] then redis.call('HDEL', rk, 'more') end
