@@ -4,7 +4,7 @@ import { boundText } from '../bounded-text.js';
 import { INTAKE_GROUPS, isIntakeGroup, type TransportGroupName } from '../vocabulary/batch-groups.js';
 import { normalizeEntry } from './batch-entry.js';
 import { BUFFER_SCRIPTS, ENQUEUE_SCRIPT } from './buffer-scripts.js';
-import { WrittenEvalsha } from './written-command.js';
+import { WrittenScript } from './written-command.js';
 import { BufferView, type BufferStats } from './buffer-view.js';
 import { bufferKeys, type BufferKeys } from './keys.js';
 import { defineScripts } from './lua-loader.js';
@@ -64,7 +64,7 @@ export interface BufferReference {
 export type EnqueueReply = BufferReference[] & { merged: number; replayed: number };
 
 /** ENQUEUE, whose thousands of arguments are written in one pass (written-command.ts). */
-const ENQUEUE = new WrittenEvalsha(ENQUEUE_SCRIPT.file);
+const ENQUEUE = new WrittenScript(ENQUEUE_SCRIPT.file);
 
 /** A change's data as the JSON text the buffer stores. */
 function dataText(change: EnqueueChange): string {
@@ -194,9 +194,7 @@ export class RedisBuffer {
     // overflows the stack.
     if (keyed) for (const c of changes) args.push(c.key, c.group, dataText(c), c.idempotencyKey ?? '');
     else for (const c of changes) args.push(c.key, c.group, dataText(c));
-    const reply = await ENQUEUE.call(this.redis, this.keys.seq, args, () =>
-      this.redis.mktEnqueue(this.keys.seq, args),
-    );
+    const reply = (await ENQUEUE.call(this.redis, this.keys.seq, args)) as (number | string)[];
     const lastSeq = Number(reply[0]);
     const merged = Number(reply[1]);
     // Changes answered from memory took no sequence number; the others took consecutive ones.

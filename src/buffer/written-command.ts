@@ -3,55 +3,67 @@ import { Command, type Cluster, type Redis } from 'ioredis';
 import { luaSource } from './lua-loader.js';
 
 /**
- * An `EVALSHA` of one of the buffer's scripts whose protocol text is written in one pass, for calls
- * with thousands of arguments (ENQUEUE of an HTTP body: three per change). ioredis writes a command by
+ * A call of one of the buffer's scripts whose protocol text is written in one pass, for calls with
+ * thousands of arguments (ENQUEUE of an HTTP body: three per change). ioredis writes a command by
  * appending each argument to a string, a rope of five pieces per argument that is flattened again
  * when written to the socket; for a body of 500 changes that was about a third of the ingest
  * process's work between the scan and Redis (measured with `--cpu-prof`). The text here is the same
  * bytes, joined once.
  *
- * Only the text is new: the command is queued, routed (by its one key, on a Cluster), redirected and
- * answered by ioredis as any other. When Redis does not hold the script yet (`NOSCRIPT`: nothing ran),
- * the call is made again through the script's ioredis command, which loads it.
+ * Only the text is new; everything else is ioredis's, as for its own script commands: the command is
+ * queued, prefixed (`keyPrefix`), routed by its one key on a Cluster, redirected and answered as any
+ * other. The first call on each connection is an `EVAL`, which loads the script, and later ones an
+ * `EVALSHA`: the chunks of one enqueue, pipelined on a new connection after a restart or failover, then
+ * run in order. Should Redis lose the script under a live connection (`SCRIPT FLUSH`: `NOSCRIPT`, and
+ * nothing ran), the call is sent again as an `EVAL`.
  */
-export class WrittenEvalsha {
-  readonly sha: string;
-  constructor(file: URL) {
-    this.sha = createHash('sha1').update(luaSource(file)).digest('hex');
-  }
+export class WrittenScript {
+  private script: { lua: string; sha: string } | undefined;
+  /** Connections (sockets) the script was sent on as an EVAL. */
+  private readonly loaded = new WeakSet<object>();
 
-  /**
-   * Runs the script with one key and `args`; `fallback` makes the same call through ioredis (used
-   * once when Redis answers NOSCRIPT).
-   */
-  async call<T>(
-    redis: Redis | Cluster,
-    key: string,
-    args: readonly string[],
-    fallback: () => Promise<T>,
-  ): Promise<T> {
-    const head = [this.sha, '1', key];
-    const command = new Prewritten('evalsha', head, protocolText('evalsha', head, args));
-    try {
-      return (await redis.sendCommand(command)) as T;
-    } catch (error) {
-      if (error instanceof Error && error.message.startsWith('NOSCRIPT')) return fallback();
-      throw error;
+  constructor(private readonly file: URL) {}
+
+  /** Runs the script with one key and `args`. */
+  async call(redis: Redis | Cluster, key: string, args: readonly string[]): Promise<unknown> {
+    // Read on first use, as the ioredis script commands read their files (lua-loader.ts).
+    this.script ??= ((lua) => ({ lua, sha: createHash('sha1').update(lua).digest('hex') }))(
+      luaSource(this.file),
+    );
+    const keyPrefix = (redis.options as { keyPrefix?: string }).keyPrefix;
+    for (let attempt = 0; ; attempt++) {
+      const command = new ScriptCall(this.script, this.loaded, key, args, keyPrefix);
+      try {
+        return await redis.sendCommand(command);
+      } catch (error) {
+        // NOSCRIPT: the script did not run. Once more, as an EVAL on that connection.
+        if (!(error instanceof Error && error.message.startsWith('NOSCRIPT')) || attempt > 0) throw error;
+        if (command.socket !== undefined) this.loaded.delete(command.socket);
+      }
     }
   }
 }
 
-/** A command whose protocol text was written beforehand; `args` only route it (its key). */
-class Prewritten extends Command {
+/** One call: `EVAL` on a connection the script was not sent on yet, else `EVALSHA`. */
+class ScriptCall extends Command {
+  socket: object | undefined;
   constructor(
-    name: string,
-    args: string[],
-    private readonly text: string,
+    private readonly script: { lua: string; sha: string },
+    private readonly loaded: WeakSet<object>,
+    key: string,
+    private readonly scriptArgs: readonly string[],
+    keyPrefix: string | undefined,
   ) {
-    super(name, args);
+    // The arguments ioredis sees are those before the script's own: it prefixes and routes by the key.
+    super('evalsha', [script.sha, '1', key], keyPrefix === undefined ? {} : { keyPrefix });
   }
-  override toWritable(): string {
-    return this.text;
+
+  override toWritable(socket: object): string {
+    this.socket = socket;
+    const key = String(this.args[2]);
+    if (this.loaded.has(socket)) return protocolText('evalsha', [this.script.sha, '1', key], this.scriptArgs);
+    this.loaded.add(socket);
+    return protocolText('eval', [this.script.lua, '1', key], this.scriptArgs);
   }
 }
 

@@ -1,7 +1,7 @@
 import type { BufferedChange } from '../buffer/buffer.js';
 import type { StoredLead } from '../buffer/types.js';
 import { INT_MAX, MARKETO_NAME, RESERVED_NAMES } from '../model/records.js';
-import { IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_MAX } from './idempotency-key.js';
+import { validIdempotencyKey } from './idempotency-key.js';
 import { FOREIGN_SYS_TYPES } from '../vocabulary/foreign-sys-types.js';
 import { leadGroupName, leadKey } from './record-keys.js';
 
@@ -34,7 +34,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * surrogate (`!NOT_XML.test(value) && value.isWellFormed()`, in one pass: the regex and the builtin
  * were a fifth of this check's time).
  */
-function xmlText(value: unknown): value is string {
+export function xmlText(value: unknown): value is string {
   if (typeof value !== 'string') return false;
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
@@ -95,15 +95,7 @@ export function fastLeadChange(input: unknown): BufferedChange | undefined {
   if (Email !== undefined && !(xmlText(Email) && Email.trim() !== '')) return undefined;
   if (ForeignSysPersonId !== undefined && !(xmlText(ForeignSysPersonId) && ForeignSysPersonId.trim() !== ''))
     return undefined;
-  if (
-    idempotencyKey !== undefined &&
-    !(
-      typeof idempotencyKey === 'string' &&
-      idempotencyKey.length <= IDEMPOTENCY_KEY_MAX &&
-      IDEMPOTENCY_KEY.test(idempotencyKey)
-    )
-  )
-    return undefined;
+  if (idempotencyKey !== undefined && !validIdempotencyKey(idempotencyKey)) return undefined;
   if ((ForeignSysPersonId === undefined) !== (ForeignSysType === undefined)) return undefined;
   if (ForeignSysType !== undefined && !FOREIGN_SYS_TYPES.includes(ForeignSysType as never)) return undefined;
   if (Id === undefined && Email === undefined && ForeignSysPersonId === undefined) return undefined;

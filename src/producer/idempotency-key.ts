@@ -10,6 +10,11 @@ export const IDEMPOTENCY_KEY_MAX = 200;
 /** Visible ASCII only: the key becomes part of a Redis key name and is echoed in errors. */
 export const IDEMPOTENCY_KEY = /^[\x21-\x7E]+$/;
 
+/** Whether `key` is an idempotency key a change may carry (what {@link idempotencyKeySchema} accepts). */
+export function validIdempotencyKey(key: unknown): key is string {
+  return typeof key === 'string' && key.length <= IDEMPOTENCY_KEY_MAX && IDEMPOTENCY_KEY.test(key);
+}
+
 /** The idempotency key of one change. */
 export const idempotencyKeySchema = z
   .string()

@@ -19,6 +19,13 @@ import { createIngestMetrics } from '../metrics/ingest-metrics.js';
 import { redisProblem } from '../redis.js';
 import { ingestRoute } from './ingest-instances.js';
 
+/** A body's valid changes, and where each stands in the body (its index, or its line in NDJSON). */
+interface ValidBody {
+  changes: readonly EnqueueChange[];
+  positionKind: 'index' | 'line';
+  positionOf: (i: number) => number;
+}
+
 /** Bodies up to this size are read by the one-pass scan (about 5,000 lead changes, a few ms). */
 const SCAN_MAX_BYTES = 512 * 1024;
 
@@ -233,13 +240,18 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
     const text = decodeIngestBody(raw);
     // A plain body of lead changes goes from its text to the buffer's arguments in one pass; anything
     // the scan is not sure of takes the general path below, which also names each problem.
-    // Up to SCAN_MAX_BYTES: the scan runs without a break, where the general path's validation yields
-    // to other requests between slices (validate-slices.ts).
+    // Up to SCAN_MAX_BYTES: the scan runs without a break (a few ms; a wide attributes object takes the
+    // general path), where the general path's validation yields to other requests between slices.
     const scanned =
       text !== undefined && raw.length <= SCAN_MAX_BYTES && kind === 'leads' && !isNdjson(text, format)
         ? scanLeadBody(text, producer.intake)
         : undefined;
-    if (scanned !== undefined) return commit(res, kind, scanned, 'index', (i) => i, idempotency, producer);
+    if (scanned !== undefined)
+      return commit(res, kind, producer, idempotency, {
+        changes: scanned,
+        positionKind: 'index',
+        positionOf: (i) => i,
+      });
     const body = text === undefined ? notUtf8() : parseIngestText(text, format);
     const validated: ValidatedChanges = await validateInSlices(
       kind,
@@ -256,26 +268,20 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
       metrics.rejected(kind, Math.max(body.items.length, 1), producer.instance ?? options.defaultInstance);
       return reply(res, 400, { error: `nothing accepted: ${problems.length} problem(s)`, problems });
     }
-    return commit(
-      res,
-      kind,
-      validated.valid.map((v) => v.change),
-      body.positionKind,
-      (i) => body.positions[validated.valid[i]!.index]!,
-      idempotency,
-      producer,
-    );
+    return commit(res, kind, producer, idempotency, {
+      changes: validated.valid.map((v) => v.change),
+      positionKind: body.positionKind,
+      positionOf: (i) => body.positions[validated.valid[i]!.index]!,
+    });
   };
 
-  /** Writes a body's valid changes (`positionOf(i)`: where change i stands in the body) and answers. */
+  /** Writes a body's valid changes and answers. */
   const commit = async (
     res: http.ServerResponse,
     kind: ChangeKind,
-    valid: readonly EnqueueChange[],
-    positionKind: 'index' | 'line',
-    positionOf: (i: number) => number,
-    idempotency: string | undefined,
     producer: Producer,
+    idempotency: string | undefined,
+    { changes: valid, positionKind, positionOf }: ValidBody,
   ): Promise<void> => {
     const instance = producer.instance ?? options.defaultInstance;
     const changes =

@@ -23,6 +23,16 @@ export interface RestExpressOptions {
 // eslint-disable-next-line no-control-regex
 const ASCII = /^[\x00-\x7F]*$/;
 
+/** Whether REST takes `email` as an email address (ASCII only). */
+export function restEmailText(email: string): boolean {
+  return ASCII.test(email);
+}
+
+/** Whether `name` is an attribute REST reads as the lead's email address (checked as one). */
+export function isRestEmailAttribute(name: string): boolean {
+  return name.toLowerCase() === 'email';
+}
+
 /** Problems of a lead for REST; `dedupEnabled: false` becomes `createDuplicate`. */
 export function restLeadProblems(
   lead: StoredLead,
@@ -36,13 +46,13 @@ export function restLeadProblems(
       reason:
         'REST has no ForeignSysPersonId: set MARKETO_REST_FOREIGN_ID_FIELD to the custom lead field that holds it',
     });
-  if (lead.Email !== undefined && !ASCII.test(lead.Email))
+  if (lead.Email !== undefined && !restEmailText(lead.Email))
     problems.push({
       field: 'Email',
       reason: 'Marketo REST accepts only ASCII characters in an email address',
     });
-  const emailAttribute = Object.entries(lead.attributes).find(([k]) => k.toLowerCase() === 'email');
-  if (emailAttribute && !ASCII.test(emailAttribute[1]))
+  const emailAttribute = Object.entries(lead.attributes).find(([k]) => isRestEmailAttribute(k));
+  if (emailAttribute && !restEmailText(emailAttribute[1]))
     problems.push({
       field: `attributes.${emailAttribute[0]}`,
       reason: 'Marketo REST accepts only ASCII characters in an email address',

@@ -46,22 +46,6 @@ describe('the coalescing buffer in Redis', () => {
     expect(second.merged).toBe(2);
   });
 
-  it('writes a call once when Redis has lost its scripts (NOSCRIPT: sent again through the loading path)', async () => {
-    const buffer = new RedisBuffer(redis, `t-${randomBytes(4).toString('hex')}`);
-    await buffer.enqueue(leads({ Email: 'a@x.com' }));
-    // As after a restart or failover of Redis: the script cache is empty, ioredis's connection thinks
-    // otherwise.
-    await redis.script('FLUSH');
-    const refs = await buffer.enqueue(
-      leads({ Email: 'a@x.com', attributes: { City: 'B' } }, { Email: 'n@x.com' }),
-    );
-    expect(refs.map((r) => r.seq)).toEqual([2, 3]);
-    expect(refs.merged).toBe(1);
-    const stats = await buffer.stats();
-    expect(stats.waiting['L:Email']).toBe(2);
-    expect(await redis.hget(buffer.keys.counters, 'accepted')).toBe('3');
-  });
-
   it('finds new records by slices of keys with the same result as change by change', async () => {
     // Records present before the call, slices all new, all present and mixed, keys repeated within
     // the call, and keys that never merge: one call against the same changes one call each.

@@ -197,6 +197,19 @@ describe('the lead body scan', () => {
     ]);
   });
 
+  it('takes attributes objects up to 64 names and leaves wider ones to the general path', () => {
+    const lead = (names: number) =>
+      JSON.stringify([
+        {
+          Email: 'a@x.com',
+          attributes: Object.fromEntries(Array.from({ length: names }, (_, i) => [`A${i}`, i])),
+        },
+      ]);
+    expect(scanLeadBody(lead(64))).toStrictEqual(reference(lead(64), {}));
+    expect(scanLeadBody(lead(65))).toBeUndefined();
+    expect(reference(lead(65), {})).not.toBe('refused');
+  });
+
   it('leaves to the general path what it is not sure of', () => {
     for (const text of [
       '[{"Email":"a\\u0040e.com"}]',

@@ -12,8 +12,9 @@ local function refuse(script, message) return redis.error_reply('ERR ' .. script
 -- The record hash `rec:<key>`. ENQUEUE writes only group, data, first and t0 for a new record; the other
 -- fields are absent until needed, and these are their defaults:
 --   last = first, count = 1, attempts = 0, at = t0, uncertain = none, more = none.
--- A record written once a worker of this release started on the prefix (`merge_wait`, keys.ts) keeps
--- its data under `base` instead of `data`, and only such a record takes waiting changes (`more`, see
+-- A record holds its data under exactly one of `data` and `base` (every writer keeps to it: ENQUEUE
+-- reads a record without `data` as one with `base`). A record written once a worker of this release
+-- started on the prefix (`merge_wait`, keys.ts) keeps its data under `base` instead of `data`, and only such a record takes waiting changes (`more`, see
 -- defersMerge): a script of an older release, which reads only `data`, then fails on it loudly instead
 -- of sending a lead without its waiting changes. Both are read only through readRec (`data` is the
 -- record's data whichever field holds it, `field` the field's name).

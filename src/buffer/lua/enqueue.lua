@@ -54,14 +54,13 @@ local groups = {}
 local pending = {}
 local out = {0, 0}
 local refs = {}
--- The loop runs under pcall so that, should a change fail the call (a stored record that is not JSON),
--- the records already written still get their dirty entries below before the error is raised.
 -- Records certainly absent when the call began (absent[i] for change i), found by one EXISTS per slice
 -- of keys instead of one HMGET per change: a lookup from Lua costs about as much as a new record's
 -- write, and a body of fresh changes is mostly new records. A slice where any key exists is read key by
 -- key as before; one where every key exists ends the search (a body of updates: the rest is read key by
--- key too). A key ending in '#' never exists before its change (its sequence number is appended).
--- rks[i]: change i's record key, built once.
+-- key too), so a body where a few records exist in every slice pays the EXISTS for nothing. A key
+-- ending in '#' never exists before its change (its sequence number is appended). rks[i]: change i's
+-- record key, built once.
 local ABSENT_SLICE = 64
 local absent, rks = {}, {}
 local function findAbsent()
@@ -95,6 +94,8 @@ end
 -- Records this call wrote new: a later change to the same key reads what was written.
 local created = {}
 local NONE = {}
+-- The loop runs under pcall so that, should a change fail the call (a stored record that is not JSON),
+-- the records already written still get their dirty entries below before the error is raised.
 local function writeChanges()
   findAbsent()
   for i = 1, n do
@@ -112,9 +113,11 @@ local function writeChanges()
       local seqText = string.format('%d', seq)
       if string.byte(key, -1) == 35 then key = key .. seqText end
       local rk = rks[i] or K('rec:' .. key)
+      -- A record holds its data under `data` or under `base` (common.lua): without `data`, `base`. A
+      -- lead's change, which mostly waits in `more`, reads neither value; other groups merge at once.
       local cur = (absent[i] and not created[rk]) and NONE
-        or redis.call('HMGET', rk, 'group', 'data', 'count', 'more')
-      -- A record holds its data under `data` or under `base` (common.lua): without `data`, `base`.
+        or (string.sub(group, 1, 2) == 'L:' and redis.call('HMGET', rk, 'group', 'data', 'count', 'more'))
+        or redis.call('HMGET', rk, 'group', 'data', 'count', 'more', 'base')
       if cur[1] and not cur[2] and defersMerge(cur[1], group, cur[4], data) then
         -- A lead's change in the same group: appended, merged when the record is read (common.lua).
         redis.call('HSET', rk, 'more', (cur[4] or '') .. data .. '\n', 'last', seqText,
@@ -133,7 +136,7 @@ local function writeChanges()
           groups[g] = true
         end
         -- count defaults to 1 (common.lua).
-        local stored = cur[2] or redis.call('HGET', rk, 'base')
+        local stored = cur[2] or cur[5] or redis.call('HGET', rk, 'base')
         redis.call('HSET', rk, cur[2] and 'data' or 'base', keep and stored or cjson.encode(mergeData(cur[1], group, readData(stored, cur[4]), cjson.decode(data))),
           'last', seqText, 'count', string.format('%d', tonumber(cur[3] or '1') + 1), 'at', nowText)
         if cur[4] then redis.call('HDEL', rk, 'more') end
