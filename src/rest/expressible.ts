@@ -51,12 +51,13 @@ export function restLeadProblems(
       field: 'Email',
       reason: 'Marketo REST accepts only ASCII characters in an email address',
     });
-  const emailAttribute = Object.entries(lead.attributes).find(([k]) => isRestEmailAttribute(k));
-  if (emailAttribute && !restEmailText(emailAttribute[1]))
-    problems.push({
-      field: `attributes.${emailAttribute[0]}`,
-      reason: 'Marketo REST accepts only ASCII characters in an email address',
-    });
+  // Every attribute REST reads as the email address (its name in any letter case), not only the first.
+  for (const [name, value] of Object.entries(lead.attributes))
+    if (isRestEmailAttribute(name) && !restEmailText(value))
+      problems.push({
+        field: `attributes.${name}`,
+        reason: 'Marketo REST accepts only ASCII characters in an email address',
+      });
   if (!dedupEnabled && lead.Id !== undefined)
     problems.push({
       field: 'Id',

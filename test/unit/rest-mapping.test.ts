@@ -100,6 +100,13 @@ describe('what REST cannot express is refused, naming the field', () => {
     expect(restLeadProblems({ Email: 'jürgen@example.com', attributes: {} })[0]?.field).toBe('Email');
     expect(restLeadProblems({ Id: 5, attributes: {} }, false)[0]?.field).toBe('Id');
     expect(restLeadProblems({ Email: 'a@b.c', attributes: { FirstName: 'Ä' } })).toEqual([]);
+    // Every attribute REST reads as the email address, in any letter case, not only the first.
+    expect(
+      restLeadProblems({
+        Email: 'a@b.c',
+        attributes: { Email: 'a@b.c', EMAIL: 'é@b.c', email: 'ü@b.c' },
+      }).map((p) => p.field),
+    ).toEqual(['attributes.EMAIL', 'attributes.email']);
   });
 
   it('an Opportunity keyed by a SOAP integer id, or linked to a company by id', () => {
