@@ -75,20 +75,23 @@ class LeadBodyScan {
   /**
    * The string starting at i (a quote), as a slice of the text: none when it holds an escape or a raw
    * control character (JSON refuses those), or a character XML 1.0 cannot carry (`xmlText`, as the
-   * general path checks); i then stands after its closing quote.
+   * general path checks, run only on a string with a character from U+D800 up: below, the control
+   * characters are all it refuses); i then stands after its closing quote.
    */
   private string(): string | undefined {
     const text = this.text;
     const n = this.n;
     const start = this.i + 1;
+    let high = false;
     for (let i = start; i < n; i++) {
       const c = text.charCodeAt(i);
       if (c === 0x22) {
         this.i = i + 1;
         const value = text.slice(start, i);
-        return xmlText(value) ? value : undefined;
+        return !high || xmlText(value) ? value : undefined;
       }
       if (c < 0x20 || c === 0x5c) return undefined;
+      if (c >= 0xd800) high = true;
     }
     return undefined;
   }
