@@ -14,11 +14,6 @@ export interface ParsedBody {
   problems: { at: number; field: string; reason: string }[];
 }
 
-export function parseIngestBody(raw: Buffer, declared: BodyFormat): ParsedBody {
-  const text = decodeIngestBody(raw);
-  return text === undefined ? notUtf8() : parseIngestText(text, declared);
-}
-
 /** The body as text, or undefined when it is not valid UTF-8. */
 export function decodeIngestBody(raw: Buffer): string | undefined {
   try {
@@ -44,7 +39,7 @@ export function isNdjson(text: string, declared: BodyFormat): boolean {
   return declared === 'ndjson' || (declared === 'auto' && !/^\s*\[/.test(text) && text.trim().includes('\n'));
 }
 
-/** {@link parseIngestBody} of a body already decoded. */
+/** The items of a decoded body (see {@link ParsedBody}). */
 export function parseIngestText(text: string, declared: BodyFormat): ParsedBody {
   if (!isNdjson(text, declared)) {
     let value: unknown;

@@ -16,7 +16,7 @@ const MAX_NAMES = 64;
  * the ingest process's CPU (memoising them away, as an experiment, cut it from 560–600 to 200–280 ms per
  * 100,000 changes).
  *
- * It answers only "certainly valid" (the changes, exactly what `parseIngestBody`, `validateLeads` and
+ * It answers only "certainly valid" (the changes, exactly what `parseIngestText`, `validateLeads` and
  * `JSON.stringify` of each change's data give) or "not sure" (undefined), for the general path, which
  * also writes the error messages. The plain shape: a non-empty JSON array of objects with `Email`
  * (string), `Id` (integer), `attributes` (an object of strings, numbers, booleans and nulls),

@@ -133,9 +133,9 @@ export interface Producer {
    */
   enqueueActivities(changes: ActivityChange | readonly ActivityChange[]): Promise<EnqueueResult>;
   /**
-   * Writes changes that `validateLeads` or `validateMObjects` accepted (or `scanLeadBody` took) under this producer's
-   * {@link Producer.intake} rules, in one Redis call: whole or not at all (the HTTP ingest, `mktsync
-   * enqueue` and reconcile validate on their own, to answer per line or position). A change of a group
+   * Writes changes that `validateLeads` or `validateMObjects` accepted (or `scanLeadBody` took) under
+   * this producer's {@link Producer.intake} rules, in one Redis call: whole or not at all (the HTTP
+   * ingest, `mktsync enqueue` and reconcile validate on their own, to answer per line or position). A change of a group
    * intake does not write is refused with a TypeError, nothing written.
    */
   enqueueChanges(changes: readonly EnqueueChange[]): Promise<EnqueueReply>;
