@@ -5,14 +5,19 @@
  * by hand, with the builtin's exact result; anything else goes to the builtin.
  */
 export function encodeUriComponent(value: string): string {
-  let at = false;
+  // Where the first '@' is, and whether there are more (an email has one: sliced around, not replaceAll,
+  // which cost more than the whole loop).
+  let at = -1;
+  let more = false;
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
     if (c < 128 && UNRESERVED[c] === 1) continue;
-    if (c === 0x40) at = true;
-    else return encodeURIComponent(value);
+    if (c !== 0x40) return encodeURIComponent(value);
+    if (at === -1) at = i;
+    else more = true;
   }
-  return at ? value.replaceAll('@', '%40') : value;
+  if (at === -1) return value;
+  return more ? value.replaceAll('@', '%40') : `${value.slice(0, at)}%40${value.slice(at + 1)}`;
 }
 
 /** 1 for each character code below 128 that encodeURIComponent leaves as it is. */

@@ -65,6 +65,8 @@ const FIELDS: Record<string, string[]> = {
     '{"City":"Berlin","Score":5,"Opt":true,"Gone":null,"No":false}',
     '{"Big":1e21,"Neg":-0,"Small":5e-7,"F":0.10,"E":-12.5E-3}',
     '{"Huge":1E400}',
+    '{"I15":123456789012345,"I16":1234567890123456,"I20":12345678901234567890,"Neg":-7,"Z":0,"E":12e3}',
+    '{"F":12.50,"NegF":-0.5,"Lead0":-01,"Dot":7.}',
     '{"A":"x","A":"y"}',
     '{"__proto__":"x"}',
     '{"constructor":1}',
@@ -96,8 +98,15 @@ const FIELDS: Record<string, string[]> = {
   ForeignSysPersonId: ['"sf-1"'],
   ForeignSysType: ['"SFDC"'],
   surprise: ['"x"'],
+  // Names that begin as a plain lead's fields do.
+  Emails: ['"a@x.com"'],
+  Idx: ['1'],
+  attributesX: ['{}'],
+  dedup: ['true'],
 };
 const PLAIN = ['Email', 'Id', 'attributes'];
+/** Names that begin as a plain field's do (rarer, so that most bodies stay plain). */
+const NEAR = ['Emails', 'Idx', 'attributesX', 'dedup'];
 const SPACE = ['', '', '', ' ', '\n', '\t', '\r\n', '  '];
 
 /** `json` with whitespace from `ws` around its punctuation (outside strings). */
@@ -125,7 +134,9 @@ function generateBody(next: () => number): string {
         ? 0.7
         : field === 'dedupEnabled' || field === 'idempotencyKey'
           ? 0.25
-          : 0.04;
+          : NEAR.includes(field)
+            ? 0.01
+            : 0.04;
       if (next() >= chance) continue;
       const plain = next() < 0.7 ? values[Math.floor(next() * Math.min(3, values.length))]! : pick(values);
       const value = field === 'attributes' && next() < 0.3 ? spaced(plain, ws) : plain;

@@ -16,6 +16,7 @@ describe('the written command text', () => {
       '$3',
       'é'.repeat(70),
     ];
+    let ascii = 0;
     for (let round = 0; round < 200; round++) {
       const args = Array.from({ length: 1 + Math.floor(next() * 30) }, () =>
         Array.from({ length: Math.floor(next() * 3) }, () => pieces[Math.floor(next() * pieces.length)]).join(
@@ -25,6 +26,10 @@ describe('the written command text', () => {
       const head = ['0123456789abcdef0123456789abcdef01234567', '1', '{p}:seq'];
       const reference = new Command('evalsha', [...head, ...args]).toWritable({});
       expect(protocolText('evalsha', head, args)).toBe(reference);
+      if (Buffer.byteLength(reference) === reference.length) ascii++;
     }
+    // Both ways of measuring the arguments were taken: ASCII only (lengths) and not (byte counts).
+    expect(ascii).toBeGreaterThan(10);
+    expect(ascii).toBeLessThan(190);
   });
 });
