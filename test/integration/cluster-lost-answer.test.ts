@@ -1,0 +1,71 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bufferKeys } from '../../src/buffer/keys.js';
+import { createProducer, EnqueueError } from '../../src/producer/producer.js';
+import { freshPrefix } from '../helpers/pipeline.js';
+import { startRedisCluster, type RedisCluster } from '../helpers/redis-cluster.js';
+
+let cluster: RedisCluster;
+
+beforeAll(async () => {
+  cluster = await startRedisCluster();
+});
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+/**
+ * A write Redis applied whose answer never arrived. Over a single Redis the producer reports it unknown
+ * and never sends it again; over a Redis Cluster, ioredis resent a command whose connection closed (its
+ * failover retry), which ran ENQUEUE again and wrote a change that never merges once more per resend.
+ * The answer is lost for certain here: Redis closes a connection whose pending answer passes the
+ * output buffer limit, after the script ran. Every change but one is answered from its idempotency key
+ * (a long answer); the last has none and never merges (dedupEnabled false).
+ */
+describe('a lost answer over a Redis Cluster', () => {
+  it('is reported unknown, and the write is not made again', async () => {
+    const prefix = freshPrefix();
+    const keys = bufferKeys(prefix);
+    const leads = Array.from({ length: 3_000 }, (_, i) => ({
+      Email: `lost${i}@example.com`,
+      attributes: { City: 'Berlin' },
+      idempotencyKey: `lost-${i}`,
+    }));
+    const producer = await createProducer({ clusterNodes: cluster.nodes, prefix, chunkSize: 10_000 });
+    // The master that holds the prefix's slot (every key of a prefix shares its hash tag).
+    const masters = cluster.nodes.slice(0, 3).map((n) => new Redis(Number(n.split(':')[1]), '127.0.0.1'));
+    const slot = Number(await masters[0]!.cluster('KEYSLOT', keys.seq));
+    const ranges = await masters[0]!.cluster('SLOTS');
+    const port = ranges.find(([from, to]) => slot >= from && slot <= to)![2]![1];
+    const owner = masters.find((m) => m.options.port === port)!;
+    try {
+      expect((await producer.enqueueLeads(leads)).accepted).toHaveLength(3_000);
+      const accepted = async (): Promise<number> => Number(await owner.hget(keys.counters, 'accepted'));
+      expect(await accepted()).toBe(3_000);
+
+      await owner.config('SET', 'client-output-buffer-limit', 'normal 1kb 1kb 0');
+      const failure = await producer
+        .enqueueLeads([
+          ...leads,
+          { Email: 'once@example.com', attributes: { City: 'Paris' }, dedupEnabled: false },
+        ])
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      await owner.config('SET', 'client-output-buffer-limit', 'normal 0 0 0');
+
+      // Unknown: Redis may have written it (it did), and the producer cannot tell.
+      expect(failure).toBeInstanceOf(EnqueueError);
+      expect((failure as EnqueueError).unknown).toHaveLength(3_001);
+      // Written once: one change more than before, one record of the lead that never merges.
+      expect(await accepted()).toBe(3_001);
+      const records = await owner.keys(`${keys.base}:rec:L:em:once%40example.com#*`);
+      expect(records).toHaveLength(1);
+    } finally {
+      await owner.config('SET', 'client-output-buffer-limit', 'normal 0 0 0');
+      for (const m of masters) m.disconnect();
+      await producer.close();
+    }
+  });
+});
