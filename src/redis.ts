@@ -89,14 +89,7 @@ export function connectRedis(
         const [host, port] = n.split(':');
         return { host: host!, port: Number(port) };
       }),
-      {
-        redisOptions,
-        enableOfflineQueue: redisOptions.enableOfflineQueue!,
-        // ioredis Cluster sends a command again when its connection closed before the answer (its
-        // failover retry), though Redis may have run it: for a producer that could write a keyless
-        // create twice behind an "unknown" (test/integration/cluster-lost-answer.test.ts). 0 turns it off.
-        ...(role === 'producer' ? { retryDelayOnFailover: 0 } : {}),
-      },
+      { redisOptions, enableOfflineQueue: redisOptions.enableOfflineQueue! },
     );
   } else {
     const url = target.url ?? 'redis://127.0.0.1:6379';

@@ -44,9 +44,28 @@ export class WrittenScript {
   }
 }
 
-/** One call: `EVAL` on a connection the script was not sent on yet, else `EVALSHA`. */
+/** ioredis's message for a command whose connection closed, or was not open, before its answer. */
+const CONNECTION_CLOSED = 'Connection is closed.';
+
+/**
+ * One call: `EVAL` on a connection the script was not sent on yet, else `EVALSHA`. Once written, it is
+ * never sent again by a Redis Cluster client: ioredis Cluster sends a command again when its
+ * connection closed before the answer (its failover retry, `retryDelayOnFailover`), though Redis may
+ * have run it, and ENQUEUE run twice writes a change without an idempotency key twice (a create that
+ * never merges: 6 to 7 times in test/integration/cluster-lost-answer.test.ts). The Cluster puts its own
+ * `reject` over the command's to retry redirections and closed connections; `reject` below hands a
+ * closed connection after the write to the command's own, so the caller learns the write is unknown,
+ * and everything else (MOVED, ASK, TRYAGAIN, CLUSTERDOWN, a node connection that was not open yet, which
+ * ioredis reports with the same message) to the Cluster's, which retries it as before.
+ */
 class ScriptCall extends Command {
+  /** The socket the call was last written on; undefined until written. */
   socket: object | undefined;
+  /** Written in the current attempt, with no answer yet (a redirection's answer ends the attempt). */
+  written = false;
+  /** The promise's own reject (set by ioredis's Command), and a Cluster's put over it. */
+  declare ownReject: ((error: Error) => void) | undefined;
+  declare routedReject: ((error: Error) => void) | undefined;
   constructor(
     private readonly script: { lua: string; sha: string },
     private readonly loaded: WeakSet<object>,
@@ -60,12 +79,45 @@ class ScriptCall extends Command {
 
   override toWritable(socket: object): string {
     this.socket = socket;
+    this.written = true;
     const key = String(this.args[2]);
     if (this.loaded.has(socket)) return protocolText('evalsha', [this.script.sha, '1', key], this.scriptArgs);
     this.loaded.add(socket);
     return protocolText('eval', [this.script.lua, '1', key], this.scriptArgs);
   }
+
+  /** What `reject` answers: the command's own until a Cluster wraps it, then the choice above. */
+  currentReject(): (error: Error) => void {
+    const own = this.ownReject!;
+    const routed = this.routedReject;
+    if (routed === undefined) return own;
+    return (error) => {
+      if (this.written && error.message === CONNECTION_CLOSED) return own.call(this, error);
+      // Redis answered (MOVED, ASK, TRYAGAIN, CLUSTERDOWN: not run), or the call was not written: the
+      // Cluster may send it again, a new attempt.
+      this.written = false;
+      return routed.call(this, error);
+    };
+  }
+
+  /** The first `reject` assigned is the command's own (ioredis's constructor), a later one a Cluster's. */
+  assignReject(reject: (error: Error) => void): void {
+    if (this.ownReject === undefined) this.ownReject = reject;
+    else this.routedReject = reject;
+  }
 }
+
+// An accessor on the prototype, not a field: ioredis assigns `reject` in Command's constructor and a
+// Cluster assigns it again in sendCommand, and each assignment must reach assignReject.
+Object.defineProperty(ScriptCall.prototype, 'reject', {
+  configurable: true,
+  get(this: ScriptCall) {
+    return this.currentReject();
+  },
+  set(this: ScriptCall, reject: (error: Error) => void) {
+    this.assignReject(reject);
+  },
+});
 
 /**
  * RESP text of the command `name` with `head` then `args` as its arguments. Each argument's length is

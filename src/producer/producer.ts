@@ -21,12 +21,7 @@ import { validateActivities, type ActivityChange } from './activity-change.js';
 
 /** Options of {@link createProducer}. */
 export interface ProducerOptions extends RedisTarget {
-  /**
-   * An existing connection to use instead of `url`/`clusterNodes`; it is not closed by `close()`. A
-   * Cluster should be made with `retryDelayOnFailover: 0`: by default ioredis sends a command again
-   * when its connection closed before the answer, though Redis may have run it, which can write a
-   * change without an idempotency key twice (the producer's own connections do so).
-   */
+  /** An existing connection to use instead of `url`/`clusterNodes`; it is not closed by `close()`. */
   redis?: Redis | Cluster;
   /**
    * Key prefix (the Redis Cluster hash tag) shared with the workers.

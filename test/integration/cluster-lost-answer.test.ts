@@ -17,7 +17,8 @@ afterAll(async () => {
 /**
  * A write Redis applied whose answer never arrived. Over a single Redis the producer reports it unknown
  * and never sends it again; over a Redis Cluster, ioredis resent a command whose connection closed (its
- * failover retry), which ran ENQUEUE again and wrote a change that never merges once more per resend.
+ * failover retry), which ran ENQUEUE again and wrote a change that never merges once more per resend
+ * (6 or 7 times here before the fix in src/buffer/written-command.ts).
  * The answer is lost for certain here: Redis closes a connection whose pending answer passes the
  * output buffer limit, after the script ran. Every change but one is answered from its idempotency key
  * (a long answer); the last has none and never merges (dedupEnabled false).
@@ -62,6 +63,14 @@ describe('a lost answer over a Redis Cluster', () => {
       expect(await accepted()).toBe(3_001);
       const records = await owner.keys(`${keys.base}:rec:L:em:once%40example.com#*`);
       expect(records).toHaveLength(1);
+
+      // The next enqueue goes through at once: a call not yet written while the node's connection
+      // comes back is retried as before (ioredis reports it with the same message as a closed one).
+      const after = await producer.enqueueLeads([
+        { Email: 'after@example.com', attributes: { City: 'Rome' } },
+      ]);
+      expect(after.accepted).toHaveLength(1);
+      expect(await accepted()).toBe(3_002);
     } finally {
       await owner.config('SET', 'client-output-buffer-limit', 'normal 0 0 0');
       for (const m of masters) m.disconnect();
