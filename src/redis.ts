@@ -72,7 +72,11 @@ export function connectRedis(
     role === 'worker'
       ? { maxRetriesPerRequest: null, enableOfflineQueue: true }
       : {
-          maxRetriesPerRequest: 1,
+          // Every closed connection settles the calls it had not answered, as unknown. With 1, ioredis
+          // settled them only at every second close: after a first close with a reconnect at the first
+          // try it kept them aside and, not resending them (below), dropped them unanswered, and the
+          // enqueue never finished (test/integration/cluster-lost-answer.test.ts, single Redis).
+          maxRetriesPerRequest: 0,
           enableOfflineQueue: false,
           connectTimeout: 5_000,
           // A write whose answer was lost is reported unknown to the producer; ioredis resending it on

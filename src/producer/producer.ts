@@ -21,7 +21,11 @@ import { validateActivities, type ActivityChange } from './activity-change.js';
 
 /** Options of {@link createProducer}. */
 export interface ProducerOptions extends RedisTarget {
-  /** An existing connection to use instead of `url`/`clusterNodes`; it is not closed by `close()`. */
+  /**
+   * An existing connection to use instead of `url`/`clusterNodes`; it is not closed by `close()`. It
+   * should not resend unanswered calls (a write Redis may have run): give it the producer's settings,
+   * see `connectRedis` and docs/operations.md.
+   */
   redis?: Redis | Cluster;
   /**
    * Key prefix (the Redis Cluster hash tag) shared with the workers.

@@ -4,6 +4,8 @@ import { bufferKeys } from '../../src/buffer/keys.js';
 import { createProducer, EnqueueError } from '../../src/producer/producer.js';
 import { freshPrefix } from '../helpers/pipeline.js';
 import { startRedisCluster, type RedisCluster } from '../helpers/redis-cluster.js';
+import { startRedisServer } from '../helpers/redis-server.js';
+import { until } from '../helpers/until.js';
 
 let cluster: RedisCluster;
 
@@ -75,6 +77,56 @@ describe('a lost answer over a Redis Cluster', () => {
       await owner.config('SET', 'client-output-buffer-limit', 'normal 0 0 0');
       for (const m of masters) m.disconnect();
       await producer.close();
+    }
+  });
+});
+
+/**
+ * The same lost answer over a single Redis, whose connection comes back at the first try: ioredis kept
+ * the unanswered call aside and, told not to resend it, dropped it without settling it, so the enqueue
+ * never finished (an HTTP request held its body budget for good). It is answered unknown.
+ */
+describe('a lost answer over a single Redis', () => {
+  it('is reported unknown, not left unanswered, and written once', async () => {
+    const server = await startRedisServer();
+    const prefix = freshPrefix();
+    const keys = bufferKeys(prefix);
+    const producer = await createProducer({ url: server.url, prefix, chunkSize: 10_000 });
+    const admin = new Redis(server.url);
+    try {
+      const leads = Array.from({ length: 3_000 }, (_, i) => ({
+        Email: `single${i}@example.com`,
+        idempotencyKey: `single-${i}`,
+      }));
+      expect((await producer.enqueueLeads(leads)).accepted).toHaveLength(3_000);
+      await admin.config('SET', 'client-output-buffer-limit', 'normal 1kb 1kb 0');
+      const failure = await producer
+        .enqueueLeads([...leads, { Email: 'once@example.com', dedupEnabled: false }])
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      await admin.config('SET', 'client-output-buffer-limit', 'normal 0 0 0');
+      expect(failure).toBeInstanceOf(EnqueueError);
+      expect((failure as EnqueueError).unknown).toHaveLength(3_001);
+      expect(Number(await admin.hget(keys.counters, 'accepted'))).toBe(3_001);
+      // Refused (never sent) while the connection comes back, as a producer does; then accepted.
+      let after = 0;
+      await until('the next enqueue is accepted', async () => {
+        try {
+          after = (await producer.enqueueLeads([{ Email: 'after@example.com' }])).accepted.length;
+          return true;
+        } catch (error) {
+          expect((error as EnqueueError).refused).toHaveLength(1);
+          return false;
+        }
+      });
+      expect(after).toBe(1);
+      expect(Number(await admin.hget(keys.counters, 'accepted'))).toBe(3_002);
+    } finally {
+      admin.disconnect();
+      await producer.close();
+      await server.stop();
     }
   });
 });
