@@ -30,7 +30,11 @@ export function scanLeadBody(text: string, rules: IntakeRules = {}): TextChange[
 }
 
 /** The fields of a plain lead change. */
-type LeadField = 'Email' | 'Id' | 'attributes' | 'dedupEnabled' | 'idempotencyKey';
+const LEAD_FIELDS = ['Email', 'Id', 'attributes', 'dedupEnabled', 'idempotencyKey'] as const;
+type LeadField = (typeof LEAD_FIELDS)[number];
+/** Each field at its first character's code (the five differ in it): an array, read per field name. */
+const FIELD_BY_FIRST: (LeadField | undefined)[] = new Array<LeadField | undefined>(128).fill(undefined);
+for (const f of LEAD_FIELDS) FIELD_BY_FIRST[f.charCodeAt(0)] = f;
 
 /** The scan's state: the text and the position `i` read up to. Methods, not closures, for speed. */
 class LeadBodyScan {
@@ -109,27 +113,9 @@ class LeadBodyScan {
     const text = this.text;
     const i = this.i;
     if (text.charCodeAt(i) !== 0x22) return undefined;
-    let name: LeadField;
-    switch (text.charCodeAt(i + 1)) {
-      case 0x45: // E
-        name = 'Email';
-        break;
-      case 0x61: // a
-        name = 'attributes';
-        break;
-      case 0x49: // I
-        name = 'Id';
-        break;
-      case 0x64: // d
-        name = 'dedupEnabled';
-        break;
-      case 0x69: // i
-        name = 'idempotencyKey';
-        break;
-      default:
-        return undefined;
-    }
-    if (!text.startsWith(name, i + 1) || text.charCodeAt(i + 1 + name.length) !== 0x22) return undefined;
+    const name = FIELD_BY_FIRST[text.charCodeAt(i + 1)];
+    if (name === undefined || !text.startsWith(name, i + 1) || text.charCodeAt(i + 1 + name.length) !== 0x22)
+      return undefined;
     this.i = i + name.length + 2;
     return name;
   }
@@ -173,10 +159,9 @@ class LeadBodyScan {
   private numberText(): string | undefined {
     const text = this.text;
     const start = this.i;
-    const negative = text.charCodeAt(start) === 0x2d;
-    const first = text.charCodeAt(start + (negative ? 1 : 0));
+    const from = text.charCodeAt(start) === 0x2d ? start + 1 : start;
+    const first = text.charCodeAt(from);
     if (first >= 0x31 && first <= 0x39) {
-      const from = start + (negative ? 1 : 0);
       let i = from + 1;
       while (i < this.n && text.charCodeAt(i) >= 0x30 && text.charCodeAt(i) <= 0x39) i++;
       const next = text.charCodeAt(i);
@@ -209,8 +194,8 @@ class LeadBodyScan {
    * pairs and commas), joined once the lead is read. One join writes one flat string, where appending
    * piece by piece writes a rope of a dozen strings per change. Held until Redis answers, the ropes were
    * what the young-generation collections mostly copied once the command text (written-command.ts) no
-   * longer flattened them as a side effect: 190-270 ms of scavenges per 100,000 changes with ropes,
-   * 70-90 ms joined (measured with a `gc` PerformanceObserver).
+   * longer flattened them as a side effect: 170-275 ms of scavenges per 100,000 changes with ropes,
+   * 60-93 ms joined (measured with a `gc` PerformanceObserver; docs/benchmarks.md).
    */
   private pieces: string[] = [];
   /** Over REST: whether an attribute named email (in any case) holds a character outside ASCII. */

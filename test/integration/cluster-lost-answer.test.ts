@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bufferKeys } from '../../src/buffer/keys.js';
-import { createProducer, EnqueueError } from '../../src/producer/producer.js';
+import { createProducer, EnqueueError, type Producer } from '../../src/producer/producer.js';
 import { freshPrefix } from '../helpers/pipeline.js';
 import { startRedisCluster, type RedisCluster } from '../helpers/redis-cluster.js';
 import { startRedisServer } from '../helpers/redis-server.js';
@@ -16,6 +16,35 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
+/** 3,000 lead changes with idempotency keys: sent again, each is answered from memory (a long answer). */
+function keyedLeads(tag: string): { Email: string; idempotencyKey: string }[] {
+  return Array.from({ length: 3_000 }, (_, i) => ({
+    Email: `${tag}${i}@example.com`,
+    idempotencyKey: `${tag}-${i}`,
+  }));
+}
+
+/**
+ * Sends `leads` again with one change that has no idempotency key and never merges, while `redis` (the
+ * server that holds the prefix) closes a connection whose pending answer passes 1 KB: Redis runs the
+ * script and drops its answer. Returns what the enqueue threw (undefined if it did not).
+ */
+async function loseAnswer(
+  redis: Redis,
+  producer: Producer,
+  leads: { Email: string; idempotencyKey: string }[],
+): Promise<unknown> {
+  await redis.config('SET', 'client-output-buffer-limit', 'normal 1kb 1kb 0');
+  try {
+    return await producer.enqueueLeads([...leads, { Email: 'once@example.com', dedupEnabled: false }]).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+  } finally {
+    await redis.config('SET', 'client-output-buffer-limit', 'normal 0 0 0');
+  }
+}
+
 /**
  * A write Redis applied whose answer never arrived. Over a single Redis the producer reports it unknown
  * and never sends it again; over a Redis Cluster, ioredis resent a command whose connection closed (its
@@ -29,11 +58,7 @@ describe('a lost answer over a Redis Cluster', () => {
   it('is reported unknown, and the write is not made again', async () => {
     const prefix = freshPrefix();
     const keys = bufferKeys(prefix);
-    const leads = Array.from({ length: 3_000 }, (_, i) => ({
-      Email: `lost${i}@example.com`,
-      attributes: { City: 'Berlin' },
-      idempotencyKey: `lost-${i}`,
-    }));
+    const leads = keyedLeads('lost');
     const producer = await createProducer({ clusterNodes: cluster.nodes, prefix, chunkSize: 10_000 });
     // The master that holds the prefix's slot (every key of a prefix shares its hash tag).
     const masters = cluster.nodes.slice(0, 3).map((n) => new Redis(Number(n.split(':')[1]), '127.0.0.1'));
@@ -46,17 +71,7 @@ describe('a lost answer over a Redis Cluster', () => {
       const accepted = async (): Promise<number> => Number(await owner.hget(keys.counters, 'accepted'));
       expect(await accepted()).toBe(3_000);
 
-      await owner.config('SET', 'client-output-buffer-limit', 'normal 1kb 1kb 0');
-      const failure = await producer
-        .enqueueLeads([
-          ...leads,
-          { Email: 'once@example.com', attributes: { City: 'Paris' }, dedupEnabled: false },
-        ])
-        .then(
-          () => undefined,
-          (error: unknown) => error,
-        );
-      await owner.config('SET', 'client-output-buffer-limit', 'normal 0 0 0');
+      const failure = await loseAnswer(owner, producer, leads);
 
       // Unknown: Redis may have written it (it did), and the producer cannot tell.
       expect(failure).toBeInstanceOf(EnqueueError);
@@ -74,7 +89,6 @@ describe('a lost answer over a Redis Cluster', () => {
       expect(after.accepted).toHaveLength(1);
       expect(await accepted()).toBe(3_002);
     } finally {
-      await owner.config('SET', 'client-output-buffer-limit', 'normal 0 0 0');
       for (const m of masters) m.disconnect();
       await producer.close();
     }
@@ -94,19 +108,9 @@ describe('a lost answer over a single Redis', () => {
     const producer = await createProducer({ url: server.url, prefix, chunkSize: 10_000 });
     const admin = new Redis(server.url);
     try {
-      const leads = Array.from({ length: 3_000 }, (_, i) => ({
-        Email: `single${i}@example.com`,
-        idempotencyKey: `single-${i}`,
-      }));
+      const leads = keyedLeads('single');
       expect((await producer.enqueueLeads(leads)).accepted).toHaveLength(3_000);
-      await admin.config('SET', 'client-output-buffer-limit', 'normal 1kb 1kb 0');
-      const failure = await producer
-        .enqueueLeads([...leads, { Email: 'once@example.com', dedupEnabled: false }])
-        .then(
-          () => undefined,
-          (error: unknown) => error,
-        );
-      await admin.config('SET', 'client-output-buffer-limit', 'normal 0 0 0');
+      const failure = await loseAnswer(admin, producer, leads);
       expect(failure).toBeInstanceOf(EnqueueError);
       expect((failure as EnqueueError).unknown).toHaveLength(3_001);
       expect(Number(await admin.hget(keys.counters, 'accepted'))).toBe(3_001);
